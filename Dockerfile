@@ -1,0 +1,23 @@
+# One image for both processes: the API is the default command, the worker service overrides it.
+FROM node:20-bookworm-slim
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+# tsx is a runtime dependency (it runs the TypeScript sources directly), so production dependencies are enough.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+COPY tsconfig.json ./
+COPY domain ./domain
+COPY workflows ./workflows
+COPY activities ./activities
+COPY worker ./worker
+COPY api ./api
+COPY config ./config
+COPY store ./store
+COPY scripts ./scripts
+
+USER node
+EXPOSE 3000
+CMD ["node", "--import", "tsx", "api/main.ts"]

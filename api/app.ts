@@ -1,0 +1,70 @@
+import type { Client } from '@temporalio/client';
+import express, { type Request } from 'express';
+import type { Db } from 'mongodb';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import type { Config } from '../config/env';
+import { requireApiKey } from './auth';
+import { ApiError, errorHandler, notFoundRoute } from './errors';
+import { healthRouter } from './health';
+import { createMetrics } from './metrics';
+import { RouteBook } from './routes';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  logger: Logger;
+}
+
+/** Webhook signatures are computed over the exact bytes received, so the JSON parser keeps them. */
+export interface RawBodyRequest extends Request {
+  rawBody?: Buffer;
+}
+
+const BODY_LIMIT = '64kb';
+
+export function createApp(deps: AppDeps) {
+  const app = express();
+  const routes = new RouteBook();
+  const metrics = createMetrics();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(metrics.observeRequests);
+  app.use((req, _res, next) => {
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !req.is('application/json')) {
+      next(new ApiError(415, 'unsupported_media_type', 'Send the body as JSON with "Content-Type: application/json".'));
+      return;
+    }
+    next();
+  });
+  app.use(
+    express.json({
+      limit: BODY_LIMIT,
+      verify: (req, _res, buffer) => {
+        (req as RawBodyRequest).rawBody = buffer;
+      },
+    }),
+  );
+
+  app.use(healthRouter(deps, routes));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  const v1 = express.Router();
+  v1.use(requireApiKey(deps.config.apiKeys));
+  app.use('/v1', v1);
+
+  const document = routes.document();
+  app.get('/openapi.json', (_req, res) => res.json(document));
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Redemption orchestrator API' }));
+
+  app.use(notFoundRoute);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

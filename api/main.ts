@@ -1,0 +1,23 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../config/env';
+import { createLogger } from '../config/logger';
+import { connectMongo } from '../store/connect';
+import { closeServer, listen } from './server';
+
+const config = loadConfig(process.env);
+const logger = createLogger(config.logLevel, 'api');
+const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
+const connection = await Connection.connect({ address: config.temporal.address });
+const temporal = new Client({ connection, namespace: config.temporal.namespace });
+const { server, url } = await listen({ config, db: mongo.db, temporal, logger }, config.port);
+logger.info({ url }, 'API listening');
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void (async () => {
+      await closeServer(server);
+      await connection.close();
+      await mongo.client.close();
+    })();
+  });
+}

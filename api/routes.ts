@@ -1,0 +1,119 @@
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  extendZodWithOpenApi,
+  type RouteConfig,
+} from '@asteasolutions/zod-to-openapi';
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { parseInput } from './validation';
+
+extendZodWithOpenApi(z);
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ example: 'invalid_request' }),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+type Method = 'get' | 'post';
+
+export interface RouteInput<B, P, Q> {
+  body: B;
+  params: P;
+  query: Q;
+}
+
+export interface RouteDefinition<B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType> {
+  method: Method;
+  /** OpenAPI-style path, e.g. `/v1/members/{id}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  body?: B;
+  params?: P;
+  query?: Q;
+  /** Status → description, and the schema of a JSON answer where there is one. */
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  auth?: 'api-key' | 'partner';
+}
+
+/**
+ * Collects the routes of the app: each is registered with Express behind one validation step and described in
+ * the OpenAPI document from the same zod schemas.
+ */
+export class RouteBook {
+  readonly registry = new OpenAPIRegistry();
+
+  constructor() {
+    this.registry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer' });
+    this.registry.register('Error', errorSchema);
+  }
+
+  add<B extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined>(
+    router: Router,
+    mountPath: string,
+    definition: RouteDefinition<B, P, Q>,
+    handler: (
+      input: RouteInput<z.output<B>, z.output<P>, z.output<Q>>,
+      req: Request,
+      res: Response,
+    ) => Promise<unknown> | unknown,
+  ): void {
+    this.describe(definition);
+    const expressPath = definition.path.slice(mountPath.length).replace(/\{(\w+)\}/g, ':$1') || '/';
+    router[definition.method](expressPath, async (req, res) => {
+      const input = {
+        params: definition.params ? parseInput(definition.params, req.params, 'path') : undefined,
+        query: definition.query ? parseInput(definition.query, req.query, 'query string') : undefined,
+        body: definition.body ? parseInput(definition.body, req.body ?? {}, 'request body') : undefined,
+      } as RouteInput<z.output<B>, z.output<P>, z.output<Q>>;
+      await handler(input, req, res);
+    });
+  }
+
+  describe(definition: RouteDefinition<z.ZodType, z.ZodType, z.ZodType>): void {
+    const responses: RouteConfig['responses'] = {};
+    for (const [status, { description, schema }] of Object.entries(definition.responses)) {
+      responses[status] = schema ? { description, content: { 'application/json': { schema } } } : { description };
+    }
+    if (definition.body || definition.params || definition.query) {
+      responses['400'] ??= { description: 'Invalid input', content: { 'application/json': { schema: errorSchema } } };
+    }
+    if (definition.auth) {
+      responses['401'] ??= {
+        description: 'Missing or wrong credential',
+        content: { 'application/json': { schema: errorSchema } },
+      };
+    }
+    this.registry.registerPath({
+      method: definition.method,
+      path: definition.path,
+      summary: definition.summary,
+      tags: [definition.tag],
+      security: definition.auth === 'api-key' ? [{ apiKey: [] }] : undefined,
+      request: {
+        params: definition.params as never,
+        query: definition.query as never,
+        body: definition.body ? { content: { 'application/json': { schema: definition.body } } } : undefined,
+      },
+      responses,
+    });
+  }
+
+  document() {
+    return new OpenApiGeneratorV31(this.registry.definitions).generateDocument({
+      openapi: '3.1.0',
+      info: {
+        title: 'Loyalty redemption orchestrator',
+        version: '1.0.0',
+        description:
+          'Redeem loyalty points: members, ledger, reward catalogue, redemptions, orders and partner webhooks.',
+      },
+    });
+  }
+}

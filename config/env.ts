@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { PARTNER_NAMES, type PartnerName } from '../domain/partners';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+const optionalUrl = optionalText.pipe(z.url({ protocol: /^https?$/ }).optional());
+
+const partnerSchema = z.object(
+  Object.fromEntries(
+    PARTNER_NAMES.flatMap((name) => {
+      const prefix = name.toUpperCase();
+      return [
+        [`${prefix}_INBOUND_SECRET`, optionalText],
+        [`${prefix}_REDEEM_URL`, optionalUrl],
+        [`${prefix}_OUTBOUND_SECRET`, optionalText],
+      ];
+    }),
+  ) as Record<string, typeof optionalText>,
+);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  API_KEYS: optionalText,
+  TEMPORAL_ADDRESS: z.string().trim().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('redemptions'),
+  MONGODB_URI: z
+    .string()
+    .trim()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .default('mongodb://127.0.0.1:27017'),
+  MONGODB_DB: z.string().trim().min(1).default('loyalty'),
+  REDEMPTION_SYNC_WAIT_MS: positiveInt(10_000),
+  PARTNER_REDEEM_DEADLINE_MS: positiveInt(120_000),
+  DEFAULT_COUPON_TTL_SECONDS: positiveInt(604_800),
+  ORDER_REFUND_WINDOW_SECONDS: positiveInt(30 * 24 * 3600),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface PartnerSettings {
+  inboundSecret?: string;
+  redeemUrl?: string;
+  outboundSecret?: string;
+}
+
+export interface Config {
+  port: number;
+  apiKeys: string[];
+  temporal: { address: string; namespace: string; taskQueue: string };
+  mongo: { uri: string; db: string };
+  redemptionSyncWaitMs: number;
+  partnerRedeemDeadlineMs: number;
+  defaultCouponTtlSeconds: number;
+  orderRefundWindowSeconds: number;
+  logLevel: string;
+  partners: Record<PartnerName, PartnerSettings>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+export const DEV_API_KEY = 'dev-api-key';
+
+/**
+ * Parses the environment once at start-up. In embedded mode a missing API_KEYS falls back to a development key (the
+ * caller logs a warning); anywhere else it is an error.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embedded?: boolean } = {}): Config {
+  const parsed = envSchema.safeParse(env);
+  const parsedPartners = partnerSchema.safeParse(env);
+  if (!parsed.success || !parsedPartners.success) {
+    const issues = [...(parsed.error?.issues ?? []), ...(parsedPartners.error?.issues ?? [])];
+    throw new ConfigError(issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const values = parsed.data;
+  const partnerValue = (name: string) => parsedPartners.data[name];
+  const apiKeys = (values.API_KEYS ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
+  if (apiKeys.length === 0) {
+    if (!options.embedded) throw new ConfigError(['API_KEYS: set at least one bearer key for /v1']);
+    apiKeys.push(DEV_API_KEY);
+  }
+  const partners = Object.fromEntries(
+    PARTNER_NAMES.map((name) => {
+      const prefix = name.toUpperCase();
+      return [
+        name,
+        {
+          inboundSecret: partnerValue(`${prefix}_INBOUND_SECRET`),
+          redeemUrl: partnerValue(`${prefix}_REDEEM_URL`),
+          outboundSecret: partnerValue(`${prefix}_OUTBOUND_SECRET`),
+        },
+      ];
+    }),
+  ) as Record<PartnerName, PartnerSettings>;
+  return {
+    port: values.PORT,
+    apiKeys,
+    temporal: {
+      address: values.TEMPORAL_ADDRESS,
+      namespace: values.TEMPORAL_NAMESPACE,
+      taskQueue: values.TEMPORAL_TASK_QUEUE,
+    },
+    mongo: { uri: values.MONGODB_URI, db: values.MONGODB_DB },
+    redemptionSyncWaitMs: values.REDEMPTION_SYNC_WAIT_MS,
+    partnerRedeemDeadlineMs: values.PARTNER_REDEEM_DEADLINE_MS,
+    defaultCouponTtlSeconds: values.DEFAULT_COUPON_TTL_SECONDS,
+    orderRefundWindowSeconds: values.ORDER_REFUND_WINDOW_SECONDS,
+    logLevel: values.LOG_LEVEL,
+    partners,
+  };
+}

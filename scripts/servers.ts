@@ -1,0 +1,146 @@
+/** Starting and stopping the embedded servers (Temporal dev server, MongoDB-protocol server) as child processes. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { join } from 'node:path';
+import { SEARCH_ATTRIBUTE_KEYS } from '../domain/search-attributes';
+import type { MongoServerBinary } from './tools';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, what: string, logFile: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}; see ${logFile}`);
+    if (await isPortOpen(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${what} did not listen on port ${port} within ${timeoutMs / 1000} s; see ${logFile}`);
+}
+
+export interface RunningServer {
+  address: string;
+  stop(): Promise<void>;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function spawnLogged(binary: string, args: string[], logFile: string): ChildProcess {
+  const out = openSync(logFile, 'a');
+  return spawn(binary, args, { stdio: ['ignore', out, out] });
+}
+
+/** Starts FerretDB on SQLite (or a real mongod) with its files under dataDir; resolves when it accepts connections. */
+export async function startMongoServer(
+  binary: MongoServerBinary,
+  options: { port: number; dataDir: string },
+): Promise<RunningServer & { uri: string }> {
+  const dataDir = join(options.dataDir, binary.kind);
+  mkdirSync(dataDir, { recursive: true });
+  const logFile = join(options.dataDir, `${binary.kind}.log`);
+  const args =
+    binary.kind === 'mongod'
+      ? ['--bind_ip', '127.0.0.1', '--port', String(options.port), '--dbpath', dataDir, '--quiet']
+      : [
+          '--handler=sqlite',
+          `--sqlite-url=file:${dataDir}/`,
+          `--state-dir=${dataDir}`,
+          `--listen-addr=127.0.0.1:${options.port}`,
+          '--debug-addr=-',
+          '--telemetry=disable',
+          '--log-level=warn',
+        ];
+  const child = spawnLogged(binary.path, args, logFile);
+  await waitForPort(options.port, child, binary.kind, logFile, 30_000);
+  const address = `127.0.0.1:${options.port}`;
+  return { address, uri: `mongodb://${address}`, stop: () => stopChild(child) };
+}
+
+/**
+ * Arguments for `temporal server start-dev` beyond address and storage: our search attributes, update-with-start,
+ * and the SQLite settings the Temporal SDK's own CI uses for speed.
+ */
+export const TEMPORAL_DEV_SERVER_EXTRA_ARGS = [
+  '--dynamic-config-value',
+  'frontend.enableExecuteMultiOperation=true',
+  '--dynamic-config-value',
+  'frontend.enableUpdateWorkflowExecution=true',
+  '--sqlite-pragma',
+  'journal_mode=WAL',
+  '--sqlite-pragma',
+  'synchronous=OFF',
+];
+
+export function searchAttributeArgs(): string[] {
+  return SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=${temporalCliType(key.type)}`]);
+}
+
+function temporalCliType(type: string): string {
+  return { KEYWORD: 'Keyword', INT: 'Int', TEXT: 'Text', BOOL: 'Bool', DATETIME: 'Datetime', DOUBLE: 'Double' }[
+    type
+  ] as string;
+}
+
+/** Starts `temporal server start-dev` with its SQLite file in dataDir and the UI on uiPort. */
+export async function startTemporalDevServer(
+  cliPath: string,
+  options: { port: number; uiPort: number; dataDir: string; namespace: string },
+): Promise<RunningServer> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const logFile = join(options.dataDir, 'temporal.log');
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    join(options.dataDir, 'temporal.db'),
+    '--namespace',
+    options.namespace,
+    ...searchAttributeArgs(),
+    ...TEMPORAL_DEV_SERVER_EXTRA_ARGS,
+    '--log-level',
+    'warn',
+  ];
+  const child = spawnLogged(cliPath, args, logFile);
+  await waitForPort(options.port, child, 'Temporal dev server', logFile, 60_000);
+  return { address: `127.0.0.1:${options.port}`, stop: () => stopChild(child) };
+}

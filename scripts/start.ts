@@ -1,0 +1,129 @@
+/**
+ * `npm start`: the whole product on one machine. Starts a Temporal dev server and a MongoDB-protocol server (unless
+ * TEMPORAL_ADDRESS / MONGODB_URI point elsewhere), then the worker and the API in this process, seeds demo data into
+ * an empty database, prints the URLs, and stops everything it started on Ctrl-C.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createActivities } from '../activities';
+import { closeServer, listen } from '../api/server';
+import { ConfigError, DEV_API_KEY, loadConfig } from '../config/env';
+import { createLogger } from '../config/logger';
+import { connectMongo } from '../store/connect';
+import { createWorker } from '../worker/create-worker';
+import { installWorkerRuntime } from '../worker/runtime';
+import { seedDemoData } from './demo-data';
+import { isPortOpen, startMongoServer, startTemporalDevServer, type RunningServer } from './servers';
+import { TEMPORAL_CLI, resolveGoTool, resolveMongoServer } from './tools';
+
+const TEMPORAL_PORT = 7233;
+const TEMPORAL_UI_PORT = 8233;
+const MONGO_PORT = 27017;
+const dataDir = resolve(fileURLToPath(new URL('../.data', import.meta.url)));
+
+const started: RunningServer[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
+
+async function stopAll() {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  for (const server of started.reverse()) await server.stop();
+}
+
+async function ensurePortFree(port: number, variable: string) {
+  if (await isPortOpen(port)) {
+    throw new Error(`Port ${port} is already in use: stop whatever listens there, or set ${variable} to use it.`);
+  }
+}
+
+async function main() {
+  const embeddedTemporal = !process.env.TEMPORAL_ADDRESS;
+  const embeddedMongo = !process.env.MONGODB_URI;
+  const config = loadConfig(process.env, { embedded: true });
+  const logger = createLogger(config.logLevel, 'orchestrator');
+  if (config.apiKeys.includes(DEV_API_KEY)) {
+    logger.warn(
+      `API_KEYS is not set: /v1 accepts the development key "${DEV_API_KEY}". Set API_KEYS outside development.`,
+    );
+  }
+
+  if (embeddedTemporal) {
+    await ensurePortFree(TEMPORAL_PORT, 'TEMPORAL_ADDRESS');
+    const cli = await resolveGoTool(TEMPORAL_CLI);
+    console.log('Starting the Temporal dev server...');
+    started.push(
+      await startTemporalDevServer(cli, {
+        port: TEMPORAL_PORT,
+        uiPort: TEMPORAL_UI_PORT,
+        dataDir: join(dataDir, 'temporal'),
+        namespace: config.temporal.namespace,
+      }),
+    );
+  }
+  if (embeddedMongo) {
+    await ensurePortFree(MONGO_PORT, 'MONGODB_URI');
+    const binary = await resolveMongoServer();
+    console.log(`Starting ${binary.kind}...`);
+    started.push(await startMongoServer(binary, { port: MONGO_PORT, dataDir: join(dataDir, 'mongo') }));
+  }
+
+  const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
+  cleanups.push(() => mongo.client.close());
+  const seeded = await seedDemoData(mongo.db);
+
+  installWorkerRuntime();
+  const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
+  cleanups.push(() => workerConnection.close());
+  console.log('Bundling workflows and starting the worker...');
+  const worker = await createWorker({
+    connection: workerConnection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createActivities({ db: mongo.db, config, logger }),
+  });
+  const workerRun = worker.run();
+  cleanups.push(async () => {
+    worker.shutdown();
+    await workerRun;
+  });
+
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  cleanups.push(() => clientConnection.close());
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const { server } = await listen({ config, db: mongo.db, temporal, logger }, config.port);
+  cleanups.push(() => closeServer(server));
+
+  const api = `http://localhost:${config.port}`;
+  console.log(
+    [
+      '',
+      'Redemption orchestrator is running:',
+      `  API             ${api}   (Authorization: Bearer ${config.apiKeys[0]})`,
+      `  API docs        ${api}/docs`,
+      `  Readiness       ${api}/readyz`,
+      `  Temporal UI     ${embeddedTemporal ? `http://localhost:${TEMPORAL_UI_PORT}` : '(external cluster)'}`,
+      `  Temporal        ${config.temporal.address}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
+      `  MongoDB         ${config.mongo.uri}  database ${config.mongo.db}`,
+      seeded ? `  Demo data       ${seeded}` : '  Demo data       (database was not empty; nothing seeded)',
+      '',
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
+}
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping...');
+    void stopAll().then(() => process.exit(0));
+  });
+}
+
+main().catch(async (error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : `Could not start: ${(error as Error).message}`);
+  await stopAll();
+  process.exit(1);
+});

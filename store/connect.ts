@@ -1,0 +1,16 @@
+import { MongoClient, type Db } from 'mongodb';
+import { ensureIndexes } from './indexes';
+
+export interface MongoHandle {
+  client: MongoClient;
+  db: Db;
+}
+
+/** Connects, and creates the indexes the ledger's correctness depends on before anything writes. */
+export async function connectMongo(uri: string, dbName: string): Promise<MongoHandle> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, appName: 'redemption-orchestrator' });
+  await client.connect();
+  const db = client.db(dbName);
+  await ensureIndexes(db);
+  return { client, db };
+}

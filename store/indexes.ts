@@ -1,0 +1,21 @@
+import type { Db, IndexDescription } from 'mongodb';
+
+/**
+ * Unique indexes are what FerretDB and MongoDB both enforce atomically, so every invariant that concurrent writers
+ * could break is guarded by one of these rather than by read-modify-write.
+ */
+const INDEXES: Record<string, IndexDescription[]> = {
+  members: [
+    { key: { email: 1 }, name: 'email_unique', unique: true, sparse: true },
+    { key: { phone_number: 1 }, name: 'phone_number_unique', unique: true, sparse: true },
+    { key: { pos_account_id: 1 }, name: 'pos_account_id_unique', unique: true, sparse: true },
+    { key: { external_id: 1 }, name: 'external_id_unique', unique: true, sparse: true },
+  ],
+};
+
+export async function ensureIndexes(db: Db): Promise<void> {
+  for (const [collection, indexes] of Object.entries(INDEXES)) {
+    // One at a time: FerretDB v1 drops the connection when createIndexes repeats several existing indexes at once.
+    for (const { key, ...options } of indexes) await db.collection(collection).createIndex(key, options);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Starts the servers every integration suite shares — a Temporal dev server (through @temporalio/testing, with the
+ * provisioned CLI) and a MongoDB-protocol server — on free ports in a temp dir, bundles the workflows once, and
+ * tears it all down at the end. Suites isolate themselves with their own task queue and database name.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../domain/search-attributes';
+import { TEMPORAL_DEV_SERVER_EXTRA_ARGS, freePort, startMongoServer } from '../../scripts/servers';
+import { TEMPORAL_CLI, resolveGoTool, resolveMongoServer } from '../../scripts/tools';
+import { workflowsPath } from '../../worker/create-worker';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    mongoUri: string;
+    workflowBundlePath: string;
+  }
+}
+
+async function requireBinaries() {
+  try {
+    return { temporal: await resolveGoTool(TEMPORAL_CLI), mongo: await resolveMongoServer() };
+  } catch (error) {
+    throw new Error(
+      `The integration tests need their servers. ${(error as Error).message} Then run \`npm test\` again.`,
+    );
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const dir = mkdtempSync(join(tmpdir(), 'orchestrator-test-'));
+  const binaries = await requireBinaries();
+
+  const [temporal, mongo] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: binaries.temporal },
+        ip: '127.0.0.1',
+        port: await freePort(),
+        dbFilename: join(dir, 'temporal.db'),
+        searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+        extraArgs: TEMPORAL_DEV_SERVER_EXTRA_ARGS,
+        log: { format: 'pretty', level: 'error' },
+      },
+    }),
+    startMongoServer(binaries.mongo, { port: await freePort(), dataDir: join(dir, 'mongo') }),
+  ]);
+
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  const workflowBundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(workflowBundlePath, bundle.code);
+
+  project.provide('temporalAddress', temporal.address);
+  project.provide('mongoUri', mongo.uri);
+  project.provide('workflowBundlePath', workflowBundlePath);
+
+  return async () => {
+    await temporal.teardown();
+    await mongo.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

@@ -1,0 +1,130 @@
+/** What a suite needs from the shared servers, each piece isolated by a unique database name or task queue. */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities';
+import { listen, closeServer } from '../../api/server';
+import { loadConfig, type Config } from '../../config/env';
+import { connectMongo, type MongoHandle } from '../../store/connect';
+import { createWorker } from '../../worker/create-worker';
+import { installWorkerRuntime } from '../../worker/runtime';
+
+export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+export const TEST_API_KEY = 'test-api-key';
+
+/** A JSON answer, loosely typed so tests can assert on its shape. */
+export async function readJson(res: Response): Promise<any> {
+  return res.json();
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    API_KEYS: TEST_API_KEY,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    MONGODB_URI: inject('mongoUri'),
+    MONGODB_DB: uniqueName('test').replace(/-/g, '_'),
+    TEMPORAL_TASK_QUEUE: uniqueName('queue'),
+    REDEMPTION_SYNC_WAIT_MS: '15000',
+    ...env,
+  });
+}
+
+export async function connectTestMongo(config: Config): Promise<MongoHandle> {
+  return connectMongo(config.mongo.uri, config.mongo.db);
+}
+
+export async function connectTestClient(config: Config): Promise<Client> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  return new Client({ connection, namespace: config.temporal.namespace });
+}
+
+let workflowBundle: { code: string } | undefined;
+function sharedWorkflowBundle() {
+  workflowBundle ??= { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+  return workflowBundle;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/** Runs a worker on the config's task queue with the real activities, or with the ones given (fakes). */
+export async function startTestWorker(
+  config: Config,
+  mongo: MongoHandle,
+  options: { activities?: object; overrides?: Partial<WorkerOptions> } = {},
+): Promise<RunningWorker> {
+  installWorkerRuntime('ERROR');
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createWorker(
+    {
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: options.activities ?? createActivities({ db: mongo.db, config, logger: testLogger }),
+      workflowBundle: sharedWorkflowBundle(),
+    },
+    { shutdownGraceTime: '1s', ...options.overrides },
+  );
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+export interface TestStack {
+  config: Config;
+  mongo: MongoHandle;
+  client: Client;
+  api: { url: string; request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response> };
+  worker?: RunningWorker;
+  close(): Promise<void>;
+}
+
+/** The API (on a free port) over a fresh database, with a worker of real activities unless told otherwise. */
+export async function startTestStack(
+  options: { env?: Record<string, string>; worker?: boolean } = {},
+): Promise<TestStack> {
+  const config = testConfig(options.env);
+  const mongo = await connectTestMongo(config);
+  const client = await connectTestClient(config);
+  const worker = options.worker === false ? undefined : await startTestWorker(config, mongo);
+  const { server, url } = await listen({ config, db: mongo.db, temporal: client, logger: testLogger }, 0);
+  const request = (path: string, init: RequestInit & { json?: unknown } = {}) => {
+    const headers = new Headers(init.headers);
+    if (!headers.has('authorization')) headers.set('authorization', `Bearer ${TEST_API_KEY}`);
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers.set('content-type', 'application/json');
+      body = JSON.stringify(init.json);
+    }
+    return fetch(`${url}${path}`, { ...init, headers, body });
+  };
+  return {
+    config,
+    mongo,
+    client,
+    worker,
+    api: { url, request },
+    async close() {
+      await closeServer(server);
+      await worker?.stop();
+      await client.connection.close();
+      await mongo.db.dropDatabase().catch(() => undefined);
+      await mongo.client.close();
+    },
+  };
+}

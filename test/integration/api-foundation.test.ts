@@ -1,0 +1,101 @@
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, closeServer } from '../../api/server';
+import { readJson, startTestStack, testLogger, type TestStack } from '../harness/stack';
+
+describe('API foundation', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ worker: false });
+  });
+  afterAll(() => stack?.close());
+
+  it('answers liveness without credentials', async () => {
+    const res = await fetch(`${stack.api.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await readJson(res)).toEqual({ status: 'ok' });
+  });
+
+  it('reports ready when Temporal and MongoDB answer', async () => {
+    const res = await fetch(`${stack.api.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await readJson(res)).toEqual({ status: 'ready', checks: { temporal: 'ok', mongodb: 'ok' } });
+  });
+
+  it('reports not ready with 503 when MongoDB is unreachable', async () => {
+    const deadMongo = new MongoClient('mongodb://127.0.0.1:1', { serverSelectionTimeoutMS: 300 });
+    const { server, url } = await listen(
+      { config: stack.config, db: deadMongo.db('x'), temporal: stack.client, logger: testLogger },
+      0,
+    );
+    try {
+      const res = await fetch(`${url}/readyz`);
+      expect(res.status).toBe(503);
+      const body = await readJson(res);
+      expect(body.checks.temporal).toBe('ok');
+      expect(body.checks.mongodb).toMatch(/^unreachable/);
+    } finally {
+      await closeServer(server);
+      await deadMongo.close();
+    }
+  });
+
+  it('rejects /v1 without a bearer key, or with a wrong one, with 401 and the error body', async () => {
+    for (const authorization of ['', 'Bearer wrong', 'Basic dGVzdA==']) {
+      const res = await stack.api.request('/v1/members/anything', { headers: { authorization } });
+      expect(res.status).toBe(401);
+      const body = await readJson(res);
+      expect(body).toEqual({ error: { code: 'unauthenticated', message: expect.any(String), details: [] } });
+    }
+  });
+
+  it('answers an unknown route with 404 in the error body', async () => {
+    const res = await stack.api.request('/v1/nowhere');
+    expect(res.status).toBe(404);
+    expect((await readJson(res)).error.code).toBe('route_not_found');
+  });
+
+  it('refuses a body that is not JSON with 415', async () => {
+    const res = await stack.api.request('/v1/members', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+    expect(res.status).toBe(415);
+    expect((await readJson(res)).error.code).toBe('unsupported_media_type');
+  });
+
+  it('refuses malformed JSON with 400', async () => {
+    const res = await stack.api.request('/v1/members', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email": ',
+    });
+    expect(res.status).toBe(400);
+    expect((await readJson(res)).error.code).toBe('invalid_request');
+  });
+
+  it('refuses a body over the limit with 413', async () => {
+    const res = await stack.api.request('/v1/members', { method: 'POST', json: { padding: 'x'.repeat(200_000) } });
+    expect(res.status).toBe(413);
+    expect((await readJson(res)).error.code).toBe('body_too_large');
+  });
+
+  it('serves an OpenAPI 3.1 document and a page that renders it', async () => {
+    const document = await readJson(await fetch(`${stack.api.url}/openapi.json`));
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
+    const page = await fetch(`${stack.api.url}/docs/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('swagger-ui');
+  });
+
+  it('exposes Prometheus metrics including request latency', async () => {
+    await fetch(`${stack.api.url}/healthz`);
+    const res = await fetch(`${stack.api.url}/metrics`);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    expect(await res.text()).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} \d+/,
+    );
+  });
+});

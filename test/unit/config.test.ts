@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEV_API_KEY, loadConfig } from '../../config/env';
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({ API_KEYS: 'k1' });
+    expect(config).toMatchObject({
+      port: 3000,
+      apiKeys: ['k1'],
+      temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'redemptions' },
+      mongo: { uri: 'mongodb://127.0.0.1:27017', db: 'loyalty' },
+      redemptionSyncWaitMs: 10_000,
+      partnerRedeemDeadlineMs: 120_000,
+      defaultCouponTtlSeconds: 604_800,
+    });
+    expect(config.partners.flavours).toEqual({
+      inboundSecret: undefined,
+      redeemUrl: undefined,
+      outboundSecret: undefined,
+    });
+  });
+
+  it('splits API_KEYS on commas and reads every partner variable', () => {
+    const config = loadConfig({
+      API_KEYS: ' a , b ,',
+      RETM_INBOUND_SECRET: 'in',
+      RETM_REDEEM_URL: 'https://retm.example/redeem',
+      RETM_OUTBOUND_SECRET: 'out',
+    });
+    expect(config.apiKeys).toEqual(['a', 'b']);
+    expect(config.partners.retm).toEqual({
+      inboundSecret: 'in',
+      redeemUrl: 'https://retm.example/redeem',
+      outboundSecret: 'out',
+    });
+  });
+
+  it('names every bad variable in one error', () => {
+    const attempt = () =>
+      loadConfig({ API_KEYS: 'k', PORT: 'eighty', MONGODB_URI: 'postgres://x', FLAVOURS_REDEEM_URL: 'not a url' });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/^PORT:/m);
+      expect(problems).toMatch(/^MONGODB_URI:/m);
+      expect(problems).toMatch(/^FLAVOURS_REDEEM_URL:/m);
+    }
+  });
+
+  it('requires API_KEYS outside embedded mode and falls back to the development key inside it', () => {
+    expect(() => loadConfig({})).toThrow(/API_KEYS/);
+    expect(loadConfig({}, { embedded: true }).apiKeys).toEqual([DEV_API_KEY]);
+  });
+
+  it('rejects non-positive durations', () => {
+    expect(() => loadConfig({ API_KEYS: 'k', REDEMPTION_SYNC_WAIT_MS: '0' })).toThrow(/REDEMPTION_SYNC_WAIT_MS/);
+  });
+});

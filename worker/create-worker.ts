@@ -1,0 +1,25 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface WorkerSettings {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: object;
+  /** A prebuilt bundle (production, tests); without one the worker bundles workflows/ itself at start. */
+  workflowBundle?: { code: string };
+}
+
+export function createWorker(settings: WorkerSettings, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {
+  return Worker.create({
+    connection: settings.connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    activities: settings.activities,
+    ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath }),
+    shutdownGraceTime: '10s',
+    ...overrides,
+  });
+}
