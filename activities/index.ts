@@ -1,6 +1,8 @@
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
+import { createPartnerFulfilment } from './partner-fulfilment';
+import { createRedemptionSteps } from './redemption-steps';
 
 export interface ActivityDeps {
   db: Db;
@@ -10,10 +12,8 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    async ping(): Promise<string> {
-      await deps.db.command({ ping: 1 });
-      return 'pong';
-    },
+    ...createRedemptionSteps(deps.db),
+    ...createPartnerFulfilment(deps.db, deps.config),
   };
 }
 

@@ -8,6 +8,10 @@ import type { Config } from '../config/env';
 import { requireApiKey } from './auth';
 import { ApiError, errorHandler, notFoundRoute } from './errors';
 import { healthRouter } from './health';
+import { membersRouter } from './members';
+import { optionsRouter } from './options';
+import { ordersRouter } from './orders';
+import { redemptionsRouter } from './redemptions';
 import { createMetrics } from './metrics';
 import { RouteBook } from './routes';
 
@@ -58,6 +62,10 @@ export function createApp(deps: AppDeps) {
 
   const v1 = express.Router();
   v1.use(requireApiKey(deps.config.apiKeys));
+  v1.use(membersRouter(deps, routes));
+  v1.use(optionsRouter(deps, routes));
+  v1.use(redemptionsRouter(deps, routes));
+  v1.use(ordersRouter(deps, routes));
   app.use('/v1', v1);
 
   const document = routes.document();

@@ -36,8 +36,10 @@ const envSchema = z.object({
   MONGODB_DB: z.string().trim().min(1).default('loyalty'),
   REDEMPTION_SYNC_WAIT_MS: positiveInt(10_000),
   PARTNER_REDEEM_DEADLINE_MS: positiveInt(120_000),
+  PARTNER_CALL_TIMEOUT_MS: positiveInt(10_000),
   DEFAULT_COUPON_TTL_SECONDS: positiveInt(604_800),
   ORDER_REFUND_WINDOW_SECONDS: positiveInt(30 * 24 * 3600),
+  WORKFLOW_BUNDLE_PATH: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -54,9 +56,12 @@ export interface Config {
   mongo: { uri: string; db: string };
   redemptionSyncWaitMs: number;
   partnerRedeemDeadlineMs: number;
+  partnerCallTimeoutMs: number;
   defaultCouponTtlSeconds: number;
   orderRefundWindowSeconds: number;
   logLevel: string;
+  /** A workflow bundle built ahead of time (`npm run bundle`); without one the worker bundles at start. */
+  workflowBundlePath?: string;
   partners: Record<PartnerName, PartnerSettings>;
 }
 
@@ -113,9 +118,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     mongo: { uri: values.MONGODB_URI, db: values.MONGODB_DB },
     redemptionSyncWaitMs: values.REDEMPTION_SYNC_WAIT_MS,
     partnerRedeemDeadlineMs: values.PARTNER_REDEEM_DEADLINE_MS,
+    partnerCallTimeoutMs: values.PARTNER_CALL_TIMEOUT_MS,
     defaultCouponTtlSeconds: values.DEFAULT_COUPON_TTL_SECONDS,
     orderRefundWindowSeconds: values.ORDER_REFUND_WINDOW_SECONDS,
     logLevel: values.LOG_LEVEL,
+    workflowBundlePath: values.WORKFLOW_BUNDLE_PATH,
     partners,
   };
 }

@@ -1,12 +1,16 @@
 import { NativeConnection } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
 import { createActivities } from '../activities';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { connectMongo } from '../store/connect';
 import { createWorker } from './create-worker';
+import { installWorkerRuntime } from './runtime';
 
+// The worker serves no HTTP, so it needs no API keys: embedded mode only relaxes that requirement.
 const config = loadConfig(process.env, { embedded: true });
 const logger = createLogger(config.logLevel, 'worker');
+installWorkerRuntime();
 const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
@@ -15,7 +19,9 @@ try {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ db: mongo.db, config, logger }),
+    workflowBundle: config.workflowBundlePath ? { code: readFileSync(config.workflowBundlePath, 'utf8') } : undefined,
   });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   await worker.run();
 } finally {

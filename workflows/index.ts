@@ -1,1 +1,1 @@
-export {};
+export { redemptionWorkflow } from './redemption';

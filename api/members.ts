@@ -1,0 +1,307 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import {
+  IdempotencyKeyConflictError,
+  InsufficientPointsError,
+  LEDGER_TYPES,
+  Ledger,
+  LedgerContentionError,
+  type Balances,
+  type LedgerEntry,
+} from '../store/ledger';
+import { IdentifierTakenError, MEMBER_IDENTIFIERS, Members, type Member } from '../store/members';
+import type { AppDeps } from './app';
+import { ApiError } from './errors';
+import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
+import { errorSchema, type RouteBook } from './routes';
+
+const MOUNT = '/v1';
+const TAG = 'Members';
+const MAX_POINTS = 1_000_000_000;
+
+const identifierString = z.string().trim().min(1).max(200);
+
+const createMemberSchema = z
+  .object({
+    email: z.email().max(320).toLowerCase().optional().meta({ description: 'Stored lower-case' }),
+    phone_number: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +966501234567')
+      .optional(),
+    pos_account_id: identifierString.optional(),
+    external_id: identifierString.optional(),
+    name: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((body) => MEMBER_IDENTIFIERS.some((field) => body[field] !== undefined), {
+    message: `one of ${MEMBER_IDENTIFIERS.join(', ')} is required`,
+    path: ['email'],
+  })
+  .meta({ id: 'CreateMember' });
+
+const memberIdParams = z.object({ id: z.string().min(1).max(200).meta({ description: 'The member id' }) });
+
+const memberSchema = z
+  .object({
+    id: z.string(),
+    email: z.string().nullable(),
+    phone_number: z.string().nullable(),
+    pos_account_id: z.string().nullable(),
+    external_id: z.string().nullable(),
+    name: z.string().nullable(),
+    points_balance: z.number().int().meta({ description: 'Points owned' }),
+    points_held: z.number().int().meta({ description: 'Reserved by redemptions awaiting their order' }),
+    points_available: z.number().int().meta({ description: 'points_balance − points_held' }),
+    created_at: z.iso.datetime(),
+  })
+  .meta({ id: 'Member' });
+
+const pointsChangeSchema = z
+  .object({
+    points: z
+      .number()
+      .int()
+      .min(-MAX_POINTS)
+      .max(MAX_POINTS)
+      .refine((points) => points !== 0, 'must not be 0')
+      .meta({ description: 'Positive earns, negative adjusts down (never beyond the available points)' }),
+    reason: z.string().trim().min(1).max(500),
+    idempotency_key: z
+      .string()
+      .min(1)
+      .max(200)
+      .meta({ description: 'The same key again changes nothing and answers the first result' }),
+  })
+  .strict()
+  .meta({ id: 'PointsChange' });
+
+const ledgerEntrySchema = z
+  .object({
+    id: z.string(),
+    type: z.enum(LEDGER_TYPES),
+    points: z.number().int().meta({ description: 'Magnitude of the entry; signed for ADJUST' }),
+    balance_delta: z.number().int(),
+    held_delta: z.number().int(),
+    balance_after: z.number().int(),
+    held_after: z.number().int(),
+    redemption_id: z.string().nullable(),
+    reason: z.string().nullable(),
+    created_at: z.iso.datetime(),
+  })
+  .meta({ id: 'LedgerEntry' });
+
+const pointsResultSchema = z.object({ entry: ledgerEntrySchema, member: memberSchema }).meta({ id: 'PointsResult' });
+
+const ledgerPageSchema = paginatedSchema(ledgerEntrySchema, 'LedgerPage');
+
+const LEDGER_SORT_FIELDS = ['created_at'] as const;
+const ledgerQuerySchema = paginationQuery(LEDGER_SORT_FIELDS);
+
+export function memberView(member: Member, balances: Balances) {
+  return {
+    id: member._id,
+    email: member.email ?? null,
+    phone_number: member.phone_number ?? null,
+    pos_account_id: member.pos_account_id ?? null,
+    external_id: member.external_id ?? null,
+    name: member.name ?? null,
+    ...balances,
+    created_at: member.created_at.toISOString(),
+  };
+}
+
+export function ledgerEntryView(entry: LedgerEntry) {
+  const magnitude = Math.abs(entry.balance_delta !== 0 ? entry.balance_delta : entry.held_delta);
+  return {
+    id: entry._id,
+    type: entry.type,
+    points: entry.type === 'ADJUST' ? entry.balance_delta : magnitude,
+    balance_delta: entry.balance_delta,
+    held_delta: entry.held_delta,
+    balance_after: entry.balance_after,
+    held_after: entry.held_after,
+    redemption_id: entry.redemption_id ?? null,
+    reason: entry.reason ?? null,
+    created_at: entry.created_at.toISOString(),
+  };
+}
+
+const notFound = (id: string) => ApiError.notFound(`Member ${id}`);
+
+export function membersRouter(deps: AppDeps, routes: RouteBook): Router {
+  const router = Router();
+  const members = new Members(deps.db);
+  const ledger = new Ledger(deps.db);
+
+  const existingMember = async (id: string) => {
+    const member = await members.findById(id);
+    if (!member) throw notFound(id);
+    return member;
+  };
+
+  /** FerretDB's duplicate-key error does not name the index, so the taken identifiers are looked up. */
+
+  routes.add(
+    router,
+    MOUNT,
+    {
+      method: 'post',
+      path: '/v1/members',
+      summary: 'Create a member',
+      tag: TAG,
+      auth: 'api-key',
+      body: createMemberSchema,
+      responses: {
+        201: { description: 'Created', schema: memberSchema },
+        409: { description: 'An identifier belongs to another member (identifier_taken)', schema: errorSchema },
+      },
+    },
+    async ({ body }, _req, res) => {
+      try {
+        const member = await members.create(body);
+        res.status(201).json(memberView(member, await ledger.balances(member._id)));
+      } catch (error) {
+        if (!(error instanceof IdentifierTakenError)) throw error;
+        const taken = error.fields;
+        throw new ApiError(
+          409,
+          'identifier_taken',
+          taken.length > 0
+            ? `Another member already has this ${taken.join(' and ')}; use another or find that member.`
+            : error.message,
+          (taken.length > 0 ? taken : ['(body)']).map((path) => ({
+            path,
+            message: 'is already taken by another member',
+          })),
+        );
+      }
+    },
+  );
+
+  routes.add(
+    router,
+    MOUNT,
+    {
+      method: 'get',
+      path: '/v1/members/{id}',
+      summary: 'A member with their points balances',
+      tag: TAG,
+      auth: 'api-key',
+      params: memberIdParams,
+      responses: {
+        200: { description: 'The member', schema: memberSchema },
+        404: { description: 'Unknown member', schema: errorSchema },
+      },
+    },
+    async ({ params }, _req, res) => {
+      const member = await existingMember(params.id);
+      res.json(memberView(member, await ledger.balances(member._id)));
+    },
+  );
+
+  routes.add(
+    router,
+    MOUNT,
+    {
+      method: 'post',
+      path: '/v1/members/{id}/points',
+      summary: 'Earn (points > 0) or adjust (points < 0) points, idempotently',
+      tag: TAG,
+      auth: 'api-key',
+      params: memberIdParams,
+      body: pointsChangeSchema,
+      responses: {
+        201: { description: 'Written', schema: pointsResultSchema },
+        200: {
+          description: 'This idempotency_key was already used with these points: nothing changed',
+          schema: pointsResultSchema,
+        },
+        404: { description: 'Unknown member', schema: errorSchema },
+        409: {
+          description: 'This idempotency_key was used with other points (idempotency_key_reused)',
+          schema: errorSchema,
+        },
+        422: { description: 'The adjustment exceeds the available points (insufficient_points)', schema: errorSchema },
+        503: { description: 'Too much contention on this member; retry with the same key', schema: errorSchema },
+      },
+    },
+    async ({ params, body }, _req, res) => {
+      const member = await existingMember(params.id);
+      const idempotencyKey = `points:${member._id}:${body.idempotency_key}`;
+      let written: { entry: LedgerEntry; duplicate: boolean };
+      try {
+        written = await ledger.append({
+          memberId: member._id,
+          type: body.points > 0 ? 'EARN' : 'ADJUST',
+          points: body.points,
+          idempotencyKey,
+          reason: body.reason,
+        });
+      } catch (error) {
+        if (error instanceof InsufficientPointsError) {
+          throw ApiError.unprocessable(
+            'insufficient_points',
+            `The member has ${error.available} points available; this adjustment needs ${error.requested}.`,
+          );
+        }
+        if (error instanceof IdempotencyKeyConflictError) {
+          throw ApiError.conflict(
+            'idempotency_key_reused',
+            'This idempotency_key was already used with different points; send a new key for a new change.',
+          );
+        }
+        if (error instanceof LedgerContentionError) {
+          throw new ApiError(
+            503,
+            'ledger_contention',
+            'Too many concurrent changes to this member; retry the same request with the same idempotency_key.',
+          );
+        }
+        throw error;
+      }
+      res.status(written.duplicate ? 200 : 201).json({
+        entry: ledgerEntryView(written.entry),
+        member: memberView(member, await ledger.balances(member._id)),
+      });
+    },
+  );
+
+  routes.add(
+    router,
+    MOUNT,
+    {
+      method: 'get',
+      path: '/v1/members/{id}/ledger',
+      summary: "A member's ledger entries, newest first",
+      tag: TAG,
+      auth: 'api-key',
+      params: memberIdParams,
+      query: ledgerQuerySchema,
+      responses: {
+        200: { description: 'One page of entries', schema: ledgerPageSchema },
+        404: { description: 'Unknown member', schema: errorSchema },
+      },
+    },
+    async ({ params, query }, req, res) => {
+      const member = await existingMember(params.id);
+      const { skip, limit } = pageWindow(query);
+      const oldestFirst = parseSort(query.sort, { created_at: 'seq' }, { seq: -1 }).seq === 1;
+      let entries: LedgerEntry[];
+      let total: number;
+      if (!oldestFirst) {
+        ({ entries, total } = await ledger.list(member._id, { skip, limit }));
+      } else {
+        // The ledger reads newest first: an oldest-first page is the mirrored window of it, reversed.
+        total = (await ledger.list(member._id, { skip: 0, limit: 1 })).total;
+        const end = total - skip;
+        const start = Math.max(0, end - limit);
+        entries = end > 0 ? (await ledger.list(member._id, { skip: start, limit: end - start })).entries.reverse() : [];
+      }
+      res.json(
+        paginate(req, { items: entries.map(ledgerEntryView), total, page: query.page, perPage: query.per_page }),
+      );
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,82 @@
+import type { Response } from 'express';
+import { z } from 'zod';
+import { PARTNER_NAMES } from '../domain/partners';
+import { REDEMPTION_STATUSES, REJECTION_REASONS, type RejectionReason } from '../domain/states';
+import { toRedemptionView, type RedemptionDocument } from '../store/redemptions';
+import { ApiError } from './errors';
+
+export const redemptionViewSchema = z
+  .object({
+    id: z.string(),
+    member_id: z.string().nullable(),
+    redemption_option_id: z.number().int(),
+    points: z.number().int().nullable(),
+    delay_points_deduction: z.boolean(),
+    currency: z.string().nullable(),
+    coupon_code: z.string().nullable(),
+    reward_text: z.string().nullable().meta({ description: 'The coupon code, as the Yotpo-style API returns it' }),
+    status: z.enum(REDEMPTION_STATUSES),
+    reason: z.enum(REJECTION_REASONS).nullable(),
+    partner: z.enum(PARTNER_NAMES).nullable(),
+    order_id: z.string().nullable(),
+    expires_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Redemption' });
+
+export const redemptionWithEventsSchema = redemptionViewSchema
+  .extend({
+    events: z.array(
+      z.object({
+        at: z.string(),
+        type: z.string(),
+        status: z.enum(REDEMPTION_STATUSES).optional(),
+        data: z.record(z.string(), z.unknown()).optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'RedemptionWithEvents' });
+
+export const redemptionRefSchema = z
+  .object({ id: z.string(), status: z.enum(REDEMPTION_STATUSES) })
+  .meta({ id: 'RedemptionRef' });
+
+const REJECTION_MESSAGES: Record<RejectionReason, string> = {
+  member_not_found: 'No member has that identifier; check the email, phone number, POS account or external id.',
+  option_not_found: 'No redemption option has that id.',
+  option_inactive: 'That redemption option is not available right now.',
+  insufficient_points: 'The member does not have enough available points for this reward.',
+  branch_not_allowed: 'This reward cannot be used at that branch.',
+  min_subtotal_not_met: "The order's subtotal is below this reward's minimum.",
+  currency_not_supported: "This reward is not offered in that currency; omit currency to use the option's own.",
+  points_required: 'This reward converts points to money: send point_redemptions.',
+  invalid_points: 'point_redemptions does not fit this reward: use its cost, or a positive multiple of its unit.',
+};
+
+/** Create Redemption's answer for a redemption in each state (SPEC §3). */
+export function answerCreateRedemption(res: Response, document: RedemptionDocument): void {
+  const view = toRedemptionView(document);
+  switch (document.status) {
+    case 'completed':
+    case 'awaiting_order':
+      res.status(201).json(view);
+      return;
+    case 'rejected': {
+      const reason = document.reason ?? 'option_not_found';
+      throw new ApiError(422, reason, `${REJECTION_MESSAGES[reason]} (redemption ${document._id})`);
+    }
+    case 'compensated':
+      throw new ApiError(
+        502,
+        'partner_redeem_failed',
+        `The partner could not fulfil the reward, so the points were returned (redemption ${document._id}).`,
+      );
+    case 'pending':
+    case 'redeeming':
+      res.status(202).json({ id: view.id, status: view.status });
+      return;
+    default:
+      res.status(200).json(view);
+  }
+}

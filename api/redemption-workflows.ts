@@ -1,0 +1,172 @@
+/**
+ * The API's conversation with redemption workflows: start one (or join the one an idempotency key already
+ * started) and wait for its decision, and send it orders and cancellations. Refusals come back as ApiErrors.
+ */
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
+  type Client,
+  type WorkflowUpdateHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Config } from '../config/env';
+import type { CreateRedemptionRequest, OrderCapture, RedemptionInput, RedemptionOutcome } from '../domain/redemption';
+import { CONFLICT_REFUSALS, type RefusalCode } from '../domain/refusals';
+import { OptionIdKey, RedemptionStatusKey } from '../domain/search-attributes';
+import type { redemptionWorkflow } from '../workflows';
+import {
+  awaitDecisionUpdate,
+  cancelOrderUpdate,
+  cancelRedemptionUpdate,
+  captureOrderUpdate,
+} from '../workflows/messages';
+import { ApiError } from './errors';
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+
+function base32(bytes: Uint8Array, length: number): string {
+  return Array.from(bytes.subarray(0, length), (byte) => ID_ALPHABET[byte % 32]).join('');
+}
+
+/** Stable for an API key's Idempotency-Key, so the same key always lands on the same workflow; random otherwise. */
+export function redemptionIdFor(apiKeyId: string, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return `rdm_${base32(randomBytes(26), 26)}`;
+  return `rdm_${base32(createHash('sha256').update(`${apiKeyId}\n${idempotencyKey}`).digest(), 26)}`;
+}
+
+export function workflowIdOf(redemptionId: string): string {
+  return `redemption-${redemptionId}`;
+}
+
+export function requestHashOf(request: CreateRedemptionRequest): string {
+  const canonical = Object.fromEntries(Object.entries(request).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+/** A refusal raised by a workflow's update validator or handler, as the API error it stands for. */
+export function refusalToApiError(error: unknown): ApiError | undefined {
+  const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+  if (!(cause instanceof ApplicationFailure) || !cause.type) return undefined;
+  const code = cause.type as RefusalCode;
+  const status = CONFLICT_REFUSALS.includes(code) ? 409 : 422;
+  return new ApiError(status, code, cause.message);
+}
+
+function timeout(ms: number): Promise<'timeout'> {
+  return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+}
+
+/** The update's result if it arrives within the wait, else undefined (the caller answers with what it knows). */
+async function resultWithin<T>(handle: WorkflowUpdateHandle<T>, ms: number): Promise<T | undefined> {
+  const result = await Promise.race([handle.result(), timeout(ms)]);
+  return result === 'timeout' ? undefined : result;
+}
+
+export type StartResult =
+  | { kind: 'decided'; outcome: RedemptionOutcome }
+  | { kind: 'waiting' }
+  /** The workflow already finished earlier (same idempotency key); its record in MongoDB is the answer. */
+  | { kind: 'finished' };
+
+export class RedemptionWorkflows {
+  constructor(
+    private readonly client: Client,
+    private readonly config: Config,
+  ) {}
+
+  private handle(redemptionId: string) {
+    return this.client.workflow.getHandle(workflowIdOf(redemptionId));
+  }
+
+  /** Starts the redemption's workflow, or joins it, and waits up to REDEMPTION_SYNC_WAIT_MS for its decision. */
+  async start(redemptionId: string, request: CreateRedemptionRequest, requestHash: string): Promise<StartResult> {
+    const input: RedemptionInput = {
+      redemptionId,
+      requestHash,
+      request,
+      settings: {
+        couponTtlSeconds: this.config.defaultCouponTtlSeconds,
+        partnerDeadlineMs: this.config.partnerRedeemDeadlineMs,
+        partnerAttemptTimeoutMs: this.config.partnerCallTimeoutMs,
+        orderRefundWindowSeconds: this.config.orderRefundWindowSeconds,
+      },
+    };
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof redemptionWorkflow>('redemptionWorkflow', {
+      workflowId: workflowIdOf(redemptionId),
+      taskQueue: this.config.temporal.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: RedemptionStatusKey, value: 'pending' },
+        { key: OptionIdKey, value: request.redemption_option_id },
+      ],
+    });
+    try {
+      const update = await this.client.workflow.startUpdateWithStart(awaitDecisionUpdate, {
+        args: [{ requestHash }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+        startWorkflowOperation,
+      });
+      const outcome = await resultWithin(update, this.config.redemptionSyncWaitMs);
+      return outcome ? { kind: 'decided', outcome } : { kind: 'waiting' };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'finished' };
+      throw refusalToApiError(error) ?? error;
+    }
+  }
+
+  /** Sends an order to the redemption; resolves with its outcome, or undefined while fulfilment is still running. */
+  async captureOrder(redemptionId: string, capture: OrderCapture): Promise<RedemptionOutcome | undefined> {
+    return this.sendUpdate(redemptionId, (handle) =>
+      handle.startUpdate(captureOrderUpdate, { args: [capture], waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    );
+  }
+
+  async cancelRedemption(redemptionId: string): Promise<RedemptionOutcome | undefined> {
+    return this.sendUpdate(redemptionId, (handle) =>
+      handle.startUpdate(cancelRedemptionUpdate, { args: [], waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    );
+  }
+
+  async cancelOrder(redemptionId: string, orderId: string): Promise<RedemptionOutcome | undefined> {
+    return this.sendUpdate(redemptionId, (handle) =>
+      handle.startUpdate(cancelOrderUpdate, {
+        args: [{ order_id: orderId }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      }),
+    );
+  }
+
+  /** Throws WorkflowClosedError when the workflow has finished: the caller decides from the stored record. */
+  private async sendUpdate(
+    redemptionId: string,
+    start: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<WorkflowUpdateHandle<RedemptionOutcome>>,
+  ): Promise<RedemptionOutcome | undefined> {
+    try {
+      const update = await start(this.handle(redemptionId));
+      return await resultWithin(update, this.config.redemptionSyncWaitMs);
+    } catch (error) {
+      if (isClosedWorkflowError(error)) throw new WorkflowClosedError(redemptionId);
+      throw refusalToApiError(error) ?? error;
+    }
+  }
+}
+
+export class WorkflowClosedError extends Error {
+  constructor(readonly redemptionId: string) {
+    super(`The workflow of redemption ${redemptionId} has finished.`);
+  }
+}
+
+function isClosedWorkflowError(error: unknown): boolean {
+  if (error instanceof WorkflowNotFoundError) return true;
+  const message = (error as Error)?.message ?? '';
+  return /workflow execution already completed|workflow not found/i.test(message);
+}

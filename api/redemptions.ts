@@ -1,0 +1,168 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { normalizeCouponCode } from '../domain/coupon';
+import { createRedemptionSchema } from '../domain/redemption';
+import { REDEMPTION_STATUSES, isDecided } from '../domain/states';
+import { Redemptions, toRedemptionView } from '../store/redemptions';
+import type { AppDeps } from './app';
+import { ApiError } from './errors';
+import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
+import { RedemptionWorkflows, WorkflowClosedError, redemptionIdFor, requestHashOf } from './redemption-workflows';
+import {
+  answerCreateRedemption,
+  redemptionRefSchema,
+  redemptionViewSchema,
+  redemptionWithEventsSchema,
+} from './redemption-views';
+import { errorSchema, type RouteBook } from './routes';
+
+const idParams = z.object({ id: z.string().min(1).max(100) });
+const idempotencyKeySchema = z.string().min(1).max(255).optional();
+
+const SORT_FIELDS = ['created_at', 'updated_at', 'status'];
+const listQuery = paginationQuery(SORT_FIELDS).extend({
+  member_id: z.string().min(1).optional(),
+  status: z.enum(REDEMPTION_STATUSES).optional(),
+  coupon_code: z.string().min(1).optional(),
+});
+
+export function redemptionsRouter(deps: AppDeps, routes: RouteBook): Router {
+  const router = Router();
+  const redemptions = new Redemptions(deps.db);
+  const workflows = new RedemptionWorkflows(deps.temporal, deps.config);
+  const error = (description: string) => ({ description, schema: errorSchema });
+
+  routes.add(
+    router,
+    '/v1',
+    {
+      method: 'post',
+      path: '/v1/redemptions',
+      summary: 'Create Redemption: redeem a member’s points for a reward (optional Idempotency-Key header)',
+      tag: 'Redemptions',
+      auth: 'api-key',
+      body: createRedemptionSchema,
+      responses: {
+        201: {
+          description: 'Completed, or awaiting its order (the coupon is in reward_text)',
+          schema: redemptionViewSchema,
+        },
+        202: {
+          description: 'Not decided within the synchronous wait; poll GET /v1/redemptions/{id}',
+          schema: redemptionRefSchema,
+        },
+        409: error('The Idempotency-Key was used with another body'),
+        422: error('Rejected; the code is the reason'),
+        502: error('The partner could not fulfil it; the points are back'),
+      },
+    },
+    async ({ body }, req, res) => {
+      const idempotencyKey = idempotencyKeySchema.safeParse(req.header('idempotency-key'));
+      if (!idempotencyKey.success) {
+        throw ApiError.badRequest('The Idempotency-Key header must be 1 to 255 characters.', [
+          { path: 'Idempotency-Key', message: 'must be 1 to 255 characters' },
+        ]);
+      }
+      const redemptionId = redemptionIdFor(res.locals.apiKeyId as string, idempotencyKey.data);
+      const requestHash = requestHashOf(body);
+      const reused = () =>
+        ApiError.conflict(
+          'idempotency_key_reused',
+          'This Idempotency-Key was already used with a different request body.',
+        );
+
+      const earlier = idempotencyKey.data ? await redemptions.get(redemptionId) : null;
+      if (earlier && earlier.request_hash !== requestHash) throw reused();
+      if (earlier && isDecided(earlier.status)) return answerCreateRedemption(res, earlier);
+
+      const started = await workflows.start(redemptionId, body, requestHash);
+      const document = await redemptions.get(redemptionId);
+      if (!document || started.kind === 'waiting') {
+        res.status(202).json({ id: redemptionId, status: document?.status ?? 'pending' });
+        return;
+      }
+      if (document.request_hash !== requestHash) throw reused();
+      answerCreateRedemption(res, document);
+    },
+  );
+
+  routes.add(
+    router,
+    '/v1',
+    {
+      method: 'get',
+      path: '/v1/redemptions/{id}',
+      summary: 'A redemption with its ordered audit events',
+      tag: 'Redemptions',
+      auth: 'api-key',
+      params: idParams,
+      responses: { 200: { description: 'The redemption', schema: redemptionWithEventsSchema }, 404: error('Unknown') },
+    },
+    async ({ params }, _req, res) => {
+      const document = await redemptions.get(params.id);
+      if (!document) throw ApiError.notFound(`Redemption ${params.id}`);
+      res.json({ ...toRedemptionView(document), events: await redemptions.eventsOf(params.id) });
+    },
+  );
+
+  routes.add(
+    router,
+    '/v1',
+    {
+      method: 'get',
+      path: '/v1/redemptions',
+      summary: 'Redemptions, filtered by member_id, status or coupon_code',
+      tag: 'Redemptions',
+      auth: 'api-key',
+      query: listQuery,
+      responses: {
+        200: { description: 'A page of redemptions', schema: paginatedSchema(redemptionViewSchema, 'RedemptionPage') },
+      },
+    },
+    async ({ query }, req, res) => {
+      const couponCode = query.coupon_code === undefined ? undefined : (normalizeCouponCode(query.coupon_code) ?? '-');
+      const sort = parseSort(query.sort, SORT_FIELDS, { created_at: -1 });
+      const { items, total } = await redemptions.list(
+        { member_id: query.member_id, status: query.status, coupon_code: couponCode },
+        { ...pageWindow(query), sort },
+      );
+      res.json(paginate(req, { items: items.map(toRedemptionView), total, page: query.page, perPage: query.per_page }));
+    },
+  );
+
+  routes.add(
+    router,
+    '/v1',
+    {
+      method: 'post',
+      path: '/v1/redemptions/{id}/cancel',
+      summary: 'Cancel a redemption that awaits its order; its held points are released',
+      tag: 'Redemptions',
+      auth: 'api-key',
+      params: idParams,
+      responses: {
+        200: { description: 'Cancelled', schema: redemptionViewSchema },
+        404: error('Unknown'),
+        409: error('Already captured, or otherwise past cancelling'),
+      },
+    },
+    async ({ params }, _req, res) => {
+      const document = await redemptions.get(params.id);
+      if (!document) throw ApiError.notFound(`Redemption ${params.id}`);
+      try {
+        await workflows.cancelRedemption(params.id);
+      } catch (error) {
+        if (!(error instanceof WorkflowClosedError)) throw error;
+        if (document.status !== 'cancelled') {
+          throw ApiError.conflict(
+            'redemption_not_cancellable',
+            `Only a redemption awaiting its order can be cancelled; this one is ${document.status}.`,
+          );
+        }
+      }
+      res.json(toRedemptionView((await redemptions.get(params.id))!));
+    },
+  );
+
+  return router;
+}

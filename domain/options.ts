@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { isSupportedCurrency } from './currency';
+import { PARTNER_NAMES } from './partners';
+
+/** Deliverect's six reward types, plus `variable`: points converted to money at a rate. */
+export const OPTION_TYPES = [
+  'discount_amount',
+  'discount_percentage',
+  'free_item',
+  'buy_one_get_one_free',
+  'item_discount_amount',
+  'item_discount_percentage',
+  'variable',
+] as const;
+export type OptionType = (typeof OPTION_TYPES)[number];
+
+const ITEM_TYPES: OptionType[] = [
+  'free_item',
+  'buy_one_get_one_free',
+  'item_discount_amount',
+  'item_discount_percentage',
+];
+const PERCENT_TYPES: OptionType[] = ['discount_percentage', 'item_discount_percentage'];
+const AMOUNT_TYPES: OptionType[] = ['discount_amount', 'item_discount_amount'];
+
+const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const nonNegativeInt = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const currencySchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as SAR')
+  .refine(isSupportedCurrency, 'is not a currency we support');
+
+export const optionInputSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    type: z.enum(OPTION_TYPES),
+    cost_points: positiveInt.optional().meta({ description: 'Points one redemption costs (fixed types)' }),
+    points_per_unit: positiveInt.optional().meta({ description: 'Points per unit of value (variable type)' }),
+    unit_value: positiveInt.optional().meta({ description: 'Minor currency units one unit is worth (variable)' }),
+    discount: positiveInt
+      .optional()
+      .meta({ description: 'Minor currency units for amounts; basis points for percentages (5000 = 50%)' }),
+    item_plu: z.string().trim().min(1).max(100).optional(),
+    currency: currencySchema,
+    min_subtotal: nonNegativeInt.default(0).meta({ description: 'Minimum order subtotal, minor units' }),
+    branch_ids: z.array(z.string().trim().min(1)).default([]).meta({ description: 'Empty = every branch' }),
+    business_ref: z.string().trim().default('').meta({ description: 'Empty = any business' }),
+    partner: z.enum(PARTNER_NAMES).nullable().default(null).meta({ description: 'Who fulfils it; null for none' }),
+    coupon_ttl_seconds: positiveInt.optional(),
+    media_url: z.url().optional(),
+    active: z.boolean().default(true),
+    starts_at: z.iso.datetime({ offset: true }).optional(),
+    ends_at: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .superRefine((option, ctx) => {
+    const require = (field: keyof typeof option, why: string) => {
+      if (option[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `is required ${why}` });
+    };
+    const forbid = (field: keyof typeof option, why: string) => {
+      if (option[field] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: `is not allowed ${why}` });
+    };
+    if (option.type === 'variable') {
+      require('points_per_unit', 'for variable options');
+      require('unit_value', 'for variable options');
+      forbid('cost_points', 'for variable options (points come from point_redemptions)');
+    } else {
+      require('cost_points', `for ${option.type} options`);
+      forbid('points_per_unit', 'except for variable options');
+      forbid('unit_value', 'except for variable options');
+    }
+    if (ITEM_TYPES.includes(option.type)) require('item_plu', `for ${option.type} options`);
+    if (AMOUNT_TYPES.includes(option.type) || PERCENT_TYPES.includes(option.type)) {
+      require('discount', `for ${option.type} options`);
+    }
+    if (PERCENT_TYPES.includes(option.type) && option.discount !== undefined && option.discount > 10_000) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['discount'],
+        message: 'is in basis points and cannot exceed 10000 (100%)',
+      });
+    }
+    if (option.starts_at && option.ends_at && Date.parse(option.starts_at) >= Date.parse(option.ends_at)) {
+      ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'must be after starts_at' });
+    }
+  })
+  .meta({ id: 'RedemptionOptionInput' });
+
+export type OptionInput = z.output<typeof optionInputSchema>;
+
+export interface RedemptionOption extends OptionInput {
+  id: number;
+  created_at: string;
+}
+
+export function isItemReward(type: OptionType): boolean {
+  return ITEM_TYPES.includes(type);
+}
+
+export function isPercentReward(type: OptionType): boolean {
+  return PERCENT_TYPES.includes(type);
+}

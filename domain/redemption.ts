@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { PartnerName } from './partners';
+import { currencySchema } from './options';
+import type { RedemptionStatus, RejectionReason } from './states';
+
+const identifier = z.string().trim().min(1).max(320);
+
+/** Create Redemption, exactly the Yotpo-style seed's fields. */
+export const createRedemptionSchema = z
+  .object({
+    customer_email: identifier.optional(),
+    pos_account_id: identifier.optional(),
+    phone_number: identifier.optional(),
+    customer_external_id: identifier.optional(),
+    redemption_option_id: z.number().int().positive().max(2_147_483_647),
+    delay_points_deduction: z.boolean().default(false),
+    currency: currencySchema.optional(),
+    point_redemptions: z.number().int().max(2_147_483_647).optional(),
+  })
+  .strict()
+  .refine((body) => body.customer_email || body.pos_account_id || body.phone_number || body.customer_external_id, {
+    message: 'one of customer_email, pos_account_id, phone_number or customer_external_id is required',
+    path: ['customer_email'],
+  })
+  .meta({ id: 'CreateRedemption' });
+export type CreateRedemptionRequest = z.output<typeof createRedemptionSchema>;
+
+export type MemberIdentifier =
+  | { field: 'email'; value: string }
+  | { field: 'pos_account_id'; value: string }
+  | { field: 'phone_number'; value: string }
+  | { field: 'external_id'; value: string };
+
+/** The identifier that finds the member, in the seed's order of precedence. */
+export function memberIdentifierOf(request: CreateRedemptionRequest): MemberIdentifier {
+  if (request.customer_email) return { field: 'email', value: request.customer_email.toLowerCase() };
+  if (request.pos_account_id) return { field: 'pos_account_id', value: request.pos_account_id };
+  if (request.phone_number) return { field: 'phone_number', value: request.phone_number };
+  return { field: 'external_id', value: request.customer_external_id! };
+}
+
+/** Where a capture came from: a partner's own redeem webhook needs no fulfilment call back to that partner. */
+export interface OrderCapture {
+  order_id: string;
+  branch_id?: string;
+  business_ref?: string;
+  subtotal?: number;
+  currency?: string;
+  source_partner?: PartnerName;
+}
+
+/** Settings fixed at start so that the workflow's decisions replay identically. */
+export interface RedemptionSettings {
+  couponTtlSeconds: number;
+  partnerDeadlineMs: number;
+  partnerAttemptTimeoutMs: number;
+  orderRefundWindowSeconds: number;
+}
+
+export interface RedemptionInput {
+  redemptionId: string;
+  requestHash: string;
+  request: CreateRedemptionRequest;
+  settings: RedemptionSettings;
+}
+
+/** What the workflow reports of itself; readers get the full view from MongoDB. */
+export interface RedemptionOutcome {
+  id: string;
+  status: RedemptionStatus;
+  reason: RejectionReason | null;
+  coupon_code: string | null;
+  order_id: string | null;
+}
+
+export interface RedemptionEvent {
+  at: string;
+  type: string;
+  status?: RedemptionStatus;
+  data?: Record<string, unknown>;
+}
+
+/** What every caller sees of a redemption. */
+export interface RedemptionView {
+  id: string;
+  member_id: string | null;
+  redemption_option_id: number;
+  points: number | null;
+  delay_points_deduction: boolean;
+  currency: string | null;
+  coupon_code: string | null;
+  reward_text: string | null;
+  status: RedemptionStatus;
+  reason: RejectionReason | null;
+  partner: PartnerName | null;
+  order_id: string | null;
+  expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}

@@ -1,0 +1,14 @@
+import type { OrderRefusal } from './states';
+
+/**
+ * Why the workflow refuses an update: an order refusal, or a state conflict. An update validator throws an
+ * ApplicationFailure whose `type` is one of these codes and whose message is for the caller.
+ */
+export type RefusalCode = OrderRefusal | 'idempotency_key_reused' | 'redemption_not_cancellable' | 'order_mismatch';
+
+/** Codes that mean "conflicts with what already happened" (409); every other refusal is a business rule (422). */
+export const CONFLICT_REFUSALS: RefusalCode[] = [
+  'coupon_already_used',
+  'idempotency_key_reused',
+  'redemption_not_cancellable',
+];

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { Collection, Db } from 'mongodb';
+import type { MemberIdentifier } from '../domain/redemption';
+import { duplicateKeyIndex } from './duplicate-key';
+
+export const MEMBER_IDENTIFIERS = ['email', 'phone_number', 'pos_account_id', 'external_id'] as const;
+export type MemberIdentifierField = (typeof MEMBER_IDENTIFIERS)[number];
+
+export interface Member {
+  _id: string;
+  email?: string;
+  phone_number?: string;
+  pos_account_id?: string;
+  external_id?: string;
+  name?: string;
+  created_at: Date;
+}
+
+export type NewMember = Omit<Member, '_id' | 'created_at'>;
+
+export class IdentifierTakenError extends Error {
+  constructor(readonly fields: MemberIdentifierField[]) {
+    super(`Another member already has this ${fields.join(' and ') || 'identifier'}.`);
+  }
+}
+
+export class Members {
+  private readonly members: Collection<Member>;
+
+  constructor(db: Db) {
+    this.members = db.collection<Member>('members');
+  }
+
+  /** Creates a member; the unique indexes make a taken identifier fail even when two requests race. */
+  async create(input: NewMember): Promise<Member> {
+    const member: Member = { _id: `mem_${randomUUID().replace(/-/g, '')}`, ...input, created_at: new Date() };
+    if (member.email) member.email = member.email.toLowerCase();
+    try {
+      await this.members.insertOne(member);
+      return member;
+    } catch (error) {
+      const index = duplicateKeyIndex(error);
+      if (index === undefined) throw error;
+      const named = MEMBER_IDENTIFIERS.find((name) => index.startsWith(name));
+      throw new IdentifierTakenError(named ? [named] : await this.takenIdentifiers(member));
+    }
+  }
+
+  /** FerretDB's duplicate-key error does not name the index, so the taken identifiers are looked up. */
+  private async takenIdentifiers(member: Member): Promise<MemberIdentifierField[]> {
+    const taken: MemberIdentifierField[] = [];
+    for (const field of MEMBER_IDENTIFIERS) {
+      const value = member[field];
+      if (value !== undefined && (await this.members.findOne({ [field]: value }))) taken.push(field);
+    }
+    return taken;
+  }
+
+  findById(id: string): Promise<Member | null> {
+    return this.members.findOne({ _id: id });
+  }
+
+  findByIdentifier(identifier: MemberIdentifier): Promise<Member | null> {
+    const value = identifier.field === 'email' ? identifier.value.toLowerCase() : identifier.value;
+    return this.members.findOne({ [identifier.field]: value });
+  }
+}

@@ -1,0 +1,83 @@
+/** A partner's redeem endpoint as a real local HTTP server whose answers the test scripts. */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type PartnerBehaviour =
+  | { status: number; body?: unknown; delayMs?: number }
+  /** Never answers: the caller's timeout fires. */
+  | { hang: true }
+  /** Closes the connection without an answer: a network error. */
+  | { drop: true };
+
+export interface RecordedCall {
+  path: string;
+  headers: IncomingHttpHeaders;
+  rawBody: string;
+  body: any;
+  receivedAt: number;
+}
+
+export interface StubPartner {
+  /** The redeem endpoint, e.g. http://127.0.0.1:1234/redeem. */
+  redeemUrl: string;
+  calls: RecordedCall[];
+  /** Queues behaviours for the next calls, in order; when the queue is empty the default answers. */
+  queue(...behaviours: PartnerBehaviour[]): void;
+  setDefault(behaviour: PartnerBehaviour): void;
+  /** Resolves when at least `count` calls have arrived. */
+  waitForCalls(count: number, timeoutMs?: number): Promise<RecordedCall[]>;
+  close(): Promise<void>;
+}
+
+export async function startStubPartner(initial: PartnerBehaviour = { status: 200, body: {} }): Promise<StubPartner> {
+  const calls: RecordedCall[] = [];
+  const queued: PartnerBehaviour[] = [];
+  let fallback = initial;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const rawBody = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = undefined;
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        body = rawBody;
+      }
+      calls.push({ path: req.url ?? '', headers: req.headers, rawBody, body, receivedAt: Date.now() });
+      const behaviour = queued.shift() ?? fallback;
+      if ('hang' in behaviour) return;
+      if ('drop' in behaviour) {
+        req.socket.destroy();
+        return;
+      }
+      setTimeout(() => {
+        res.writeHead(behaviour.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(behaviour.body ?? {}));
+      }, behaviour.delayMs ?? 0);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    redeemUrl: `http://127.0.0.1:${port}/redeem`,
+    calls,
+    queue: (...behaviours) => queued.push(...behaviours),
+    setDefault: (behaviour) => {
+      fallback = behaviour;
+    },
+    async waitForCalls(count, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (calls.length < count) {
+        if (Date.now() > deadline) throw new Error(`stub partner got ${calls.length} calls, expected ${count}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      return calls;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InsufficientPointsError, Ledger } from '../../store/ledger';
+import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
+import { readJson, startTestStack, startTestWorker, type RunningWorker, type TestStack } from '../harness/stack';
+
+describe('ledger under concurrency', () => {
+  let stack: TestStack;
+  let secondWorker: RunningWorker;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    secondWorker = await startTestWorker(stack.config, stack.mongo);
+  });
+  afterAll(async () => {
+    await secondWorker?.stop();
+    await stack?.close();
+  });
+
+  it('lets exactly 10 of 30 racing redemptions of 100 points through 1,000 available points on two workers', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 1_000);
+    const option = await createOption(stack.mongo.db, { cost_points: 100 });
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        stack.api.request('/v1/redemptions', {
+          method: 'POST',
+          json: { customer_email: member.email, redemption_option_id: option.id },
+        }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 422)).toHaveLength(20);
+    for (const answer of answers.filter((candidate) => candidate.status === 422)) {
+      expect((await readJson(answer)).error.code).toBe('insufficient_points');
+    }
+
+    const fold = await foldLedger(stack.mongo.db, member._id);
+    expect(fold.entries.filter((entry) => entry.type === 'DEBIT')).toHaveLength(10);
+    expect(fold.entries.every((entry) => (entry.balance_after as number) - (entry.held_after as number) >= 0)).toBe(
+      true,
+    );
+    const member_ = await readJson(await stack.api.request(`/v1/members/${member._id}`));
+    expect(member_).toMatchObject({ points_balance: 0, points_held: 0, points_available: 0 });
+    expect({ points_balance: fold.points_balance, points_held: fold.points_held }).toEqual({
+      points_balance: 0,
+      points_held: 0,
+    });
+  });
+
+  it('never overdraws when holds, debits and an adjustment race on one member', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 1_000);
+    const ledger = new Ledger(stack.mongo.db);
+    const attempts = Array.from({ length: 40 }, (_, index) =>
+      ledger.append({
+        memberId: member._id,
+        type: index % 3 === 0 ? 'HOLD' : index % 3 === 1 ? 'DEBIT' : 'ADJUST',
+        points: index % 3 === 2 ? -100 : 100,
+        idempotencyKey: `race:${member._id}:${index}`,
+      }),
+    );
+    const results = await Promise.allSettled(attempts);
+    const applied = results.filter((result) => result.status === 'fulfilled');
+    const refused = results.filter((result) => result.status === 'rejected');
+    expect(applied).toHaveLength(10);
+    for (const result of refused)
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(InsufficientPointsError);
+    const fold = await foldLedger(stack.mongo.db, member._id);
+    expect(fold.points_available).toBe(0);
+    expect(await ledger.balances(member._id)).toEqual({
+      points_balance: fold.points_balance,
+      points_held: fold.points_held,
+      points_available: 0,
+    });
+  });
+
+  it('applies the same idempotency key once however many writers race with it', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 0);
+    const ledger = new Ledger(stack.mongo.db);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        ledger.append({ memberId: member._id, type: 'EARN', points: 50, idempotencyKey: `earn-once:${member._id}` }),
+      ),
+    );
+    expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
+    expect(await ledger.balances(member._id)).toEqual({ points_balance: 50, points_held: 0, points_available: 50 });
+  });
+});

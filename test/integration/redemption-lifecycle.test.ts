@@ -1,0 +1,309 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COUPON_ALPHABET } from '../../domain/coupon';
+import { Ledger } from '../../store/ledger';
+import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
+import { recordHistory } from '../harness/histories';
+import { readJson, startTestStack, type TestStack } from '../harness/stack';
+import { startStubPartner, type StubPartner } from '../harness/stub-partner';
+
+const COUPON_PATTERN = new RegExp(`^([${COUPON_ALPHABET}]{4}-){3}[${COUPON_ALPHABET}]{4}$`);
+
+describe('redemption lifecycle over HTTP', () => {
+  let stack: TestStack;
+  let partner: StubPartner;
+
+  beforeAll(async () => {
+    partner = await startStubPartner();
+    stack = await startTestStack({
+      env: {
+        FLAVOURS_REDEEM_URL: partner.redeemUrl,
+        FLAVOURS_OUTBOUND_SECRET: 'flavours-outbound-secret',
+        PARTNER_REDEEM_DEADLINE_MS: '4000',
+        PARTNER_CALL_TIMEOUT_MS: '1000',
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await partner?.close();
+  });
+
+  const redeem = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    stack.api.request('/v1/redemptions', { method: 'POST', json: body, headers });
+  const balances = (memberId: string) => new Ledger(stack.mongo.db).balances(memberId);
+  const getRedemption = async (id: string) => readJson(await stack.api.request(`/v1/redemptions/${id}`));
+
+  it('completes an immediate redemption: debits the points, issues a coupon and calls the partner once', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 500);
+    const option = await createOption(stack.mongo.db, { partner: 'flavours', business_ref: 'dev' });
+    const calls = partner.calls.length;
+
+    const res = await redeem({ customer_email: member.email!.toUpperCase(), redemption_option_id: option.id });
+    expect(res.status).toBe(201);
+    const body = await readJson(res);
+    expect(body).toMatchObject({ status: 'completed', member_id: member._id, points: 100, partner: 'flavours' });
+    expect(body.reward_text).toBe(body.coupon_code);
+    expect(body.coupon_code).toMatch(COUPON_PATTERN);
+    expect(await balances(member._id)).toEqual({ points_balance: 400, points_held: 0, points_available: 400 });
+
+    const call = partner.calls[calls]!;
+    expect(partner.calls.length).toBe(calls + 1);
+    expect(call.headers['idempotency-key']).toBe(body.id);
+    expect(call.headers['api-token']).toBe('flavours-outbound-secret');
+    expect(call.body).toEqual({
+      reward_code: body.coupon_code,
+      business_refrence: 'dev',
+      branch_id: '',
+      date: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/),
+      timestamp: expect.stringMatching(/^\d{10}$/),
+    });
+
+    const detail = await getRedemption(body.id);
+    expect(
+      detail.events.map((event: any) => event.status ?? `${event.type}:${event.data?.entry ?? event.data?.outcome}`),
+    ).toEqual(['pending', 'ledger:DEBIT', 'redeeming', 'partner_call:accepted', 'completed']);
+    expect(JSON.stringify(detail.events)).not.toContain(member.email);
+    expect(JSON.stringify(detail.events)).not.toContain('flavours-outbound-secret');
+    await recordHistory(stack.client, body.id, 'immediate-completed');
+  });
+
+  it('answers each rejection with 422, its reason code, and no change to the points', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 150);
+    const fixed = await createOption(stack.mongo.db, { cost_points: 200 });
+    const inactive = await createOption(stack.mongo.db, { active: false });
+    const variable = await createOption(stack.mongo.db, {
+      type: 'variable',
+      cost_points: undefined,
+      item_plu: undefined,
+      points_per_unit: 50,
+      unit_value: 100,
+    });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ customer_email: 'nobody@example.com', redemption_option_id: fixed.id }, 'member_not_found'],
+      [{ customer_email: member.email, redemption_option_id: 99_999 }, 'option_not_found'],
+      [{ customer_email: member.email, redemption_option_id: inactive.id }, 'option_inactive'],
+      [{ customer_email: member.email, redemption_option_id: fixed.id }, 'insufficient_points'],
+      [{ customer_email: member.email, redemption_option_id: fixed.id, currency: 'KWD' }, 'currency_not_supported'],
+      [{ customer_email: member.email, redemption_option_id: variable.id }, 'points_required'],
+      [{ customer_email: member.email, redemption_option_id: variable.id, point_redemptions: 75 }, 'invalid_points'],
+    ];
+    for (const [body, reason] of cases) {
+      const res = await redeem(body);
+      expect(res.status, reason).toBe(422);
+      expect((await readJson(res)).error.code).toBe(reason);
+    }
+    expect(await balances(member._id)).toEqual({ points_balance: 150, points_held: 0, points_available: 150 });
+    const rejected = await readJson(await stack.api.request(`/v1/redemptions?member_id=${member._id}&status=rejected`));
+    expect(rejected.total).toBe(6);
+  });
+
+  it('redeems a variable option for the points asked, in multiples of its unit', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300, { phone_number: '+966500000001' });
+    const variable = await createOption(stack.mongo.db, {
+      type: 'variable',
+      cost_points: undefined,
+      item_plu: undefined,
+      points_per_unit: 50,
+      unit_value: 100,
+    });
+    const res = await redeem({
+      phone_number: '+966500000001',
+      redemption_option_id: variable.id,
+      point_redemptions: 250,
+    });
+    expect(res.status).toBe(201);
+    expect((await readJson(res)).points).toBe(250);
+    expect((await balances(member._id)).points_available).toBe(50);
+  });
+
+  it('refuses bad bodies with 400 naming the fields, and starts nothing', async () => {
+    const before = await stack.mongo.db.collection('redemptions').countDocuments();
+    const noIdentifier = await redeem({ redemption_option_id: 1 });
+    expect(noIdentifier.status).toBe(400);
+    expect((await readJson(noIdentifier)).error.details[0].path).toBe('customer_email');
+    const badTypes = await redeem({
+      customer_email: 'a@b.c',
+      redemption_option_id: '1',
+      point_redemptions: 1.5,
+      extra: 1,
+    });
+    expect(badTypes.status).toBe(400);
+    const paths = (await readJson(badTypes)).error.details.map((detail: any) => detail.path);
+    expect(paths).toEqual(expect.arrayContaining(['redemption_option_id', 'point_redemptions']));
+    expect(await stack.mongo.db.collection('redemptions').countDocuments()).toBe(before);
+  });
+
+  it('returns the same redemption for the same Idempotency-Key and body, and 409 for another body', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 500);
+    const option = await createOption(stack.mongo.db);
+    const body = { customer_email: member.email, redemption_option_id: option.id };
+    const first = await redeem(body, { 'idempotency-key': 'order-1234' });
+    const replays = await Promise.all([1, 2, 3].map(() => redeem(body, { 'idempotency-key': 'order-1234' })));
+    const firstBody = await readJson(first);
+    for (const replay of replays) {
+      expect(replay.status).toBe(201);
+      expect((await readJson(replay)).id).toBe(firstBody.id);
+    }
+    const other = await redeem({ ...body, currency: 'SAR' }, { 'idempotency-key': 'order-1234' });
+    expect(other.status).toBe(409);
+    expect((await readJson(other)).error.code).toBe('idempotency_key_reused');
+    const debits = (await foldLedger(stack.mongo.db, member._id)).entries.filter((entry) => entry.type === 'DEBIT');
+    expect(debits).toHaveLength(1);
+    expect((await balances(member._id)).points_balance).toBe(400);
+  });
+
+  it('holds points for a delayed redemption and captures them when the order arrives', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 500);
+    const option = await createOption(stack.mongo.db, { branch_ids: ['branch-1'], min_subtotal: 1000 });
+    const res = await redeem({
+      customer_email: member.email,
+      redemption_option_id: option.id,
+      delay_points_deduction: true,
+    });
+    expect(res.status).toBe(201);
+    const redemption = await readJson(res);
+    expect(redemption).toMatchObject({ status: 'awaiting_order', delay_points_deduction: true });
+    expect(Date.parse(redemption.expires_at)).toBeGreaterThan(Date.now());
+    expect(await balances(member._id)).toEqual({ points_balance: 500, points_held: 100, points_available: 400 });
+
+    const order = (extra: Record<string, unknown>) =>
+      stack.api.request('/v1/orders', {
+        method: 'POST',
+        json: { coupon_code: redemption.coupon_code.toLowerCase(), ...extra },
+      });
+    const wrongBranch = await order({ order_id: 'o-1', branch_id: 'branch-2', subtotal: 5000 });
+    expect(wrongBranch.status).toBe(422);
+    expect((await readJson(wrongBranch)).error.code).toBe('branch_not_allowed');
+    const tooSmall = await order({ order_id: 'o-1', branch_id: 'branch-1', subtotal: 999 });
+    expect((await readJson(tooSmall)).error.code).toBe('min_subtotal_not_met');
+    expect(await balances(member._id)).toEqual({ points_balance: 500, points_held: 100, points_available: 400 });
+
+    const captured = await order({ order_id: 'o-1', branch_id: 'branch-1', subtotal: 1500, currency: 'SAR' });
+    expect(captured.status).toBe(200);
+    expect(await readJson(captured)).toEqual({
+      order_id: 'o-1',
+      redemptions: [{ id: redemption.id, status: 'completed' }],
+    });
+    expect(await balances(member._id)).toEqual({ points_balance: 400, points_held: 0, points_available: 400 });
+
+    const again = await order({ order_id: 'o-1', branch_id: 'branch-1', subtotal: 1500 });
+    expect(again.status).toBe(200);
+    const otherOrder = await order({ order_id: 'o-2', branch_id: 'branch-1', subtotal: 1500 });
+    expect(otherOrder.status).toBe(409);
+    expect((await readJson(otherOrder)).error.code).toBe('coupon_already_used');
+    expect(await foldLedger(stack.mongo.db, member._id)).toMatchObject({ points_balance: 400, points_held: 0 });
+
+    const unknown = await stack.api.request('/v1/orders', {
+      method: 'POST',
+      json: { order_id: 'o-3', coupon_code: 'ABCD-EFGH-JKMN-PQRS' },
+    });
+    expect(unknown.status).toBe(404);
+
+    const cancelled = await stack.api.request('/v1/orders/o-1/cancel', { method: 'POST' });
+    expect(cancelled.status).toBe(200);
+    expect((await readJson(cancelled)).redemptions).toEqual([{ id: redemption.id, status: 'refunded' }]);
+    expect(await balances(member._id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
+    const cancelledAgain = await stack.api.request('/v1/orders/o-1/cancel', { method: 'POST' });
+    expect(cancelledAgain.status).toBe(200);
+    expect(await balances(member._id)).toMatchObject({ points_balance: 500 });
+    await recordHistory(stack.client, redemption.id, 'delayed-captured-refunded');
+  });
+
+  it('releases the hold when the coupon expires, and refuses the coupon afterwards', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300);
+    const option = await createOption(stack.mongo.db, { coupon_ttl_seconds: 2 });
+    const redemption = await readJson(
+      await redeem({ customer_email: member.email, redemption_option_id: option.id, delay_points_deduction: true }),
+    );
+    expect((await balances(member._id)).points_held).toBe(100);
+    await expect
+      .poll(async () => (await getRedemption(redemption.id)).status, { timeout: 10_000, interval: 250 })
+      .toBe('expired');
+    expect(await balances(member._id)).toEqual({ points_balance: 300, points_held: 0, points_available: 300 });
+    const late = await stack.api.request('/v1/orders', {
+      method: 'POST',
+      json: { order_id: 'late', coupon_code: redemption.coupon_code },
+    });
+    expect(late.status).toBe(422);
+    expect((await readJson(late)).error.code).toBe('coupon_expired');
+    await recordHistory(stack.client, redemption.id, 'delayed-expired');
+  });
+
+  it('cancels a redemption awaiting its order, and refuses to cancel one already captured', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300);
+    const option = await createOption(stack.mongo.db);
+    const start = () =>
+      redeem({ customer_email: member.email, redemption_option_id: option.id, delay_points_deduction: true });
+    const waiting = await readJson(await start());
+    const cancel = await stack.api.request(`/v1/redemptions/${waiting.id}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(200);
+    expect((await readJson(cancel)).status).toBe('cancelled');
+    expect(
+      await stack.api.request(`/v1/redemptions/${waiting.id}/cancel`, { method: 'POST' }).then((r) => r.status),
+    ).toBe(200);
+    expect(await balances(member._id)).toEqual({ points_balance: 300, points_held: 0, points_available: 300 });
+    await recordHistory(stack.client, waiting.id, 'delayed-cancelled');
+
+    const captured = await readJson(await start());
+    await stack.api.request('/v1/orders', {
+      method: 'POST',
+      json: { order_id: 'o-cancel', coupon_code: captured.coupon_code },
+    });
+    const tooLate = await stack.api.request(`/v1/redemptions/${captured.id}/cancel`, { method: 'POST' });
+    expect(tooLate.status).toBe(409);
+    expect((await readJson(tooLate)).error.code).toBe('redemption_not_cancellable');
+    expect(
+      await stack.api.request('/v1/redemptions/rdm_unknown/cancel', { method: 'POST' }).then((r) => r.status),
+    ).toBe(404);
+  });
+
+  it('refunds the points and voids the coupon when the partner rejects the redemption', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300);
+    const option = await createOption(stack.mongo.db, { partner: 'flavours' });
+    partner.queue({ status: 400, body: { message: 'unknown reward' } });
+    const res = await redeem({ customer_email: member.email, redemption_option_id: option.id });
+    expect(res.status).toBe(502);
+    expect((await readJson(res)).error.code).toBe('partner_redeem_failed');
+    expect(await balances(member._id)).toEqual({ points_balance: 300, points_held: 0, points_available: 300 });
+    const [redemption] = (await readJson(await stack.api.request(`/v1/redemptions?member_id=${member._id}`))).data;
+    expect(redemption.status).toBe('compensated');
+    const detail = await getRedemption(redemption.id);
+    expect(detail.events.map((event: any) => event.type)).toEqual(
+      expect.arrayContaining(['partner_call', 'ledger', 'coupon_voided']),
+    );
+    const voided = await stack.api.request('/v1/orders', {
+      method: 'POST',
+      json: { order_id: 'o-void', coupon_code: redemption.coupon_code },
+    });
+    expect((await readJson(voided)).error.code).toBe('coupon_void');
+    await recordHistory(stack.client, redemption.id, 'immediate-compensated');
+  });
+
+  it('retries a flaky partner with the same Idempotency-Key until it accepts', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300);
+    const option = await createOption(stack.mongo.db, { partner: 'flavours' });
+    const before = partner.calls.length;
+    partner.queue({ status: 503 }, { drop: true }, { status: 429 });
+    const res = await redeem({ customer_email: member.email, redemption_option_id: option.id });
+    expect(res.status).toBe(201);
+    const body = await readJson(res);
+    const calls = partner.calls.slice(before);
+    expect(calls).toHaveLength(4);
+    expect(new Set(calls.map((call) => call.headers['idempotency-key']))).toEqual(new Set([body.id]));
+    expect(new Set(calls.map((call) => call.rawBody)).size).toBe(1);
+    expect((await balances(member._id)).points_balance).toBe(200);
+  });
+
+  it('compensates when the partner stays unavailable past the deadline', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300);
+    const option = await createOption(stack.mongo.db, { partner: 'flavours' });
+    partner.setDefault({ status: 503 });
+    try {
+      const res = await redeem({ customer_email: member.email, redemption_option_id: option.id });
+      expect(res.status).toBe(502);
+    } finally {
+      partner.setDefault({ status: 200, body: {} });
+    }
+    expect(await balances(member._id)).toEqual({ points_balance: 300, points_held: 0, points_available: 300 });
+  });
+});

@@ -1,0 +1,268 @@
+import { createHmac } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createPartnerFulfilment,
+  isRetryableStatus,
+  partnerDate,
+  type PartnerRedeemInput,
+} from '../../activities/partner-fulfilment';
+import { loadConfig } from '../../config/env';
+import type { PartnerName } from '../../domain/partners';
+import { startStubPartner, type PartnerBehaviour, type StubPartner } from '../harness/stub-partner';
+
+interface RecordedInsert {
+  collection: string;
+  document: any;
+}
+
+/** A stand-in for the MongoDB Db: every insertOne is recorded, nothing else is needed by this activity. */
+function fakeDb() {
+  const inserts: RecordedInsert[] = [];
+  const db = {
+    collection: (name: string) => ({
+      insertOne: async (document: unknown) => {
+        inserts.push({ collection: name, document });
+        return { acknowledged: true, insertedId: (document as { _id: unknown })._id };
+      },
+    }),
+  };
+  return { db: db as any, inserts };
+}
+
+const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+const SECRETS = ['s3cret', 'tok', 'hmac-secret'];
+const REQUESTED_AT = '2025-03-04T05:06:07.890Z';
+
+let flavours: StubPartner;
+let retm: StubPartner;
+let deliverect: StubPartner;
+
+beforeAll(async () => {
+  [flavours, retm, deliverect] = await Promise.all([startStubPartner(), startStubPartner(), startStubPartner()]);
+});
+
+afterAll(async () => {
+  await Promise.all([flavours?.close(), retm?.close(), deliverect?.close()]);
+});
+
+beforeEach(() => {
+  for (const stub of [flavours, retm, deliverect]) {
+    stub.calls.length = 0;
+    stub.setDefault({ status: 200, body: {} });
+  }
+});
+
+function setup() {
+  const { db, inserts } = fakeDb();
+  const config = loadConfig({
+    API_KEYS: 'k',
+    FLAVOURS_REDEEM_URL: flavours.redeemUrl,
+    FLAVOURS_OUTBOUND_SECRET: 's3cret',
+    RETM_REDEEM_URL: retm.redeemUrl,
+    RETM_OUTBOUND_SECRET: 'tok',
+    DELIVERECT_REDEEM_URL: deliverect.redeemUrl,
+    DELIVERECT_OUTBOUND_SECRET: 'hmac-secret',
+  });
+  const activity = createPartnerFulfilment(db, config).redeemWithPartner;
+  const env = new MockActivityEnvironment(undefined, { logger: silentLogger });
+  const run = (input: Partial<PartnerRedeemInput> = {}) => env.run(activity, inputFor(input));
+  const events = () => inserts.filter((insert) => insert.collection === 'redemption_events').map((i) => i.document);
+  return { run, events, inserts };
+}
+
+function inputFor(overrides: Partial<PartnerRedeemInput> = {}): PartnerRedeemInput {
+  return {
+    redemptionId: 'red-123',
+    partner: 'flavours',
+    couponCode: 'ABCD-EFGH-JKMN-PQRS',
+    businessRef: 'biz-9',
+    branchId: 'branch-7',
+    requestedAt: REQUESTED_AT,
+    attemptTimeoutMs: 5_000,
+    ...overrides,
+  };
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected the activity to fail');
+    },
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
+}
+
+describe('partnerDate', () => {
+  it('spells an ISO instant as yyyy-MM-dd HH:mm:ss in UTC', () => {
+    expect(partnerDate('2025-03-04T05:06:07.890Z')).toBe('2025-03-04 05:06:07');
+    expect(partnerDate(new Date(Date.UTC(2024, 11, 31, 23, 59, 59, 999)).toISOString())).toBe('2024-12-31 23:59:59');
+    expect(partnerDate('2025-01-01T00:00:00Z')).toBe('2025-01-01 00:00:00');
+  });
+});
+
+describe('isRetryableStatus', () => {
+  it('retries 408, 429 and every 5xx', () => {
+    for (const status of [408, 429, 500, 502, 503, 504, 599]) expect(isRetryableStatus(status)).toBe(true);
+  });
+
+  it('does not retry other 4xx or success', () => {
+    for (const status of [200, 204, 400, 401, 403, 404, 409, 410, 422, 499]) {
+      expect(isRetryableStatus(status)).toBe(false);
+    }
+  });
+});
+
+describe('redeemWithPartner', () => {
+  it('posts the seed body with the redemption id as idempotency key and answers {called: true, status} on 2xx', async () => {
+    const { run } = setup();
+    flavours.queue({ status: 201, body: { ok: true } });
+    const result = await run();
+    expect(result).toEqual({ called: true, status: 201 });
+    expect(flavours.calls).toHaveLength(1);
+    const call = flavours.calls[0]!;
+    expect(call.path).toBe('/redeem');
+    expect(call.headers['content-type']).toBe('application/json');
+    expect(call.headers['idempotency-key']).toBe('red-123');
+    expect(call.body).toEqual({
+      reward_code: 'ABCD-EFGH-JKMN-PQRS',
+      business_refrence: 'biz-9',
+      branch_id: 'branch-7',
+      date: '2025-03-04 05:06:07',
+      timestamp: String(Math.floor(Date.UTC(2025, 2, 4, 5, 6, 7) / 1000)),
+    });
+    expect(call.body.timestamp).toBe('1741064767');
+  });
+
+  it('sends the same body on every attempt of the same redemption', async () => {
+    const { run } = setup();
+    await run();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await run();
+    expect(flavours.calls).toHaveLength(2);
+    expect(flavours.calls[1]!.rawBody).toBe(flavours.calls[0]!.rawBody);
+  });
+
+  it('authenticates to Flavours with an api-token header', async () => {
+    const { run } = setup();
+    await run({ partner: 'flavours' });
+    const headers = flavours.calls[0]!.headers;
+    expect(headers['api-token']).toBe('s3cret');
+    expect(headers.authorization).toBeUndefined();
+  });
+
+  it('authenticates to RETM with a bearer token', async () => {
+    const { run } = setup();
+    expect(await run({ partner: 'retm' })).toEqual({ called: true, status: 200 });
+    expect(flavours.calls).toHaveLength(0);
+    const headers = retm.calls[0]!.headers;
+    expect(headers.authorization).toBe('Bearer tok');
+    expect(headers['api-token']).toBeUndefined();
+  });
+
+  it('signs the exact raw body for Deliverect with a hex HMAC-SHA256', async () => {
+    const { run } = setup();
+    expect(await run({ partner: 'deliverect' })).toEqual({ called: true, status: 200 });
+    const call = deliverect.calls[0]!;
+    const expected = createHmac('sha256', 'hmac-secret').update(call.rawBody).digest('hex');
+    expect(call.headers['x-server-authorization-hmac-sha256']).toBe(expected);
+    expect(call.headers['x-server-authorization-hmac-sha256']).toMatch(/^[0-9a-f]{64}$/);
+    expect(call.headers['api-token']).toBeUndefined();
+    expect(call.headers.authorization).toBeUndefined();
+  });
+
+  it.each([408, 429, 500, 503])('treats %i as PartnerUnavailable, retryable', async (status) => {
+    const { run, events } = setup();
+    flavours.queue({ status, body: { error: 'busy' } });
+    const failure = await failureOf(run());
+    expect(failure.type).toBe('PartnerUnavailable');
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.message).toContain(String(status));
+    expect(events()).toHaveLength(1);
+    expect(events()[0].data).toMatchObject({ status, outcome: 'retryable' });
+  });
+
+  it('treats a dropped connection as PartnerUnavailable, retryable', async () => {
+    const { run, events } = setup();
+    flavours.queue({ drop: true });
+    const failure = await failureOf(run());
+    expect(failure.type).toBe('PartnerUnavailable');
+    expect(failure.nonRetryable).toBe(false);
+    expect(flavours.calls).toHaveLength(1);
+    expect(events()[0].data).toMatchObject({ outcome: 'unreachable', partner: 'flavours' });
+  });
+
+  it('treats a timeout as PartnerUnavailable, retryable, after the attempt timeout', async () => {
+    const { run, events } = setup();
+    flavours.queue({ hang: true });
+    const started = Date.now();
+    const failure = await failureOf(run({ attemptTimeoutMs: 300 }));
+    const elapsed = Date.now() - started;
+    expect(failure.type).toBe('PartnerUnavailable');
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.message).toContain('timed out');
+    expect(elapsed).toBeGreaterThanOrEqual(250);
+    expect(elapsed).toBeLessThan(5_000);
+    expect(events()[0].data).toMatchObject({ outcome: 'unreachable', error: 'timed out' });
+    expect(events()[0].data.latency_ms).toBeGreaterThanOrEqual(250);
+  });
+
+  it.each([400, 404, 409, 422])('treats %i as PartnerRejected, not retryable', async (status) => {
+    const { run, events } = setup();
+    flavours.queue({ status, body: { error: 'no' } });
+    const failure = await failureOf(run());
+    expect(failure.type).toBe('PartnerRejected');
+    expect(failure.nonRetryable).toBe(true);
+    expect(events()[0].data).toMatchObject({ status, outcome: 'rejected' });
+  });
+
+  it('skips the call when the partner has no redeem URL', async () => {
+    const { run, events } = setup();
+    const result = await run({ partner: 'bonat' });
+    expect(result).toMatchObject({ called: false });
+    for (const stub of [flavours, retm, deliverect]) expect(stub.calls).toHaveLength(0);
+    expect(events()).toHaveLength(1);
+    expect(events()[0].data).toMatchObject({ partner: 'bonat', outcome: 'skipped' });
+  });
+
+  it('audits status, latency and request body under a per-attempt key', async () => {
+    const { run, events } = setup();
+    flavours.queue({ status: 200, delayMs: 50 });
+    await run();
+    expect(events()).toHaveLength(1);
+    const event = events()[0];
+    expect(event._id).toBe('red-123:partner:1');
+    expect(event.redemption_id).toBe('red-123');
+    expect(event.type).toBe('partner_call');
+    expect(event.at).toBeInstanceOf(Date);
+    expect(event.data).toMatchObject({
+      partner: 'flavours',
+      attempt: 1,
+      status: 200,
+      outcome: 'accepted',
+      url: flavours.redeemUrl,
+      request: flavours.calls[0]!.body,
+    });
+    expect(event.data.latency_ms).toEqual(expect.any(Number));
+    expect(event.data.latency_ms).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each<[PartnerName, PartnerBehaviour]>([
+    ['flavours', { status: 200 }],
+    ['retm', { status: 503 }],
+    ['deliverect', { status: 422 }],
+    ['flavours', { drop: true }],
+  ])('never writes the %s secret into the audit trail (%j)', async (partner, behaviour) => {
+    const { run, inserts } = setup();
+    ({ flavours, retm, deliverect })[partner as 'flavours' | 'retm' | 'deliverect'].queue(behaviour);
+    await run({ partner }).catch(() => undefined);
+    expect(inserts.length).toBeGreaterThan(0);
+    const recorded = JSON.stringify(inserts);
+    expect(recorded).toContain('ABCD-EFGH-JKMN-PQRS');
+    for (const secret of SECRETS) expect(recorded).not.toContain(secret);
+  });
+});
