@@ -18,6 +18,9 @@ COPY config ./config
 COPY store ./store
 COPY scripts ./scripts
 
+# Workers load this prebuilt bundle (WORKFLOW_BUNDLE_PATH) instead of bundling the workflows at every start.
+RUN npx tsx scripts/bundle-workflows.ts dist/workflow-bundle.js
+
 USER node
 EXPOSE 3000
 CMD ["node", "--import", "tsx", "api/main.ts"]

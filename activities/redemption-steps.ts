@@ -151,7 +151,7 @@ export function createRedemptionSteps(db: Db) {
       await redemptions.appendEvent(redemptionId, `${redemptionId}:status:${status}`, {
         type: 'status',
         status,
-        ...(changes || note ? { data: { ...changes, ...note } } : {}),
+        ...(Object.keys({ ...changes, ...note }).length > 0 ? { data: { ...changes, ...note } } : {}),
       });
     },
   };

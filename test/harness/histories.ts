@@ -3,6 +3,7 @@
  * happens only on request: `RECORD_HISTORIES=1 npm test` rewrites test/fixtures/histories/ from the integration runs.
  */
 import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { workflowIdOf } from '../../api/redemption-workflows';
@@ -13,5 +14,5 @@ export async function recordHistory(client: Client, redemptionId: string, name: 
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await client.workflow.getHandle(workflowIdOf(redemptionId)).fetchHistory();
   mkdirSync(historiesDir, { recursive: true });
-  writeFileSync(`${historiesDir}${name}.json`, JSON.stringify(history, null, 1));
+  writeFileSync(`${historiesDir}${name}.json`, historyToJSON(history));
 }

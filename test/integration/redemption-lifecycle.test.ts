@@ -95,6 +95,7 @@ describe('redemption lifecycle over HTTP', () => {
     expect(await balances(member._id)).toEqual({ points_balance: 150, points_held: 0, points_available: 150 });
     const rejected = await readJson(await stack.api.request(`/v1/redemptions?member_id=${member._id}&status=rejected`));
     expect(rejected.total).toBe(6);
+    await recordHistory(stack.client, rejected.data[0].id, 'rejected');
   });
 
   it('redeems a variable option for the points asked, in multiples of its unit', async () => {

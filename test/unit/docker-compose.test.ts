@@ -163,6 +163,11 @@ describe('docker-compose.yml', () => {
     expect(commandOf('worker')).toMatch(/worker\/main\.ts/);
   });
 
+  it('gives the worker the workflow bundle that the image builds', () => {
+    expect(dockerfile).toMatch(/RUN npx tsx scripts\/bundle-workflows\.ts dist\/workflow-bundle\.js/);
+    expect(environment('worker').WORKFLOW_BUNDLE_PATH).toBe('/app/dist/workflow-bundle.js');
+  });
+
   it('runs the image as the unprivileged node user', () => {
     const user = dockerfile
       .split('\n')

@@ -1,0 +1,671 @@
+/**
+ * The redemption saga's logic, branch by branch, on a real worker and Temporal server with fake activities: each
+ * test scripts the member, option and partner, then asserts the outcome, the activity calls in order and the
+ * search attributes operators see.
+ */
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { optionInputSchema, type RedemptionOption } from '../../domain/options';
+import type { CreateRedemptionRequest, RedemptionInput, RedemptionSettings } from '../../domain/redemption';
+import {
+  CouponCodeKey,
+  MemberIdKey,
+  OptionIdKey,
+  PartnerKey,
+  RedemptionStatusKey,
+} from '../../domain/search-attributes';
+import type { RejectionReason } from '../../domain/states';
+import type { MongoHandle } from '../../store/connect';
+import type { redemptionWorkflow } from '../../workflows';
+import {
+  awaitDecisionUpdate,
+  cancelOrderUpdate,
+  cancelRedemptionUpdate,
+  captureOrderUpdate,
+  redemptionStatusQuery,
+} from '../../workflows/messages';
+import { couponCodeOf, FakeActivities, type FakeScenario } from '../harness/fake-activities';
+import { connectTestClient, startTestWorker, testConfig, uniqueName, type RunningWorker } from '../harness/stack';
+
+const OPTION_ID = 7;
+const MEMBER_ID = 'mbr-fake';
+
+type RedemptionHandle = WorkflowHandle<typeof redemptionWorkflow>;
+
+function optionOf(input: Record<string, unknown> = {}): RedemptionOption {
+  return {
+    ...optionInputSchema.parse({
+      name: 'Free coffee',
+      type: 'free_item',
+      cost_points: 100,
+      item_plu: 'COF-01',
+      currency: 'SAR',
+      ...input,
+    }),
+    id: OPTION_ID,
+    created_at: '2025-01-01T00:00:00.000Z',
+  };
+}
+
+const variableOption = () =>
+  optionOf({ type: 'variable', cost_points: undefined, item_plu: undefined, points_per_unit: 50, unit_value: 100 });
+
+/** The refusal an update validator raised: WorkflowUpdateFailedError whose cause is a typed ApplicationFailure. */
+async function refusalOf(update: Promise<unknown>): Promise<string | null | undefined> {
+  const error = await update.then(
+    () => undefined,
+    (failure: unknown) => failure,
+  );
+  expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (error as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return (cause as ApplicationFailure).type;
+}
+
+async function searchAttributesOf(handle: RedemptionHandle) {
+  const attributes = (await handle.describe()).typedSearchAttributes;
+  return {
+    status: attributes.get(RedemptionStatusKey),
+    memberId: attributes.get(MemberIdKey),
+    couponCode: attributes.get(CouponCodeKey),
+    partner: attributes.get(PartnerKey),
+    optionId: attributes.get(OptionIdKey),
+  };
+}
+
+describe.concurrent('redemption workflow with fake activities', () => {
+  let client: Client;
+  let worker: RunningWorker;
+  let taskQueue: string;
+  const fake = new FakeActivities();
+
+  beforeAll(async () => {
+    const config = testConfig();
+    taskQueue = config.temporal.taskQueue;
+    client = await connectTestClient(config);
+    // The fakes never touch MongoDB, so the worker gets no connection to one.
+    worker = await startTestWorker(config, {} as MongoHandle, { activities: fake.activities });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await client?.connection.close();
+  });
+
+  async function startRedemption(
+    scenario: FakeScenario,
+    request: Partial<CreateRedemptionRequest> = {},
+    settings: Partial<RedemptionSettings> = {},
+  ) {
+    const redemptionId = uniqueName('rdm');
+    const input: RedemptionInput = {
+      redemptionId,
+      requestHash: `hash-of-${redemptionId}`,
+      request: {
+        customer_email: `${redemptionId}@example.com`,
+        redemption_option_id: OPTION_ID,
+        delay_points_deduction: false,
+        ...request,
+      },
+      settings: {
+        couponTtlSeconds: 60,
+        partnerDeadlineMs: 10_000,
+        partnerAttemptTimeoutMs: 500,
+        orderRefundWindowSeconds: 2,
+        ...settings,
+      },
+    };
+    fake.add(input, scenario);
+    const handle: RedemptionHandle = await client.workflow.start<typeof redemptionWorkflow>('redemptionWorkflow', {
+      taskQueue,
+      workflowId: `redemption-${redemptionId}`,
+      args: [input],
+    });
+    const decision = () => handle.executeUpdate(awaitDecisionUpdate, { args: [{ requestHash: input.requestHash }] });
+    return { id: redemptionId, input, handle, decision, coupon: couponCodeOf(redemptionId) };
+  }
+
+  const member = (points = 500) => ({ id: MEMBER_ID, points });
+
+  describe('rejection at eligibility, before any ledger entry', () => {
+    const cases: { reason: RejectionReason; scenario: FakeScenario; request?: Partial<CreateRedemptionRequest> }[] = [
+      { reason: 'member_not_found', scenario: { member: null, option: optionOf() } },
+      { reason: 'option_not_found', scenario: { member: member(), option: null } },
+      { reason: 'option_inactive', scenario: { member: member(), option: optionOf({ active: false }) } },
+      { reason: 'insufficient_points', scenario: { member: member(99), option: optionOf() } },
+      {
+        reason: 'invalid_points',
+        scenario: { member: member(), option: optionOf() },
+        request: { point_redemptions: 150 },
+      },
+      { reason: 'points_required', scenario: { member: member(), option: variableOption() } },
+      {
+        reason: 'currency_not_supported',
+        scenario: { member: member(), option: optionOf() },
+        request: { currency: 'KWD' },
+      },
+    ];
+
+    it.each(cases)('rejects with $reason and writes nothing to the ledger', async ({ reason, scenario, request }) => {
+      const redemption = await startRedemption(scenario, request);
+      expect(await redemption.handle.result()).toEqual({
+        id: redemption.id,
+        status: 'rejected',
+        reason,
+        coupon_code: null,
+        order_id: null,
+      });
+      expect(fake.trail(redemption.id)).toEqual(['record', 'context', 'status:rejected']);
+      const memberId = scenario.member ? MEMBER_ID : undefined;
+      expect(fake.callsOf(redemption.id, 'recordStatus')[0]!.input.changes).toEqual({
+        reason,
+        ...(memberId ? { member_id: memberId } : {}),
+      });
+      expect(await searchAttributesOf(redemption.handle)).toEqual({
+        status: 'rejected',
+        memberId,
+        couponCode: undefined,
+        partner: undefined,
+        optionId: OPTION_ID,
+      });
+    });
+  });
+
+  it.each([
+    { delayed: false, entry: 'ledger:DEBIT:debit' },
+    { delayed: true, entry: 'ledger:HOLD:hold' },
+  ])(
+    'rejects with insufficient_points when the ledger itself refuses the entry (delayed: $delayed), issuing no coupon',
+    async ({ delayed, entry }) => {
+      const redemption = await startRedemption(
+        { member: member(500), ledgerPoints: 40, option: optionOf({ partner: 'flavours' }) },
+        { delay_points_deduction: delayed },
+      );
+      expect(await redemption.handle.result()).toMatchObject({
+        status: 'rejected',
+        reason: 'insufficient_points',
+        coupon_code: null,
+      });
+      expect(fake.trail(redemption.id)).toEqual(['record', 'context', entry, 'status:rejected']);
+      expect(fake.balances(redemption.id)).toEqual({ points_balance: 40, points_held: 0, points_available: 40 });
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({
+        status: 'rejected',
+        memberId: MEMBER_ID,
+        couponCode: undefined,
+      });
+    },
+  );
+
+  it('completes an immediate redemption: debits, issues a coupon, calls the partner, then closes after the refund window', async () => {
+    const option = optionOf({ partner: 'flavours', business_ref: 'biz-1' });
+    const redemption = await startRedemption({ member: member(), option });
+
+    expect(await redemption.decision()).toEqual({
+      id: redemption.id,
+      status: 'completed',
+      reason: null,
+      coupon_code: redemption.coupon,
+      order_id: null,
+    });
+    expect(fake.trail(redemption.id)).toEqual([
+      'record',
+      'context',
+      'ledger:DEBIT:debit',
+      'coupon:issued',
+      'status:redeeming',
+      'partner:flavours:accepted',
+      'status:completed',
+    ]);
+    expect(fake.callsOf(redemption.id, 'applyLedgerEntry')[0]!.input).toEqual({
+      redemptionId: redemption.id,
+      memberId: MEMBER_ID,
+      type: 'DEBIT',
+      points: 100,
+      step: 'debit',
+    });
+    expect(fake.callsOf(redemption.id, 'recordStatus')[0]!.input.changes).toEqual({
+      member_id: MEMBER_ID,
+      points: 100,
+      currency: 'SAR',
+      partner: 'flavours',
+      coupon_code: redemption.coupon,
+    });
+    expect(fake.callsOf(redemption.id, 'redeemWithPartner')[0]!.input).toMatchObject({
+      redemptionId: redemption.id,
+      partner: 'flavours',
+      couponCode: redemption.coupon,
+      businessRef: 'biz-1',
+      branchId: '',
+    });
+    expect(await searchAttributesOf(redemption.handle)).toEqual({
+      status: 'completed',
+      memberId: MEMBER_ID,
+      couponCode: redemption.coupon,
+      partner: 'flavours',
+      optionId: OPTION_ID,
+    });
+    expect((await redemption.handle.describe()).status.name).toBe('RUNNING');
+
+    expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
+    expect((await redemption.handle.describe()).status.name).toBe('COMPLETED');
+    expect(fake.trail(redemption.id)).toHaveLength(7);
+    expect(fake.balances(redemption.id)).toEqual({ points_balance: 400, points_held: 0, points_available: 400 });
+  });
+
+  it('completes an immediate redemption of an option without a partner without calling any partner', async () => {
+    const redemption = await startRedemption(
+      { member: member(), option: variableOption() },
+      { point_redemptions: 250 },
+    );
+    expect(await redemption.handle.result()).toMatchObject({ status: 'completed', coupon_code: redemption.coupon });
+    expect(fake.trail(redemption.id)).toEqual([
+      'record',
+      'context',
+      'ledger:DEBIT:debit',
+      'coupon:issued',
+      'status:redeeming',
+      'status:completed',
+    ]);
+    expect(fake.balances(redemption.id).points_balance).toBe(250);
+    expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'completed', partner: undefined });
+  });
+
+  it('answers awaitDecision only once decided, and refuses another request hash with idempotency_key_reused', async () => {
+    const redemption = await startRedemption({
+      member: member(),
+      option: optionOf({ partner: 'retm' }),
+      partner: ['unavailable', 'accepted'],
+    });
+    // The first partner attempt fails, so the workflow sits in `redeeming` for the retry's backoff.
+    expect(await redemption.decision()).toMatchObject({ status: 'completed' });
+    expect(fake.trail(redemption.id).filter((line) => line.startsWith('partner:'))).toEqual([
+      'partner:retm:unavailable',
+      'partner:retm:accepted',
+    ]);
+
+    const reused = redemption.handle.executeUpdate(awaitDecisionUpdate, { args: [{ requestHash: 'another-body' }] });
+    expect(await refusalOf(reused)).toBe('idempotency_key_reused');
+    expect(await redemption.decision()).toMatchObject({ status: 'completed' });
+    expect(fake.trail(redemption.id)).toHaveLength(8);
+  });
+
+  describe('delayed deduction', () => {
+    it('holds the points, awaits the order, then captures them and fulfils when the order arrives', async () => {
+      const startedAt = Date.now();
+      const option = optionOf({ partner: 'flavours', business_ref: 'biz-1' });
+      const redemption = await startRedemption(
+        { member: member(), option },
+        { delay_points_deduction: true },
+        { couponTtlSeconds: 60 },
+      );
+      expect(await redemption.decision()).toEqual({
+        id: redemption.id,
+        status: 'awaiting_order',
+        reason: null,
+        coupon_code: redemption.coupon,
+        order_id: null,
+      });
+      expect(fake.trail(redemption.id)).toEqual([
+        'record',
+        'context',
+        'ledger:HOLD:hold',
+        'coupon:issued',
+        'status:awaiting_order',
+      ]);
+      const awaiting = fake.callsOf(redemption.id, 'recordStatus')[0]!.input.changes!;
+      expect(awaiting).toMatchObject({ member_id: MEMBER_ID, points: 100, coupon_code: redemption.coupon });
+      expect(Date.parse(awaiting.expires_at!) - startedAt).toBeGreaterThanOrEqual(58_000);
+      expect(Date.parse(awaiting.expires_at!) - startedAt).toBeLessThanOrEqual(65_000);
+      expect(fake.balances(redemption.id)).toEqual({ points_balance: 500, points_held: 100, points_available: 400 });
+      expect(await searchAttributesOf(redemption.handle)).toEqual({
+        status: 'awaiting_order',
+        memberId: MEMBER_ID,
+        couponCode: redemption.coupon,
+        partner: 'flavours',
+        optionId: OPTION_ID,
+      });
+
+      const order = { order_id: 'o-1', branch_id: 'branch-9', business_ref: 'biz-1', subtotal: 2500, currency: 'SAR' };
+      expect(await redemption.handle.executeUpdate(captureOrderUpdate, { args: [order] })).toEqual({
+        id: redemption.id,
+        status: 'completed',
+        reason: null,
+        coupon_code: redemption.coupon,
+        order_id: 'o-1',
+      });
+      expect(fake.trail(redemption.id).slice(5)).toEqual([
+        'ledger:CAPTURE:capture',
+        'status:redeeming',
+        'partner:flavours:accepted',
+        'status:completed',
+      ]);
+      expect(fake.callsOf(redemption.id, 'recordStatus')[1]!.input).toMatchObject({
+        status: 'redeeming',
+        changes: { order_id: 'o-1' },
+        note: { source_partner: null },
+      });
+      expect(fake.callsOf(redemption.id, 'redeemWithPartner')[0]!.input).toMatchObject({
+        couponCode: redemption.coupon,
+        businessRef: 'biz-1',
+        branchId: 'branch-9',
+      });
+      expect(fake.balances(redemption.id)).toEqual({ points_balance: 400, points_held: 0, points_available: 400 });
+
+      expect(await redemption.handle.executeUpdate(captureOrderUpdate, { args: [order] })).toMatchObject({
+        status: 'completed',
+        order_id: 'o-1',
+      });
+      const otherOrder = redemption.handle.executeUpdate(captureOrderUpdate, { args: [{ ...order, order_id: 'o-2' }] });
+      expect(await refusalOf(otherOrder)).toBe('coupon_already_used');
+      expect(fake.trail(redemption.id)).toHaveLength(9);
+
+      expect(await redemption.handle.result()).toMatchObject({ status: 'completed', order_id: 'o-1' });
+      expect(fake.trail(redemption.id).filter((line) => line === 'ledger:CAPTURE:capture')).toHaveLength(1);
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'completed' });
+    });
+
+    it("makes no partner call when the capture came from the option's own partner", async () => {
+      const redemption = await startRedemption(
+        { member: member(), option: optionOf({ partner: 'flavours' }) },
+        { delay_points_deduction: true },
+      );
+      await redemption.decision();
+      const outcome = await redemption.handle.executeUpdate(captureOrderUpdate, {
+        args: [{ order_id: 'pos-1', branch_id: 'b-1', source_partner: 'flavours' }],
+      });
+      expect(outcome).toMatchObject({ status: 'completed', order_id: 'pos-1' });
+      expect(fake.trail(redemption.id)).toEqual([
+        'record',
+        'context',
+        'ledger:HOLD:hold',
+        'coupon:issued',
+        'status:awaiting_order',
+        'ledger:CAPTURE:capture',
+        'status:redeeming',
+        'status:completed',
+      ]);
+      expect(fake.callsOf(redemption.id, 'recordStatus')[1]!.input.note).toEqual({ source_partner: 'flavours' });
+    });
+
+    it("still calls the option's partner when another partner's webhook captured the coupon", async () => {
+      const redemption = await startRedemption(
+        { member: member(), option: optionOf({ partner: 'flavours' }) },
+        { delay_points_deduction: true },
+      );
+      await redemption.decision();
+      const outcome = await redemption.handle.executeUpdate(captureOrderUpdate, {
+        args: [{ order_id: 'pos-2', source_partner: 'retm' }],
+      });
+      expect(outcome).toMatchObject({ status: 'completed' });
+      expect(fake.trail(redemption.id)).toContain('partner:flavours:accepted');
+    });
+
+    it('refuses an order from a branch the option excludes and keeps awaiting the order', async () => {
+      const redemption = await startRedemption(
+        { member: member(), option: optionOf({ branch_ids: ['branch-1'] }) },
+        { delay_points_deduction: true },
+      );
+      await redemption.decision();
+      const wrongBranch = redemption.handle.executeUpdate(captureOrderUpdate, {
+        args: [{ order_id: 'o-1', branch_id: 'branch-2' }],
+      });
+      expect(await refusalOf(wrongBranch)).toBe('branch_not_allowed');
+      expect(await redemption.handle.query(redemptionStatusQuery)).toMatchObject({
+        status: 'awaiting_order',
+        order_id: null,
+      });
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'awaiting_order' });
+      expect(fake.trail(redemption.id)).toHaveLength(5);
+      expect(fake.balances(redemption.id).points_held).toBe(100);
+
+      const rightBranch = await redemption.handle.executeUpdate(captureOrderUpdate, {
+        args: [{ order_id: 'o-1', branch_id: 'branch-1' }],
+      });
+      expect(rightBranch).toMatchObject({ status: 'completed', order_id: 'o-1' });
+    });
+
+    it('releases the hold and voids the coupon when no order arrives before the coupon expires', async () => {
+      const startedAt = Date.now();
+      // The option's own TTL wins over the default in the settings.
+      const redemption = await startRedemption(
+        { member: member(), option: optionOf({ coupon_ttl_seconds: 1 }) },
+        { delay_points_deduction: true },
+        { couponTtlSeconds: 60 },
+      );
+      expect(await redemption.handle.result()).toEqual({
+        id: redemption.id,
+        status: 'expired',
+        reason: null,
+        coupon_code: redemption.coupon,
+        order_id: null,
+      });
+      expect(fake.trail(redemption.id)).toEqual([
+        'record',
+        'context',
+        'ledger:HOLD:hold',
+        'coupon:issued',
+        'status:awaiting_order',
+        'ledger:RELEASE:release',
+        'coupon:voided',
+        'status:expired',
+      ]);
+      const expiresAt = fake.callsOf(redemption.id, 'recordStatus')[0]!.input.changes!.expires_at!;
+      expect(Date.parse(expiresAt) - startedAt).toBeLessThan(5_000);
+      expect(fake.balances(redemption.id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'expired' });
+
+      // The workflow has closed, so the order never reaches its validator: the client learns the workflow is done
+      // and the API answers coupon_expired from the stored record.
+      const late = await redemption.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'late' }] }).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      expect(late).toBeInstanceOf(WorkflowNotFoundError);
+      expect(late!.message).toMatch(/workflow execution already completed/i);
+      expect(await redemption.handle.query(redemptionStatusQuery)).toMatchObject({ status: 'expired' });
+      expect(fake.trail(redemption.id)).toHaveLength(8);
+    });
+
+    it('releases the hold when a redemption awaiting its order is cancelled', async () => {
+      const redemption = await startRedemption(
+        { member: member(), option: optionOf() },
+        { delay_points_deduction: true },
+      );
+      await redemption.decision();
+      expect(await redemption.handle.executeUpdate(cancelRedemptionUpdate)).toMatchObject({ status: 'cancelled' });
+      expect(await redemption.handle.result()).toMatchObject({ status: 'cancelled', coupon_code: redemption.coupon });
+      expect(fake.trail(redemption.id)).toEqual([
+        'record',
+        'context',
+        'ledger:HOLD:hold',
+        'coupon:issued',
+        'status:awaiting_order',
+        'ledger:RELEASE:release',
+        'coupon:voided',
+        'status:cancelled',
+      ]);
+      expect(fake.balances(redemption.id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'cancelled' });
+    });
+
+    it('refuses to cancel a redemption whose order was accepted, before or after fulfilment', async () => {
+      const redemption = await startRedemption(
+        {
+          member: member(),
+          option: optionOf({ partner: 'bonat' }),
+          slowCalls: { 'ledger:CAPTURE:capture': 1_000 },
+        },
+        { delay_points_deduction: true },
+      );
+      await redemption.decision();
+      const capture = await redemption.handle.startUpdate(captureOrderUpdate, {
+        args: [{ order_id: 'o-1' }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
+      // Accepted but not captured yet: still awaiting_order, and no longer cancellable.
+      expect(await redemption.handle.query(redemptionStatusQuery)).toMatchObject({ status: 'awaiting_order' });
+      expect(await refusalOf(redemption.handle.executeUpdate(cancelRedemptionUpdate))).toBe(
+        'redemption_not_cancellable',
+      );
+      expect(await capture.result()).toMatchObject({ status: 'completed', order_id: 'o-1' });
+      expect(await refusalOf(redemption.handle.executeUpdate(cancelRedemptionUpdate))).toBe(
+        'redemption_not_cancellable',
+      );
+      expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
+      expect(fake.trail(redemption.id)).not.toContain('ledger:RELEASE:release');
+      expect(fake.balances(redemption.id)).toEqual({ points_balance: 400, points_held: 0, points_available: 400 });
+    });
+  });
+
+  describe('partner fulfilment', () => {
+    it('refunds the points and voids the coupon when the partner rejects the redemption', async () => {
+      const redemption = await startRedemption({
+        member: member(),
+        option: optionOf({ partner: 'loyapro' }),
+        partner: ['rejected'],
+      });
+      expect(await redemption.decision()).toMatchObject({ status: 'compensated', coupon_code: redemption.coupon });
+      expect(await redemption.handle.result()).toMatchObject({ status: 'compensated' });
+      expect(fake.trail(redemption.id)).toEqual([
+        'record',
+        'context',
+        'ledger:DEBIT:debit',
+        'coupon:issued',
+        'status:redeeming',
+        'partner:loyapro:rejected',
+        'coupon:voided',
+        'ledger:REFUND:refund',
+        'status:compensated',
+      ]);
+      expect(fake.callsOf(redemption.id, 'recordStatus').at(-1)!.input.note).toEqual({
+        failure: expect.stringContaining('loyapro answered 400'),
+      });
+      expect(fake.balances(redemption.id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'compensated', partner: 'loyapro' });
+    });
+
+    it('compensates when the partner stays unavailable until the fulfilment deadline', async () => {
+      const startedAt = Date.now();
+      const redemption = await startRedemption(
+        { member: member(), option: optionOf({ partner: 'deliverect' }), partner: ['unavailable'] },
+        {},
+        { partnerDeadlineMs: 1_500 },
+      );
+      expect(await redemption.handle.result()).toMatchObject({ status: 'compensated' });
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_400);
+      const trail = fake.trail(redemption.id);
+      const partnerCalls = trail.filter((line) => line.startsWith('partner:'));
+      expect(partnerCalls.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(partnerCalls)).toEqual(new Set(['partner:deliverect:unavailable']));
+      expect(trail.slice(-3)).toEqual(['coupon:voided', 'ledger:REFUND:refund', 'status:compensated']);
+      expect(fake.balances(redemption.id).points_balance).toBe(500);
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'compensated' });
+    });
+
+    it('retries a partner that fails twice retryably and completes on the third attempt', async () => {
+      const redemption = await startRedemption({
+        member: member(),
+        option: optionOf({ partner: 'flavours' }),
+        partner: ['unavailable', 'unavailable', 'accepted'],
+      });
+      expect(await redemption.decision()).toMatchObject({ status: 'completed' });
+      const calls = fake.callsOf(redemption.id, 'redeemWithPartner');
+      expect(calls.map((call) => call.line)).toEqual([
+        'partner:flavours:unavailable',
+        'partner:flavours:unavailable',
+        'partner:flavours:accepted',
+      ]);
+      expect(calls.map((call) => call.attempt)).toEqual([1, 2, 3]);
+      expect(new Set(calls.map((call) => JSON.stringify(call.input))).size).toBe(1);
+      expect(fake.trail(redemption.id)).not.toContain('ledger:REFUND:refund');
+      expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
+    });
+
+    it('logs a failing compensation step and still refunds the points, ending compensated', async () => {
+      const redemption = await startRedemption({
+        member: member(),
+        option: optionOf({ partner: 'flavours' }),
+        partner: ['rejected'],
+        voidCouponFails: true,
+      });
+      expect(await redemption.handle.result()).toMatchObject({ status: 'compensated' });
+      expect(fake.trail(redemption.id).slice(5)).toEqual([
+        'partner:flavours:rejected',
+        'coupon:void-failed',
+        'ledger:REFUND:refund',
+        'status:compensated',
+      ]);
+      expect(fake.balances(redemption.id).points_balance).toBe(500);
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'compensated' });
+    });
+  });
+
+  describe('order cancelled after completion', () => {
+    it('refunds the captured points when the order is cancelled, and refuses another order id', async () => {
+      const redemption = await startRedemption(
+        { member: member(), option: optionOf() },
+        { delay_points_deduction: true },
+        { orderRefundWindowSeconds: 30 },
+      );
+      await redemption.decision();
+      await redemption.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-1' }] });
+
+      const mismatch = redemption.handle.executeUpdate(cancelOrderUpdate, { args: [{ order_id: 'o-2' }] });
+      expect(await refusalOf(mismatch)).toBe('order_mismatch');
+      expect(await redemption.handle.query(redemptionStatusQuery)).toMatchObject({ status: 'completed' });
+
+      expect(await redemption.handle.executeUpdate(cancelOrderUpdate, { args: [{ order_id: 'o-1' }] })).toMatchObject({
+        status: 'refunded',
+        order_id: 'o-1',
+      });
+      expect(await redemption.handle.result()).toMatchObject({ status: 'refunded' });
+      expect(fake.trail(redemption.id).slice(5)).toEqual([
+        'ledger:CAPTURE:capture',
+        'status:redeeming',
+        'status:completed',
+        'ledger:REFUND:refund',
+        'status:refunded',
+      ]);
+      expect(fake.balances(redemption.id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'refunded' });
+    });
+
+    it("records the order that uses an immediate redemption's coupon without a capture, and refunds when it is cancelled", async () => {
+      const redemption = await startRedemption(
+        { member: member(), option: optionOf() },
+        {},
+        { orderRefundWindowSeconds: 30 },
+      );
+      await redemption.decision();
+      const noOrderYet = redemption.handle.executeUpdate(cancelOrderUpdate, { args: [{ order_id: 'o-9' }] });
+      expect(await refusalOf(noOrderYet)).toBe('order_mismatch');
+
+      expect(await redemption.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-9' }] })).toMatchObject({
+        status: 'completed',
+        order_id: 'o-9',
+      });
+      expect(await redemption.handle.executeUpdate(cancelOrderUpdate, { args: [{ order_id: 'o-9' }] })).toMatchObject({
+        status: 'refunded',
+      });
+      expect(await redemption.handle.result()).toMatchObject({ status: 'refunded', order_id: 'o-9' });
+      expect(fake.trail(redemption.id)).toEqual([
+        'record',
+        'context',
+        'ledger:DEBIT:debit',
+        'coupon:issued',
+        'status:redeeming',
+        'status:completed',
+        'order:o-9',
+        'ledger:REFUND:refund',
+        'status:refunded',
+      ]);
+      expect(fake.balances(redemption.id).points_balance).toBe(500);
+    });
+  });
+});
