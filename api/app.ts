@@ -14,6 +14,8 @@ import { ordersRouter } from './orders';
 import { redemptionsRouter } from './redemptions';
 import { createMetrics } from './metrics';
 import { RouteBook } from './routes';
+import { deliverectWebhooksRouter } from './webhooks/deliverect';
+import { posWebhooksRouter } from './webhooks/pos';
 
 export interface AppDeps {
   config: Config;
@@ -64,9 +66,11 @@ export function createApp(deps: AppDeps) {
   v1.use(requireApiKey(deps.config.apiKeys));
   v1.use(membersRouter(deps, routes));
   v1.use(optionsRouter(deps, routes));
-  v1.use(redemptionsRouter(deps, routes));
+  v1.use(redemptionsRouter(deps, routes, metrics));
   v1.use(ordersRouter(deps, routes));
   app.use('/v1', v1);
+  app.use(deliverectWebhooksRouter(deps, routes));
+  app.use(posWebhooksRouter(deps, routes));
 
   const document = routes.document();
   app.get('/openapi.json', (_req, res) => res.json(document));

@@ -3,14 +3,17 @@ import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { connectMongo } from '../store/connect';
 import { closeServer, listen } from './server';
+import { DeliverectInbox } from './webhooks/deliverect-inbox';
 
 const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel, 'api');
 const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
 const connection = await Connection.connect({ address: config.temporal.address });
 const temporal = new Client({ connection, namespace: config.temporal.namespace });
-const { server, url } = await listen({ config, db: mongo.db, temporal, logger }, config.port);
+const deps = { config, db: mongo.db, temporal, logger };
+const { server, url } = await listen(deps, config.port);
 logger.info({ url }, 'API listening');
+await new DeliverectInbox(deps).resumePending();
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

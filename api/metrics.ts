@@ -13,7 +13,7 @@ export function createMetrics() {
   });
   const redemptionOutcomes = new Counter({
     name: 'redemption_requests_total',
-    help: 'Create Redemption answers by resulting status',
+    help: 'Create Redemption answers by the redemption status they reported',
     labelNames: ['status'],
     registers: [registry],
   });

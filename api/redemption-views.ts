@@ -48,6 +48,7 @@ const REJECTION_MESSAGES: Record<RejectionReason, string> = {
   option_inactive: 'That redemption option is not available right now.',
   insufficient_points: 'The member does not have enough available points for this reward.',
   branch_not_allowed: 'This reward cannot be used at that branch.',
+  business_not_allowed: 'This reward belongs to another business.',
   min_subtotal_not_met: "The order's subtotal is below this reward's minimum.",
   currency_not_supported: "This reward is not offered in that currency; omit currency to use the option's own.",
   points_required: 'This reward converts points to money: send point_redemptions.',

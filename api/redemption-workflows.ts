@@ -40,6 +40,16 @@ export function redemptionIdFor(apiKeyId: string, idempotencyKey: string | undef
   return `rdm_${base32(createHash('sha256').update(`${apiKeyId}\n${idempotencyKey}`).digest(), 26)}`;
 }
 
+/** For a redemption named by a partner's own ids (e.g. Deliverect's orderId and programId): stable across deliveries. */
+export function redemptionIdForPartner(partner: string, ...ids: string[]): string {
+  return `rdm_${base32(
+    createHash('sha256')
+      .update([partner, ...ids].join('\n'))
+      .digest(),
+    26,
+  )}`;
+}
+
 export function workflowIdOf(redemptionId: string): string {
   return `redemption-${redemptionId}`;
 }
@@ -84,8 +94,12 @@ export class RedemptionWorkflows {
     return this.client.workflow.getHandle(workflowIdOf(redemptionId));
   }
 
-  /** Starts the redemption's workflow, or joins it, and waits up to REDEMPTION_SYNC_WAIT_MS for its decision. */
-  async start(redemptionId: string, request: CreateRedemptionRequest, requestHash: string): Promise<StartResult> {
+  private startOptions(
+    redemptionId: string,
+    request: CreateRedemptionRequest,
+    requestHash: string,
+    order?: OrderCapture,
+  ) {
     const input: RedemptionInput = {
       redemptionId,
       requestHash,
@@ -96,18 +110,27 @@ export class RedemptionWorkflows {
         partnerAttemptTimeoutMs: this.config.partnerCallTimeoutMs,
         orderRefundWindowSeconds: this.config.orderRefundWindowSeconds,
       },
+      ...(order ? { order } : {}),
     };
-    const startWorkflowOperation = new WithStartWorkflowOperation<typeof redemptionWorkflow>('redemptionWorkflow', {
+    return {
       workflowId: workflowIdOf(redemptionId),
       taskQueue: this.config.temporal.taskQueue,
-      args: [input],
+      args: [input] as [RedemptionInput],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
         { key: RedemptionStatusKey, value: 'pending' },
         { key: OptionIdKey, value: request.redemption_option_id },
       ],
-    });
+    };
+  }
+
+  /** Starts the redemption's workflow, or joins it, and waits up to REDEMPTION_SYNC_WAIT_MS for its decision. */
+  async start(redemptionId: string, request: CreateRedemptionRequest, requestHash: string): Promise<StartResult> {
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof redemptionWorkflow>(
+      'redemptionWorkflow',
+      this.startOptions(redemptionId, request, requestHash),
+    );
     try {
       const update = await this.client.workflow.startUpdateWithStart(awaitDecisionUpdate, {
         args: [{ requestHash }],
@@ -118,6 +141,34 @@ export class RedemptionWorkflows {
       return outcome ? { kind: 'decided', outcome } : { kind: 'waiting' };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'finished' };
+      throw refusalToApiError(error) ?? error;
+    }
+  }
+
+  /**
+   * Starts the workflow of a redemption that comes with its order, without waiting for it; a duplicate delivery finds
+   * the same workflow (running or finished) and starts nothing.
+   */
+  async startWithOrder(redemptionId: string, request: CreateRedemptionRequest, order: OrderCapture): Promise<void> {
+    try {
+      await this.client.workflow.start(
+        'redemptionWorkflow',
+        this.startOptions(redemptionId, request, requestHashOf(request), order),
+      );
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
+  /** Sends an order cancellation and returns once the workflow accepted it; the refund runs on its own. */
+  async requestOrderCancellation(redemptionId: string, orderId: string): Promise<void> {
+    try {
+      await this.handle(redemptionId).startUpdate(cancelOrderUpdate, {
+        args: [{ order_id: orderId }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
+    } catch (error) {
+      if (isClosedWorkflowError(error)) return;
       throw refusalToApiError(error) ?? error;
     }
   }

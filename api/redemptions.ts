@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { normalizeCouponCode } from '../domain/coupon';
 import { createRedemptionSchema } from '../domain/redemption';
 import { REDEMPTION_STATUSES, isDecided } from '../domain/states';
-import { Redemptions, toRedemptionView } from '../store/redemptions';
+import { Redemptions, toRedemptionView, type RedemptionDocument } from '../store/redemptions';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
+import type { Metrics } from './metrics';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
 import { RedemptionWorkflows, WorkflowClosedError, redemptionIdFor, requestHashOf } from './redemption-workflows';
 import {
@@ -26,7 +27,7 @@ const listQuery = paginationQuery(SORT_FIELDS).extend({
   coupon_code: z.string().min(1).optional(),
 });
 
-export function redemptionsRouter(deps: AppDeps, routes: RouteBook): Router {
+export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Metrics): Router {
   const router = Router();
   const redemptions = new Redemptions(deps.db);
   const workflows = new RedemptionWorkflows(deps.temporal, deps.config);
@@ -73,16 +74,21 @@ export function redemptionsRouter(deps: AppDeps, routes: RouteBook): Router {
 
       const earlier = idempotencyKey.data ? await redemptions.get(redemptionId) : null;
       if (earlier && earlier.request_hash !== requestHash) throw reused();
-      if (earlier && isDecided(earlier.status)) return answerCreateRedemption(res, earlier);
+      const answer = (document: RedemptionDocument) => {
+        metrics.redemptionOutcomes.inc({ status: document.status });
+        answerCreateRedemption(res, document);
+      };
+      if (earlier && isDecided(earlier.status)) return answer(earlier);
 
       const started = await workflows.start(redemptionId, body, requestHash);
       const document = await redemptions.get(redemptionId);
       if (!document || started.kind === 'waiting') {
+        metrics.redemptionOutcomes.inc({ status: document?.status ?? 'pending' });
         res.status(202).json({ id: redemptionId, status: document?.status ?? 'pending' });
         return;
       }
       if (document.request_hash !== requestHash) throw reused();
-      answerCreateRedemption(res, document);
+      answer(document);
     },
   );
 

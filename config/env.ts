@@ -73,9 +73,15 @@ export class ConfigError extends Error {
 
 export const DEV_API_KEY = 'dev-api-key';
 
+/** The inbound secret an embedded `npm start` gives a partner that has none, so that the demo can sign its calls. */
+export function devInboundSecret(partner: PartnerName): string {
+  return `dev-${partner}-secret`;
+}
+
 /**
- * Parses the environment once at start-up. In embedded mode a missing API_KEYS falls back to a development key (the
- * caller logs a warning); anywhere else it is an error.
+ * Parses the environment once at start-up. In embedded mode a missing API_KEYS falls back to a development key, and a
+ * partner without an inbound secret gets a development one (the caller logs a warning); elsewhere a missing API_KEYS
+ * is an error and a partner without a secret is refused.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embedded?: boolean } = {}): Config {
   const parsed = envSchema.safeParse(env);
@@ -100,7 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
       return [
         name,
         {
-          inboundSecret: partnerValue(`${prefix}_INBOUND_SECRET`),
+          inboundSecret:
+            partnerValue(`${prefix}_INBOUND_SECRET`) ?? (options.embedded ? devInboundSecret(name) : undefined),
           redeemUrl: partnerValue(`${prefix}_REDEEM_URL`),
           outboundSecret: partnerValue(`${prefix}_OUTBOUND_SECRET`),
         },

@@ -9,6 +9,8 @@ export interface EligibilityInput {
   pointRedemptions: number | undefined;
   availablePoints: number;
   now: Date;
+  /** An order that came with the redemption (a partner's order notification): its rules apply up front. */
+  order?: OrderContext;
 }
 
 export type Eligibility = { ok: true; points: number; currency: string } | { ok: false; reason: RejectionReason };
@@ -30,6 +32,10 @@ export function checkEligibility(input: EligibilityInput): Eligibility {
   if (currency !== option.currency) return { ok: false, reason: 'currency_not_supported' };
   const points = pointsForRedemption(option, input.pointRedemptions);
   if (!points.ok) return points;
+  if (input.order) {
+    const refusal = checkOrderAgainstOption(option, input.order);
+    if (refusal) return { ok: false, reason: refusal };
+  }
   if (input.availablePoints < points.points) return { ok: false, reason: 'insufficient_points' };
   return { ok: true, points: points.points, currency };
 }
@@ -42,7 +48,10 @@ export interface OrderContext {
 }
 
 /** Whether an order may use a coupon of this option: the where and how-much rules of the reward. */
-export function checkOrderAgainstOption(option: RedemptionOption, order: OrderContext): OrderRefusal | undefined {
+export function checkOrderAgainstOption(
+  option: RedemptionOption,
+  order: OrderContext,
+): Extract<OrderRefusal, RejectionReason> | undefined {
   if (option.branch_ids.length > 0 && (!order.branch_id || !option.branch_ids.includes(order.branch_id))) {
     return 'branch_not_allowed';
   }

@@ -62,6 +62,8 @@ export interface RedemptionInput {
   requestHash: string;
   request: CreateRedemptionRequest;
   settings: RedemptionSettings;
+  /** The order this redemption is part of, when they arrive together (a partner's order notification). */
+  order?: OrderCapture;
 }
 
 /** What the workflow reports of itself; readers get the full view from MongoDB. */

@@ -27,6 +27,7 @@ export const REJECTION_REASONS = [
   'option_inactive',
   'insufficient_points',
   'branch_not_allowed',
+  'business_not_allowed',
   'min_subtotal_not_met',
   'currency_not_supported',
   'points_required',

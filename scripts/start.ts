@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities';
 import { closeServer, listen } from '../api/server';
-import { ConfigError, DEV_API_KEY, loadConfig } from '../config/env';
+import { DeliverectInbox } from '../api/webhooks/deliverect-inbox';
+import { ConfigError, DEV_API_KEY, devInboundSecret, loadConfig } from '../config/env';
+import { PARTNER_NAMES } from '../domain/partners';
 import { createLogger } from '../config/logger';
 import { connectMongo } from '../store/connect';
 import { createWorker } from '../worker/create-worker';
@@ -45,6 +47,12 @@ async function main() {
   if (config.apiKeys.includes(DEV_API_KEY)) {
     logger.warn(
       `API_KEYS is not set: /v1 accepts the development key "${DEV_API_KEY}". Set API_KEYS outside development.`,
+    );
+  }
+  const devSecrets = PARTNER_NAMES.filter((name) => config.partners[name].inboundSecret === devInboundSecret(name));
+  if (devSecrets.length > 0) {
+    logger.warn(
+      `No <P>_INBOUND_SECRET for ${devSecrets.join(', ')}: their webhooks accept development secrets such as "${devInboundSecret(devSecrets[0]!)}".`,
     );
   }
 
@@ -91,8 +99,10 @@ async function main() {
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   cleanups.push(() => clientConnection.close());
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  const { server } = await listen({ config, db: mongo.db, temporal, logger }, config.port);
+  const deps = { config, db: mongo.db, temporal, logger };
+  const { server } = await listen(deps, config.port);
   cleanups.push(() => closeServer(server));
+  await new DeliverectInbox(deps).resumePending();
 
   const api = `http://localhost:${config.port}`;
   console.log(

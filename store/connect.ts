@@ -8,7 +8,12 @@ export interface MongoHandle {
 
 /** Connects, and creates the indexes the ledger's correctness depends on before anything writes. */
 export async function connectMongo(uri: string, dbName: string): Promise<MongoHandle> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, appName: 'redemption-orchestrator' });
+  // ignoreUndefined: an absent optional field stays absent, rather than being stored as null.
+  const client = new MongoClient(uri, {
+    serverSelectionTimeoutMS: 5_000,
+    appName: 'redemption-orchestrator',
+    ignoreUndefined: true,
+  });
   await client.connect();
   const db = client.db(dbName);
   await ensureIndexes(db);

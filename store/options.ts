@@ -30,6 +30,11 @@ export class Options {
     return document ? toOption(document) : null;
   }
 
+  /** The whole catalogue, by id; catalogues are small (tens of rewards). */
+  async all(): Promise<RedemptionOption[]> {
+    return (await this.options.find({}, { sort: { _id: 1 } }).toArray()).map(toOption);
+  }
+
   async list(page: { skip: number; limit: number; sort: Record<string, 1 | -1> }) {
     const [documents, total] = await Promise.all([
       this.options.find({}, { sort: page.sort, skip: page.skip, limit: page.limit }).toArray(),

@@ -21,7 +21,7 @@ import type { RedemptionOption } from '../domain/options';
 import type { OrderCapture, RedemptionInput, RedemptionOutcome } from '../domain/redemption';
 import type { RefusalCode } from '../domain/refusals';
 import { CouponCodeKey, MemberIdKey, OptionIdKey, PartnerKey, RedemptionStatusKey } from '../domain/search-attributes';
-import { isDecided, type RedemptionStatus, type RejectionReason } from '../domain/states';
+import { isDecided, isFinal, type RedemptionStatus, type RejectionReason } from '../domain/states';
 import type { LedgerType } from '../store/ledger';
 import type { RedemptionChanges } from '../store/redemptions';
 import {
@@ -47,11 +47,17 @@ function isFailureOfType(error: unknown, type: string): boolean {
 
 export async function redemptionWorkflow(input: RedemptionInput): Promise<RedemptionOutcome> {
   const { redemptionId: id, request, settings } = input;
-  const outcome: RedemptionOutcome = { id, status: 'pending', reason: null, coupon_code: null, order_id: null };
+  const outcome: RedemptionOutcome = {
+    id,
+    status: 'pending',
+    reason: null,
+    coupon_code: null,
+    order_id: input.order?.order_id ?? null,
+  };
   let option: RedemptionOption | null = null;
   let memberId = '';
   let points = 0;
-  let order: OrderCapture | undefined;
+  let order: OrderCapture | undefined = input.order;
   let cancelRequested = false;
   let orderCancelRequested = false;
 
@@ -156,7 +162,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     cancelOrderUpdate,
     async () => {
       orderCancelRequested = true;
-      await condition(() => outcome.status === 'refunded' || outcome.status === 'compensated');
+      await condition(() => isFinal(outcome.status));
       return outcome;
     },
     {
@@ -176,6 +182,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     pointRedemptions: request.point_redemptions,
     availablePoints: context.availablePoints,
     now: new Date(),
+    order: input.order,
   });
   if (context.memberId) upsertSearchAttributes([{ key: MemberIdKey, value: context.memberId }]);
   upsertSearchAttributes([{ key: OptionIdKey, value: request.redemption_option_id }]);
@@ -219,7 +226,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     await ledger('CAPTURE', 'capture');
     await setStatus('redeeming', { order_id: order.order_id }, { source_partner: order.source_partner ?? null });
   } else {
-    await setStatus('redeeming', common);
+    await setStatus('redeeming', { ...common, ...(order ? { order_id: order.order_id } : {}) });
   }
   compensations.unshift({ name: 'refund points', run: () => ledger('REFUND', 'refund') });
   compensations.unshift({ name: 'void coupon', run: () => steps.voidCoupon({ redemptionId: id }) });

@@ -16,6 +16,11 @@ const CONTRACT: [string, string][] = [
   ['post', '/v1/redemptions/{id}/cancel'],
   ['post', '/v1/orders'],
   ['post', '/v1/orders/{order_id}/cancel'],
+  ['post', '/webhooks/{partner}/check_reward'],
+  ['post', '/webhooks/{partner}/redeem_reward'],
+  ['post', '/webhooks/deliverect/loyalty-programs'],
+  ['post', '/webhooks/deliverect/orders'],
+  ['post', '/webhooks/deliverect/orders/cancel'],
   ['get', '/healthz'],
   ['get', '/readyz'],
 ];

@@ -65,6 +65,8 @@ describe('redemption lifecycle over HTTP', () => {
     expect(JSON.stringify(detail.events)).not.toContain(member.email);
     expect(JSON.stringify(detail.events)).not.toContain('flavours-outbound-secret');
     await recordHistory(stack.client, body.id, 'immediate-completed');
+    const metrics = await (await fetch(`${stack.api.url}/metrics`)).text();
+    expect(metrics).toMatch(/redemption_requests_total\{status="completed"\} [1-9]/);
   });
 
   it('answers each rejection with 422, its reason code, and no change to the points', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEV_API_KEY, loadConfig } from '../../config/env';
+import { ConfigError, DEV_API_KEY, devInboundSecret, loadConfig } from '../../config/env';
 
 describe('configuration', () => {
   it('applies the documented defaults', () => {
@@ -52,6 +52,13 @@ describe('configuration', () => {
   it('requires API_KEYS outside embedded mode and falls back to the development key inside it', () => {
     expect(() => loadConfig({})).toThrow(/API_KEYS/);
     expect(loadConfig({}, { embedded: true }).apiKeys).toEqual([DEV_API_KEY]);
+  });
+
+  it('gives partners without an inbound secret a development one only in embedded mode', () => {
+    expect(loadConfig({ API_KEYS: 'k' }).partners.flavours.inboundSecret).toBeUndefined();
+    const embedded = loadConfig({ RETM_INBOUND_SECRET: 'real' }, { embedded: true });
+    expect(embedded.partners.flavours.inboundSecret).toBe(devInboundSecret('flavours'));
+    expect(embedded.partners.retm.inboundSecret).toBe('real');
   });
 
   it('rejects non-positive durations', () => {

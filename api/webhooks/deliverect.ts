@@ -1,0 +1,117 @@
+/** Deliverect's loyalty webhooks (seed 003), each signed with an HMAC-SHA256 of the raw body. */
+import { Router } from 'express';
+import { z } from 'zod';
+import {
+  customerIdentifierOf,
+  deliverectCancelSchema,
+  deliverectOrderNotificationSchema,
+  loyaltyProgramsFor,
+  loyaltyProgramsRequestSchema,
+} from '../../domain/deliverect';
+import { PARTNERS } from '../../domain/partners';
+import { Ledger } from '../../store/ledger';
+import { Members } from '../../store/members';
+import { Options } from '../../store/options';
+import type { AppDeps } from '../app';
+import { errorSchema, type RouteBook } from '../routes';
+import { DeliverectInbox } from './deliverect-inbox';
+import { requirePartnerCredential } from './partner-auth';
+
+const programSchema = z
+  .object({
+    programId: z.string(),
+    title: z.string(),
+    description: z.string(),
+    cost: z.number().int(),
+    type: z.string(),
+    discount: z.number().int().optional(),
+    itemPLU: z.string().optional(),
+    media: z.object({ url: z.string(), mediaType: z.literal('image') }).optional(),
+    expiresAt: z.string().nullable(),
+    applicable: z.boolean(),
+  })
+  .meta({ id: 'DeliverectLoyaltyProgram' });
+const acknowledged = z.object({}).meta({ id: 'EmptyAnswer' });
+
+const DELIVERECT_PATHS = [
+  '/webhooks/deliverect/loyalty-programs',
+  '/webhooks/deliverect/orders',
+  '/webhooks/deliverect/orders/cancel',
+];
+
+export function deliverectWebhooksRouter(deps: AppDeps, routes: RouteBook): Router {
+  const router = Router();
+  const members = new Members(deps.db);
+  const options = new Options(deps.db);
+  const ledger = new Ledger(deps.db);
+  const inbox = new DeliverectInbox(deps);
+  router.post(DELIVERECT_PATHS, requirePartnerCredential(deps.config, PARTNERS.deliverect));
+  const failures = {
+    400: { description: 'Malformed body', schema: errorSchema },
+    401: { description: 'Missing or wrong X-Server-Authorization-HMAC-SHA256 signature', schema: errorSchema },
+  };
+
+  routes.add(
+    router,
+    '',
+    {
+      method: 'post',
+      path: '/webhooks/deliverect/loyalty-programs',
+      summary: "The member's programmes for this basket, each marked applicable or not",
+      tag: 'Partner webhooks',
+      auth: 'partner',
+      body: loyaltyProgramsRequestSchema,
+      responses: { 200: { description: 'Programmes', schema: z.array(programSchema) }, ...failures },
+    },
+    async ({ body }, _req, res) => {
+      const member = await members.findByIdentifier(customerIdentifierOf(body.order));
+      if (!member) {
+        res.json([]);
+        return;
+      }
+      const { points_available } = await ledger.balances(member._id);
+      res.json(loyaltyProgramsFor(await options.all(), body, { availablePoints: points_available }, new Date()));
+    },
+  );
+
+  routes.add(
+    router,
+    '',
+    {
+      method: 'post',
+      path: '/webhooks/deliverect/orders',
+      summary:
+        'A loyalty order: deducts the points of each redeemed programme (one redemption per orderId + programId)',
+      tag: 'Partner webhooks',
+      auth: 'partner',
+      body: deliverectOrderNotificationSchema,
+      responses: {
+        200: { description: 'Recorded; the redemptions run on their own', schema: acknowledged },
+        ...failures,
+      },
+    },
+    async ({ body }, _req, res) => {
+      await inbox.receiveOrder(body);
+      res.json({});
+    },
+  );
+
+  routes.add(
+    router,
+    '',
+    {
+      method: 'post',
+      path: '/webhooks/deliverect/orders/cancel',
+      summary: 'The order was cancelled: refunds what it redeemed',
+      tag: 'Partner webhooks',
+      auth: 'partner',
+      body: deliverectCancelSchema,
+      responses: { 200: { description: 'Recorded; the refunds run on their own', schema: acknowledged }, ...failures },
+    },
+    async ({ body }, _req, res) => {
+      await inbox.receiveCancel(body);
+      res.json({});
+    },
+  );
+  return router;
+}

@@ -1,0 +1,51 @@
+/**
+ * Partner notifications that must not be lost: Deliverect never retries after any HTTP answer, so each one is written
+ * here before we answer, keyed on the partner's own ids (a duplicate delivery finds it already there), and marked
+ * done once the work it asks for has been handed to Temporal. Anything left undone is resumed at start-up.
+ */
+import type { Collection, Db } from 'mongodb';
+import { duplicateKeyIndex } from './duplicate-key';
+
+export interface PartnerNotification<P = unknown> {
+  _id: string;
+  partner: string;
+  kind: string;
+  payload: P;
+  state: 'received' | 'done';
+  redemption_ids: string[];
+  received_at: Date;
+  done_at?: Date;
+}
+
+export class PartnerNotifications {
+  private readonly notifications: Collection<PartnerNotification>;
+
+  constructor(db: Db) {
+    this.notifications = db.collection<PartnerNotification>('partner_notifications');
+  }
+
+  /** Records a notification; false when one with this id was already recorded (a duplicate delivery). */
+  async record<P>(notification: Omit<PartnerNotification<P>, 'state' | 'received_at'>): Promise<boolean> {
+    try {
+      await this.notifications.insertOne({ ...notification, state: 'received', received_at: new Date() });
+      return true;
+    } catch (error) {
+      if (duplicateKeyIndex(error) === undefined) throw error;
+      return false;
+    }
+  }
+
+  async markDone(id: string): Promise<void> {
+    await this.notifications.updateOne({ _id: id }, { $set: { state: 'done', done_at: new Date() } });
+  }
+
+  get<P>(id: string): Promise<PartnerNotification<P> | null> {
+    return this.notifications.findOne({ _id: id }) as Promise<PartnerNotification<P> | null>;
+  }
+
+  pending<P>(partner: string): Promise<PartnerNotification<P>[]> {
+    return this.notifications.find({ partner, state: 'received' }, { sort: { received_at: 1 } }).toArray() as Promise<
+      PartnerNotification<P>[]
+    >;
+  }
+}

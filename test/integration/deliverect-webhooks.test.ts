@@ -1,0 +1,254 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliverectInbox, deliverectRedemptionId } from '../../api/webhooks/deliverect-inbox';
+import type { RedemptionOption } from '../../domain/options';
+import { Ledger } from '../../store/ledger';
+import { PartnerNotifications } from '../../store/partner-notifications';
+import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
+import { readJson, startTestStack, testLogger, type TestStack } from '../harness/stack';
+import { startStubPartner, type StubPartner } from '../harness/stub-partner';
+
+const SECRET = 'deliverect-inbound-secret';
+const SEED_REQUEST = JSON.parse(
+  readFileSync(new URL('../fixtures/deliverect/loyalty-programs-request.json', import.meta.url), 'utf8'),
+);
+
+describe('Deliverect webhooks', () => {
+  let stack: TestStack;
+  let flavours: StubPartner;
+  let memberId: string;
+  let discount: RedemptionOption;
+  let freeDrink: RedemptionOption;
+  let comboDiscount: RedemptionOption;
+  let bigSpender: RedemptionOption;
+  let viaFlavours: RedemptionOption;
+
+  beforeAll(async () => {
+    flavours = await startStubPartner();
+    stack = await startTestStack({
+      env: { DELIVERECT_INBOUND_SECRET: SECRET, FLAVOURS_REDEEM_URL: flavours.redeemUrl },
+    });
+    const db = stack.mongo.db;
+    const member = await createMemberWithPoints(db, 1_000, {
+      email: SEED_REQUEST.order.customer.email,
+      phone_number: SEED_REQUEST.order.customer.phoneNumber,
+    });
+    memberId = member._id;
+    const eur = { currency: 'EUR' };
+    discount = await createOption(db, {
+      ...eur,
+      type: 'discount_amount',
+      item_plu: undefined,
+      cost_points: 100,
+      discount: 100,
+    });
+    freeDrink = await createOption(db, { ...eur, type: 'free_item', cost_points: 500, item_plu: 'DRN-01' });
+    comboDiscount = await createOption(db, {
+      ...eur,
+      type: 'item_discount_percentage',
+      cost_points: 150,
+      item_plu: 'CMB-02',
+      discount: 5000,
+    });
+    bigSpender = await createOption(db, {
+      ...eur,
+      type: 'discount_amount',
+      item_plu: undefined,
+      cost_points: 50,
+      discount: 500,
+      min_subtotal: 5000,
+    });
+    viaFlavours = await createOption(db, {
+      ...eur,
+      type: 'free_item',
+      cost_points: 200,
+      item_plu: 'VEG-01',
+      partner: 'flavours',
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await flavours?.close();
+  });
+
+  const sign = (raw: string, secret = SECRET) => createHmac('sha256', secret).update(raw).digest('hex');
+  const post = (path: string, json: unknown, signature?: string) => {
+    const raw = JSON.stringify(json);
+    return fetch(`${stack.api.url}/webhooks/deliverect/${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(signature === undefined ? { 'x-server-authorization-hmac-sha256': sign(raw) } : {}),
+        ...(signature ? { 'x-server-authorization-hmac-sha256': signature } : {}),
+      },
+      body: raw,
+    });
+  };
+  const balances = () => new Ledger(stack.mongo.db).balances(memberId);
+  const statusOf = async (id: string) => (await readJson(await stack.api.request(`/v1/redemptions/${id}`))).status;
+  const orderWith = (orderId: string, programIds: number[], orderOverrides: Record<string, unknown> = {}) => ({
+    ...SEED_REQUEST,
+    orderId,
+    order: {
+      ...SEED_REQUEST.order,
+      ...orderOverrides,
+      discounts: programIds.map((id) => ({
+        name: 'loyalty',
+        programId: String(id),
+        type: 'discount_amount',
+        amount: 100,
+      })),
+    },
+  });
+
+  it("answers loyalty-programs with the member's programmes in the seed's shape, applicable against this basket", async () => {
+    const res = await post('loyalty-programs', SEED_REQUEST);
+    expect(res.status).toBe(200);
+    const programs = await readJson(res);
+    const byId = Object.fromEntries(programs.map((program: any) => [program.programId, program]));
+    expect(byId[String(discount.id)]).toEqual({
+      programId: String(discount.id),
+      title: discount.name,
+      description: discount.name,
+      cost: 100,
+      type: 'discount_amount',
+      discount: 100,
+      expiresAt: null,
+      applicable: true,
+    });
+    expect(byId[String(freeDrink.id)]).toMatchObject({ type: 'free_item', itemPLU: 'DRN-01', applicable: false });
+    expect(byId[String(comboDiscount.id)]).toMatchObject({ itemPLU: 'CMB-02', discount: 5000, applicable: true });
+    expect(byId[String(bigSpender.id)]).toMatchObject({ applicable: false });
+    expect(byId[String(viaFlavours.id)]).toMatchObject({ applicable: true });
+  });
+
+  it('finds the customer by phone when the order has no email, and answers [] for an unknown customer', async () => {
+    const byPhone = { ...SEED_REQUEST, order: { ...SEED_REQUEST.order, customer: { phoneNumber: '+31201234567' } } };
+    expect((await readJson(await post('loyalty-programs', byPhone))).length).toBeGreaterThan(0);
+    const stranger = { ...SEED_REQUEST, order: { ...SEED_REQUEST.order, customer: { email: 'nobody@example.com' } } };
+    expect(await readJson(await post('loyalty-programs', stranger))).toEqual([]);
+  });
+
+  it('refuses a missing, wrong or re-serialised signature with 401 and records nothing', async () => {
+    const notifications = stack.mongo.db.collection('partner_notifications');
+    const before = await notifications.countDocuments();
+    const order = orderWith('D-unsigned', [discount.id]);
+    for (const signature of ['', 'deadbeef', sign(JSON.stringify(order), 'another-secret')]) {
+      const res = await post('orders', order, signature || '');
+      expect(res.status, signature).toBe(401);
+    }
+    const spaced = await fetch(`${stack.api.url}/webhooks/deliverect/orders`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-server-authorization-hmac-sha256': sign(JSON.stringify(order)),
+      },
+      body: JSON.stringify(order, null, 2),
+    });
+    expect(spaced.status).toBe(401);
+    expect(await notifications.countDocuments()).toBe(before);
+    expect((await balances()).points_balance).toBe(1_000);
+  });
+
+  it('deducts each redeemed programme once per orderId and programId, however often the order is delivered', async () => {
+    const before = (await balances()).points_balance;
+    const order = orderWith('D-100', [discount.id, comboDiscount.id]);
+    expect((await post('orders', order)).status).toBe(200);
+    expect((await post('orders', order)).status).toBe(200);
+    for (const option of [discount, comboDiscount]) {
+      await expect
+        .poll(() => statusOf(deliverectRedemptionId('D-100', option.id)), { timeout: 10_000 })
+        .toBe('completed');
+    }
+    expect((await balances()).points_balance).toBe(before - 250);
+    const debits = (await foldLedger(stack.mongo.db, memberId)).entries.filter(
+      (entry) => entry.type === 'DEBIT' && String(entry.redemption_id).startsWith('rdm_'),
+    );
+    expect(
+      debits.filter((entry) =>
+        [discount, comboDiscount].some((o) => entry.redemption_id === deliverectRedemptionId('D-100', o.id)),
+      ),
+    ).toHaveLength(2);
+    const notification = await new PartnerNotifications(stack.mongo.db).get('deliverect:order:D-100');
+    expect(notification).toMatchObject({ state: 'done', kind: 'order' });
+
+    expect(
+      (await post('orders/cancel', { orderId: 'D-100', isCancelled: true, cancellationReason: 'customer' })).status,
+    ).toBe(200);
+    for (const option of [discount, comboDiscount]) {
+      await expect
+        .poll(() => statusOf(deliverectRedemptionId('D-100', option.id)), { timeout: 10_000 })
+        .toBe('refunded');
+    }
+    expect((await balances()).points_balance).toBe(before);
+  });
+
+  it('answers the order notification before the fulfilling partner has answered', async () => {
+    flavours.queue({ status: 200, delayMs: 3_000 });
+    const res = await post('orders', orderWith('D-slow', [viaFlavours.id]));
+    expect(res.status).toBe(200);
+    const id = deliverectRedemptionId('D-slow', viaFlavours.id);
+    expect(await statusOf(id).catch(() => 'not yet recorded')).not.toBe('completed');
+    await expect.poll(() => statusOf(id), { timeout: 15_000 }).toBe('completed');
+  });
+
+  it('refunds an order cancelled while its redemptions are still running', async () => {
+    const before = (await balances()).points_balance;
+    expect((await post('orders', orderWith('D-race', [discount.id]))).status).toBe(200);
+    expect((await post('orders/cancel', { orderId: 'D-race', isCancelled: true })).status).toBe(200);
+    await expect
+      .poll(() => statusOf(deliverectRedemptionId('D-race', discount.id)), { timeout: 10_000 })
+      .toBe('refunded');
+    expect((await balances()).points_balance).toBe(before);
+  });
+
+  it('rejects a programme whose rules the order does not meet, and ignores programme ids that are not ours', async () => {
+    const before = (await balances()).points_balance;
+    expect((await post('orders', orderWith('D-small', [bigSpender.id]))).status).toBe(200);
+    await expect
+      .poll(() => statusOf(deliverectRedemptionId('D-small', bigSpender.id)), { timeout: 10_000 })
+      .toBe('rejected');
+    const detail = await readJson(
+      await stack.api.request(`/v1/redemptions/${deliverectRedemptionId('D-small', bigSpender.id)}`),
+    );
+    expect(detail.reason).toBe('min_subtotal_not_met');
+    const foreign = orderWith('D-foreign', []);
+    foreign.order.discounts = [{ name: 'theirs', programId: 'abc-123', type: 'discount_amount', amount: 100 }];
+    expect((await post('orders', foreign)).status).toBe(200);
+    expect((await balances()).points_balance).toBe(before);
+  });
+
+  it('refuses malformed bodies with 400 naming the fields', async () => {
+    const noOrderId = await post('orders', SEED_REQUEST);
+    expect(noOrderId.status).toBe(400);
+    expect((await readJson(noOrderId)).error.details.map((detail: any) => detail.path)).toContain('orderId');
+    const badCancel = await post('orders/cancel', { orderId: '', isCancelled: 'yes' });
+    expect(badCancel.status).toBe(400);
+    const paths = (await readJson(badCancel)).error.details.map((detail: any) => detail.path);
+    expect(paths).toEqual(expect.arrayContaining(['orderId', 'isCancelled']));
+  });
+
+  it('finishes at start-up a notification that was recorded but not handed over', async () => {
+    const notifications = new PartnerNotifications(stack.mongo.db);
+    const order = orderWith('D-crashed', [discount.id]);
+    await notifications.record({
+      _id: 'deliverect:order:D-crashed',
+      partner: 'deliverect',
+      kind: 'order',
+      payload: { ...order, orderId: 'D-crashed' },
+      redemption_ids: [deliverectRedemptionId('D-crashed', discount.id)],
+    });
+    const inbox = new DeliverectInbox({
+      config: stack.config,
+      db: stack.mongo.db,
+      temporal: stack.client,
+      logger: testLogger,
+    });
+    expect(await inbox.resumePending()).toBe(1);
+    await expect
+      .poll(() => statusOf(deliverectRedemptionId('D-crashed', discount.id)), { timeout: 10_000 })
+      .toBe('completed');
+    expect(await inbox.resumePending()).toBe(0);
+  });
+});
