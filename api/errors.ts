@@ -42,7 +42,8 @@ export const notFoundRoute: RequestHandler = (req, _res, next) => {
   next(new ApiError(404, 'route_not_found', `No route for ${req.method} ${req.path}; see /docs for the API.`));
 };
 
-interface BodyParserError {
+/** Errors raised by Express and body-parser themselves carry the HTTP status they stand for. */
+interface FrameworkError {
   type?: string;
   status?: number;
 }
@@ -58,8 +59,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  const parserError = error as BodyParserError;
-  switch (parserError?.type) {
+  const frameworkError = error as FrameworkError;
+  switch (frameworkError?.type) {
     case 'entity.too.large':
       return new ApiError(413, 'body_too_large', 'The request body is larger than this endpoint accepts.');
     case 'entity.parse.failed':
@@ -67,6 +68,15 @@ function toApiError(error: unknown): ApiError {
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new ApiError(415, 'unsupported_media_type', 'Send the body as UTF-8 JSON.');
+  }
+  const status = frameworkError?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // A malformed URL (bad percent-encoding), an undecodable body, and the like: the client's to fix.
+    return new ApiError(
+      status,
+      'invalid_request',
+      'The request could not be read: check its URL, headers and body encoding.',
+    );
   }
   if (isDependencyDown(error)) {
     return ApiError.unavailable('A backing service (Temporal or MongoDB) is unreachable; try again shortly.');

@@ -10,7 +10,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what 
   const result = schema.safeParse(input);
   if (!result.success) {
     const details = detailsOf(result.error);
-    throw ApiError.badRequest(`The ${what} is invalid: ${details.map((detail) => detail.path).join(', ')}.`, details);
+    const paths = [...new Set(details.map((detail) => detail.path))];
+    throw ApiError.badRequest(`The ${what} is invalid: ${paths.join(', ')}.`, details);
   }
   return result.data;
 }

@@ -75,6 +75,19 @@ describe('API foundation', () => {
     expect((await readJson(res)).error.code).toBe('invalid_request');
   });
 
+  it('answers requests it cannot even read with 400, never 500', async () => {
+    const badPath = await stack.api.request('/v1/redemptions/%E0%A4%A');
+    expect(badPath.status).toBe(400);
+    expect((await readJson(badPath)).error.code).toBe('invalid_request');
+    const badEncoding = await stack.api.request('/v1/members', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: '{"email":"a@example.com"}',
+    });
+    expect(badEncoding.status).toBeGreaterThanOrEqual(400);
+    expect(badEncoding.status).toBeLessThan(500);
+  });
+
   it('refuses a body over the limit with 413', async () => {
     const res = await stack.api.request('/v1/members', { method: 'POST', json: { padding: 'x'.repeat(200_000) } });
     expect(res.status).toBe(413);
