@@ -1,29 +1,9 @@
 import type { Response } from 'express';
 import { z } from 'zod';
-import { PARTNER_NAMES } from '../domain/partners';
-import { REDEMPTION_STATUSES, REJECTION_REASONS, type RejectionReason } from '../domain/states';
+import { redemptionViewSchema } from '../domain/redemption';
+import { REDEMPTION_STATUSES, type RejectionReason } from '../domain/states';
 import { toRedemptionView, type RedemptionDocument } from '../store/redemptions';
 import { ApiError } from './errors';
-
-export const redemptionViewSchema = z
-  .object({
-    id: z.string(),
-    member_id: z.string().nullable(),
-    redemption_option_id: z.number().int(),
-    points: z.number().int().nullable(),
-    delay_points_deduction: z.boolean(),
-    currency: z.string().nullable(),
-    coupon_code: z.string().nullable(),
-    reward_text: z.string().nullable().meta({ description: 'The coupon code, as the Yotpo-style API returns it' }),
-    status: z.enum(REDEMPTION_STATUSES),
-    reason: z.enum(REJECTION_REASONS).nullable(),
-    partner: z.enum(PARTNER_NAMES).nullable(),
-    order_id: z.string().nullable(),
-    expires_at: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .meta({ id: 'Redemption' });
 
 export const redemptionWithEventsSchema = redemptionViewSchema
   .extend({

@@ -216,8 +216,7 @@ export class WorkflowClosedError extends Error {
   }
 }
 
+/** The client answers an update sent to a finished workflow with WorkflowNotFoundError ("already completed"). */
 function isClosedWorkflowError(error: unknown): boolean {
-  if (error instanceof WorkflowNotFoundError) return true;
-  const message = (error as Error)?.message ?? '';
-  return /workflow execution already completed|workflow not found/i.test(message);
+  return error instanceof WorkflowNotFoundError;
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { normalizeCouponCode } from '../domain/coupon';
-import { createRedemptionSchema } from '../domain/redemption';
+import { createRedemptionSchema, redemptionViewSchema } from '../domain/redemption';
 import { REDEMPTION_STATUSES, isDecided } from '../domain/states';
 import { Redemptions, toRedemptionView, type RedemptionDocument } from '../store/redemptions';
 import type { AppDeps } from './app';
@@ -9,12 +9,7 @@ import { ApiError } from './errors';
 import type { Metrics } from './metrics';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
 import { RedemptionWorkflows, WorkflowClosedError, redemptionIdFor, requestHashOf } from './redemption-workflows';
-import {
-  answerCreateRedemption,
-  redemptionRefSchema,
-  redemptionViewSchema,
-  redemptionWithEventsSchema,
-} from './redemption-views';
+import { answerCreateRedemption, redemptionRefSchema, redemptionWithEventsSchema } from './redemption-views';
 import { errorSchema, type RouteBook } from './routes';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });

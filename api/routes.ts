@@ -20,6 +20,9 @@ export const errorSchema = z
   })
   .meta({ id: 'Error' });
 
+/** The `{}` partners expect from a webhook that succeeded. */
+export const emptyAnswerSchema = z.object({}).meta({ id: 'EmptyAnswer' });
+
 type Method = 'get' | 'post';
 
 export interface RouteInput<B, P, Q> {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { PartnerName } from './partners';
+import { PARTNER_NAMES, type PartnerName } from './partners';
 import { currencySchema } from './options';
-import type { RedemptionStatus, RejectionReason } from './states';
+import { REDEMPTION_STATUSES, REJECTION_REASONS, type RedemptionStatus, type RejectionReason } from './states';
 
 const identifier = z.string().trim().min(1).max(320);
 
@@ -83,20 +83,23 @@ export interface RedemptionEvent {
 }
 
 /** What every caller sees of a redemption. */
-export interface RedemptionView {
-  id: string;
-  member_id: string | null;
-  redemption_option_id: number;
-  points: number | null;
-  delay_points_deduction: boolean;
-  currency: string | null;
-  coupon_code: string | null;
-  reward_text: string | null;
-  status: RedemptionStatus;
-  reason: RejectionReason | null;
-  partner: PartnerName | null;
-  order_id: string | null;
-  expires_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export const redemptionViewSchema = z
+  .object({
+    id: z.string(),
+    member_id: z.string().nullable(),
+    redemption_option_id: z.number().int(),
+    points: z.number().int().nullable(),
+    delay_points_deduction: z.boolean(),
+    currency: z.string().nullable(),
+    coupon_code: z.string().nullable(),
+    reward_text: z.string().nullable().meta({ description: 'The coupon code, as the Yotpo-style API returns it' }),
+    status: z.enum(REDEMPTION_STATUSES),
+    reason: z.enum(REJECTION_REASONS).nullable(),
+    partner: z.enum(PARTNER_NAMES).nullable(),
+    order_id: z.string().nullable(),
+    expires_at: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Redemption' });
+export type RedemptionView = z.output<typeof redemptionViewSchema>;

@@ -216,8 +216,9 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     const ttlSeconds = option!.coupon_ttl_seconds ?? settings.couponTtlSeconds;
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
     await setStatus('awaiting_order', { ...common, expires_at: expiresAt });
-    const arrived = await condition(() => order !== undefined || cancelRequested, ttlSeconds * 1000);
-    if (!arrived || order === undefined) {
+    // An order that arrives together with the deadline still wins: its update was accepted.
+    await condition(() => order !== undefined || cancelRequested, ttlSeconds * 1000);
+    if (order === undefined) {
       await ledger('RELEASE', 'release');
       await steps.voidCoupon({ redemptionId: id });
       await setStatus(cancelRequested ? 'cancelled' : 'expired');

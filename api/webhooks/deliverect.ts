@@ -13,7 +13,7 @@ import { Ledger } from '../../store/ledger';
 import { Members } from '../../store/members';
 import { Options } from '../../store/options';
 import type { AppDeps } from '../app';
-import { errorSchema, type RouteBook } from '../routes';
+import { emptyAnswerSchema, errorSchema, type RouteBook } from '../routes';
 import { DeliverectInbox } from './deliverect-inbox';
 import { requirePartnerCredential } from './partner-auth';
 
@@ -31,7 +31,6 @@ const programSchema = z
     applicable: z.boolean(),
   })
   .meta({ id: 'DeliverectLoyaltyProgram' });
-const acknowledged = z.object({}).meta({ id: 'EmptyAnswer' });
 
 const DELIVERECT_PATHS = [
   '/webhooks/deliverect/loyalty-programs',
@@ -86,7 +85,7 @@ export function deliverectWebhooksRouter(deps: AppDeps, routes: RouteBook): Rout
       auth: 'partner',
       body: deliverectOrderNotificationSchema,
       responses: {
-        200: { description: 'Recorded; the redemptions run on their own', schema: acknowledged },
+        200: { description: 'Recorded; the redemptions run on their own', schema: emptyAnswerSchema },
         ...failures,
       },
     },
@@ -106,7 +105,10 @@ export function deliverectWebhooksRouter(deps: AppDeps, routes: RouteBook): Rout
       tag: 'Partner webhooks',
       auth: 'partner',
       body: deliverectCancelSchema,
-      responses: { 200: { description: 'Recorded; the refunds run on their own', schema: acknowledged }, ...failures },
+      responses: {
+        200: { description: 'Recorded; the refunds run on their own', schema: emptyAnswerSchema },
+        ...failures,
+      },
     },
     async ({ body }, _req, res) => {
       await inbox.receiveCancel(body);

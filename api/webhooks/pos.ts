@@ -5,7 +5,7 @@ import type { PartnerDefinition } from '../../domain/partners';
 import type { AppDeps } from '../app';
 import { ApiError } from '../errors';
 import { OrderDesk, orderCaptureOf } from '../orders';
-import { errorSchema, type RouteBook } from '../routes';
+import { emptyAnswerSchema, errorSchema, type RouteBook } from '../routes';
 import { authenticatePartner } from './partner-auth';
 
 /** The seeds' body, spelled as real senders spell it (`business_refrence`); extra fields are ignored. */
@@ -21,7 +21,6 @@ export const rewardWebhookSchema = z
 type RewardWebhook = z.output<typeof rewardWebhookSchema>;
 
 const partnerParams = z.object({ partner: z.string() });
-const emptyAnswer = z.object({}).meta({ id: 'EmptyAnswer' });
 
 /** The POS names no order; its redeem call is the order, identified by the partner and the coupon. */
 function posOrderOf(partner: PartnerDefinition, body: RewardWebhook) {
@@ -44,7 +43,7 @@ export function posWebhooksRouter(deps: AppDeps, routes: RouteBook): Router {
   );
 
   const responses = (what: string) => ({
-    200: { description: what, schema: emptyAnswer },
+    200: { description: what, schema: emptyAnswerSchema },
     404: { description: 'Unknown partner, or a coupon we did not issue', schema: errorSchema },
     409: { description: 'The coupon was already used', schema: errorSchema },
     422: { description: 'Expired, cancelled, or not for this business or branch', schema: errorSchema },

@@ -1,7 +1,8 @@
+import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, closeServer } from '../../api/server';
-import { readJson, startTestStack, testLogger, type TestStack } from '../harness/stack';
+import { TEST_API_KEY, readJson, startTestStack, testLogger, type TestStack } from '../harness/stack';
 
 describe('API foundation', () => {
   let stack: TestStack;
@@ -37,6 +38,26 @@ describe('API foundation', () => {
     } finally {
       await closeServer(server);
       await deadMongo.close();
+    }
+  });
+
+  it('answers 503 when Temporal is unreachable, and the error names no internals', async () => {
+    const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const { server, url } = await listen(
+      { config: stack.config, db: stack.mongo.db, temporal: deadTemporal, logger: testLogger },
+      0,
+    );
+    try {
+      const res = await fetch(`${url}/v1/redemptions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ customer_email: 'a@example.com', redemption_option_id: 1 }),
+      });
+      expect(res.status).toBe(503);
+      expect((await readJson(res)).error.code).toBe('service_unavailable');
+    } finally {
+      await closeServer(server);
+      await deadTemporal.connection.close();
     }
   });
 
