@@ -139,8 +139,6 @@ export function membersRouter(deps: AppDeps, routes: RouteBook): Router {
     return member;
   };
 
-  /** FerretDB's duplicate-key error does not name the index, so the taken identifiers are looked up. */
-
   routes.add(
     router,
     MOUNT,
@@ -286,17 +284,7 @@ export function membersRouter(deps: AppDeps, routes: RouteBook): Router {
       const member = await existingMember(params.id);
       const { skip, limit } = pageWindow(query);
       const oldestFirst = parseSort(query.sort, { created_at: 'seq' }, { seq: -1 }).seq === 1;
-      let entries: LedgerEntry[];
-      let total: number;
-      if (!oldestFirst) {
-        ({ entries, total } = await ledger.list(member._id, { skip, limit }));
-      } else {
-        // The ledger reads newest first: an oldest-first page is the mirrored window of it, reversed.
-        total = (await ledger.list(member._id, { skip: 0, limit: 1 })).total;
-        const end = total - skip;
-        const start = Math.max(0, end - limit);
-        entries = end > 0 ? (await ledger.list(member._id, { skip: start, limit: end - start })).entries.reverse() : [];
-      }
+      const { entries, total } = await ledger.list(member._id, { skip, limit, oldestFirst });
       res.json(
         paginate(req, { items: entries.map(ledgerEntryView), total, page: query.page, perPage: query.per_page }),
       );

@@ -158,13 +158,14 @@ export class Ledger {
     throw new LedgerContentionError(request.memberId, MAX_ATTEMPTS);
   }
 
-  /** Newest first. */
+  /** Newest first, unless asked for oldest first. */
   async list(
     memberId: string,
-    page: { skip: number; limit: number },
+    page: { skip: number; limit: number; oldestFirst?: boolean },
   ): Promise<{ entries: LedgerEntry[]; total: number }> {
+    const sort = { seq: page.oldestFirst ? 1 : -1 } as const;
     const [entries, total] = await Promise.all([
-      this.entries.find({ member_id: memberId }, { sort: { seq: -1 }, skip: page.skip, limit: page.limit }).toArray(),
+      this.entries.find({ member_id: memberId }, { sort, skip: page.skip, limit: page.limit }).toArray(),
       this.entries.countDocuments({ member_id: memberId }),
     ]);
     return { entries, total };
