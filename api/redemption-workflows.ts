@@ -74,7 +74,10 @@ function timeout(ms: number): Promise<'timeout'> {
 
 /** The update's result if it arrives within the wait, else undefined (the caller answers with what it knows). */
 async function resultWithin<T>(handle: WorkflowUpdateHandle<T>, ms: number): Promise<T | undefined> {
-  const result = await Promise.race([handle.result(), timeout(ms)]);
+  const pending = handle.result();
+  // After a timeout nobody awaits `pending`; its later failure (say, at shutdown) must not be an unhandled rejection.
+  pending.catch(() => undefined);
+  const result = await Promise.race([pending, timeout(ms)]);
   return result === 'timeout' ? undefined : result;
 }
 

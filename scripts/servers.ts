@@ -99,6 +99,13 @@ export const TEMPORAL_DEV_SERVER_EXTRA_ARGS = [
   'frontend.enableExecuteMultiOperation=true',
   '--dynamic-config-value',
   'frontend.enableUpdateWorkflowExecution=true',
+  // One task-queue partition: on a single dev server, the default four leave tasks waiting up to seconds.
+  '--dynamic-config-value',
+  'matching.numTaskqueueReadPartitions=1',
+  '--dynamic-config-value',
+  'matching.numTaskqueueWritePartitions=1',
+  '--dynamic-config-value',
+  'system.enableActivityEagerExecution=true',
   '--sqlite-pragma',
   'journal_mode=WAL',
   '--sqlite-pragma',

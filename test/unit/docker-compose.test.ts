@@ -11,6 +11,7 @@ interface Service {
   environment?: Record<string, unknown> | string[];
   ports?: (string | number)[];
   depends_on?: string[] | Record<string, { condition?: string }>;
+  volumes?: string[];
 }
 
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
@@ -161,6 +162,20 @@ describe('docker-compose.yml', () => {
     expect(cmd).toMatch(/api\/main\.ts/);
     expect(service('api').command).toBeUndefined();
     expect(commandOf('worker')).toMatch(/worker\/main\.ts/);
+  });
+
+  it('gives the Temporal server the dynamic config the orchestrator relies on', () => {
+    const [source, target] = String(service('temporal').volumes?.[0]).split(':');
+    expect(target).toBe('/etc/temporal/config/dynamicconfig/orchestrator.yaml');
+    expect(environment('temporal').DYNAMIC_CONFIG_FILE_PATH).toBe('config/dynamicconfig/orchestrator.yaml');
+    const settings = parse(readFileSync(new URL(`../../${source!.replace(/^\.\//, '')}`, import.meta.url), 'utf8'));
+    for (const key of [
+      'frontend.enableExecuteMultiOperation',
+      'frontend.enableUpdateWorkflowExecution',
+      'system.enableActivityEagerExecution',
+    ]) {
+      expect(settings[key], key).toEqual([{ value: true }]);
+    }
   });
 
   it('gives the worker the workflow bundle that the image builds', () => {
