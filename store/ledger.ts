@@ -94,9 +94,26 @@ export function balancesOf(entry: Pick<LedgerEntry, 'balance_after' | 'held_afte
 
 export class Ledger {
   private readonly entries: Collection<LedgerEntry>;
+  /** The last queued append of each member in this process. */
+  private readonly memberQueues = new Map<string, Promise<unknown>>();
 
   constructor(db: Db) {
     this.entries = db.collection<LedgerEntry>('ledger');
+  }
+
+  /**
+   * Runs one member's appends from this process one after another, so that they do not lose optimistic-concurrency
+   * races to each other; writers in other processes are still kept honest by the unique index.
+   */
+  private queuedFor<T>(memberId: string, run: () => Promise<T>): Promise<T> {
+    const previous = this.memberQueues.get(memberId) ?? Promise.resolve();
+    const result = previous.then(run);
+    const settled = result.catch(() => undefined);
+    this.memberQueues.set(memberId, settled);
+    void settled.then(() => {
+      if (this.memberQueues.get(memberId) === settled) this.memberQueues.delete(memberId);
+    });
+    return result;
   }
 
   async balances(memberId: string): Promise<Balances> {
@@ -111,7 +128,11 @@ export class Ledger {
    * Appends one entry, or returns the entry already written under the same idempotency key. Throws
    * InsufficientPointsError when the entry would make points_available (or points_held) negative.
    */
-  async append(request: AppendRequest): Promise<{ entry: LedgerEntry; duplicate: boolean }> {
+  append(request: AppendRequest): Promise<{ entry: LedgerEntry; duplicate: boolean }> {
+    return this.queuedFor(request.memberId, () => this.appendOnce(request));
+  }
+
+  private async appendOnce(request: AppendRequest): Promise<{ entry: LedgerEntry; duplicate: boolean }> {
     const deltas = deltasFor(request.type, request.points);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const existing = await this.entries.findOne({ _id: request.idempotencyKey });

@@ -3,6 +3,11 @@ import { InsufficientPointsError, Ledger } from '../../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { readJson, startTestStack, startTestWorker, type RunningWorker, type TestStack } from '../harness/stack';
 
+/** Separate Ledger instances race like separate worker processes: only the unique index keeps them apart. */
+function processes(stack: TestStack): Ledger[] {
+  return Array.from({ length: 5 }, () => new Ledger(stack.mongo.db));
+}
+
 describe('ledger under concurrency', () => {
   let stack: TestStack;
   let secondWorker: RunningWorker;
@@ -50,8 +55,9 @@ describe('ledger under concurrency', () => {
   it('never overdraws when holds, debits and an adjustment race on one member', async () => {
     const member = await createMemberWithPoints(stack.mongo.db, 1_000);
     const ledger = new Ledger(stack.mongo.db);
+    const writers = processes(stack);
     const attempts = Array.from({ length: 40 }, (_, index) =>
-      ledger.append({
+      writers[index % writers.length]!.append({
         memberId: member._id,
         type: index % 3 === 0 ? 'HOLD' : index % 3 === 1 ? 'DEBIT' : 'ADJUST',
         points: index % 3 === 2 ? -100 : 100,
@@ -76,9 +82,15 @@ describe('ledger under concurrency', () => {
   it('applies the same idempotency key once however many writers race with it', async () => {
     const member = await createMemberWithPoints(stack.mongo.db, 0);
     const ledger = new Ledger(stack.mongo.db);
+    const writers = processes(stack);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        ledger.append({ memberId: member._id, type: 'EARN', points: 50, idempotencyKey: `earn-once:${member._id}` }),
+      Array.from({ length: 20 }, (_, index) =>
+        writers[index % writers.length]!.append({
+          memberId: member._id,
+          type: 'EARN',
+          points: 50,
+          idempotencyKey: `earn-once:${member._id}`,
+        }),
       ),
     );
     expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
