@@ -68,7 +68,8 @@ function goIsInstalled(): boolean {
   return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
 }
 
-const goEnv = { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local', CGO_ENABLED: '0' };
+// GOTOOLCHAIN is left to Go: an older Go (1.21+) fetches the toolchain a module asks for (the CLI needs 1.25).
+const goEnv = { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
 
 /** Runs a go command, printing a progress line every hundred compiled packages; rejects with go's last lines. */
 function runGo(args: string[], cwd: string, label: string, log: (line: string) => void): Promise<string> {
@@ -134,7 +135,7 @@ export async function resolveGoTool(tool: GoTool, log: (line: string) => void = 
   if (onPath) return onPath;
   if (!goIsInstalled()) {
     throw new Error(
-      `${tool.name} is missing: install Go 1.22 or newer (https://go.dev/dl/) so it can be built, or set ${tool.pathVariable} to a ${tool.binary} binary.`,
+      `${tool.name} is missing: install Go 1.21 or newer (https://go.dev/dl/) so it can be built, or set ${tool.pathVariable} to a ${tool.binary} binary.`,
     );
   }
   return buildWithGo(tool, log);
