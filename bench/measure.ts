@@ -8,7 +8,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { freePort, startMongoServer, startTemporalDevServer } from '../scripts/servers';
+import { freePort, startMongoServer, startTemporal } from '../scripts/servers';
 import { resolveGoTool, resolveMongoServer, TEMPORAL_CLI } from '../scripts/tools';
 import { compare, summarize, type Summary } from './latency';
 
@@ -35,12 +35,10 @@ export async function startServers(name: string, teardown: Teardown) {
   const mongoBinary = await resolveMongoServer();
   const dataDir = mkdtempSync(join(os.tmpdir(), `bench-${name}-`));
   teardown.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-  const temporal = await startTemporalDevServer(temporalCli, {
-    port: await freePort(),
-    uiPort: await freePort(),
-    dataDir: join(dataDir, 'temporal'),
-    namespace: NAMESPACE,
-  });
+  const temporal = await startTemporal(
+    { type: 'existing-path', path: temporalCli },
+    { port: await freePort(), dbFilename: join(dataDir, 'temporal', 'temporal.db'), namespace: NAMESPACE },
+  );
   teardown.push(() => temporal.stop());
   const mongo = await startMongoServer(mongoBinary, { port: await freePort(), dataDir: join(dataDir, 'mongo') });
   teardown.push(() => mongo.stop());

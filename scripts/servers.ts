@@ -1,10 +1,11 @@
 /** Starting and stopping the embedded servers (Temporal dev server, MongoDB-protocol server) as child processes. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { mkdirSync, openSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SEARCH_ATTRIBUTE_KEYS } from '../domain/search-attributes';
-import type { MongoServerBinary } from './tools';
+import type { MongoServerBinary, TemporalExecutable } from './tools';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -91,15 +92,15 @@ export async function startMongoServer(
 }
 
 /**
- * Arguments for `temporal server start-dev` beyond address and storage: our search attributes, update-with-start,
- * and the SQLite settings the Temporal SDK's own CI uses for speed.
+ * Arguments for `temporal server start-dev` beyond address and storage: update-with-start, eager activities (the
+ * server hands the next step to the worker in its reply), one task-queue partition (on a single dev server the
+ * default four leave tasks waiting up to seconds), and the SQLite settings the Temporal SDK's own CI uses for speed.
  */
-export const TEMPORAL_DEV_SERVER_EXTRA_ARGS = [
+const TEMPORAL_DEV_SERVER_EXTRA_ARGS = [
   '--dynamic-config-value',
   'frontend.enableExecuteMultiOperation=true',
   '--dynamic-config-value',
   'frontend.enableUpdateWorkflowExecution=true',
-  // One task-queue partition: on a single dev server, the default four leave tasks waiting up to seconds.
   '--dynamic-config-value',
   'matching.numTaskqueueReadPartitions=1',
   '--dynamic-config-value',
@@ -112,42 +113,34 @@ export const TEMPORAL_DEV_SERVER_EXTRA_ARGS = [
   'synchronous=OFF',
 ];
 
-export function searchAttributeArgs(): string[] {
-  return SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=${temporalCliType(key.type)}`]);
-}
-
-function temporalCliType(type: string): string {
-  return { KEYWORD: 'Keyword', INT: 'Int', TEXT: 'Text', BOOL: 'Bool', DATETIME: 'Datetime', DOUBLE: 'Double' }[
-    type
-  ] as string;
-}
-
-/** Starts `temporal server start-dev` with its SQLite file in dataDir and the UI on uiPort. */
-export async function startTemporalDevServer(
-  cliPath: string,
-  options: { port: number; uiPort: number; dataDir: string; namespace: string },
+/**
+ * Starts a Temporal dev server through the Temporal SDK's test environment, with our search attributes registered,
+ * its SQLite file at `dbFilename`, and the UI on `uiPort` when one is given.
+ */
+export async function startTemporal(
+  executable: TemporalExecutable,
+  options: { port: number; uiPort?: number; dbFilename: string; namespace: string },
 ): Promise<RunningServer> {
-  mkdirSync(options.dataDir, { recursive: true });
-  const logFile = join(options.dataDir, 'temporal.log');
-  const args = [
-    'server',
-    'start-dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(options.port),
-    '--ui-port',
-    String(options.uiPort),
-    '--db-filename',
-    join(options.dataDir, 'temporal.db'),
-    '--namespace',
-    options.namespace,
-    ...searchAttributeArgs(),
-    ...TEMPORAL_DEV_SERVER_EXTRA_ARGS,
-    '--log-level',
-    'warn',
-  ];
-  const child = spawnLogged(cliPath, args, logFile);
-  await waitForPort(options.port, child, 'Temporal dev server', logFile, 60_000);
-  return { address: `127.0.0.1:${options.port}`, stop: () => stopChild(child) };
+  mkdirSync(dirname(options.dbFilename), { recursive: true });
+  try {
+    const environment = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable,
+        ip: '127.0.0.1',
+        port: options.port,
+        ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
+        dbFilename: options.dbFilename,
+        namespace: options.namespace,
+        searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+        extraArgs: TEMPORAL_DEV_SERVER_EXTRA_ARGS,
+        log: { format: 'pretty', level: 'error' },
+      },
+    });
+    return { address: environment.address, stop: () => environment.teardown() };
+  } catch (error) {
+    if (executable.type === 'existing-path') throw error;
+    throw new Error(
+      `The Temporal CLI could not be downloaded either (${(error as Error).message}): install Go 1.21 or newer, or set TEMPORAL_CLI_PATH.`,
+    );
+  }
 }

@@ -17,8 +17,8 @@ import { connectMongo } from '../store/connect';
 import { createWorker } from '../worker/create-worker';
 import { installWorkerRuntime } from '../worker/runtime';
 import { seedDemoData } from './demo-data';
-import { isPortOpen, startMongoServer, startTemporalDevServer, type RunningServer } from './servers';
-import { TEMPORAL_CLI, resolveGoTool, resolveMongoServer } from './tools';
+import { isPortOpen, startMongoServer, startTemporal, type RunningServer } from './servers';
+import { resolveMongoServer, resolveTemporalExecutable } from './tools';
 
 const TEMPORAL_PORT = 7233;
 const TEMPORAL_UI_PORT = 8233;
@@ -42,6 +42,8 @@ async function ensurePortFree(port: number, variable: string) {
 async function main() {
   const embeddedTemporal = !process.env.TEMPORAL_ADDRESS;
   const embeddedMongo = !process.env.MONGODB_URI;
+  // The Temporal runtime is a process-wide singleton; it must be set up before the dev server's test environment.
+  installWorkerRuntime();
   const config = loadConfig(process.env, { embedded: true });
   const logger = createLogger(config.logLevel, 'orchestrator');
   if (config.apiKeys.includes(DEV_API_KEY)) {
@@ -58,13 +60,13 @@ async function main() {
 
   if (embeddedTemporal) {
     await ensurePortFree(TEMPORAL_PORT, 'TEMPORAL_ADDRESS');
-    const cli = await resolveGoTool(TEMPORAL_CLI);
+    const executable = await resolveTemporalExecutable();
     console.log('Starting the Temporal dev server...');
     started.push(
-      await startTemporalDevServer(cli, {
+      await startTemporal(executable, {
         port: TEMPORAL_PORT,
         uiPort: TEMPORAL_UI_PORT,
-        dataDir: join(dataDir, 'temporal'),
+        dbFilename: join(dataDir, 'temporal', 'temporal.db'),
         namespace: config.temporal.namespace,
       }),
     );
@@ -80,7 +82,6 @@ async function main() {
   cleanups.push(() => mongo.client.close());
   const seeded = await seedDemoData(mongo.db);
 
-  installWorkerRuntime();
   const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
   cleanups.push(() => workerConnection.close());
   console.log('Bundling workflows and starting the worker...');

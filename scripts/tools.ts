@@ -123,6 +123,14 @@ function chmodRecursively(dir: string): void {
   spawnSync('chmod', ['-R', 'u+w', dir]);
 }
 
+export class GoMissingError extends Error {
+  constructor(tool: GoTool) {
+    super(
+      `${tool.name} is missing: install Go 1.21 or newer (https://go.dev/dl/) so it can be built, or set ${tool.pathVariable} to a ${tool.binary} binary.`,
+    );
+  }
+}
+
 /** Returns the path of a working binary for the tool, building it if needed, or throws one actionable sentence. */
 export async function resolveGoTool(tool: GoTool, log: (line: string) => void = console.log): Promise<string> {
   const explicit = process.env[tool.pathVariable];
@@ -133,12 +141,23 @@ export async function resolveGoTool(tool: GoTool, log: (line: string) => void = 
   if (isBuiltAtPinnedVersion(tool)) return join(toolsBin, tool.binary);
   const onPath = findOnPath(tool.binary);
   if (onPath) return onPath;
-  if (!goIsInstalled()) {
-    throw new Error(
-      `${tool.name} is missing: install Go 1.21 or newer (https://go.dev/dl/) so it can be built, or set ${tool.pathVariable} to a ${tool.binary} binary.`,
-    );
-  }
+  if (!goIsInstalled()) throw new GoMissingError(tool);
   return buildWithGo(tool, log);
+}
+
+/** How to run the Temporal CLI: a binary we have, or else the Temporal SDK's own download (which needs the internet). */
+export type TemporalExecutable = { type: 'existing-path'; path: string } | { type: 'cached-download' };
+
+export async function resolveTemporalExecutable(
+  log: (line: string) => void = console.log,
+): Promise<TemporalExecutable> {
+  try {
+    return { type: 'existing-path', path: await resolveGoTool(TEMPORAL_CLI, log) };
+  } catch (error) {
+    if (!(error instanceof GoMissingError)) throw error;
+    log(`${error.message} Trying the Temporal SDK's own download of the CLI instead.`);
+    return { type: 'cached-download' };
+  }
 }
 
 /** A MongoDB-protocol server binary: a real `mongod` on PATH is preferred over FerretDB. */

@@ -3,15 +3,13 @@
  * provisioned CLI) and a MongoDB-protocol server — on free ports in a temp dir, bundles the workflows once, and
  * tears it all down at the end. Suites isolate themselves with their own task queue and database name.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../domain/search-attributes';
-import { TEMPORAL_DEV_SERVER_EXTRA_ARGS, freePort, startMongoServer } from '../../scripts/servers';
-import { TEMPORAL_CLI, resolveGoTool, resolveMongoServer } from '../../scripts/tools';
+import { freePort, startMongoServer, startTemporal } from '../../scripts/servers';
+import { resolveMongoServer, resolveTemporalExecutable } from '../../scripts/tools';
 import { workflowsPath } from '../../worker/create-worker';
 
 declare module 'vitest' {
@@ -24,7 +22,7 @@ declare module 'vitest' {
 
 async function requireBinaries() {
   try {
-    return { temporal: await resolveGoTool(TEMPORAL_CLI), mongo: await resolveMongoServer() };
+    return { temporal: await resolveTemporalExecutable(), mongo: await resolveMongoServer() };
   } catch (error) {
     throw new Error(
       `The integration tests need their servers. ${(error as Error).message} Then run \`npm test\` again.`,
@@ -37,16 +35,10 @@ export default async function setup(project: TestProject) {
   const binaries = await requireBinaries();
 
   const [temporal, mongo] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: binaries.temporal },
-        ip: '127.0.0.1',
-        port: await freePort(),
-        dbFilename: join(dir, 'temporal.db'),
-        searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-        extraArgs: TEMPORAL_DEV_SERVER_EXTRA_ARGS,
-        log: { format: 'pretty', level: 'error' },
-      },
+    startTemporal(binaries.temporal, {
+      port: await freePort(),
+      dbFilename: join(dir, 'temporal.db'),
+      namespace: 'default',
     }),
     startMongoServer(binaries.mongo, { port: await freePort(), dataDir: join(dir, 'mongo') }),
   ]);
@@ -60,7 +52,7 @@ export default async function setup(project: TestProject) {
   project.provide('workflowBundlePath', workflowBundlePath);
 
   return async () => {
-    await temporal.teardown();
+    await temporal.stop();
     await mongo.stop();
     rmSync(dir, { recursive: true, force: true });
   };
