@@ -11,6 +11,7 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateStage,
   type Client,
+  type WorkflowHandle,
   type WorkflowUpdateHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -166,51 +167,62 @@ export class RedemptionWorkflows {
   /** Sends an order cancellation and returns once the workflow accepted it; the refund runs on its own. */
   async requestOrderCancellation(redemptionId: string, orderId: string): Promise<void> {
     try {
-      await this.handle(redemptionId).startUpdate(cancelOrderUpdate, {
-        args: [{ order_id: orderId }],
-        waitForStage: WorkflowUpdateStage.ACCEPTED,
-      });
+      await this.acceptUpdate(redemptionId, startCancelOrder(orderId));
     } catch (error) {
-      if (isClosedWorkflowError(error)) return;
-      throw refusalToApiError(error) ?? error;
+      if (!(error instanceof WorkflowClosedError)) throw error;
     }
   }
 
   /** Sends an order to the redemption; resolves with its outcome, or undefined while fulfilment is still running. */
-  async captureOrder(redemptionId: string, capture: OrderCapture): Promise<RedemptionOutcome | undefined> {
-    return this.sendUpdate(redemptionId, (handle) =>
+  captureOrder(redemptionId: string, capture: OrderCapture): Promise<RedemptionOutcome | undefined> {
+    return this.updateAndWait(redemptionId, (handle) =>
       handle.startUpdate(captureOrderUpdate, { args: [capture], waitForStage: WorkflowUpdateStage.ACCEPTED }),
     );
   }
 
-  async cancelRedemption(redemptionId: string): Promise<RedemptionOutcome | undefined> {
-    return this.sendUpdate(redemptionId, (handle) =>
+  cancelRedemption(redemptionId: string): Promise<RedemptionOutcome | undefined> {
+    return this.updateAndWait(redemptionId, (handle) =>
       handle.startUpdate(cancelRedemptionUpdate, { args: [], waitForStage: WorkflowUpdateStage.ACCEPTED }),
     );
   }
 
-  async cancelOrder(redemptionId: string, orderId: string): Promise<RedemptionOutcome | undefined> {
-    return this.sendUpdate(redemptionId, (handle) =>
-      handle.startUpdate(cancelOrderUpdate, {
-        args: [{ order_id: orderId }],
-        waitForStage: WorkflowUpdateStage.ACCEPTED,
-      }),
+  cancelOrder(redemptionId: string, orderId: string): Promise<RedemptionOutcome | undefined> {
+    return this.updateAndWait(redemptionId, startCancelOrder(orderId));
+  }
+
+  private updateAndWait(redemptionId: string, start: StartUpdate): Promise<RedemptionOutcome | undefined> {
+    return this.refusalsMapped(redemptionId, async () =>
+      resultWithin(await start(this.handle(redemptionId)), this.config.redemptionSyncWaitMs),
     );
   }
 
-  /** Throws WorkflowClosedError when the workflow has finished: the caller decides from the stored record. */
-  private async sendUpdate(
-    redemptionId: string,
-    start: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<WorkflowUpdateHandle<RedemptionOutcome>>,
-  ): Promise<RedemptionOutcome | undefined> {
+  /** Starts an update and returns once the workflow accepted it, without waiting for its result. */
+  private async acceptUpdate(redemptionId: string, start: StartUpdate): Promise<void> {
+    await this.refusalsMapped(redemptionId, () => start(this.handle(redemptionId)));
+  }
+
+  /**
+   * A refusal becomes its ApiError; a finished workflow throws WorkflowClosedError, and the caller decides from the
+   * stored record. A validator's refusal can surface from starting the update or from its result, so both are covered.
+   */
+  private async refusalsMapped<T>(redemptionId: string, run: () => Promise<T>): Promise<T> {
     try {
-      const update = await start(this.handle(redemptionId));
-      return await resultWithin(update, this.config.redemptionSyncWaitMs);
+      return await run();
     } catch (error) {
       if (isClosedWorkflowError(error)) throw new WorkflowClosedError(redemptionId);
       throw refusalToApiError(error) ?? error;
     }
   }
+}
+
+type StartUpdate = (handle: WorkflowHandle) => Promise<WorkflowUpdateHandle<RedemptionOutcome>>;
+
+function startCancelOrder(orderId: string): StartUpdate {
+  return (handle) =>
+    handle.startUpdate(cancelOrderUpdate, {
+      args: [{ order_id: orderId }],
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
 }
 
 export class WorkflowClosedError extends Error {
