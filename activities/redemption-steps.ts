@@ -11,6 +11,7 @@ import {
   InsufficientPointsError,
   Ledger,
   LedgerContentionError,
+  balancesOf,
   type Balances,
   type LedgerType,
 } from '../store/ledger';
@@ -109,11 +110,7 @@ export function createRedemptionSteps(db: Db) {
             held_after: entry.held_after,
           },
         });
-        return {
-          points_balance: entry.balance_after,
-          points_held: entry.held_after,
-          points_available: entry.balance_after - entry.held_after,
-        };
+        return balancesOf(entry);
       } catch (error) {
         if (error instanceof InsufficientPointsError) {
           throw ApplicationFailure.create({
