@@ -7,12 +7,15 @@
 import type { Logger } from 'pino';
 import { customerIdentifierOf, type DeliverectCancel, type DeliverectOrderNotification } from '../../domain/deliverect';
 import type { CreateRedemptionRequest, OrderCapture } from '../../domain/redemption';
-import { PartnerNotifications, type PartnerNotification } from '../../store/partner-notifications';
+import { PartnerNotifications } from '../../store/partner-notifications';
 import { Redemptions } from '../../store/redemptions';
 import type { AppDeps } from '../app';
 import { RedemptionWorkflows, redemptionIdForPartner } from '../redemption-workflows';
 
-type Notification = PartnerNotification<DeliverectOrderNotification | DeliverectCancel>;
+/** A recorded notification and the work it asks for. */
+type Work =
+  | { _id: string; kind: 'order'; payload: DeliverectOrderNotification }
+  | { _id: string; kind: 'cancel'; payload: DeliverectCancel };
 
 const orderNotificationId = (orderId: string) => `deliverect:order:${orderId}`;
 const cancelNotificationId = (orderId: string) => `deliverect:cancel:${orderId}`;
@@ -40,62 +43,51 @@ export class DeliverectInbox {
     this.logger = deps.logger;
   }
 
-  async receiveOrder(notification: DeliverectOrderNotification): Promise<void> {
-    const id = orderNotificationId(notification.orderId);
+  receiveOrder(notification: DeliverectOrderNotification): Promise<void> {
     const redemptionIds = redeemedOptionIds(notification).map((optionId) =>
       deliverectRedemptionId(notification.orderId, optionId),
     );
-    await this.notifications.record({
-      _id: id,
-      partner: 'deliverect',
-      kind: 'order',
-      payload: notification,
-      redemption_ids: redemptionIds,
-    });
-    await this.startRedemptions(notification);
-    await this.notifications.markDone(id);
+    return this.receive(
+      { _id: orderNotificationId(notification.orderId), kind: 'order', payload: notification },
+      redemptionIds,
+    );
   }
 
-  async receiveCancel(cancel: DeliverectCancel): Promise<void> {
-    const id = cancelNotificationId(cancel.orderId);
-    await this.notifications.record({
-      _id: id,
-      partner: 'deliverect',
-      kind: 'cancel',
-      payload: cancel,
-      redemption_ids: [],
-    });
-    if (cancel.isCancelled) await this.refundOrder(cancel.orderId);
-    await this.notifications.markDone(id);
+  receiveCancel(cancel: DeliverectCancel): Promise<void> {
+    return this.receive({ _id: cancelNotificationId(cancel.orderId), kind: 'cancel', payload: cancel }, []);
   }
 
   /** Finishes what a previous process recorded but did not hand over. */
   async resumePending(): Promise<number> {
-    const pending = await this.notifications.pending<DeliverectOrderNotification | DeliverectCancel>('deliverect');
-    for (const notification of pending as Notification[]) {
-      if (notification.kind === 'order')
-        await this.startRedemptions(notification.payload as DeliverectOrderNotification);
-      else if ((notification.payload as DeliverectCancel).isCancelled) {
-        await this.refundOrder((notification.payload as DeliverectCancel).orderId);
-      }
-      await this.notifications.markDone(notification._id);
-    }
+    // Recorded by `receive`, so each has the kind and payload of a Work.
+    const pending = (await this.notifications.pending<Work['payload']>('deliverect')) as Work[];
+    for (const work of pending) await this.handOver(work);
     if (pending.length > 0) this.logger.info({ count: pending.length }, 'resumed Deliverect notifications');
     return pending.length;
   }
 
+  private async receive(work: Work, redemptionIds: string[]): Promise<void> {
+    await this.notifications.record<Work['payload']>({ ...work, partner: 'deliverect', redemption_ids: redemptionIds });
+    await this.handOver(work);
+  }
+
+  private async handOver(work: Work): Promise<void> {
+    if (work.kind === 'order') await this.startRedemptions(work.payload);
+    else if (work.payload.isCancelled) await this.refundOrder(work.payload.orderId);
+    await this.notifications.markDone(work._id);
+  }
+
   private async startRedemptions(notification: DeliverectOrderNotification): Promise<void> {
     const customer = customerIdentifierOf(notification.order);
+    // Deliverect names the location and account at the top level and in the order; the first one given counts.
+    const branch = notification.locationId || notification.order.location;
+    const business = notification.accountId || notification.order.account;
     const order: OrderCapture = {
       order_id: notification.orderId,
       subtotal: notification.order.subTotal,
       source_partner: 'deliverect',
-      ...(notification.locationId || notification.order.location
-        ? { branch_id: notification.locationId ?? notification.order.location }
-        : {}),
-      ...(notification.accountId || notification.order.account
-        ? { business_ref: notification.accountId ?? notification.order.account }
-        : {}),
+      ...(branch ? { branch_id: branch } : {}),
+      ...(business ? { business_ref: business } : {}),
     };
     for (const optionId of redeemedOptionIds(notification)) {
       const request: CreateRedemptionRequest = {
