@@ -7,7 +7,7 @@ import { DeliverectInbox } from './webhooks/deliverect-inbox';
 
 const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel, 'api');
-const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
+const mongo = await connectMongo(config.mongo);
 const connection = await Connection.connect({ address: config.temporal.address });
 const temporal = new Client({ connection, namespace: config.temporal.namespace });
 const deps = { config, db: mongo.db, temporal, logger };

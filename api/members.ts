@@ -113,7 +113,7 @@ export function memberView(member: Member, balances: Balances) {
 export function ledgerEntryView(entry: LedgerEntry) {
   const magnitude = Math.abs(entry.balance_delta !== 0 ? entry.balance_delta : entry.held_delta);
   return {
-    id: entry._id,
+    id: entry.idempotency_key,
     type: entry.type,
     points: entry.type === 'ADJUST' ? entry.balance_delta : magnitude,
     balance_delta: entry.balance_delta,

@@ -40,7 +40,12 @@ export async function startServers(name: string, teardown: Teardown) {
     { port: await freePort(), dbFilename: join(dataDir, 'temporal', 'temporal.db'), namespace: NAMESPACE },
   );
   teardown.push(() => temporal.stop());
-  const mongo = await startMongoServer(mongoBinary, { port: await freePort(), dataDir: join(dataDir, 'mongo') });
+  const mongo = await startMongoServer(mongoBinary, {
+    port: await freePort(),
+    postgresPort: await freePort(),
+    dataDir: join(dataDir, 'mongo'),
+    ephemeral: true,
+  });
   teardown.push(() => mongo.stop());
   const versions = {
     temporal_cli: execFileSync(temporalCli, ['--version'], { encoding: 'utf8' }).trim(),

@@ -333,12 +333,13 @@ async function main(): Promise<void> {
       TEMPORAL_NAMESPACE: NAMESPACE,
       TEMPORAL_TASK_QUEUE: `bench-redemptions-${process.pid}`,
       MONGODB_URI: mongoServer.uri,
+      FERRETDB_POSTGRESQL_URL: mongoServer.postgresUrl ?? '',
       MONGODB_DB: DB_NAME,
       REDEMPTION_SYNC_WAIT_MS: String(settings.sync_wait_ms),
       LOG_LEVEL: 'silent',
     });
     // The API's connection is the product's own (it also creates the indexes); the worker's counts ledger inserts.
-    const apiMongo = await connectMongo(config.mongo.uri, config.mongo.db);
+    const apiMongo = await connectMongo(config.mongo);
     teardown.push(() => apiMongo.client.close());
     const workerMongo = await connectCountingLedgerInserts(config.mongo.uri);
     teardown.push(() => workerMongo.client.close());

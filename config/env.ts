@@ -34,6 +34,7 @@ const envSchema = z.object({
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
     .default('mongodb://127.0.0.1:27017'),
   MONGODB_DB: z.string().trim().min(1).default('loyalty'),
+  FERRETDB_POSTGRESQL_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   REDEMPTION_SYNC_WAIT_MS: positiveInt(10_000),
   PARTNER_REDEEM_DEADLINE_MS: positiveInt(120_000),
   PARTNER_CALL_TIMEOUT_MS: positiveInt(10_000),
@@ -49,11 +50,21 @@ export interface PartnerSettings {
   outboundSecret?: string;
 }
 
+export interface MongoSettings {
+  uri: string;
+  db: string;
+  postgresUrl?: string;
+}
+
 export interface Config {
   port: number;
   apiKeys: string[];
   temporal: { address: string; namespace: string; taskQueue: string };
-  mongo: { uri: string; db: string };
+  /**
+   * `postgresUrl`: when the MongoDB-protocol server is FerretDB on PostgreSQL, the PostgreSQL it runs on, so that the
+   * store can add the JSONB indexes FerretDB's pushed-down filters use.
+   */
+  mongo: MongoSettings;
   redemptionSyncWaitMs: number;
   partnerRedeemDeadlineMs: number;
   partnerCallTimeoutMs: number;
@@ -122,7 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
       namespace: values.TEMPORAL_NAMESPACE,
       taskQueue: values.TEMPORAL_TASK_QUEUE,
     },
-    mongo: { uri: values.MONGODB_URI, db: values.MONGODB_DB },
+    mongo: { uri: values.MONGODB_URI, db: values.MONGODB_DB, postgresUrl: values.FERRETDB_POSTGRESQL_URL },
     redemptionSyncWaitMs: values.REDEMPTION_SYNC_WAIT_MS,
     partnerRedeemDeadlineMs: values.PARTNER_REDEEM_DEADLINE_MS,
     partnerCallTimeoutMs: values.PARTNER_CALL_TIMEOUT_MS,

@@ -1,94 +1,77 @@
-/** Starting and stopping the embedded servers (Temporal dev server, MongoDB-protocol server) as child processes. */
-import { spawn, type ChildProcess } from 'node:child_process';
+/** Starting and stopping the embedded servers (Temporal dev server, MongoDB-protocol store) as child processes. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { mkdirSync, openSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SEARCH_ATTRIBUTE_KEYS } from '../domain/search-attributes';
+import { startPostgres } from './postgres';
+import { spawnLogged, stopChild, waitForPort, type RunningServer } from './processes';
 import type { MongoServerBinary, TemporalExecutable } from './tools';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
+export { freePort, isPortOpen, type RunningServer } from './processes';
+
+/** The embedded MongoDB-protocol store: its URI, and the PostgreSQL URL under FerretDB (none for mongod). */
+export interface RunningStore extends RunningServer {
+  uri: string;
+  postgresUrl?: string;
 }
 
-export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function waitForPort(port: number, child: ChildProcess, what: string, logFile: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}; see ${logFile}`);
-    if (await isPortOpen(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${what} did not listen on port ${port} within ${timeoutMs / 1000} s; see ${logFile}`);
-}
-
-export interface RunningServer {
-  address: string;
-  stop(): Promise<void>;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(killer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function spawnLogged(binary: string, args: string[], logFile: string): ChildProcess {
-  const out = openSync(logFile, 'a');
-  return spawn(binary, args, { stdio: ['ignore', out, out] });
-}
-
-/** Starts FerretDB on SQLite (or a real mongod) with its files under dataDir; resolves when it accepts connections. */
+/**
+ * Starts the MongoDB-protocol store with its files under dataDir: FerretDB on an embedded PostgreSQL (whose port is
+ * `postgresPort`), or a real mongod when one was found. Resolves when it accepts connections.
+ */
 export async function startMongoServer(
   binary: MongoServerBinary,
-  options: { port: number; dataDir: string },
-): Promise<RunningServer & { uri: string }> {
-  const dataDir = join(options.dataDir, binary.kind);
-  mkdirSync(dataDir, { recursive: true });
-  const logFile = join(options.dataDir, `${binary.kind}.log`);
-  const args =
-    binary.kind === 'mongod'
-      ? ['--bind_ip', '127.0.0.1', '--port', String(options.port), '--dbpath', dataDir, '--quiet']
-      : [
-          '--handler=sqlite',
-          `--sqlite-url=file:${dataDir}/`,
-          `--state-dir=${dataDir}`,
-          `--listen-addr=127.0.0.1:${options.port}`,
-          '--debug-addr=-',
-          '--telemetry=disable',
-          '--log-level=warn',
-        ];
-  const child = spawnLogged(binary.path, args, logFile);
-  await waitForPort(options.port, child, binary.kind, logFile, 30_000);
+  options: { port: number; postgresPort: number; dataDir: string; ephemeral?: boolean },
+): Promise<RunningStore> {
+  mkdirSync(options.dataDir, { recursive: true });
   const address = `127.0.0.1:${options.port}`;
-  return { address, uri: `mongodb://${address}`, stop: () => stopChild(child) };
+  const logFile = join(options.dataDir, `${binary.kind}.log`);
+  if (binary.kind === 'mongod') {
+    const dbPath = join(options.dataDir, 'mongod');
+    mkdirSync(dbPath, { recursive: true });
+    const child = spawnLogged(
+      binary.path,
+      ['--bind_ip', '127.0.0.1', '--port', String(options.port), '--dbpath', dbPath, '--quiet'],
+      logFile,
+    );
+    await waitForPort(options.port, child, 'mongod', logFile, 30_000);
+    return { address, uri: `mongodb://${address}`, stop: () => stopChild(child) };
+  }
+  const postgres = await startPostgres({
+    port: options.postgresPort,
+    dataDir: join(options.dataDir, 'postgres'),
+    ephemeral: options.ephemeral,
+  });
+  const stateDir = join(options.dataDir, 'ferretdb');
+  mkdirSync(stateDir, { recursive: true });
+  const child = spawnLogged(
+    binary.path,
+    [
+      '--handler=postgresql',
+      `--postgresql-url=${postgres.url}`,
+      `--state-dir=${stateDir}`,
+      `--listen-addr=${address}`,
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=warn',
+    ],
+    logFile,
+  );
+  try {
+    await waitForPort(options.port, child, 'FerretDB', logFile, 30_000);
+  } catch (error) {
+    await postgres.stop();
+    throw error;
+  }
+  return {
+    address,
+    uri: `mongodb://${address}`,
+    postgresUrl: postgres.url,
+    async stop() {
+      await stopChild(child);
+      await postgres.stop();
+    },
+  };
 }
 
 /**

@@ -23,6 +23,7 @@ import { resolveMongoServer, resolveTemporalExecutable } from './tools';
 const TEMPORAL_PORT = 7233;
 const TEMPORAL_UI_PORT = 8233;
 const MONGO_PORT = 27017;
+const POSTGRES_PORT = 5433;
 const dataDir = resolve(fileURLToPath(new URL('../.data', import.meta.url)));
 
 const started: RunningServer[] = [];
@@ -74,11 +75,18 @@ async function main() {
   if (embeddedMongo) {
     await ensurePortFree(MONGO_PORT, 'MONGODB_URI');
     const binary = await resolveMongoServer();
-    console.log(`Starting ${binary.kind}...`);
-    started.push(await startMongoServer(binary, { port: MONGO_PORT, dataDir: join(dataDir, 'mongo') }));
+    if (binary.kind === 'ferretdb') await ensurePortFree(POSTGRES_PORT, 'MONGODB_URI');
+    console.log(binary.kind === 'ferretdb' ? 'Starting PostgreSQL and FerretDB...' : 'Starting mongod...');
+    const store = await startMongoServer(binary, {
+      port: MONGO_PORT,
+      postgresPort: POSTGRES_PORT,
+      dataDir: join(dataDir, 'store'),
+    });
+    started.push(store);
+    config.mongo.postgresUrl = store.postgresUrl;
   }
 
-  const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
+  const mongo = await connectMongo(config.mongo);
   cleanups.push(() => mongo.client.close());
   const seeded = await seedDemoData(mongo.db);
 

@@ -11,7 +11,7 @@ import { installWorkerRuntime } from './runtime';
 const config = loadConfig(process.env, { embedded: true });
 const logger = createLogger(config.logLevel, 'worker');
 installWorkerRuntime();
-const mongo = await connectMongo(config.mongo.uri, config.mongo.db);
+const mongo = await connectMongo(config.mongo);
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
   const worker = await createWorker({

@@ -16,6 +16,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     mongoUri: string;
+    /** The PostgreSQL under FerretDB; empty when the store is a real mongod. */
+    postgresUrl: string;
     workflowBundlePath: string;
   }
 }
@@ -40,7 +42,12 @@ export default async function setup(project: TestProject) {
       dbFilename: join(dir, 'temporal.db'),
       namespace: 'default',
     }),
-    startMongoServer(binaries.mongo, { port: await freePort(), dataDir: join(dir, 'mongo') }),
+    startMongoServer(binaries.mongo, {
+      port: await freePort(),
+      postgresPort: await freePort(),
+      dataDir: join(dir, 'mongo'),
+      ephemeral: true,
+    }),
   ]);
 
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
@@ -49,6 +56,7 @@ export default async function setup(project: TestProject) {
 
   project.provide('temporalAddress', temporal.address);
   project.provide('mongoUri', mongo.uri);
+  project.provide('postgresUrl', mongo.postgresUrl ?? '');
   project.provide('workflowBundlePath', workflowBundlePath);
 
   return async () => {

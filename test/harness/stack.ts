@@ -29,6 +29,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     API_KEYS: TEST_API_KEY,
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     MONGODB_URI: inject('mongoUri'),
+    FERRETDB_POSTGRESQL_URL: inject('postgresUrl'),
     MONGODB_DB: uniqueName('test').replace(/-/g, '_'),
     TEMPORAL_TASK_QUEUE: uniqueName('queue'),
     REDEMPTION_SYNC_WAIT_MS: '15000',
@@ -37,7 +38,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 export async function connectTestMongo(config: Config): Promise<MongoHandle> {
-  return connectMongo(config.mongo.uri, config.mongo.db);
+  return connectMongo(config.mongo);
 }
 
 export async function connectTestClient(config: Config): Promise<Client> {

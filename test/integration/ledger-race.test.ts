@@ -96,4 +96,37 @@ describe('ledger under concurrency', () => {
     expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
     expect(await ledger.balances(member._id)).toEqual({ points_balance: 50, points_held: 0, points_available: 50 });
   });
+
+  it('stays exact when the head hint lags behind the entries, as after a crash between the two writes', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300);
+    const ledger = new Ledger(stack.mongo.db);
+    await ledger.append({ memberId: member._id, type: 'DEBIT', points: 100, idempotencyKey: `lag:${member._id}:1` });
+    const heads = stack.mongo.db.collection<{ _id: string }>('ledger_heads');
+    const hint = await heads.findOne({ _id: member._id });
+    await ledger.append({ memberId: member._id, type: 'DEBIT', points: 100, idempotencyKey: `lag:${member._id}:2` });
+    // Put the hint back two entries, as if the process had died before moving it.
+    await heads.replaceOne({ _id: member._id }, { ...hint, seq: 1, balance_after: 300, held_after: 0 });
+
+    expect(await ledger.balances(member._id)).toEqual({ points_balance: 100, points_held: 0, points_available: 100 });
+    await expect(
+      ledger.append({ memberId: member._id, type: 'DEBIT', points: 150, idempotencyKey: `lag:${member._id}:3` }),
+    ).rejects.toBeInstanceOf(InsufficientPointsError);
+    const replay = await ledger.append({
+      memberId: member._id,
+      type: 'DEBIT',
+      points: 100,
+      idempotencyKey: `lag:${member._id}:2`,
+    });
+    expect(replay.duplicate).toBe(true);
+    const written = await ledger.append({
+      memberId: member._id,
+      type: 'DEBIT',
+      points: 100,
+      idempotencyKey: `lag:${member._id}:4`,
+    });
+    expect(written.entry).toMatchObject({ seq: 4, balance_after: 0 });
+    const fold = await foldLedger(stack.mongo.db, member._id);
+    expect(fold.points_balance).toBe(0);
+    expect(fold.entries).toHaveLength(4);
+  });
 });

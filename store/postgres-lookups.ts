@@ -1,0 +1,42 @@
+/**
+ * GIN indexes for FerretDB v1 on PostgreSQL. FerretDB keeps each collection as a table of one `_jsonb` column and
+ * turns an equality filter into `_jsonb->'field' @> value`; only a GIN index on that very expression lets PostgreSQL
+ * answer it without reading the whole table. FerretDB does not make such indexes, so we do, next to its tables.
+ */
+import pg from 'pg';
+
+/** FerretDB's table of collection → table name, in the schema named after the database. */
+const METADATA_TABLE = '_ferretdb_database_metadata';
+
+export async function createLookupIndexes(
+  postgresUrl: string,
+  database: string,
+  fieldsByCollection: Record<string, string[]>,
+): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    const schema = client.escapeIdentifier(database);
+    await client.query('BEGIN');
+    // API and workers start together: one creates, the others find the indexes there.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`lookup-indexes:${database}`]);
+    const { rows } = await client.query<{ collection: string; table: string }>(
+      `SELECT _jsonb->>'_id' AS collection, _jsonb->>'table' AS table FROM ${schema}.${client.escapeIdentifier(METADATA_TABLE)}`,
+    );
+    const tables = new Map(rows.map((row) => [row.collection, row.table]));
+    for (const [collection, fields] of Object.entries(fieldsByCollection)) {
+      const table = tables.get(collection);
+      if (!table) throw new Error(`FerretDB has no table for collection ${collection} in database ${database}.`);
+      for (const field of fields) {
+        const name = client.escapeIdentifier(`${table}_${field}_lookup`.slice(0, 63));
+        await client.query(
+          `CREATE INDEX IF NOT EXISTS ${name} ON ${schema}.${client.escapeIdentifier(table)} ` +
+            `USING gin ((_jsonb->${client.escapeLiteral(field)}) jsonb_path_ops)`,
+        );
+      }
+    }
+    await client.query('COMMIT');
+  } finally {
+    await client.end();
+  }
+}
