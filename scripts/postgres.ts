@@ -64,6 +64,9 @@ function letOthersTraverse(dir: string): void {
   }
 }
 
+/** Connections FerretDB may open; see FERRETDB_POOL below. */
+const MAX_CONNECTIONS = 500;
+
 export interface PostgresOptions {
   port: number;
   /** The cluster's directory; created on first start and kept across restarts. */
@@ -114,7 +117,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
       '-c',
       'synchronous_commit=off',
       '-c',
-      'max_connections=200',
+      `max_connections=${MAX_CONNECTIONS + 20}`,
       ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : []),
     ],
     { stdio: ['ignore', out, out], ...identity },

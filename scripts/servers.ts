@@ -16,6 +16,13 @@ export interface RunningStore extends RunningServer {
 }
 
 /**
+ * FerretDB v1 runs every update on two PostgreSQL connections at once (it reads the matches on one and writes on
+ * another), so a pool that concurrent updates can fill deadlocks. Its pool must stay above twice the operations that
+ * all clients together can have in flight (the driver's maxPoolSize, 100, per client).
+ */
+const FERRETDB_POOL_SIZE = 480;
+
+/**
  * Starts the MongoDB-protocol store with its files under dataDir: FerretDB on an embedded PostgreSQL (whose port is
  * `postgresPort`), or a real mongod when one was found. Resolves when it accepts connections.
  */
@@ -48,7 +55,7 @@ export async function startMongoServer(
     binary.path,
     [
       '--handler=postgresql',
-      `--postgresql-url=${postgres.url}`,
+      `--postgresql-url=${postgres.url}?pool_max_conns=${FERRETDB_POOL_SIZE}`,
       `--state-dir=${stateDir}`,
       `--listen-addr=${address}`,
       '--debug-addr=-',

@@ -1,0 +1,182 @@
+/**
+ * Every query the product makes on a hot path is index-backed: with a few thousand documents written through the
+ * product's own store code, `explain` of each shows an index scan and no full scan (PostgreSQL's `Seq Scan` under
+ * FerretDB, `COLLSCAN` on MongoDB).
+ */
+import type { Document } from 'mongodb';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Ledger, ledgerEntryId } from '../../store/ledger';
+import { Members } from '../../store/members';
+import { PartnerNotifications } from '../../store/partner-notifications';
+import { Redemptions } from '../../store/redemptions';
+import { createOption } from '../harness/fixtures';
+import { connectTestMongo, testConfig } from '../harness/stack';
+import type { MongoHandle } from '../../store/connect';
+import type { RedemptionStatus } from '../../domain/states';
+
+const MEMBERS = 300;
+const ENTRIES_PER_MEMBER = 8;
+const REDEMPTIONS = 2_000;
+
+/** Every plan node's kind: PostgreSQL's `Node Type`s under FerretDB, MongoDB's `stage`s. */
+function planNodes(explained: Document): string[] {
+  const nodes: string[] = [];
+  const visit = (value: unknown) => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        if ((key === 'Node Type' || key === 'stage') && typeof child === 'string') nodes.push(child);
+        else visit(child);
+      }
+    }
+  };
+  visit(explained.queryPlanner ?? explained);
+  return nodes;
+}
+
+function expectIndexBacked(what: string, explained: Document) {
+  const nodes = planNodes(explained);
+  expect(nodes, `${what}: ${JSON.stringify(explained.queryPlanner).slice(0, 400)}`).not.toContain('Seq Scan');
+  expect(nodes, what).not.toContain('COLLSCAN');
+  expect(
+    nodes.some((node) => /Index Scan|IXSCAN|IDHACK|EXPRESS/.test(node)),
+    `${what} uses an index: ${nodes.join(' > ')}`,
+  ).toBe(true);
+}
+
+describe('store queries on hot paths', () => {
+  let mongo: MongoHandle;
+  let memberIds: string[];
+  let redemptionIds: string[];
+  let couponCodes: string[];
+
+  beforeAll(async () => {
+    const config = testConfig();
+    mongo = await connectTestMongo(config);
+    const db = mongo.db;
+    const members = new Members(db);
+    const ledger = new Ledger(db);
+    const redemptions = new Redemptions(db);
+    const notifications = new PartnerNotifications(db);
+    const option = await createOption(db);
+
+    memberIds = [];
+    for (let index = 0; index < MEMBERS; index++) {
+      const member = await members.create({
+        email: `member-${index}@example.com`,
+        phone_number: `+9665${String(index).padStart(8, '0')}`,
+        pos_account_id: `POS-${index}`,
+        external_id: `ext-${index}`,
+      });
+      memberIds.push(member._id);
+    }
+    await Promise.all(
+      memberIds.map(async (memberId) => {
+        for (let seq = 1; seq <= ENTRIES_PER_MEMBER; seq++) {
+          await ledger.append({ memberId, type: 'EARN', points: 10, idempotencyKey: `seed:${memberId}:${seq}` });
+        }
+      }),
+    );
+
+    redemptionIds = [];
+    couponCodes = [];
+    const statuses: RedemptionStatus[] = ['completed', 'completed', 'completed', 'awaiting_order', 'rejected'];
+    for (let index = 0; index < REDEMPTIONS; index++) {
+      const id = `rdm_seed${index}`;
+      const now = new Date();
+      await redemptions.createIfMissing({
+        _id: id,
+        request_hash: 'seed',
+        request: { customer_email: `member-${index % MEMBERS}@example.com`, redemption_option_id: option.id },
+        member_id: memberIds[index % MEMBERS]!,
+        redemption_option_id: option.id,
+        points: 100,
+        delay_points_deduction: false,
+        currency: 'SAR',
+        coupon_code: null,
+        status: statuses[index % statuses.length]!,
+        reason: null,
+        partner: null,
+        order_id: `order-${index}`,
+        expires_at: null,
+        created_at: now,
+        updated_at: now,
+      } as Parameters<Redemptions['createIfMissing']>[0]);
+      couponCodes.push(await redemptions.issueCoupon(id, () => `SEED-${String(index).padStart(4, '0')}-AAAA-BBBB`));
+      redemptionIds.push(id);
+    }
+    for (let index = 0; index < 500; index++) {
+      await notifications.record({
+        _id: `deliverect:order:seed-${index}`,
+        partner: 'deliverect',
+        kind: 'order',
+        payload: { orderId: `seed-${index}` },
+        redemption_ids: [],
+      });
+      if (index % 50 !== 0) await notifications.markDone(`deliverect:order:seed-${index}`);
+    }
+
+    // Up-to-date statistics, as autovacuum keeps them on a live store, so that the plans are the ones it would run.
+    const postgresUrl = inject('postgresUrl');
+    if (postgresUrl) {
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      await client.query(`ANALYZE`);
+      await client.end();
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    await mongo?.db.dropDatabase().catch(() => undefined);
+    await mongo?.client.close();
+  });
+
+  const find = (collection: string, filter: Document) => mongo.db.collection(collection).find(filter).explain();
+  const count = (collection: string, filter: Document) =>
+    mongo.db
+      .collection(collection)
+      .aggregate([{ $match: filter }, { $group: { _id: 1, n: { $sum: 1 } } }])
+      .explain();
+
+  it('reads the ledger head, appends, idempotency keys, pages and a redemption’s entries through indexes', async () => {
+    const memberId = memberIds[7]!;
+    expectIndexBacked('head hint', await find('ledger_heads', { _id: memberId }));
+    expectIndexBacked('entry by position', await find('ledger', { _id: ledgerEntryId(memberId, 3) }));
+    expectIndexBacked('idempotency key', await find('ledger', { idempotency_key: `seed:${memberId}:2` }));
+    expectIndexBacked('ledger page block', await find('ledger', { block: `${memberId}/0` }));
+    expectIndexBacked('entries of a redemption', await find('ledger', { redemption_id: redemptionIds[3] }));
+  });
+
+  it('finds a member by id and by each identifier through indexes', async () => {
+    expectIndexBacked('member by id', await find('members', { _id: memberIds[5] }));
+    expectIndexBacked('by email', await find('members', { email: 'member-5@example.com' }));
+    expectIndexBacked('by phone', await find('members', { phone_number: '+966500000005' }));
+    expectIndexBacked('by POS account', await find('members', { pos_account_id: 'POS-5' }));
+    expectIndexBacked('by external id', await find('members', { external_id: 'ext-5' }));
+    expectIndexBacked('option by id', await find('redemption_options', { _id: 1 }));
+  });
+
+  it('finds redemptions by id, coupon, order and list filters, and counts list filters, through indexes', async () => {
+    expectIndexBacked('redemption by id', await find('redemptions', { _id: redemptionIds[42] }));
+    expectIndexBacked('coupon by code', await find('coupons', { _id: couponCodes[42] }));
+    expectIndexBacked('coupon of a redemption', await find('coupons', { redemption_id: redemptionIds[42] }));
+    expectIndexBacked('redemptions by order', await find('redemptions', { order_id: 'order-42' }));
+    expectIndexBacked('redemptions by coupon', await find('redemptions', { coupon_code: couponCodes[42] }));
+    expectIndexBacked('events of a redemption', await find('redemption_events', { redemption_id: redemptionIds[42] }));
+    const member = { member_id: memberIds[9] };
+    expectIndexBacked('list by member', await find('redemptions', member));
+    expectIndexBacked('list by status', await find('redemptions', { status: 'awaiting_order' }));
+    expectIndexBacked('list by member and status', await find('redemptions', { ...member, status: 'completed' }));
+    expectIndexBacked('count by member', await count('redemptions', member));
+    expectIndexBacked('count by status', await count('redemptions', { status: 'awaiting_order' }));
+  });
+
+  it('reads the partner inbox by id and its pending work through indexes', async () => {
+    expectIndexBacked('notification by id', await find('partner_notifications', { _id: 'deliverect:order:seed-7' }));
+    expectIndexBacked(
+      'pending notifications',
+      await find('partner_notifications', { partner: 'deliverect', state: 'received' }),
+    );
+  });
+});
