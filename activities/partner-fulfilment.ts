@@ -40,7 +40,7 @@ export function createPartnerFulfilment(db: Db, config: Config) {
       const settings = config.partners[input.partner];
       const { attempt } = Context.current().info;
       const audit = (data: Record<string, unknown>) =>
-        redemptions.appendEvent(input.redemptionId, `${input.redemptionId}:partner:${attempt}`, {
+        redemptions.appendEvent(input.redemptionId, `partner:${attempt}`, {
           type: 'partner_call',
           data: { partner: input.partner, attempt, ...data },
         });
