@@ -18,12 +18,13 @@ interface RecordedUpdate {
   update: any;
 }
 
-/** A stand-in for the MongoDB Db: every updateOne is recorded, nothing else is needed by this activity. */
-function fakeDb() {
+/** A stand-in for the MongoDB Db: every updateOne is recorded (or fails), nothing else is needed by this activity. */
+function fakeDb(options: { failWrites?: boolean } = {}) {
   const updates: RecordedUpdate[] = [];
   const db = {
     collection: (name: string) => ({
       updateOne: async (filter: unknown, update: unknown) => {
+        if (options.failWrites) throw new Error('the store is unreachable');
         updates.push({ collection: name, filter, update });
         return { acknowledged: true, matchedCount: 1, modifiedCount: 1 };
       },
@@ -56,8 +57,8 @@ beforeEach(() => {
   }
 });
 
-function setup() {
-  const { db, updates } = fakeDb();
+function setup(options: { failWrites?: boolean } = {}) {
+  const { db, updates } = fakeDb(options);
   const config = loadConfig({
     API_KEYS: 'k',
     FLAVOURS_REDEEM_URL: flavours.redeemUrl,
@@ -260,6 +261,19 @@ describe('redeemWithPartner', () => {
     });
     expect(event.data.latency_ms).toEqual(expect.any(Number));
     expect(event.data.latency_ms).toBeGreaterThanOrEqual(40);
+  });
+
+  it('answers success when the partner accepted even though its audit event could not be written', async () => {
+    const { run } = setup({ failWrites: true });
+    flavours.queue({ status: 200 });
+    expect(await run()).toEqual({ called: true, status: 200 });
+    expect(flavours.calls).toHaveLength(1);
+  });
+
+  it('fails the attempt when a refusal could not be audited, so that it is tried again', async () => {
+    const { run } = setup({ failWrites: true });
+    flavours.queue({ status: 503 });
+    await expect(run()).rejects.toThrow('the store is unreachable');
   });
 
   it.each<[PartnerName, PartnerBehaviour]>([
