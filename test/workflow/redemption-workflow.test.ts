@@ -674,34 +674,50 @@ describe.concurrent('redemption workflow with fake activities', () => {
     });
   });
   describe('history size', () => {
-    const eventsOf = async (handle: RedemptionHandle) => (await handle.fetchHistory()).events?.length ?? 0;
+    async function historyOf(handle: RedemptionHandle) {
+      const events = (await handle.fetchHistory()).events ?? [];
+      return {
+        size: events.length,
+        storeSteps: events.filter((event) => event.markerRecordedEventAttributes).length,
+        searchAttributeUpserts: events.filter((event) => event.upsertWorkflowSearchAttributesEventAttributes).length,
+        activities: events.filter((event) => event.activityTaskScheduledEventAttributes).length,
+      };
+    }
 
     it('completes an immediate redemption with a partner call in at most 20 history events', async () => {
       const redemption = await redeemAsTheApiDoes({ member: member(), option: optionOf({ partner: 'flavours' }) });
       expect(redemption.decision).toMatchObject({ status: 'completed' });
-      // Started, 3 workflow task events, update accepted, 2 store steps, search attributes, partner activity (3),
-      // workflow task (3), store step, search attributes, update completed, and the refund window's timer.
-      const atCompletion = await eventsOf(redemption.handle);
-      expect(atCompletion).toBeLessThanOrEqual(20);
+      // Started, a workflow task (3 events), update accepted, beginRedemption, reservePoints, search attributes,
+      // the partner activity (3), a workflow task (3), completeRedemption, search attributes, the refund window's
+      // timer started, update completed: 18.
+      const atCompletion = await historyOf(redemption.handle);
+      expect(atCompletion).toMatchObject({ storeSteps: 3, searchAttributeUpserts: 2, activities: 1 });
+      expect(atCompletion.size).toBeLessThanOrEqual(20);
 
       await redemption.handle.result();
       // The refund window's timer fires, one more workflow task, and the workflow completes.
-      expect(await eventsOf(redemption.handle)).toBe(atCompletion + 5);
+      expect((await historyOf(redemption.handle)).size).toBe(atCompletion.size + 5);
     });
 
-    it('holds, captures and completes a delayed redemption with a partner call in at most 32 history events', async () => {
+    it('holds, captures and completes a delayed redemption with a partner call in at most 27 history events', async () => {
       const redemption = await redeemAsTheApiDoes(
         { member: member(), option: optionOf({ partner: 'flavours' }) },
         { delay_points_deduction: true },
       );
       expect(redemption.decision).toMatchObject({ status: 'awaiting_order' });
-      expect(await eventsOf(redemption.handle)).toBeLessThanOrEqual(11);
+      const awaiting = await historyOf(redemption.handle);
+      expect(awaiting).toMatchObject({ storeSteps: 2, searchAttributeUpserts: 1, activities: 0 });
+      expect(awaiting.size).toBeLessThanOrEqual(10);
+
+      // The order's update (a workflow task, accepted, completed), its timer cancelled, capturePoints, search
+      // attributes, then the partner call and completion as for an immediate redemption.
       await redemption.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-1' }] });
-      const atCompletion = await eventsOf(redemption.handle);
-      expect(atCompletion).toBeLessThanOrEqual(27);
+      const atCompletion = await historyOf(redemption.handle);
+      expect(atCompletion).toMatchObject({ storeSteps: 4, searchAttributeUpserts: 3, activities: 1 });
+      expect(atCompletion.size).toBeLessThanOrEqual(27);
 
       await redemption.handle.result();
-      expect(await eventsOf(redemption.handle)).toBe(atCompletion + 5);
+      expect((await historyOf(redemption.handle)).size).toBe(atCompletion.size + 5);
     });
   });
 });
