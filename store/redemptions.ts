@@ -66,6 +66,24 @@ export interface RedemptionFilter {
 /** Readers of the redemption's state do not carry its audit trail around. */
 const WITHOUT_EVENTS = { projection: { events: 0, event_keys: 0 } } as const;
 
+/**
+ * The last queued write of each redemption in this process. FerretDB v1 applies an update as read, change, replace,
+ * so two writes to one redemption at once can lose one of them (MongoDB cannot). The workflow writes its redemption
+ * one step at a time; what can still overlap within a worker (a partner attempt finishing past its deadline while
+ * compensation runs, a local activity retried while its timed-out attempt still runs) is queued here.
+ */
+const writeQueues = new Map<string, Promise<unknown>>();
+
+function inWriteQueue<T>(key: string, write: () => Promise<T>): Promise<T> {
+  const result = (writeQueues.get(key) ?? Promise.resolve()).then(write);
+  const settled = result.catch(() => undefined);
+  writeQueues.set(key, settled);
+  void settled.then(() => {
+    if (writeQueues.get(key) === settled) writeQueues.delete(key);
+  });
+  return result;
+}
+
 export class Redemptions {
   private readonly redemptions: Collection<StoredRedemption>;
   private readonly coupons: Collection<CouponDocument>;
@@ -98,24 +116,32 @@ export class Redemptions {
     changes: RedemptionChanges & { status: RedemptionStatus },
     events: AuditEvent[],
   ): Promise<void> {
-    const at = new Date();
-    await this.redemptions.updateOne(
-      { _id: id, version: { $lt: version } },
-      {
-        $set: { ...changes, version, updated_at: at },
-        $push: { events: { $each: events.map((event) => ({ at, ...event })) } },
-      },
-    );
+    await this.inWriteQueue(id, () => {
+      const at = new Date();
+      return this.redemptions.updateOne(
+        { _id: id, version: { $lt: version } },
+        {
+          $set: { ...changes, version, updated_at: at },
+          $push: { events: { $each: events.map((event) => ({ at, ...event })) } },
+        },
+      );
+    });
   }
 
   /** Appends an audit event outside a status change, with the fields it sets if any; its key makes a repeat a no-op. */
   async appendEvent(id: string, key: string, event: AuditEvent, changes: RedemptionChanges = {}): Promise<void> {
-    const at = new Date();
-    const fields = Object.keys(changes).length > 0 ? { $set: { ...changes, updated_at: at } } : {};
-    await this.redemptions.updateOne(
-      { _id: id, event_keys: { $ne: key } },
-      { ...fields, $push: { events: { at, ...event }, event_keys: key } },
-    );
+    await this.inWriteQueue(id, () => {
+      const at = new Date();
+      const fields = Object.keys(changes).length > 0 ? { $set: { ...changes, updated_at: at } } : {};
+      return this.redemptions.updateOne(
+        { _id: id, event_keys: { $ne: key } },
+        { ...fields, $push: { events: { at, ...event }, event_keys: key } },
+      );
+    });
+  }
+
+  private inWriteQueue<T>(id: string, write: () => Promise<T>): Promise<T> {
+    return inWriteQueue(`${this.redemptions.namespace}/${id}`, write);
   }
 
   get(id: string): Promise<RedemptionDocument | null> {

@@ -129,6 +129,34 @@ describe('redemption steps on the store', () => {
     expect((await foldLedger(mongo.db, memberId)).points_balance).toBe(500);
   });
 
+  it('keeps every write when writes to one redemption overlap in a worker', async () => {
+    const { redemptionId, memberId } = await begin();
+    await steps.reservePoints({ redemptionId, version: 1, memberId, points: 100, delayed: false, changes: {} });
+    // A partner attempt finishing past its deadline while the compensation runs, as the worker would see it.
+    await Promise.all([
+      ...[1, 2, 3, 4, 5].map((attempt) =>
+        redemptions.appendEvent(redemptionId, `partner:${attempt}`, { type: 'partner_call', data: { attempt } }),
+      ),
+      steps.voidCoupon({ redemptionId }),
+      steps.refundPoints({ redemptionId, memberId, points: 100 }),
+      steps.markCompensated({ redemptionId, version: 2, failure: 'deadline' }),
+    ]);
+
+    const detail = (await redemptions.getWithEvents(redemptionId))!;
+    expect(detail.status).toBe('compensated');
+    expect(detail.events.map((event) => event.status ?? event.type).sort()).toEqual(
+      [
+        'pending',
+        'ledger',
+        'redeeming',
+        ...Array<string>(5).fill('partner_call'),
+        'coupon_voided',
+        'ledger',
+        'compensated',
+      ].sort(),
+    );
+  });
+
   it('holds, then captures or releases in one step each, with the ledger entry and coupon in the audit trail', async () => {
     const held = await begin();
     const hold = { ...held, version: 1, points: 100, delayed: true, changes: { expires_at: '2030-01-01T00:00:00Z' } };
