@@ -40,7 +40,7 @@ export function createPartnerFulfilment(db: Db, config: Config) {
       const settings = config.partners[input.partner];
       const { attempt } = Context.current().info;
       const audit = (data: Record<string, unknown>) =>
-        redemptions.appendEvent(input.redemptionId, `${input.redemptionId}:partner:${attempt}`, {
+        redemptions.appendEvent(input.redemptionId, `partner:${attempt}`, {
           type: 'partner_call',
           data: { partner: input.partner, attempt, ...data },
         });
@@ -87,7 +87,17 @@ export function createPartnerFulfilment(db: Db, config: Config) {
       }
       const latency = Date.now() - started;
       const outcome = status < 300 ? 'accepted' : isRetryableStatus(status) ? 'retryable' : 'rejected';
-      await audit({ url: settings.redeemUrl, request: JSON.parse(body), status, outcome, latency_ms: latency });
+      try {
+        await audit({ url: settings.redeemUrl, request: JSON.parse(body), status, outcome, latency_ms: latency });
+      } catch (error) {
+        // The partner has fulfilled the reward: a failed audit write must not turn that into a retry.
+        if (outcome !== 'accepted') throw error;
+        Context.current().log.error('the partner accepted, but its audit event was not written', {
+          redemptionId: input.redemptionId,
+          attempt,
+          error: String(error),
+        });
+      }
       if (outcome === 'accepted') return { called: true, status };
       throw ApplicationFailure.create({
         type: outcome === 'retryable' ? FailureType.PartnerUnavailable : FailureType.PartnerRejected,

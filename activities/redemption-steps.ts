@@ -1,26 +1,24 @@
-/** The redemption saga's MongoDB steps. Each is idempotent: its key comes from the redemption id and the step. */
+/**
+ * The redemption saga's store steps, run as local activities. Each one is idempotent, because a failed workflow task
+ * runs its local activities again: ledger entries and the coupon are keyed by the redemption and the step, a status
+ * change carries the workflow's version of the step, and any other audit event carries a key.
+ */
 import { ApplicationFailure } from '@temporalio/activity';
 import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { couponCodeFromRandomBytes } from '../domain/coupon';
 import { FailureType } from '../domain/failures';
 import type { RedemptionOption } from '../domain/options';
+import type { PartnerName } from '../domain/partners';
 import { memberIdentifierOf, type CreateRedemptionRequest } from '../domain/redemption';
-import type { RedemptionStatus } from '../domain/states';
-import {
-  InsufficientPointsError,
-  Ledger,
-  LedgerContentionError,
-  balancesOf,
-  type Balances,
-  type LedgerType,
-} from '../store/ledger';
+import type { RedemptionStatus, RejectionReason } from '../domain/states';
+import { InsufficientPointsError, Ledger, LedgerContentionError, type LedgerType } from '../store/ledger';
 import { Members } from '../store/members';
 import { Options } from '../store/options';
-import { Redemptions, type RedemptionChanges } from '../store/redemptions';
+import { Redemptions, type AuditEvent, type RedemptionChanges } from '../store/redemptions';
 import { maskRequest } from './masking';
 
-export interface RecordRedemptionInput {
+export interface BeginRedemptionInput {
   redemptionId: string;
   requestHash: string;
   request: CreateRedemptionRequest;
@@ -32,20 +30,46 @@ export interface RedemptionContext {
   availablePoints: number;
 }
 
-export interface LedgerStepInput {
+/** A status-changing step: the workflow numbers them, and the store applies each only over an older one. */
+interface StatusStep {
   redemptionId: string;
-  memberId: string;
-  type: LedgerType;
-  points: number;
-  /** Names the step within the redemption, e.g. `debit`, `refund`; with the id it is the idempotency key. */
-  step: string;
+  version: number;
 }
 
-export interface StatusChangeInput {
+/** The member's points that a redemption moves. */
+interface PointsOfRedemption {
   redemptionId: string;
-  status: RedemptionStatus;
-  changes?: RedemptionChanges;
-  note?: Record<string, unknown>;
+  memberId: string;
+  points: number;
+}
+
+export interface RejectInput extends StatusStep {
+  reason: RejectionReason;
+  memberId: string | null;
+}
+
+export interface ReservePointsInput extends StatusStep, PointsOfRedemption {
+  /** Held until the order arrives, or debited now. */
+  delayed: boolean;
+  changes: Pick<RedemptionChanges, 'currency' | 'partner' | 'expires_at' | 'order_id'>;
+}
+
+export interface CapturePointsInput extends StatusStep, PointsOfRedemption {
+  orderId: string;
+  /** The partner whose own webhook captured the coupon, if one did. */
+  sourcePartner: PartnerName | null;
+}
+
+export interface ReleasePointsInput extends StatusStep, PointsOfRedemption {
+  status: Extract<RedemptionStatus, 'expired' | 'cancelled'>;
+}
+
+export interface CompensatedInput extends StatusStep {
+  failure: string;
+}
+
+function statusEvent(status: RedemptionStatus, data: Record<string, unknown>): AuditEvent {
+  return { type: 'status', status, ...(Object.keys(data).length > 0 ? { data } : {}) };
 }
 
 export function createRedemptionSteps(db: Db) {
@@ -54,102 +78,164 @@ export function createRedemptionSteps(db: Db) {
   const options = new Options(db);
   const redemptions = new Redemptions(db);
 
-  return {
-    async recordRedemption({ redemptionId, requestHash, request }: RecordRedemptionInput): Promise<void> {
-      const now = new Date();
-      await redemptions.createIfMissing({
-        _id: redemptionId,
-        request_hash: requestHash,
-        request,
-        member_id: null,
-        redemption_option_id: request.redemption_option_id,
-        points: null,
-        delay_points_deduction: request.delay_points_deduction,
-        currency: request.currency ?? null,
-        coupon_code: null,
-        status: 'pending',
-        reason: null,
-        partner: null,
-        order_id: null,
-        expires_at: null,
-        created_at: now,
-        updated_at: now,
+  /** Appends the step's ledger entry (its idempotency key is the redemption and the step) and returns its audit event. */
+  async function appendToLedger(
+    { redemptionId, memberId, points }: PointsOfRedemption,
+    type: LedgerType,
+    step: string,
+  ): Promise<AuditEvent> {
+    try {
+      const { entry } = await ledger.append({
+        memberId,
+        type,
+        points,
+        idempotencyKey: `${redemptionId}:${step}`,
+        redemptionId,
       });
-      await redemptions.appendEvent(redemptionId, `${redemptionId}:requested`, {
-        type: 'requested',
-        status: 'pending',
-        data: { request: maskRequest(request) },
-      });
-    },
+      return {
+        type: 'ledger',
+        data: { entry: type, points, balance_after: entry.balance_after, held_after: entry.held_after },
+      };
+    } catch (error) {
+      if (error instanceof InsufficientPointsError) {
+        throw ApplicationFailure.create({
+          type: FailureType.InsufficientPoints,
+          message: error.message,
+          nonRetryable: true,
+        });
+      }
+      if (error instanceof LedgerContentionError) {
+        throw ApplicationFailure.create({ type: FailureType.LedgerContention, message: error.message });
+      }
+      throw error;
+    }
+  }
 
-    async loadRedemptionContext(request: CreateRedemptionRequest): Promise<RedemptionContext> {
-      const [member, option] = await Promise.all([
-        members.findByIdentifier(memberIdentifierOf(request)),
+  function changeStatus(
+    { redemptionId, version }: StatusStep,
+    status: RedemptionStatus,
+    changes: RedemptionChanges,
+    events: AuditEvent[] = [],
+    note: Record<string, unknown> = {},
+  ): Promise<void> {
+    return redemptions.changeStatus(redemptionId, version, { ...changes, status }, [
+      ...events,
+      statusEvent(status, { ...changes, ...note }),
+    ]);
+  }
+
+  async function memberWithPoints(request: CreateRedemptionRequest) {
+    const member = await members.findByIdentifier(memberIdentifierOf(request));
+    return member ? { id: member._id, available: (await ledger.balances(member._id)).points_available } : null;
+  }
+
+  return {
+    /** Records the redemption with its `requested` event, and loads what eligibility is decided on. */
+    async beginRedemption({ redemptionId, requestHash, request }: BeginRedemptionInput): Promise<RedemptionContext> {
+      const now = new Date();
+      const [, member, option] = await Promise.all([
+        redemptions.createIfMissing(
+          {
+            _id: redemptionId,
+            request_hash: requestHash,
+            request,
+            member_id: null,
+            redemption_option_id: request.redemption_option_id,
+            points: null,
+            delay_points_deduction: request.delay_points_deduction,
+            currency: request.currency ?? null,
+            coupon_code: null,
+            status: 'pending',
+            reason: null,
+            partner: null,
+            order_id: null,
+            expires_at: null,
+            created_at: now,
+            updated_at: now,
+            version: 0,
+          },
+          { type: 'requested', status: 'pending', data: { request: maskRequest(request) } },
+        ),
+        memberWithPoints(request),
         options.get(request.redemption_option_id),
       ]);
-      const availablePoints = member ? (await ledger.balances(member._id)).points_available : 0;
-      return { memberId: member?._id ?? null, option, availablePoints };
+      return { memberId: member?.id ?? null, option, availablePoints: member?.available ?? 0 };
     },
 
-    async applyLedgerEntry(input: LedgerStepInput): Promise<Balances> {
-      const key = `${input.redemptionId}:${input.step}`;
-      try {
-        const { entry } = await ledger.append({
-          memberId: input.memberId,
-          type: input.type,
-          points: input.points,
-          idempotencyKey: key,
-          redemptionId: input.redemptionId,
-        });
-        await redemptions.appendEvent(input.redemptionId, key, {
-          type: 'ledger',
-          data: {
-            entry: input.type,
-            points: input.points,
-            balance_after: entry.balance_after,
-            held_after: entry.held_after,
-          },
-        });
-        return balancesOf(entry);
-      } catch (error) {
-        if (error instanceof InsufficientPointsError) {
-          throw ApplicationFailure.create({
-            type: FailureType.InsufficientPoints,
-            message: error.message,
-            nonRetryable: true,
-          });
-        }
-        if (error instanceof LedgerContentionError) {
-          throw ApplicationFailure.create({ type: FailureType.LedgerContention, message: error.message });
-        }
-        throw error;
-      }
+    async rejectRedemption(input: RejectInput): Promise<void> {
+      await changeStatus(input, 'rejected', {
+        reason: input.reason,
+        ...(input.memberId ? { member_id: input.memberId } : {}),
+      });
     },
 
-    async issueCoupon({ redemptionId }: { redemptionId: string }): Promise<string> {
-      return redemptions.issueCoupon(redemptionId, () => couponCodeFromRandomBytes(() => randomBytes(24)));
+    /**
+     * Debits the points (or holds them until the order), issues the coupon, and records the redemption as redeeming
+     * (or awaiting its order). Returns the coupon code. Fails with InsufficientPoints, issuing nothing, when the
+     * ledger has too few points.
+     */
+    async reservePoints(input: ReservePointsInput): Promise<string> {
+      const entry = await appendToLedger(input, input.delayed ? 'HOLD' : 'DEBIT', input.delayed ? 'hold' : 'debit');
+      const couponCode = await redemptions.issueCoupon(input.redemptionId, () =>
+        couponCodeFromRandomBytes(() => randomBytes(24)),
+      );
+      const changes = { member_id: input.memberId, points: input.points, ...input.changes, coupon_code: couponCode };
+      await changeStatus(input, input.delayed ? 'awaiting_order' : 'redeeming', changes, [entry]);
+      return couponCode;
     },
 
+    /** The order arrived: the held points are captured and the redemption goes on to fulfilment. */
+    async capturePoints(input: CapturePointsInput): Promise<void> {
+      const entry = await appendToLedger(input, 'CAPTURE', 'capture');
+      await changeStatus(input, 'redeeming', { order_id: input.orderId }, [entry], {
+        source_partner: input.sourcePartner,
+      });
+    },
+
+    /** No order came (expired) or the redemption was cancelled: the hold is released and the coupon voided. */
+    async releasePoints(input: ReleasePointsInput): Promise<void> {
+      const [entry] = await Promise.all([
+        appendToLedger(input, 'RELEASE', 'release'),
+        redemptions.voidCoupon(input.redemptionId),
+      ]);
+      await changeStatus(input, input.status, {}, [entry, { type: 'coupon_voided' }]);
+    },
+
+    async completeRedemption(input: StatusStep): Promise<void> {
+      await changeStatus(input, 'completed', {});
+    },
+
+    /** Compensation: the points go back to the member. */
+    async refundPoints(input: PointsOfRedemption): Promise<void> {
+      const entry = await appendToLedger(input, 'REFUND', 'refund');
+      await redemptions.appendEvent(input.redemptionId, 'refund', entry);
+    },
+
+    /** Compensation: the coupon can no longer be used. */
     async voidCoupon({ redemptionId }: { redemptionId: string }): Promise<void> {
       await redemptions.voidCoupon(redemptionId);
-      await redemptions.appendEvent(redemptionId, `${redemptionId}:coupon-void`, { type: 'coupon_voided' });
+      await redemptions.appendEvent(redemptionId, 'coupon-void', { type: 'coupon_voided' });
     },
 
+    /** After the compensations ran: why fulfilment failed. */
+    async markCompensated(input: CompensatedInput): Promise<void> {
+      await changeStatus(input, 'compensated', {}, [], { failure: input.failure });
+    },
+
+    /** The order that used a completed redemption was cancelled: the points go back. */
+    async refundOrder(input: StatusStep & PointsOfRedemption): Promise<void> {
+      const entry = await appendToLedger(input, 'REFUND', 'refund');
+      await changeStatus(input, 'refunded', {}, [entry]);
+    },
+
+    /** An order used the coupon of an immediate redemption, whose points are already paid. */
     async recordOrder({ redemptionId, orderId }: { redemptionId: string; orderId: string }): Promise<void> {
-      await redemptions.update(redemptionId, { order_id: orderId });
-      await redemptions.appendEvent(redemptionId, `${redemptionId}:order:${orderId}`, {
-        type: 'order_attached',
-        data: { order_id: orderId },
-      });
-    },
-
-    async recordStatus({ redemptionId, status, changes, note }: StatusChangeInput): Promise<void> {
-      await redemptions.update(redemptionId, { ...changes, status });
-      await redemptions.appendEvent(redemptionId, `${redemptionId}:status:${status}`, {
-        type: 'status',
-        status,
-        ...(Object.keys({ ...changes, ...note }).length > 0 ? { data: { ...changes, ...note } } : {}),
-      });
+      await redemptions.appendEvent(
+        redemptionId,
+        `order:${orderId}`,
+        { type: 'order_attached', data: { order_id: orderId } },
+        { order_id: orderId },
+      );
     },
   };
 }

@@ -100,9 +100,9 @@ export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Met
       responses: { 200: { description: 'The redemption', schema: redemptionWithEventsSchema }, 404: error('Unknown') },
     },
     async ({ params }, _req, res) => {
-      const document = await redemptions.get(params.id);
+      const document = await redemptions.getWithEvents(params.id);
       if (!document) throw ApiError.notFound(`Redemption ${params.id}`);
-      res.json({ ...toRedemptionView(document), events: await redemptions.eventsOf(params.id) });
+      res.json({ ...toRedemptionView(document), events: document.events });
     },
   );
 

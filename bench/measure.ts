@@ -115,6 +115,12 @@ export async function measureAfterWarmUp(
 
 export type Row = Summary &
   Partial<ReturnType<typeof compare>> & {
+    /** History events of one of the scenario's workflows, once its work is done. */
+    history_events?: number;
+    /** Commands the worker sent to the store, per operation. */
+    store_round_trips?: number;
+    /** Throughput and p50 against the workflow of 4 sequential no-op activities: the least a 4-step saga costs. */
+    versus_4_activities?: { per_second_ratio: number; p50_ratio: number };
     /** Ledger insert attempts per ledger entry written (optimistic-concurrency retries show as > 1). */
     ledger_attempts_per_entry?: number;
     /** Appends that lost MAX_ATTEMPTS races in a row, gave up with LedgerContentionError, and were tried again. */
@@ -125,6 +131,11 @@ export type Row = Summary &
 
 export function againstBaseline(row: Row, baseline: Summary): Row {
   return row === baseline ? row : { ...row, ...compare(row, baseline) };
+}
+
+export function againstActivitiesBaseline(row: Row, activities: Summary): Row {
+  const { per_second_ratio, p50_ratio } = compare(row, activities);
+  return { ...row, versus_4_activities: { per_second_ratio, p50_ratio } };
 }
 
 interface Column {
@@ -144,6 +155,21 @@ const COLUMNS: Column[] = [
   { title: 'rate x', cell: (row) => row.per_second_ratio ?? 'base' },
   { title: 'p50 x', cell: (row) => row.p50_ratio ?? 'base' },
   { title: 'p99 x', cell: (row) => row.p99_ratio ?? 'base' },
+  {
+    title: 'rate x4a',
+    cell: (row) => row.versus_4_activities?.per_second_ratio,
+    note: 'rate x4a: throughput as a ratio to the workflow of 4 sequential no-op activities.',
+  },
+  {
+    title: 'events',
+    cell: (row) => row.history_events,
+    note: "events: history events of one of the scenario's workflows once its work is done.",
+  },
+  {
+    title: 'trips',
+    cell: (row) => row.store_round_trips,
+    note: "trips: commands the worker's MongoClient sent, per operation (store round trips).",
+  },
   {
     title: 'tries',
     cell: (row) => row.ledger_attempts_per_entry,

@@ -1,8 +1,10 @@
 /**
- * What a redemption costs on the embedded stack, against an empty Temporal workflow measured in the same run: ledger
- * appends with and without optimistic-concurrency contention, and immediate and delayed redemptions through the real
- * API and a real worker, on their own members and all on one member. Ends by checking every balance against the
- * fold of its ledger, and fails if any answer or balance is not what the product promises.
+ * What a redemption costs on the embedded stack, against an empty Temporal workflow and one of 4 sequential no-op
+ * activities measured in the same run: ledger appends with and without optimistic-concurrency contention, and
+ * immediate and delayed redemptions through the real API and a real worker, on their own members and all on one
+ * member, with the history events of one redemption and the worker's store round trips per redemption. Ends by
+ * checking every balance against the fold of its ledger, and fails if any answer or balance is not what the product
+ * promises.
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -10,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
 import { createActivities } from '../activities';
+import { workflowIdOf } from '../api/redemption-workflows';
 import { closeServer, listen } from '../api/server';
 import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../config/logger';
@@ -19,8 +22,9 @@ import { createMemberWithPoints, createOption, foldLedger } from '../test/harnes
 import { createWorker } from '../worker/create-worker';
 import { installWorkerRuntime } from '../worker/runtime';
 import * as benchActivities from './activities';
-import { round, type Summary } from './latency';
+import { round } from './latency';
 import {
+  againstActivitiesBaseline,
   againstBaseline,
   measure,
   measureAfterWarmUp,
@@ -34,7 +38,7 @@ import {
   type Row,
   type Teardown,
 } from './measure';
-import type { emptyWorkflow } from './workflows';
+import type { emptyWorkflow, sequentialActivitiesWorkflow } from './workflows';
 
 const settings = {
   redemptions: positiveInt('BENCH_REDEMPTIONS', 50),
@@ -58,24 +62,27 @@ const EARN_POINTS = 10;
 const benchWorkflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 
 /**
- * A connection that counts insert commands into the ledger. Ledger.append does one insert per attempt and retries
- * after losing a sequence number to another writer, so inserts per entry written is its average number of attempts.
+ * The worker's connection, counting every command it sends (each one a store round trip) and, among them, the inserts
+ * into the ledger. Ledger.append does one insert per attempt and retries after losing a sequence number to another
+ * writer, so inserts per entry written is its average number of attempts.
  */
-async function connectCountingLedgerInserts(uri: string) {
+async function connectCountingCommands(uri: string) {
   const client = new MongoClient(uri, { monitorCommands: true, ignoreUndefined: true });
   await client.connect();
-  let inserts = 0;
+  let commands = 0;
+  let ledgerInserts = 0;
   client.on('commandStarted', (event) => {
-    if (event.commandName === 'insert' && event.command.insert === 'ledger') inserts++;
+    commands++;
+    if (event.commandName === 'insert' && event.command.insert === 'ledger') ledgerInserts++;
   });
-  const db = client.db(DB_NAME);
-  const ledgerEntries = () => db.collection('ledger').countDocuments({});
-  return { client, db, inserts: () => inserts, ledgerEntries };
+  return { client, db: client.db(DB_NAME), commands: () => commands, ledgerInserts: () => ledgerInserts };
 }
-type CountingHandle = Awaited<ReturnType<typeof connectCountingLedgerInserts>>;
+type CountingHandle = Awaited<ReturnType<typeof connectCountingCommands>>;
 
 interface Observed {
-  ledger: CountingHandle;
+  store: CountingHandle;
+  /** Read over another connection, so that reading it is not counted. */
+  ledgerEntries: () => Promise<number>;
   /** Appends that gave up with LedgerContentionError so far. */
   giveUps?: () => number;
   /** 201 answers so far that took longer than the product's default synchronous wait. */
@@ -83,8 +90,8 @@ interface Observed {
 }
 
 /**
- * Measures after a warm-up. Given the counting handle, it also reports the measured part's ledger attempts per entry
- * written, and what the counters counted during it.
+ * Measures after a warm-up. Given the counting handle, it also reports the measured part's store round trips per
+ * operation, ledger attempts per entry written, and what the counters counted during it.
  */
 async function scenario(
   name: string,
@@ -94,10 +101,11 @@ async function scenario(
 ): Promise<Row> {
   const { concurrency } = settings;
   if (!observe) return measureAfterWarmUp(name, count, concurrency, operation);
-  const { ledger, giveUps, slowAnswers } = observe;
+  const { store, ledgerEntries, giveUps, slowAnswers } = observe;
   const counts = async () => ({
-    inserts: ledger.inserts(),
-    entries: await ledger.ledgerEntries(),
+    commands: store.commands(),
+    inserts: store.ledgerInserts(),
+    entries: await ledgerEntries(),
     giveUps: giveUps?.() ?? 0,
     slowAnswers: slowAnswers?.() ?? 0,
   });
@@ -109,6 +117,7 @@ async function scenario(
   const written = after.entries - before.entries;
   return {
     ...summary,
+    store_round_trips: round((after.commands - before.commands) / count, 2),
     ledger_attempts_per_entry: written > 0 ? round((after.inserts - before.inserts) / written, 2) : 0,
     ...(giveUps ? { ledger_give_ups: after.giveUps - before.giveUps } : {}),
     ...(slowAnswers ? { answers_over_default_sync_wait: after.slowAnswers - before.slowAnswers } : {}),
@@ -120,20 +129,32 @@ function operationsOf(count: number): number {
   return warmUpCount(count, settings.concurrency) + count;
 }
 
-async function benchEmptyWorkflow(temporal: Client, connection: NativeConnection): Promise<Summary> {
-  const taskQueue = `bench-empty-${process.pid}-${Date.now()}`;
+async function historyEventsOf(temporal: Client, workflowId: string): Promise<number> {
+  const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
+  return history.events?.length ?? 0;
+}
+
+/** The baselines: an empty workflow, and one of 4 sequential no-op activities (what a saga of 4 steps costs at least). */
+async function benchBaselines(temporal: Client, connection: NativeConnection): Promise<Row[]> {
+  const taskQueue = `bench-baseline-${process.pid}-${Date.now()}`;
   const worker = await createWorker(
     { connection, namespace: NAMESPACE, taskQueue, activities: benchActivities },
     { workflowsPath: benchWorkflowsPath, shutdownGraceTime: '5 seconds' },
   );
-  return worker.runUntil(
-    scenario('workflow: empty (baseline)', settings.redemptions, (index) =>
-      temporal.workflow.execute<typeof emptyWorkflow>('emptyWorkflow', {
+  const baseline = async (name: string, workflowType: 'emptyWorkflow' | 'sequentialActivitiesWorkflow') => {
+    const workflowId = (index: number) => `${taskQueue}-${workflowType}-${index}`;
+    const row = await scenario(name, settings.redemptions, (index) =>
+      temporal.workflow.execute<typeof emptyWorkflow | typeof sequentialActivitiesWorkflow>(workflowType, {
         taskQueue,
-        workflowId: `${taskQueue}-${index}`,
+        workflowId: workflowId(index),
       }),
-    ),
-  );
+    );
+    return { ...row, history_events: await historyEventsOf(temporal, workflowId(0)) };
+  };
+  return worker.runUntil(async () => [
+    await baseline('workflow: empty (baseline)', 'emptyWorkflow'),
+    await baseline('workflow: 4 sequential no-op activities', 'sequentialActivitiesWorkflow'),
+  ]);
 }
 
 /** Expected balances of every member the run touched, for the final check. */
@@ -151,7 +172,7 @@ function expectChange(memberId: string, change: number, realMember: boolean) {
  */
 const MAX_GIVE_UPS_PER_APPEND = 5;
 
-async function benchLedger(handle: CountingHandle): Promise<Row[]> {
+async function benchLedger(handle: CountingHandle, ledgerEntries: () => Promise<number>): Promise<Row[]> {
   const ledger = new Ledger(handle.db);
   const { appends, concurrency } = settings;
   let giveUps = 0;
@@ -167,7 +188,7 @@ async function benchLedger(handle: CountingHandle): Promise<Row[]> {
       }
     }
   };
-  const observe = { ledger: handle, giveUps: () => giveUps };
+  const observe = { store: handle, ledgerEntries, giveUps: () => giveUps };
   const runTag = `${process.pid}-${Date.now()}`;
   return [
     await scenario(
@@ -217,6 +238,7 @@ async function benchRedemptions(
   worker: CountingHandle,
   teardown: Teardown,
 ): Promise<{ rows: Row[]; apiUrl: string }> {
+  const ledgerEntries = () => apiDb.collection('ledger').countDocuments({});
   const logger = createLogger(config.logLevel, 'bench');
   const { server, url } = await listen({ config, db: apiDb, temporal, logger }, 0);
   teardown.push(() => closeServer(server));
@@ -247,6 +269,7 @@ async function benchRedemptions(
     const answer = await redeem({ customer_email: email });
     expectField(answer, 'status', 'completed');
     expectChange(memberId, -COST_POINTS, true);
+    return answer.id as string;
   };
   const redeemDelayedThenOrder = async (email: string | undefined, memberId: string, orderId: string) => {
     const held = await redeem({ customer_email: email, delay_points_deduction: true });
@@ -255,9 +278,23 @@ async function benchRedemptions(
     const [captured] = order.redemptions as Answer[];
     expectField(captured ?? {}, 'status', 'completed');
     expectChange(memberId, -COST_POINTS, true);
+    return held.id as string;
   };
 
-  const observe = { ledger: worker, slowAnswers: () => slowAnswers };
+  const observe = { store: worker, ledgerEntries, slowAnswers: () => slowAnswers };
+  /** Adds the history events of one of the scenario's redemptions, completed and waiting out its refund window. */
+  const redemptionScenario = async (name: string, operation: (index: number) => Promise<string>) => {
+    let redemptionId = '';
+    const row = await scenario(
+      name,
+      redemptions,
+      async (index) => {
+        redemptionId = await operation(index);
+      },
+      observe,
+    );
+    return { ...row, history_events: await historyEventsOf(temporal, workflowIdOf(redemptionId)) };
+  };
   const redemptionWorker = await createWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -265,24 +302,14 @@ async function benchRedemptions(
     activities: createActivities({ db: worker.db, config, logger }),
   });
   const rows = await redemptionWorker.runUntil(async () => [
-    await scenario(
-      `http: immediate redemption, own member each, ${concurrency} in flight`,
-      redemptions,
-      (index) => redeemImmediately(immediateMembers[index]!.email, immediateMembers[index]!._id),
-      observe,
+    await redemptionScenario(`http: immediate redemption, own member each, ${concurrency} in flight`, (index) =>
+      redeemImmediately(immediateMembers[index]!.email, immediateMembers[index]!._id),
     ),
-    await scenario(
-      `http: delayed redemption + order, own member each, ${concurrency} in flight`,
-      redemptions,
-      (index) =>
-        redeemDelayedThenOrder(delayedMembers[index]!.email, delayedMembers[index]!._id, `bench-order-${index}`),
-      observe,
+    await redemptionScenario(`http: delayed redemption + order, own member each, ${concurrency} in flight`, (index) =>
+      redeemDelayedThenOrder(delayedMembers[index]!.email, delayedMembers[index]!._id, `bench-order-${index}`),
     ),
-    await scenario(
-      `http: immediate redemption, one member, ${concurrency} in flight`,
-      redemptions,
-      () => redeemImmediately(sharedMember!.email, sharedMember!._id),
-      observe,
+    await redemptionScenario(`http: immediate redemption, one member, ${concurrency} in flight`, () =>
+      redeemImmediately(sharedMember!.email, sharedMember!._id),
     ),
   ]);
   return { rows, apiUrl: url };
@@ -338,10 +365,10 @@ async function main(): Promise<void> {
       REDEMPTION_SYNC_WAIT_MS: String(settings.sync_wait_ms),
       LOG_LEVEL: 'silent',
     });
-    // The API's connection is the product's own (it also creates the indexes); the worker's counts ledger inserts.
+    // The API's connection is the product's own (it also creates the indexes); the worker's counts its commands.
     const apiMongo = await connectMongo(config.mongo);
     teardown.push(() => apiMongo.client.close());
-    const workerMongo = await connectCountingLedgerInserts(config.mongo.uri);
+    const workerMongo = await connectCountingCommands(config.mongo.uri);
     teardown.push(() => workerMongo.client.close());
     const clientConnection = await Connection.connect({ address: config.temporal.address });
     teardown.push(() => clientConnection.close());
@@ -349,10 +376,15 @@ async function main(): Promise<void> {
     const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
     teardown.push(() => workerConnection.close());
 
-    const baseline = await benchEmptyWorkflow(temporal, workerConnection);
-    const ledgerRows = await benchLedger(workerMongo);
+    const [baseline, fourActivities] = await benchBaselines(temporal, workerConnection);
+    const ledgerRows = await benchLedger(workerMongo, () => apiMongo.db.collection('ledger').countDocuments({}));
     const redemptions = await benchRedemptions(config, apiMongo.db, temporal, workerConnection, workerMongo, teardown);
-    const rows = [baseline, ...ledgerRows, ...redemptions.rows].map((row) => againstBaseline(row, baseline));
+    const rows = [
+      baseline!,
+      fourActivities!,
+      ...ledgerRows,
+      ...redemptions.rows.map((row) => againstActivitiesBaseline(row, fourActivities!)),
+    ].map((row) => againstBaseline(row, baseline!));
     printTable(rows);
 
     const completed = await apiMongo.db.collection('redemptions').countDocuments({ status: 'completed' });

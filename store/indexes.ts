@@ -30,7 +30,6 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { coupon_code: 1 }, name: 'coupon_code' },
     { key: { order_id: 1 }, name: 'order' },
   ],
-  redemption_events: [{ key: { redemption_id: 1, at: 1 }, name: 'redemption_at' }],
   partner_notifications: [{ key: { state: 1, received_at: 1 }, name: 'state' }],
 };
 

@@ -21,6 +21,8 @@ export interface RedemptionDocument {
   expires_at: string | null;
   created_at: Date;
   updated_at: Date;
+  /** The version of the workflow step that last changed the status; only a newer step changes it again. */
+  version: number;
 }
 
 export type RedemptionChanges = Partial<
@@ -30,13 +32,21 @@ export type RedemptionChanges = Partial<
   >
 >;
 
-interface EventDocument {
-  _id: string;
-  redemption_id: string;
+/** An audit event as a step writes it; the store stamps the time. */
+export type AuditEvent = Omit<RedemptionEvent, 'at'>;
+
+interface StoredEvent extends AuditEvent {
   at: Date;
-  type: string;
-  status?: RedemptionStatus;
-  data?: Record<string, unknown>;
+}
+
+/** The redemption as stored: its current state and, in the same document, its audit trail. */
+interface StoredRedemption extends RedemptionDocument {
+  events: StoredEvent[];
+  /**
+   * The keys of the events appended outside status changes, so that a repeated append finds its own. They are kept
+   * apart because FerretDB v1 cannot filter on a field of the documents in an array (`events.key`).
+   */
+  event_keys: string[];
 }
 
 interface CouponDocument {
@@ -53,43 +63,114 @@ export interface RedemptionFilter {
   order_id?: string;
 }
 
+/** Readers of the redemption's state do not carry its audit trail around. */
+const WITHOUT_EVENTS = { projection: { events: 0, event_keys: 0 } } as const;
+
+/**
+ * The last queued write of each redemption in this process. FerretDB v1 applies an update as read, change, replace,
+ * so two writes to one redemption at once can lose one of them (MongoDB cannot). The workflow writes its redemption
+ * one step at a time; what can still overlap within a worker (a partner attempt finishing past its deadline while
+ * compensation runs, a local activity retried while its timed-out attempt still runs) is queued here.
+ */
+const writeQueues = new Map<string, Promise<unknown>>();
+
+function inWriteQueue<T>(key: string, write: () => Promise<T>): Promise<T> {
+  const result = (writeQueues.get(key) ?? Promise.resolve()).then(write);
+  const settled = result.catch(() => undefined);
+  writeQueues.set(key, settled);
+  void settled.then(() => {
+    if (writeQueues.get(key) === settled) writeQueues.delete(key);
+  });
+  return result;
+}
+
 export class Redemptions {
-  private readonly redemptions: Collection<RedemptionDocument>;
-  private readonly events: Collection<EventDocument>;
+  private readonly redemptions: Collection<StoredRedemption>;
   private readonly coupons: Collection<CouponDocument>;
 
   constructor(db: Db) {
-    this.redemptions = db.collection<RedemptionDocument>('redemptions');
-    this.events = db.collection<EventDocument>('redemption_events');
+    this.redemptions = db.collection<StoredRedemption>('redemptions');
     this.coupons = db.collection<CouponDocument>('coupons');
   }
 
-  /** Records a new redemption; a retried call finds it already there and changes nothing. */
-  async createIfMissing(document: RedemptionDocument): Promise<void> {
+  /** Records a new redemption with its first audit event; a retried call finds it already there and changes nothing. */
+  async createIfMissing(document: RedemptionDocument, event: AuditEvent): Promise<void> {
     try {
-      await this.redemptions.insertOne(document);
+      await this.redemptions.insertOne({
+        ...document,
+        events: [{ at: document.created_at, ...event }],
+        event_keys: [],
+      });
     } catch (error) {
       if (duplicateKeyIndex(error) === undefined) throw error;
     }
   }
 
-  /** Only the redemption's own workflow writes it, one step at a time, so a plain $set is safe here. */
-  async update(id: string, changes: RedemptionChanges): Promise<void> {
-    await this.redemptions.updateOne({ _id: id }, { $set: { ...changes, updated_at: new Date() } });
+  /**
+   * One status-changing step of the redemption's workflow: its changes and audit events in one write. It applies only
+   * over an older version, so a repeated step changes nothing and a late one cannot move the redemption backwards.
+   */
+  async changeStatus(
+    id: string,
+    version: number,
+    changes: RedemptionChanges & { status: RedemptionStatus },
+    events: AuditEvent[],
+  ): Promise<void> {
+    await this.inWriteQueue(id, () => {
+      const at = new Date();
+      return this.redemptions.updateOne(
+        { _id: id, version: { $lt: version } },
+        {
+          $set: { ...changes, version, updated_at: at },
+          $push: { events: { $each: events.map((event) => ({ at, ...event })) } },
+        },
+      );
+    });
+  }
+
+  /** Appends an audit event outside a status change, with the fields it sets if any; its key makes a repeat a no-op. */
+  async appendEvent(id: string, key: string, event: AuditEvent, changes: RedemptionChanges = {}): Promise<void> {
+    await this.inWriteQueue(id, () => {
+      const at = new Date();
+      const fields = Object.keys(changes).length > 0 ? { $set: { ...changes, updated_at: at } } : {};
+      return this.redemptions.updateOne(
+        { _id: id, event_keys: { $ne: key } },
+        { ...fields, $push: { events: { at, ...event }, event_keys: key } },
+      );
+    });
+  }
+
+  private inWriteQueue<T>(id: string, write: () => Promise<T>): Promise<T> {
+    return inWriteQueue(`${this.redemptions.namespace}/${id}`, write);
   }
 
   get(id: string): Promise<RedemptionDocument | null> {
-    return this.redemptions.findOne({ _id: id });
+    return this.redemptions.findOne({ _id: id }, WITHOUT_EVENTS);
+  }
+
+  /** The redemption with its audit trail, oldest event first. */
+  async getWithEvents(id: string): Promise<(RedemptionDocument & { events: RedemptionEvent[] }) | null> {
+    const stored = await this.redemptions.findOne({ _id: id }, { projection: { event_keys: 0 } });
+    if (!stored) return null;
+    const events = stored.events.map(({ at, type, status, data }) => ({
+      at: at.toISOString(),
+      type,
+      ...(status ? { status } : {}),
+      ...(data ? { data } : {}),
+    }));
+    return { ...stored, events };
   }
 
   async list(filter: RedemptionFilter, page: { skip: number; limit: number; sort: Record<string, 1 | -1> }) {
-    const query: Filter<RedemptionDocument> = {};
+    const query: Filter<StoredRedemption> = {};
     if (filter.member_id) query.member_id = filter.member_id;
     if (filter.status) query.status = filter.status;
     if (filter.coupon_code) query.coupon_code = filter.coupon_code;
     if (filter.order_id) query.order_id = filter.order_id;
     const [items, total] = await Promise.all([
-      this.redemptions.find(query, { sort: page.sort, skip: page.skip, limit: page.limit }).toArray(),
+      this.redemptions
+        .find(query, { ...WITHOUT_EVENTS, sort: page.sort, skip: page.skip, limit: page.limit })
+        .toArray(),
       this.redemptions.countDocuments(query),
     ]);
     return { items, total };
@@ -101,7 +182,7 @@ export class Redemptions {
   }
 
   findByOrderId(orderId: string): Promise<RedemptionDocument[]> {
-    return this.redemptions.find({ order_id: orderId }, { sort: { created_at: 1 } }).toArray();
+    return this.redemptions.find({ order_id: orderId }, { ...WITHOUT_EVENTS, sort: { created_at: 1 } }).toArray();
   }
 
   /**
@@ -110,39 +191,21 @@ export class Redemptions {
    */
   async issueCoupon(redemptionId: string, draw: () => string): Promise<string> {
     for (;;) {
-      const existing = await this.coupons.findOne({ redemption_id: redemptionId });
-      if (existing) return existing._id;
       try {
         const code = draw();
         await this.coupons.insertOne({ _id: code, redemption_id: redemptionId, created_at: new Date() });
         return code;
       } catch (error) {
         if (duplicateKeyIndex(error) === undefined) throw error;
+        // FerretDB's error does not name the index: the redemption has its coupon already, or the code was taken.
+        const existing = await this.coupons.findOne({ redemption_id: redemptionId });
+        if (existing) return existing._id;
       }
     }
   }
 
   async voidCoupon(redemptionId: string): Promise<void> {
     await this.coupons.updateOne({ redemption_id: redemptionId }, { $set: { voided_at: new Date() } });
-  }
-
-  /** Appends an audit event; its key makes a retried append a no-op. */
-  async appendEvent(redemptionId: string, key: string, event: Omit<RedemptionEvent, 'at'>): Promise<void> {
-    try {
-      await this.events.insertOne({ _id: key, redemption_id: redemptionId, at: new Date(), ...event });
-    } catch (error) {
-      if (duplicateKeyIndex(error) === undefined) throw error;
-    }
-  }
-
-  async eventsOf(redemptionId: string): Promise<RedemptionEvent[]> {
-    const documents = await this.events.find({ redemption_id: redemptionId }, { sort: { at: 1, _id: 1 } }).toArray();
-    return documents.map(({ at, type, status, data }) => ({
-      at: at.toISOString(),
-      type,
-      ...(status ? { status } : {}),
-      ...(data ? { data } : {}),
-    }));
   }
 }
 

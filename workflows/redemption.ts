@@ -2,6 +2,9 @@
  * One redemption, start to finish: eligibility, points (debited now, or held until the order), coupon, partner
  * fulfilment, and compensation when fulfilment fails for good. After completion it stays open for the refund
  * window so that a cancelled order gets its points back through the same workflow.
+ *
+ * Store steps are local activities, each one write to the redemption together with its audit events; only the partner
+ * call is a normal activity. Each state change is one search-attribute upsert carrying everything that changed.
  */
 import {
   ActivityFailure,
@@ -10,9 +13,11 @@ import {
   condition,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { checkCouponUse } from '../domain/coupon-use';
 import { checkEligibility } from '../domain/eligibility';
@@ -22,8 +27,6 @@ import type { OrderCapture, RedemptionInput, RedemptionOutcome } from '../domain
 import type { RefusalCode } from '../domain/refusals';
 import { CouponCodeKey, MemberIdKey, OptionIdKey, PartnerKey, RedemptionStatusKey } from '../domain/search-attributes';
 import { isDecided, isFinal, type RedemptionStatus, type RejectionReason } from '../domain/states';
-import type { LedgerType } from '../store/ledger';
-import type { RedemptionChanges } from '../store/redemptions';
 import {
   awaitDecisionUpdate,
   cancelOrderUpdate,
@@ -32,17 +35,19 @@ import {
   redemptionStatusQuery,
 } from './messages';
 
-const steps = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+const store = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s' },
 });
 
 function refuse(code: RefusalCode, message: string): never {
   throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
 }
 
+/** A normal activity's failure reaches the workflow wrapped in an ActivityFailure; a local activity's, as thrown. */
 function isFailureOfType(error: unknown, type: string): boolean {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === type;
+  const failure = error instanceof ActivityFailure ? error.cause : error;
+  return failure instanceof ApplicationFailure && failure.type === type;
 }
 
 export async function redemptionWorkflow(input: RedemptionInput): Promise<RedemptionOutcome> {
@@ -55,8 +60,6 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     order_id: input.order?.order_id ?? null,
   };
   let option: RedemptionOption | null = null;
-  let memberId = '';
-  let points = 0;
   let order: OrderCapture | undefined = input.order;
   let cancelRequested = false;
   let orderCancelRequested = false;
@@ -73,21 +76,19 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     },
   });
 
-  async function setStatus(status: RedemptionStatus, changes: RedemptionChanges = {}, note?: Record<string, unknown>) {
-    await steps.recordStatus({ redemptionId: id, status, changes, note });
+  /** Numbers the status-changing steps, so that the store never applies an older step over a newer one. */
+  let version = 0;
+  const nextVersion = () => ++version;
+
+  function statusChanged(status: RedemptionStatus, attributes: SearchAttributeUpdatePair[] = []) {
     outcome.status = status;
-    if (changes.reason !== undefined) outcome.reason = changes.reason;
-    if (changes.coupon_code !== undefined) outcome.coupon_code = changes.coupon_code;
-    if (changes.order_id !== undefined) outcome.order_id = changes.order_id;
-    upsertSearchAttributes([{ key: RedemptionStatusKey, value: status }]);
+    upsertSearchAttributes([{ key: RedemptionStatusKey, value: status }, ...attributes]);
   }
 
-  function ledger(type: LedgerType, step: string) {
-    return steps.applyLedgerEntry({ redemptionId: id, memberId, type, points, step });
-  }
-
-  async function reject(reason: RejectionReason, memberIdIfFound: string | null) {
-    await setStatus('rejected', { reason, ...(memberIdIfFound ? { member_id: memberIdIfFound } : {}) });
+  async function reject(reason: RejectionReason, memberId: string | null, attributes: SearchAttributeUpdatePair[]) {
+    await store.rejectRedemption({ redemptionId: id, version: nextVersion(), reason, memberId });
+    outcome.reason = reason;
+    statusChanged('rejected', attributes);
     return finish();
   }
 
@@ -123,7 +124,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
       outcome.order_id = capture.order_id;
       if (outcome.status === 'completed') {
         // An immediate redemption's points are already paid: the order only claims the coupon.
-        await steps.recordOrder({ redemptionId: id, orderId: capture.order_id });
+        await store.recordOrder({ redemptionId: id, orderId: capture.order_id });
         return outcome;
       }
       order = capture;
@@ -172,11 +173,11 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     },
   );
 
-  await steps.recordRedemption({ redemptionId: id, requestHash: input.requestHash, request });
-  const context = await steps.loadRedemptionContext(request);
+  const context = await store.beginRedemption({ redemptionId: id, requestHash: input.requestHash, request });
   option = context.option;
+  const { memberId } = context;
   const eligibility = checkEligibility({
-    memberFound: context.memberId !== null,
+    memberFound: memberId !== null,
     option,
     currency: request.currency,
     pointRedemptions: request.point_redemptions,
@@ -184,53 +185,63 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     now: new Date(),
     order: input.order,
   });
-  if (context.memberId) upsertSearchAttributes([{ key: MemberIdKey, value: context.memberId }]);
-  upsertSearchAttributes([{ key: OptionIdKey, value: request.redemption_option_id }]);
-  if (!eligibility.ok) return reject(eligibility.reason, context.memberId);
+  const found: SearchAttributeUpdatePair[] = [
+    { key: OptionIdKey, value: request.redemption_option_id },
+    ...(memberId ? [{ key: MemberIdKey, value: memberId }] : []),
+  ];
+  if (!eligibility.ok) return reject(eligibility.reason, memberId, found);
 
-  memberId = context.memberId!;
-  points = eligibility.points;
   const rewardPartner = option!.partner;
-  if (rewardPartner) upsertSearchAttributes([{ key: PartnerKey, value: rewardPartner }]);
+  const delayed = request.delay_points_deduction;
+  const ttlSeconds = option!.coupon_ttl_seconds ?? settings.couponTtlSeconds;
+  const pointsOfRedemption = { redemptionId: id, memberId: memberId!, points: eligibility.points };
 
-  // Compensations are registered only after their step succeeded, and run newest first.
-  const compensations: { name: string; run: () => Promise<unknown> }[] = [];
-
+  let couponCode: string;
   try {
-    await ledger(request.delay_points_deduction ? 'HOLD' : 'DEBIT', request.delay_points_deduction ? 'hold' : 'debit');
+    couponCode = await store.reservePoints({
+      ...pointsOfRedemption,
+      version: nextVersion(),
+      delayed,
+      changes: {
+        currency: eligibility.currency,
+        partner: rewardPartner,
+        ...(delayed ? { expires_at: new Date(Date.now() + ttlSeconds * 1000).toISOString() } : {}),
+        ...(!delayed && order ? { order_id: order.order_id } : {}),
+      },
+    });
   } catch (error) {
-    if (isFailureOfType(error, FailureType.InsufficientPoints)) return reject('insufficient_points', memberId);
+    if (isFailureOfType(error, FailureType.InsufficientPoints)) return reject('insufficient_points', memberId, found);
     throw error;
   }
-  const couponCode = await steps.issueCoupon({ redemptionId: id });
-  upsertSearchAttributes([{ key: CouponCodeKey, value: couponCode }]);
-  const common = {
-    member_id: memberId,
-    points,
-    currency: eligibility.currency,
-    partner: rewardPartner,
-    coupon_code: couponCode,
-  };
+  outcome.coupon_code = couponCode;
+  statusChanged(delayed ? 'awaiting_order' : 'redeeming', [
+    ...found,
+    ...(rewardPartner ? [{ key: PartnerKey, value: rewardPartner }] : []),
+    { key: CouponCodeKey, value: couponCode },
+  ]);
 
-  if (request.delay_points_deduction) {
-    const ttlSeconds = option!.coupon_ttl_seconds ?? settings.couponTtlSeconds;
-    const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
-    await setStatus('awaiting_order', { ...common, expires_at: expiresAt });
+  if (delayed) {
     // An order that arrives together with the deadline still wins: its update was accepted.
     await condition(() => order !== undefined || cancelRequested, ttlSeconds * 1000);
     if (order === undefined) {
-      await ledger('RELEASE', 'release');
-      await steps.voidCoupon({ redemptionId: id });
-      await setStatus(cancelRequested ? 'cancelled' : 'expired');
+      const status = cancelRequested ? 'cancelled' : 'expired';
+      await store.releasePoints({ ...pointsOfRedemption, version: nextVersion(), status });
+      statusChanged(status);
       return finish();
     }
-    await ledger('CAPTURE', 'capture');
-    await setStatus('redeeming', { order_id: order.order_id }, { source_partner: order.source_partner ?? null });
-  } else {
-    await setStatus('redeeming', { ...common, ...(order ? { order_id: order.order_id } : {}) });
+    await store.capturePoints({
+      ...pointsOfRedemption,
+      version: nextVersion(),
+      orderId: order.order_id,
+      sourcePartner: order.source_partner ?? null,
+    });
+    statusChanged('redeeming');
   }
-  compensations.unshift({ name: 'refund points', run: () => ledger('REFUND', 'refund') });
-  compensations.unshift({ name: 'void coupon', run: () => steps.voidCoupon({ redemptionId: id }) });
+
+  // Compensations are registered only after their step succeeded, and run newest first.
+  const compensations: { name: string; run: () => Promise<unknown> }[] = [];
+  compensations.unshift({ name: 'refund points', run: () => store.refundPoints(pointsOfRedemption) });
+  compensations.unshift({ name: 'void coupon', run: () => store.voidCoupon({ redemptionId: id }) });
 
   if (rewardPartner && rewardPartner !== order?.source_partner) {
     try {
@@ -256,16 +267,19 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
           });
         }
       }
-      await setStatus('compensated', {}, { failure: String((error as Error).cause ?? error) });
+      const failure = String((error as Error).cause ?? error);
+      await store.markCompensated({ redemptionId: id, version: nextVersion(), failure });
+      statusChanged('compensated');
       return finish();
     }
   }
-  await setStatus('completed');
+  await store.completeRedemption({ redemptionId: id, version: nextVersion() });
+  statusChanged('completed');
 
   // A cancelled order gets its points back, for as long as the refund window lasts.
   if (await condition(() => orderCancelRequested, settings.orderRefundWindowSeconds * 1000)) {
-    await ledger('REFUND', 'refund');
-    await setStatus('refunded');
+    await store.refundOrder({ ...pointsOfRedemption, version: nextVersion() });
+    statusChanged('refunded');
   }
   return finish();
 }

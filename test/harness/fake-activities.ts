@@ -8,14 +8,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import { FailureType } from '../../domain/failures';
 import type { RedemptionOption } from '../../domain/options';
-import { memberIdentifierOf, type CreateRedemptionRequest, type RedemptionInput } from '../../domain/redemption';
+import type { RedemptionInput } from '../../domain/redemption';
 import type { Balances } from '../../store/ledger';
 
 /** How the partner answers one call: 2xx, a 4xx that retrying cannot fix, or a 5xx/timeout worth retrying. */
 export type PartnerOutcome = 'accepted' | 'rejected' | 'unavailable';
 
 export interface FakeScenario {
-  /** The member loadRedemptionContext finds, with the points available at eligibility time; null: not found. */
+  /** The member beginRedemption finds, with the points available at eligibility time; null: not found. */
   member: { id: string; points: number } | null;
   option: RedemptionOption | null;
   /** Points the ledger really has when the saga writes, when fewer than `member.points` (a concurrent spend). */
@@ -24,7 +24,7 @@ export interface FakeScenario {
   partner?: PartnerOutcome[];
   /** voidCoupon fails for good (a non-retryable failure), as a broken coupon store would. */
   voidCouponFails?: boolean;
-  /** Milliseconds a call takes, by its trail line (e.g. `ledger:CAPTURE:capture`), to hold the saga mid-step. */
+  /** Milliseconds a call takes, by its trail line (e.g. `capturePoints`), to hold the saga mid-step. */
   slowCalls?: Record<string, number>;
 }
 
@@ -33,7 +33,7 @@ export type ActivityName = keyof Activities;
 export interface FakeCall<N extends ActivityName = ActivityName> {
   activity: N;
   input: Parameters<Activities[N]>[0];
-  /** A short line for asserting sequences, e.g. `ledger:HOLD:hold`, `status:awaiting_order`. */
+  /** A short line for asserting sequences, e.g. `reservePoints:HOLD`, `partner:flavours:accepted`. */
   line: string;
   attempt: number;
   at: number;
@@ -44,25 +44,16 @@ interface RedemptionState {
   calls: FakeCall[];
   balance: number;
   held: number;
+  /** Ledger steps already applied, so that a repeated step has the effect of one, as the real ledger's keys do. */
   appliedSteps: Set<string>;
   partnerCalls: number;
 }
 
-function requestKey(request: CreateRedemptionRequest): string {
-  const identifier = memberIdentifierOf(request);
-  return `${identifier.field}:${identifier.value}`;
-}
-
 export class FakeActivities {
   private readonly redemptions = new Map<string, RedemptionState>();
-  /** loadRedemptionContext gets only the request, so its member identifier names the redemption. */
-  private readonly byRequest = new Map<string, string>();
 
-  /** Registers the scenario of a redemption before its workflow starts; the request's identifier must be unique. */
+  /** Registers the scenario of a redemption before its workflow starts. */
   add(input: RedemptionInput, scenario: FakeScenario): void {
-    const key = requestKey(input.request);
-    if (this.byRequest.has(key)) throw new Error(`another fake redemption already uses ${key}`);
-    this.byRequest.set(key, input.redemptionId);
     const points = scenario.ledgerPoints ?? scenario.member?.points ?? 0;
     this.redemptions.set(input.redemptionId, {
       scenario,
@@ -94,14 +85,8 @@ export class FakeActivities {
   }
 
   readonly activities: Activities = {
-    recordRedemption: async (input) => {
-      this.record(input.redemptionId, 'recordRedemption', input, 'record');
-    },
-
-    loadRedemptionContext: async (request) => {
-      const redemptionId = this.byRequest.get(requestKey(request));
-      if (!redemptionId) throw unknownRedemption(requestKey(request));
-      const { scenario } = this.record(redemptionId, 'loadRedemptionContext', request, 'context');
+    beginRedemption: async (input) => {
+      const { scenario } = this.record(input.redemptionId, 'beginRedemption', input, 'beginRedemption');
       return {
         memberId: scenario.member?.id ?? null,
         option: scenario.option,
@@ -109,57 +94,80 @@ export class FakeActivities {
       };
     },
 
-    applyLedgerEntry: async (input) => {
-      const line = `ledger:${input.type}:${input.step}`;
-      const state = this.record(input.redemptionId, 'applyLedgerEntry', input, line);
-      const slowMs = state.scenario.slowCalls?.[line];
-      if (slowMs) await new Promise((resolve) => setTimeout(resolve, slowMs));
-      if (!state.appliedSteps.has(input.step)) {
+    rejectRedemption: async (input) => {
+      this.record(input.redemptionId, 'rejectRedemption', input, 'rejectRedemption');
+    },
+
+    reservePoints: async (input) => {
+      const type = input.delayed ? 'HOLD' : 'DEBIT';
+      const state = await this.recordSlow(input.redemptionId, 'reservePoints', input, `reservePoints:${type}`);
+      this.applyOnce(state, 'reserve', () => {
         const available = state.balance - state.held;
-        if ((input.type === 'HOLD' || input.type === 'DEBIT') && available < input.points) {
+        if (available < input.points) {
           throw ApplicationFailure.create({
             type: FailureType.InsufficientPoints,
             message: `Only ${available} points are available; ${input.points} are needed.`,
             nonRetryable: true,
           });
         }
-        if (input.type === 'HOLD') state.held += input.points;
-        if (input.type === 'RELEASE') state.held -= input.points;
-        if (input.type === 'CAPTURE') {
-          state.held -= input.points;
-          state.balance -= input.points;
-        }
-        if (input.type === 'DEBIT') state.balance -= input.points;
-        if (input.type === 'REFUND') state.balance += input.points;
-        state.appliedSteps.add(input.step);
-      }
-      return this.balances(input.redemptionId);
+        if (input.delayed) state.held += input.points;
+        else state.balance -= input.points;
+      });
+      return couponCodeOf(input.redemptionId);
     },
 
-    issueCoupon: async (input) => {
-      this.record(input.redemptionId, 'issueCoupon', input, 'coupon:issued');
-      return couponCodeOf(input.redemptionId);
+    capturePoints: async (input) => {
+      const state = await this.recordSlow(input.redemptionId, 'capturePoints', input, 'capturePoints');
+      this.applyOnce(state, 'capture', () => {
+        state.held -= input.points;
+        state.balance -= input.points;
+      });
+    },
+
+    releasePoints: async (input) => {
+      const state = await this.recordSlow(input.redemptionId, 'releasePoints', input, `releasePoints:${input.status}`);
+      this.applyOnce(state, 'release', () => {
+        state.held -= input.points;
+      });
+    },
+
+    completeRedemption: async (input) => {
+      this.record(input.redemptionId, 'completeRedemption', input, 'completeRedemption');
+    },
+
+    refundPoints: async (input) => {
+      const state = this.record(input.redemptionId, 'refundPoints', input, 'refundPoints');
+      this.applyOnce(state, 'refund', () => {
+        state.balance += input.points;
+      });
     },
 
     voidCoupon: async (input) => {
       const state = this.state(input.redemptionId);
       if (state.scenario.voidCouponFails) {
-        this.record(input.redemptionId, 'voidCoupon', input, 'coupon:void-failed');
+        this.record(input.redemptionId, 'voidCoupon', input, 'voidCoupon:failed');
         throw ApplicationFailure.create({
           type: 'CouponStoreUnavailable',
           message: 'The coupon store refused the write.',
           nonRetryable: true,
         });
       }
-      this.record(input.redemptionId, 'voidCoupon', input, 'coupon:voided');
+      this.record(input.redemptionId, 'voidCoupon', input, 'voidCoupon');
+    },
+
+    markCompensated: async (input) => {
+      this.record(input.redemptionId, 'markCompensated', input, 'markCompensated');
+    },
+
+    refundOrder: async (input) => {
+      const state = this.record(input.redemptionId, 'refundOrder', input, 'refundOrder');
+      this.applyOnce(state, 'refund', () => {
+        state.balance += input.points;
+      });
     },
 
     recordOrder: async (input) => {
-      this.record(input.redemptionId, 'recordOrder', input, `order:${input.orderId}`);
-    },
-
-    recordStatus: async (input) => {
-      this.record(input.redemptionId, 'recordStatus', input, `status:${input.status}`);
+      this.record(input.redemptionId, 'recordOrder', input, `recordOrder:${input.orderId}`);
     },
 
     redeemWithPartner: async (input) => {
@@ -192,6 +200,25 @@ export class FakeActivities {
     const state = this.state(redemptionId);
     state.calls.push({ activity, input, line, attempt: Context.current().info.attempt, at: Date.now() });
     return state;
+  }
+
+  /** Records the call, then takes as long as the scenario says this line takes. */
+  private async recordSlow<N extends ActivityName>(
+    redemptionId: string,
+    activity: N,
+    input: Parameters<Activities[N]>[0],
+    line: string,
+  ): Promise<RedemptionState> {
+    const state = this.record(redemptionId, activity, input, line);
+    const slowMs = state.scenario.slowCalls?.[line];
+    if (slowMs) await new Promise((resolve) => setTimeout(resolve, slowMs));
+    return state;
+  }
+
+  private applyOnce(state: RedemptionState, step: string, apply: () => void): void {
+    if (state.appliedSteps.has(step)) return;
+    apply();
+    state.appliedSteps.add(step);
   }
 }
 

@@ -12,23 +12,25 @@ import { loadConfig } from '../../config/env';
 import type { PartnerName } from '../../domain/partners';
 import { startStubPartner, type PartnerBehaviour, type StubPartner } from '../harness/stub-partner';
 
-interface RecordedInsert {
+interface RecordedUpdate {
   collection: string;
-  document: any;
+  filter: any;
+  update: any;
 }
 
-/** A stand-in for the MongoDB Db: every insertOne is recorded, nothing else is needed by this activity. */
-function fakeDb() {
-  const inserts: RecordedInsert[] = [];
+/** A stand-in for the MongoDB Db: every updateOne is recorded (or fails), nothing else is needed by this activity. */
+function fakeDb(options: { failWrites?: boolean } = {}) {
+  const updates: RecordedUpdate[] = [];
   const db = {
     collection: (name: string) => ({
-      insertOne: async (document: unknown) => {
-        inserts.push({ collection: name, document });
-        return { acknowledged: true, insertedId: (document as { _id: unknown })._id };
+      updateOne: async (filter: unknown, update: unknown) => {
+        if (options.failWrites) throw new Error('the store is unreachable');
+        updates.push({ collection: name, filter, update });
+        return { acknowledged: true, matchedCount: 1, modifiedCount: 1 };
       },
     }),
   };
-  return { db: db as any, inserts };
+  return { db: db as any, updates };
 }
 
 const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -55,8 +57,8 @@ beforeEach(() => {
   }
 });
 
-function setup() {
-  const { db, inserts } = fakeDb();
+function setup(options: { failWrites?: boolean } = {}) {
+  const { db, updates } = fakeDb(options);
   const config = loadConfig({
     API_KEYS: 'k',
     FLAVOURS_REDEEM_URL: flavours.redeemUrl,
@@ -69,8 +71,17 @@ function setup() {
   const activity = createPartnerFulfilment(db, config).redeemWithPartner;
   const env = new MockActivityEnvironment(undefined, { logger: silentLogger });
   const run = (input: Partial<PartnerRedeemInput> = {}) => env.run(activity, inputFor(input));
-  const events = () => inserts.filter((insert) => insert.collection === 'redemption_events').map((i) => i.document);
-  return { run, events, inserts };
+  /** The audit events appended to the redemption, with the key that makes a repeated append a no-op. */
+  const events = () =>
+    updates
+      .filter((update) => update.collection === 'redemptions')
+      .map(({ filter, update }) => ({
+        redemption_id: filter._id,
+        key: filter.event_keys.$ne,
+        keyPushed: update.$push.event_keys,
+        ...update.$push.events,
+      }));
+  return { run, events, updates };
 }
 
 function inputFor(overrides: Partial<PartnerRedeemInput> = {}): PartnerRedeemInput {
@@ -235,7 +246,8 @@ describe('redeemWithPartner', () => {
     await run();
     expect(events()).toHaveLength(1);
     const event = events()[0];
-    expect(event._id).toBe('red-123:partner:1');
+    expect(event.key).toBe('partner:1');
+    expect(event.keyPushed).toBe('partner:1');
     expect(event.redemption_id).toBe('red-123');
     expect(event.type).toBe('partner_call');
     expect(event.at).toBeInstanceOf(Date);
@@ -251,17 +263,30 @@ describe('redeemWithPartner', () => {
     expect(event.data.latency_ms).toBeGreaterThanOrEqual(40);
   });
 
+  it('answers success when the partner accepted even though its audit event could not be written', async () => {
+    const { run } = setup({ failWrites: true });
+    flavours.queue({ status: 200 });
+    expect(await run()).toEqual({ called: true, status: 200 });
+    expect(flavours.calls).toHaveLength(1);
+  });
+
+  it('fails the attempt when a refusal could not be audited, so that it is tried again', async () => {
+    const { run } = setup({ failWrites: true });
+    flavours.queue({ status: 503 });
+    await expect(run()).rejects.toThrow('the store is unreachable');
+  });
+
   it.each<[PartnerName, PartnerBehaviour]>([
     ['flavours', { status: 200 }],
     ['retm', { status: 503 }],
     ['deliverect', { status: 422 }],
     ['flavours', { drop: true }],
   ])('never writes the %s secret into the audit trail (%j)', async (partner, behaviour) => {
-    const { run, inserts } = setup();
+    const { run, updates } = setup();
     ({ flavours, retm, deliverect })[partner as 'flavours' | 'retm' | 'deliverect'].queue(behaviour);
     await run({ partner }).catch(() => undefined);
-    expect(inserts.length).toBeGreaterThan(0);
-    const recorded = JSON.stringify(inserts);
+    expect(updates.length).toBeGreaterThan(0);
+    const recorded = JSON.stringify(updates);
     expect(recorded).toContain('ABCD-EFGH-JKMN-PQRS');
     for (const secret of SECRETS) expect(recorded).not.toContain(secret);
   });

@@ -1,0 +1,195 @@
+/**
+ * The saga's store steps against the real MongoDB-protocol server. A failed workflow task runs its local activities
+ * again, so every step here is run more than once, and late, to show that the redemption ends up as if it ran once.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedemptionSteps } from '../../activities/redemption-steps';
+import type { CreateRedemptionRequest } from '../../domain/redemption';
+import type { MongoHandle } from '../../store/connect';
+import { Redemptions } from '../../store/redemptions';
+import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
+import { connectTestMongo, testConfig, uniqueName } from '../harness/stack';
+
+describe('redemption steps on the store', () => {
+  let mongo: MongoHandle;
+  let steps: ReturnType<typeof createRedemptionSteps>;
+  let redemptions: Redemptions;
+
+  beforeAll(async () => {
+    mongo = await connectTestMongo(testConfig());
+    steps = createRedemptionSteps(mongo.db);
+    redemptions = new Redemptions(mongo.db);
+  });
+  afterAll(async () => {
+    await mongo?.db.dropDatabase().catch(() => undefined);
+    await mongo?.client.close();
+  });
+
+  async function begin(points = 500) {
+    const member = await createMemberWithPoints(mongo.db, points);
+    const option = await createOption(mongo.db, { partner: 'flavours' });
+    const redemptionId = uniqueName('rdm');
+    const request: CreateRedemptionRequest = {
+      customer_email: member.email!,
+      redemption_option_id: option.id,
+      delay_points_deduction: false,
+    };
+    const input = { redemptionId, requestHash: 'hash', request };
+    const context = await steps.beginRedemption(input);
+    return { redemptionId, memberId: member._id, input, context };
+  }
+
+  const trail = async (id: string) =>
+    (await redemptions.getWithEvents(id))!.events.map((event) => event.status ?? event.type);
+
+  it('records the redemption once and loads its context, however often it begins', async () => {
+    const { redemptionId, memberId, input, context } = await begin(300);
+    expect(context).toMatchObject({ memberId, availablePoints: 300, option: { partner: 'flavours' } });
+    expect(await steps.beginRedemption(input)).toEqual(context);
+
+    const detail = (await redemptions.getWithEvents(redemptionId))!;
+    expect(detail).toMatchObject({ status: 'pending', version: 0 });
+    expect(detail.events).toEqual([
+      {
+        at: detail.created_at.toISOString(),
+        type: 'requested',
+        status: 'pending',
+        data: { request: expect.objectContaining({ customer_email: expect.stringContaining('***@') }) },
+      },
+    ]);
+  });
+
+  it('debits, issues one coupon and writes redeeming with its audit events once, however often the step runs', async () => {
+    const { redemptionId, memberId } = await begin();
+    const reserve = {
+      redemptionId,
+      version: 1,
+      memberId,
+      points: 100,
+      delayed: false,
+      changes: { currency: 'SAR', partner: 'flavours' as const },
+    };
+    const coupon = await steps.reservePoints(reserve);
+    expect(await steps.reservePoints(reserve)).toBe(coupon);
+
+    expect(await redemptions.get(redemptionId)).toMatchObject({
+      status: 'redeeming',
+      version: 1,
+      member_id: memberId,
+      points: 100,
+      currency: 'SAR',
+      partner: 'flavours',
+      coupon_code: coupon,
+    });
+    expect(await trail(redemptionId)).toEqual(['pending', 'ledger', 'redeeming']);
+    expect((await foldLedger(mongo.db, memberId)).points_balance).toBe(400);
+    expect(await mongo.db.collection('coupons').countDocuments({ redemption_id: redemptionId })).toBe(1);
+    expect(await redemptions.findByCouponCode(coupon)).toMatchObject({ _id: redemptionId });
+  });
+
+  it('never moves a redemption backwards: a repeated or late step of an older version changes nothing', async () => {
+    const { redemptionId, memberId } = await begin();
+    const reserve = { redemptionId, version: 1, memberId, points: 100, delayed: false, changes: {} };
+    await steps.reservePoints(reserve);
+    await steps.completeRedemption({ redemptionId, version: 2 });
+    await steps.completeRedemption({ redemptionId, version: 2 });
+    await steps.reservePoints(reserve);
+    await steps.markCompensated({ redemptionId, version: 1, failure: 'late' });
+
+    expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'completed', version: 2 });
+    expect(await trail(redemptionId)).toEqual(['pending', 'ledger', 'redeeming', 'completed']);
+  });
+
+  it('appends an order, a partner attempt or a compensation once per key', async () => {
+    const { redemptionId, memberId } = await begin();
+    await steps.reservePoints({ redemptionId, version: 1, memberId, points: 100, delayed: false, changes: {} });
+    await steps.completeRedemption({ redemptionId, version: 2 });
+    for (let run = 0; run < 2; run++) {
+      await steps.recordOrder({ redemptionId, orderId: 'o-1' });
+      await steps.voidCoupon({ redemptionId });
+      await steps.refundPoints({ redemptionId, memberId, points: 100 });
+    }
+    await redemptions.appendEvent(redemptionId, 'partner:1', { type: 'partner_call', data: { attempt: 1 } });
+    await redemptions.appendEvent(redemptionId, 'partner:1', { type: 'partner_call', data: { attempt: 1 } });
+    await redemptions.appendEvent(redemptionId, 'partner:2', { type: 'partner_call', data: { attempt: 2 } });
+
+    expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'completed', order_id: 'o-1' });
+    expect(await trail(redemptionId)).toEqual([
+      'pending',
+      'ledger',
+      'redeeming',
+      'completed',
+      'order_attached',
+      'coupon_voided',
+      'ledger',
+      'partner_call',
+      'partner_call',
+    ]);
+    expect((await foldLedger(mongo.db, memberId)).points_balance).toBe(500);
+  });
+
+  it('keeps every write when writes to one redemption overlap in a worker', async () => {
+    const { redemptionId, memberId } = await begin();
+    await steps.reservePoints({ redemptionId, version: 1, memberId, points: 100, delayed: false, changes: {} });
+    // A partner attempt finishing past its deadline while the compensation runs, as the worker would see it.
+    await Promise.all([
+      ...[1, 2, 3, 4, 5].map((attempt) =>
+        redemptions.appendEvent(redemptionId, `partner:${attempt}`, { type: 'partner_call', data: { attempt } }),
+      ),
+      steps.voidCoupon({ redemptionId }),
+      steps.refundPoints({ redemptionId, memberId, points: 100 }),
+      steps.markCompensated({ redemptionId, version: 2, failure: 'deadline' }),
+    ]);
+
+    const detail = (await redemptions.getWithEvents(redemptionId))!;
+    expect(detail.status).toBe('compensated');
+    expect(detail.events.map((event) => event.status ?? event.type).sort()).toEqual(
+      [
+        'pending',
+        'ledger',
+        'redeeming',
+        ...Array<string>(5).fill('partner_call'),
+        'coupon_voided',
+        'ledger',
+        'compensated',
+      ].sort(),
+    );
+  });
+
+  it('holds, then captures or releases in one step each, with the ledger entry and coupon in the audit trail', async () => {
+    const held = await begin();
+    const hold = { ...held, version: 1, points: 100, delayed: true, changes: { expires_at: '2030-01-01T00:00:00Z' } };
+    await steps.reservePoints(hold);
+    await steps.capturePoints({ ...hold, version: 2, orderId: 'o-7', sourcePartner: 'flavours' });
+    expect(await redemptions.get(held.redemptionId)).toMatchObject({ status: 'redeeming', order_id: 'o-7' });
+    const captured = (await redemptions.getWithEvents(held.redemptionId))!.events.at(-1)!;
+    expect(captured).toMatchObject({ status: 'redeeming', data: { order_id: 'o-7', source_partner: 'flavours' } });
+
+    const expired = await begin();
+    const hold2 = { ...expired, version: 1, points: 100, delayed: true, changes: {} };
+    await steps.reservePoints(hold2);
+    await steps.releasePoints({ ...hold2, version: 2, status: 'expired' });
+    await steps.releasePoints({ ...hold2, version: 2, status: 'expired' });
+    expect(await trail(expired.redemptionId)).toEqual([
+      'pending',
+      'ledger',
+      'awaiting_order',
+      'ledger',
+      'coupon_voided',
+      'expired',
+    ]);
+    expect(await foldLedger(mongo.db, expired.memberId)).toMatchObject({ points_balance: 500, points_held: 0 });
+  });
+
+  it('refuses with InsufficientPoints and issues no coupon when the ledger has too few points', async () => {
+    const { redemptionId, memberId } = await begin(50);
+    const failure = await steps
+      .reservePoints({ redemptionId, version: 1, memberId, points: 100, delayed: false, changes: {} })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'InsufficientPoints', nonRetryable: true });
+    expect(await mongo.db.collection('coupons').countDocuments({ redemption_id: redemptionId })).toBe(0);
+    expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'pending', version: 0 });
+  });
+});
