@@ -129,4 +129,24 @@ describe('ledger under concurrency', () => {
     expect(fold.points_balance).toBe(0);
     expect(fold.entries).toHaveLength(4);
   });
+
+  it('never stalls when hundreds of members append at once, each append a read, an insert and an update', async () => {
+    const members = await Promise.all(Array.from({ length: 250 }, () => createMemberWithPoints(stack.mongo.db, 0)));
+    const ledger = new Ledger(stack.mongo.db);
+    await Promise.all(
+      members.flatMap((member) =>
+        [1, 2, 3].map((index) =>
+          ledger.append({
+            memberId: member._id,
+            type: 'EARN',
+            points: 10,
+            idempotencyKey: `many:${member._id}:${index}`,
+          }),
+        ),
+      ),
+    );
+    for (const member of members.slice(0, 10)) {
+      expect(await ledger.balances(member._id)).toEqual({ points_balance: 30, points_held: 0, points_available: 30 });
+    }
+  }, 60_000);
 });
