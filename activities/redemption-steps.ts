@@ -64,6 +64,18 @@ export interface ReleasePointsInput extends StatusStep, PointsOfRedemption {
   status: Extract<RedemptionStatus, 'expired' | 'cancelled'>;
 }
 
+export interface RedemptionState {
+  status: RedemptionStatus;
+  reason: RejectionReason | null;
+  coupon_code: string | null;
+  order_id: string | null;
+  member_id: string | null;
+  points: number | null;
+  version: number;
+  completed_at: string | null;
+  option: RedemptionOption | null;
+}
+
 export interface CompensatedInput extends StatusStep {
   failure: string;
 }
@@ -202,7 +214,24 @@ export function createRedemptionSteps(db: Db) {
     },
 
     async completeRedemption(input: StatusStep): Promise<void> {
-      await changeStatus(input, 'completed', {});
+      await changeStatus(input, 'completed', { completed_at: new Date().toISOString() });
+    },
+
+    /** What a later event needs to know of a redemption whose workflow has ended. */
+    async loadRedemptionState({ redemptionId }: { redemptionId: string }): Promise<RedemptionState | null> {
+      const document = await redemptions.get(redemptionId);
+      if (!document) return null;
+      return {
+        status: document.status,
+        reason: document.reason,
+        coupon_code: document.coupon_code,
+        order_id: document.order_id,
+        member_id: document.member_id,
+        points: document.points,
+        version: document.version,
+        completed_at: document.completed_at ?? null,
+        option: await options.get(document.redemption_option_id),
+      };
     },
 
     /** Compensation: the points go back to the member. */

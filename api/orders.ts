@@ -5,12 +5,12 @@ import { checkCouponUse } from '../domain/coupon-use';
 import { currencySchema } from '../domain/options';
 import type { PartnerName } from '../domain/partners';
 import type { OrderCapture } from '../domain/redemption';
-import { CONFLICT_REFUSALS } from '../domain/refusals';
+import { refusalStatus } from '../domain/refusals';
 import { Options } from '../store/options';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
-import { RedemptionWorkflows, WorkflowClosedError } from './redemption-workflows';
+import { RedemptionWorkflows } from './redemption-workflows';
 import { redemptionRefSchema } from './redemption-views';
 import { errorSchema, type RouteBook } from './routes';
 
@@ -69,7 +69,7 @@ export class OrderDesk {
     for (const document of documents) {
       const option = await this.options.get(document.redemption_option_id);
       const use = checkCouponUse(document, option, capture);
-      if (!use.ok) throw new ApiError(CONFLICT_REFUSALS.includes(use.code) ? 409 : 422, use.code, use.message);
+      if (!use.ok) throw new ApiError(refusalStatus(use.code), use.code, use.message);
     }
   }
 
@@ -77,15 +77,7 @@ export class OrderDesk {
     await this.checkCapture(documents, capture);
     const results = [];
     for (const document of documents) {
-      if (document.order_id !== capture.order_id) {
-        try {
-          await this.workflows.captureOrder(document._id, capture);
-        } catch (error) {
-          if (!(error instanceof WorkflowClosedError)) throw error;
-          // Finished between our check and the update (expired, say): answer as the check would now.
-          await this.checkCapture([(await this.redemptions.get(document._id))!], capture);
-        }
-      }
+      if (document.order_id !== capture.order_id) await this.workflows.captureOrder(document._id, capture);
       results.push(await this.reference(document._id));
     }
     return results;
@@ -97,18 +89,7 @@ export class OrderDesk {
       throw new ApiError(404, 'order_not_found', `No redemption was used by order ${orderId}.`);
     const results = [];
     for (const document of documents) {
-      try {
-        await this.workflows.cancelOrder(document._id, orderId);
-      } catch (error) {
-        if (!(error instanceof WorkflowClosedError)) throw error;
-        const latest = (await this.redemptions.get(document._id))!;
-        if (latest.status === 'completed') {
-          throw ApiError.unprocessable(
-            'refund_window_passed',
-            `Redemption ${latest._id} is past its refund window; adjust the member's points instead.`,
-          );
-        }
-      }
+      await this.workflows.cancelOrder(document._id, orderId);
       results.push(await this.reference(document._id));
     }
     return results;

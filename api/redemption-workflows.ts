@@ -11,16 +11,16 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateStage,
   type Client,
-  type WorkflowHandle,
   type WorkflowUpdateHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config/env';
 import type { CreateRedemptionRequest, OrderCapture, RedemptionInput, RedemptionOutcome } from '../domain/redemption';
-import { CONFLICT_REFUSALS, type RefusalCode } from '../domain/refusals';
+import { refusalStatus, type RefusalCode } from '../domain/refusals';
 import { OptionIdKey, RedemptionStatusKey } from '../domain/search-attributes';
-import type { redemptionWorkflow } from '../workflows';
+import type { redemptionOrdersWorkflow, redemptionWorkflow } from '../workflows';
+import type { RedemptionOrdersInput } from '../workflows/redemption-orders';
 import {
   awaitDecisionUpdate,
   cancelOrderUpdate,
@@ -55,6 +55,11 @@ export function workflowIdOf(redemptionId: string): string {
   return `redemption-${redemptionId}`;
 }
 
+/** The workflow that handles a redemption's order events once the redemption's own workflow has ended. */
+export function ordersWorkflowIdOf(redemptionId: string): string {
+  return `redemption-${redemptionId}-orders`;
+}
+
 export function requestHashOf(request: CreateRedemptionRequest): string {
   const canonical = Object.fromEntries(Object.entries(request).sort(([a], [b]) => a.localeCompare(b)));
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
@@ -65,8 +70,7 @@ export function refusalToApiError(error: unknown): ApiError | undefined {
   const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
   if (!(cause instanceof ApplicationFailure) || !cause.type) return undefined;
   const code = cause.type as RefusalCode;
-  const status = CONFLICT_REFUSALS.includes(code) ? 409 : 422;
-  return new ApiError(status, code, cause.message);
+  return new ApiError(refusalStatus(code), code, cause.message);
 }
 
 function timeout(ms: number): Promise<'timeout'> {
@@ -112,7 +116,6 @@ export class RedemptionWorkflows {
         couponTtlSeconds: this.config.defaultCouponTtlSeconds,
         partnerDeadlineMs: this.config.partnerRedeemDeadlineMs,
         partnerAttemptTimeoutMs: this.config.partnerCallTimeoutMs,
-        orderRefundWindowSeconds: this.config.orderRefundWindowSeconds,
       },
       ...(order ? { order } : {}),
     };
@@ -164,41 +167,72 @@ export class RedemptionWorkflows {
     }
   }
 
-  /** Sends an order cancellation and returns once the workflow accepted it; the refund runs on its own. */
+  /** Sends an order cancellation and returns once it was accepted; the refund runs on its own. */
   async requestOrderCancellation(redemptionId: string, orderId: string): Promise<void> {
-    try {
-      await this.acceptUpdate(redemptionId, startCancelOrder(orderId));
-    } catch (error) {
-      if (!(error instanceof WorkflowClosedError)) throw error;
-    }
+    await this.refusalsMapped(redemptionId, () =>
+      this.sendOrderEvent(redemptionId, cancelOrderUpdate, [{ order_id: orderId }]),
+    );
   }
 
   /** Sends an order to the redemption; resolves with its outcome, or undefined while fulfilment is still running. */
   captureOrder(redemptionId: string, capture: OrderCapture): Promise<RedemptionOutcome | undefined> {
-    return this.updateAndWait(redemptionId, (handle) =>
-      handle.startUpdate(captureOrderUpdate, { args: [capture], waitForStage: WorkflowUpdateStage.ACCEPTED }),
-    );
+    return this.updateAndWait(redemptionId, () => this.sendOrderEvent(redemptionId, captureOrderUpdate, [capture]));
   }
 
   cancelRedemption(redemptionId: string): Promise<RedemptionOutcome | undefined> {
-    return this.updateAndWait(redemptionId, (handle) =>
-      handle.startUpdate(cancelRedemptionUpdate, { args: [], waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    return this.updateAndWait(redemptionId, () =>
+      this.handle(redemptionId).startUpdate(cancelRedemptionUpdate, {
+        args: [],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      }),
     );
   }
 
   cancelOrder(redemptionId: string, orderId: string): Promise<RedemptionOutcome | undefined> {
-    return this.updateAndWait(redemptionId, startCancelOrder(orderId));
-  }
-
-  private updateAndWait(redemptionId: string, start: StartUpdate): Promise<RedemptionOutcome | undefined> {
-    return this.refusalsMapped(redemptionId, async () =>
-      resultWithin(await start(this.handle(redemptionId)), this.config.redemptionSyncWaitMs),
+    return this.updateAndWait(redemptionId, () =>
+      this.sendOrderEvent(redemptionId, cancelOrderUpdate, [{ order_id: orderId }]),
     );
   }
 
-  /** Starts an update and returns once the workflow accepted it, without waiting for its result. */
-  private async acceptUpdate(redemptionId: string, start: StartUpdate): Promise<void> {
-    await this.refusalsMapped(redemptionId, () => start(this.handle(redemptionId)));
+  /**
+   * An order event goes to the redemption's workflow while it runs, and once it has ended to the redemption's orders
+   * workflow, started with the update (or joined, when another event for the same redemption is being handled).
+   */
+  private async sendOrderEvent<Args extends [OrderCapture] | [{ order_id: string }]>(
+    redemptionId: string,
+    update: UpdateDefinition<RedemptionOutcome, Args>,
+    args: Args,
+  ): Promise<WorkflowUpdateHandle<RedemptionOutcome>> {
+    try {
+      return await this.handle(redemptionId).startUpdate(update, { args, waitForStage: WorkflowUpdateStage.ACCEPTED });
+    } catch (error) {
+      if (!isClosedWorkflowError(error)) throw error;
+    }
+    const input: RedemptionOrdersInput = {
+      redemptionId,
+      orderRefundWindowSeconds: this.config.orderRefundWindowSeconds,
+    };
+    return this.client.workflow.startUpdateWithStart(update, {
+      args,
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof redemptionOrdersWorkflow>(
+        'redemptionOrdersWorkflow',
+        {
+          workflowId: ordersWorkflowIdOf(redemptionId),
+          taskQueue: this.config.temporal.taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        },
+      ),
+    });
+  }
+
+  private updateAndWait(
+    redemptionId: string,
+    start: () => Promise<WorkflowUpdateHandle<RedemptionOutcome>>,
+  ): Promise<RedemptionOutcome | undefined> {
+    return this.refusalsMapped(redemptionId, async () => resultWithin(await start(), this.config.redemptionSyncWaitMs));
   }
 
   /**
@@ -213,16 +247,6 @@ export class RedemptionWorkflows {
       throw refusalToApiError(error) ?? error;
     }
   }
-}
-
-type StartUpdate = (handle: WorkflowHandle) => Promise<WorkflowUpdateHandle<RedemptionOutcome>>;
-
-function startCancelOrder(orderId: string): StartUpdate {
-  return (handle) =>
-    handle.startUpdate(cancelOrderUpdate, {
-      args: [{ order_id: orderId }],
-      waitForStage: WorkflowUpdateStage.ACCEPTED,
-    });
 }
 
 export class WorkflowClosedError extends Error {

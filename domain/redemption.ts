@@ -54,7 +54,6 @@ export interface RedemptionSettings {
   couponTtlSeconds: number;
   partnerDeadlineMs: number;
   partnerAttemptTimeoutMs: number;
-  orderRefundWindowSeconds: number;
 }
 
 export interface RedemptionInput {

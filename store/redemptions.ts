@@ -19,6 +19,8 @@ export interface RedemptionDocument {
   partner: PartnerName | null;
   order_id: string | null;
   expires_at: string | null;
+  /** When the redemption completed: an order cancellation refunds it only within the refund window from then. */
+  completed_at?: string;
   created_at: Date;
   updated_at: Date;
   /** The version of the workflow step that last changed the status; only a newer step changes it again. */
@@ -28,7 +30,16 @@ export interface RedemptionDocument {
 export type RedemptionChanges = Partial<
   Pick<
     RedemptionDocument,
-    'member_id' | 'points' | 'currency' | 'coupon_code' | 'status' | 'reason' | 'partner' | 'order_id' | 'expires_at'
+    | 'member_id'
+    | 'points'
+    | 'currency'
+    | 'coupon_code'
+    | 'status'
+    | 'reason'
+    | 'partner'
+    | 'order_id'
+    | 'expires_at'
+    | 'completed_at'
   >
 >;
 

@@ -1,1 +1,2 @@
 export { redemptionWorkflow } from './redemption';
+export { redemptionOrdersWorkflow } from './redemption-orders';

@@ -1,7 +1,7 @@
 /**
  * One redemption, start to finish: eligibility, points (debited now, or held until the order), coupon, partner
- * fulfilment, and compensation when fulfilment fails for good. After completion it stays open for the refund
- * window so that a cancelled order gets its points back through the same workflow.
+ * fulfilment, and compensation when fulfilment fails for good. It ends when the redemption does; later order events
+ * (a completed redemption's coupon used by an order, that order cancelled) go through redemption-orders.ts.
  *
  * Store steps are local activities, each one write to the redemption together with its audit events; only the partner
  * call is a normal activity. Each state change is one search-attribute upsert carrying everything that changed.
@@ -276,8 +276,10 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
   await store.completeRedemption({ redemptionId: id, version: nextVersion() });
   statusChanged('completed');
 
-  // A cancelled order gets its points back, for as long as the refund window lasts.
-  if (await condition(() => orderCancelRequested, settings.orderRefundWindowSeconds * 1000)) {
+  // The workflow ends with the redemption. An order cancelled while it ran is refunded here; one cancelled later goes
+  // through the redemption's orders workflow.
+  await condition(() => orderCancelRequested || allHandlersFinished());
+  if (orderCancelRequested) {
     await store.refundOrder({ ...pointsOfRedemption, version: nextVersion() });
     statusChanged('refunded');
   }

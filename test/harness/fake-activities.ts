@@ -9,6 +9,7 @@ import type { Activities } from '../../activities';
 import { FailureType } from '../../domain/failures';
 import type { RedemptionOption } from '../../domain/options';
 import type { RedemptionInput } from '../../domain/redemption';
+import type { RedemptionStatus } from '../../domain/states';
 import type { Balances } from '../../store/ledger';
 
 /** How the partner answers one call: 2xx, a 4xx that retrying cannot fix, or a 5xx/timeout worth retrying. */
@@ -47,6 +48,8 @@ interface RedemptionState {
   /** Ledger steps already applied, so that a repeated step has the effect of one, as the real ledger's keys do. */
   appliedSteps: Set<string>;
   partnerCalls: number;
+  /** What the store would hold, for the orders workflow that reads it once the redemption's workflow has ended. */
+  stored: { status: RedemptionStatus; order_id: string | null; version: number; completed_at: string | null };
 }
 
 export class FakeActivities {
@@ -62,6 +65,7 @@ export class FakeActivities {
       held: 0,
       appliedSteps: new Set(),
       partnerCalls: 0,
+      stored: { status: 'pending', order_id: input.order?.order_id ?? null, version: 0, completed_at: null },
     });
   }
 
@@ -95,7 +99,8 @@ export class FakeActivities {
     },
 
     rejectRedemption: async (input) => {
-      this.record(input.redemptionId, 'rejectRedemption', input, 'rejectRedemption');
+      const state = this.record(input.redemptionId, 'rejectRedemption', input, 'rejectRedemption');
+      this.store(state, input.version, 'rejected');
     },
 
     reservePoints: async (input) => {
@@ -113,6 +118,7 @@ export class FakeActivities {
         if (input.delayed) state.held += input.points;
         else state.balance -= input.points;
       });
+      this.store(state, input.version, input.delayed ? 'awaiting_order' : 'redeeming');
       return couponCodeOf(input.redemptionId);
     },
 
@@ -122,6 +128,7 @@ export class FakeActivities {
         state.held -= input.points;
         state.balance -= input.points;
       });
+      this.store(state, input.version, 'redeeming', { order_id: input.orderId });
     },
 
     releasePoints: async (input) => {
@@ -129,10 +136,25 @@ export class FakeActivities {
       this.applyOnce(state, 'release', () => {
         state.held -= input.points;
       });
+      this.store(state, input.version, input.status);
     },
 
     completeRedemption: async (input) => {
-      this.record(input.redemptionId, 'completeRedemption', input, 'completeRedemption');
+      const state = this.record(input.redemptionId, 'completeRedemption', input, 'completeRedemption');
+      this.store(state, input.version, 'completed', { completed_at: new Date().toISOString() });
+    },
+
+    loadRedemptionState: async (input) => {
+      const state = this.record(input.redemptionId, 'loadRedemptionState', input, 'loadRedemptionState');
+      const { member, option } = state.scenario;
+      return {
+        ...state.stored,
+        reason: null,
+        coupon_code: couponCodeOf(input.redemptionId),
+        member_id: member?.id ?? null,
+        points: option?.cost_points ?? null,
+        option,
+      };
     },
 
     refundPoints: async (input) => {
@@ -156,7 +178,8 @@ export class FakeActivities {
     },
 
     markCompensated: async (input) => {
-      this.record(input.redemptionId, 'markCompensated', input, 'markCompensated');
+      const state = this.record(input.redemptionId, 'markCompensated', input, 'markCompensated');
+      this.store(state, input.version, 'compensated');
     },
 
     refundOrder: async (input) => {
@@ -164,10 +187,12 @@ export class FakeActivities {
       this.applyOnce(state, 'refund', () => {
         state.balance += input.points;
       });
+      this.store(state, input.version, 'refunded');
     },
 
     recordOrder: async (input) => {
-      this.record(input.redemptionId, 'recordOrder', input, `recordOrder:${input.orderId}`);
+      const state = this.record(input.redemptionId, 'recordOrder', input, `recordOrder:${input.orderId}`);
+      state.stored.order_id = input.orderId;
     },
 
     redeemWithPartner: async (input) => {
@@ -213,6 +238,16 @@ export class FakeActivities {
     const slowMs = state.scenario.slowCalls?.[line];
     if (slowMs) await new Promise((resolve) => setTimeout(resolve, slowMs));
     return state;
+  }
+
+  /** A status step as the store applies it: only over an older version. */
+  private store(
+    state: RedemptionState,
+    version: number,
+    status: RedemptionStatus,
+    changes: Partial<RedemptionState['stored']> = {},
+  ): void {
+    if (version > state.stored.version) state.stored = { ...state.stored, ...changes, status, version };
   }
 
   private applyOnce(state: RedemptionState, step: string, apply: () => void): void {

@@ -36,19 +36,22 @@ export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'orchestrator-test-'));
   const binaries = await requireBinaries();
 
-  const [temporal, mongo] = await Promise.all([
-    startTemporal(binaries.temporal, {
-      port: await freePort(),
-      dbFilename: join(dir, 'temporal.db'),
-      namespace: 'default',
-    }),
-    startMongoServer(binaries.mongo, {
-      port: await freePort(),
-      postgresPort: await freePort(),
-      dataDir: join(dir, 'mongo'),
-      ephemeral: true,
-    }),
-  ]);
+  // One after the other: the Temporal SDK gives its dev server only 5 s to come up, and PostgreSQL's first start
+  // (initdb) competes for the same two cores.
+  const temporal = await startTemporal(binaries.temporal, {
+    port: await freePort(),
+    dbFilename: join(dir, 'temporal.db'),
+    namespace: 'default',
+  });
+  const mongo = await startMongoServer(binaries.mongo, {
+    port: await freePort(),
+    postgresPort: await freePort(),
+    dataDir: join(dir, 'mongo'),
+    ephemeral: true,
+  }).catch(async (error: unknown) => {
+    await temporal.stop();
+    throw error;
+  });
 
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
   const workflowBundlePath = join(dir, 'workflow-bundle.js');

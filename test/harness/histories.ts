@@ -10,9 +10,15 @@ import { workflowIdOf } from '../../api/redemption-workflows';
 
 export const historiesDir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 
-export async function recordHistory(client: Client, redemptionId: string, name: string): Promise<void> {
+/** Records the redemption's workflow, or the workflow named (e.g. its orders workflow). */
+export async function recordHistory(
+  client: Client,
+  redemptionId: string,
+  name: string,
+  workflowId = workflowIdOf(redemptionId),
+): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await client.workflow.getHandle(workflowIdOf(redemptionId)).fetchHistory();
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
   mkdirSync(historiesDir, { recursive: true });
   writeFileSync(`${historiesDir}${name}.json`, historyToJSON(history));
 }

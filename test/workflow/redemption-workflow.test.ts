@@ -28,11 +28,13 @@ import type { MongoHandle } from '../../store/connect';
 import type { redemptionWorkflow } from '../../workflows';
 import {
   awaitDecisionUpdate,
-  cancelOrderUpdate,
   cancelRedemptionUpdate,
   captureOrderUpdate,
   redemptionStatusQuery,
 } from '../../workflows/messages';
+import type { ApiError } from '../../api/errors';
+import { RedemptionWorkflows, WorkflowClosedError, ordersWorkflowIdOf } from '../../api/redemption-workflows';
+import type { Config } from '../../config/env';
 import { couponCodeOf, FakeActivities, type FakeScenario } from '../harness/fake-activities';
 import { connectTestClient, startTestWorker, testConfig, uniqueName, type RunningWorker } from '../harness/stack';
 
@@ -86,10 +88,11 @@ describe.concurrent('redemption workflow with fake activities', () => {
   let client: Client;
   let worker: RunningWorker;
   let taskQueue: string;
+  let config: Config;
   const fake = new FakeActivities();
 
   beforeAll(async () => {
-    const config = testConfig();
+    config = testConfig();
     taskQueue = config.temporal.taskQueue;
     client = await connectTestClient(config);
     // The fakes never touch MongoDB, so the worker gets no connection to one.
@@ -119,7 +122,6 @@ describe.concurrent('redemption workflow with fake activities', () => {
         couponTtlSeconds: 60,
         partnerDeadlineMs: 10_000,
         partnerAttemptTimeoutMs: 500,
-        orderRefundWindowSeconds: 2,
         ...settings,
       },
     };
@@ -160,6 +162,15 @@ describe.concurrent('redemption workflow with fake activities', () => {
   }
 
   const member = (points = 500) => ({ id: MEMBER_ID, points });
+
+  /** The API's own routing of updates: to the redemption's workflow while it runs, else to its orders workflow. */
+  const routing = (orderRefundWindowSeconds = 30) =>
+    new RedemptionWorkflows(client, { ...config, orderRefundWindowSeconds });
+  const refusalCodeOf = (attempt: Promise<unknown>) =>
+    attempt.then(
+      () => undefined,
+      (error: unknown) => (error as ApiError).code,
+    );
 
   describe('rejection at eligibility, before any ledger entry', () => {
     const cases: { reason: RejectionReason; scenario: FakeScenario; request?: Partial<CreateRedemptionRequest> }[] = [
@@ -237,7 +248,7 @@ describe.concurrent('redemption workflow with fake activities', () => {
     },
   );
 
-  it('completes an immediate redemption: debits, issues a coupon, calls the partner, then closes after the refund window', async () => {
+  it('completes an immediate redemption: debits, issues a coupon, calls the partner, and ends', async () => {
     const option = optionOf({ partner: 'flavours', business_ref: 'biz-1' });
     const redemption = await startRedemption({ member: member(), option });
 
@@ -285,8 +296,6 @@ describe.concurrent('redemption workflow with fake activities', () => {
       partner: 'flavours',
       optionId: OPTION_ID,
     });
-    expect((await redemption.handle.describe()).status.name).toBe('RUNNING');
-
     expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
     expect((await redemption.handle.describe()).status.name).toBe('COMPLETED');
     expect(fake.trail(redemption.id)).toHaveLength(4);
@@ -311,15 +320,14 @@ describe.concurrent('redemption workflow with fake activities', () => {
       partner: ['unavailable', 'accepted'],
     });
     // The first partner attempt fails, so the workflow sits in `redeeming` for the retry's backoff.
-    expect(await redemption.decision()).toMatchObject({ status: 'completed' });
+    const decision = redemption.decision();
+    const reused = redemption.handle.executeUpdate(awaitDecisionUpdate, { args: [{ requestHash: 'another-body' }] });
+    expect(await refusalOf(reused)).toBe('idempotency_key_reused');
+    expect(await decision).toMatchObject({ status: 'completed' });
     expect(fake.trail(redemption.id).filter((line) => line.startsWith('partner:'))).toEqual([
       'partner:retm:unavailable',
       'partner:retm:accepted',
     ]);
-
-    const reused = redemption.handle.executeUpdate(awaitDecisionUpdate, { args: [{ requestHash: 'another-body' }] });
-    expect(await refusalOf(reused)).toBe('idempotency_key_reused');
-    expect(await redemption.decision()).toMatchObject({ status: 'completed' });
     expect(fake.trail(redemption.id)).toHaveLength(5);
   });
 
@@ -382,17 +390,19 @@ describe.concurrent('redemption workflow with fake activities', () => {
       });
       expect(fake.balances(redemption.id)).toEqual({ points_balance: 400, points_held: 0, points_available: 400 });
 
-      expect(await redemption.handle.executeUpdate(captureOrderUpdate, { args: [order] })).toMatchObject({
+      expect(await redemption.handle.result()).toMatchObject({ status: 'completed', order_id: 'o-1' });
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'completed' });
+
+      // Once the workflow has ended, the same order again changes nothing and another order is refused.
+      expect(await routing().captureOrder(redemption.id, order)).toMatchObject({
         status: 'completed',
         order_id: 'o-1',
       });
-      const otherOrder = redemption.handle.executeUpdate(captureOrderUpdate, { args: [{ ...order, order_id: 'o-2' }] });
-      expect(await refusalOf(otherOrder)).toBe('coupon_already_used');
-      expect(fake.trail(redemption.id)).toHaveLength(5);
-
-      expect(await redemption.handle.result()).toMatchObject({ status: 'completed', order_id: 'o-1' });
+      expect(await refusalCodeOf(routing().captureOrder(redemption.id, { ...order, order_id: 'o-2' }))).toBe(
+        'coupon_already_used',
+      );
+      expect(fake.trail(redemption.id).filter((line) => line !== 'loadRedemptionState')).toHaveLength(5);
       expect(fake.trail(redemption.id).filter((line) => line === 'capturePoints')).toHaveLength(1);
-      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'completed' });
     });
 
     it("makes no partner call when the capture came from the option's own partner", async () => {
@@ -498,7 +508,7 @@ describe.concurrent('redemption workflow with fake activities', () => {
       expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'cancelled' });
     });
 
-    it('refuses to cancel a redemption whose order was accepted, before or after fulfilment', async () => {
+    it('refuses to cancel a redemption whose order was accepted, while capturing and after', async () => {
       const redemption = await startRedemption(
         {
           member: member(),
@@ -517,10 +527,9 @@ describe.concurrent('redemption workflow with fake activities', () => {
         'redemption_not_cancellable',
       );
       expect(await capture.result()).toMatchObject({ status: 'completed', order_id: 'o-1' });
-      expect(await refusalOf(redemption.handle.executeUpdate(cancelRedemptionUpdate))).toBe(
-        'redemption_not_cancellable',
-      );
       expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
+      // After the workflow ended, the API refuses the cancel from the stored status (see the lifecycle tests).
+      await expect(routing().cancelRedemption(redemption.id)).rejects.toBeInstanceOf(WorkflowClosedError);
       expect(fake.callsOf(redemption.id, 'releasePoints')).toHaveLength(0);
       expect(fake.balances(redemption.id)).toEqual({ points_balance: 400, points_held: 0, points_available: 400 });
     });
@@ -615,26 +624,28 @@ describe.concurrent('redemption workflow with fake activities', () => {
     });
   });
 
-  describe('order cancelled after completion', () => {
+  describe('order events after the redemption ended', () => {
     it('refunds the captured points when the order is cancelled, and refuses another order id', async () => {
       const redemption = await startRedemption(
         { member: member(), option: optionOf() },
         { delay_points_deduction: true },
-        { orderRefundWindowSeconds: 30 },
       );
       await redemption.decision();
       await redemption.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-1' }] });
+      expect(await redemption.handle.result()).toMatchObject({ status: 'completed', order_id: 'o-1' });
 
-      const mismatch = redemption.handle.executeUpdate(cancelOrderUpdate, { args: [{ order_id: 'o-2' }] });
-      expect(await refusalOf(mismatch)).toBe('order_mismatch');
-      expect(await redemption.handle.query(redemptionStatusQuery)).toMatchObject({ status: 'completed' });
-
-      expect(await redemption.handle.executeUpdate(cancelOrderUpdate, { args: [{ order_id: 'o-1' }] })).toMatchObject({
-        status: 'refunded',
-        order_id: 'o-1',
-      });
-      expect(await redemption.handle.result()).toMatchObject({ status: 'refunded' });
-      expect(fake.trail(redemption.id).slice(2)).toEqual(['capturePoints', 'completeRedemption', 'refundOrder']);
+      const orders = routing(30);
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, 'o-2'))).toBe('order_mismatch');
+      expect(await orders.cancelOrder(redemption.id, 'o-1')).toMatchObject({ status: 'refunded', order_id: 'o-1' });
+      expect(await orders.cancelOrder(redemption.id, 'o-1')).toMatchObject({ status: 'refunded' });
+      // Each order event reads the stored redemption first (loadRedemptionState, left out here).
+      expect(fake.trail(redemption.id).filter((line) => line !== 'loadRedemptionState')).toEqual([
+        'beginRedemption',
+        'reservePoints:HOLD',
+        'capturePoints',
+        'completeRedemption',
+        'refundOrder',
+      ]);
       expect(fake.callsOf(redemption.id, 'refundOrder')[0]!.input).toEqual({
         redemptionId: redemption.id,
         version: 4,
@@ -642,28 +653,24 @@ describe.concurrent('redemption workflow with fake activities', () => {
         points: 100,
       });
       expect(fake.balances(redemption.id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
-      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'refunded' });
+      const ordersRun = client.workflow.getHandle(ordersWorkflowIdOf(redemption.id));
+      expect((await ordersRun.describe()).typedSearchAttributes.get(RedemptionStatusKey)).toBe('refunded');
     });
 
-    it("records the order that uses an immediate redemption's coupon without a capture, and refunds when it is cancelled", async () => {
-      const redemption = await startRedemption(
-        { member: member(), option: optionOf() },
-        {},
-        { orderRefundWindowSeconds: 30 },
-      );
+    it("records the order that uses an immediate redemption's coupon, refuses a second order, and refunds when it is cancelled", async () => {
+      const redemption = await startRedemption({ member: member(), option: optionOf() });
       await redemption.decision();
-      const noOrderYet = redemption.handle.executeUpdate(cancelOrderUpdate, { args: [{ order_id: 'o-9' }] });
-      expect(await refusalOf(noOrderYet)).toBe('order_mismatch');
+      expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
+      const orders = routing(30);
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, 'o-9'))).toBe('order_mismatch');
 
-      expect(await redemption.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-9' }] })).toMatchObject({
+      expect(await orders.captureOrder(redemption.id, { order_id: 'o-9' })).toMatchObject({
         status: 'completed',
         order_id: 'o-9',
       });
-      expect(await redemption.handle.executeUpdate(cancelOrderUpdate, { args: [{ order_id: 'o-9' }] })).toMatchObject({
-        status: 'refunded',
-      });
-      expect(await redemption.handle.result()).toMatchObject({ status: 'refunded', order_id: 'o-9' });
-      expect(fake.trail(redemption.id)).toEqual([
+      expect(await refusalCodeOf(orders.captureOrder(redemption.id, { order_id: 'o-10' }))).toBe('coupon_already_used');
+      expect(await orders.cancelOrder(redemption.id, 'o-9')).toMatchObject({ status: 'refunded' });
+      expect(fake.trail(redemption.id).filter((line) => line !== 'loadRedemptionState')).toEqual([
         'beginRedemption',
         'reservePoints:DEBIT',
         'completeRedemption',
@@ -672,7 +679,20 @@ describe.concurrent('redemption workflow with fake activities', () => {
       ]);
       expect(fake.balances(redemption.id).points_balance).toBe(500);
     });
+
+    it('refuses to refund once the refund window has passed', async () => {
+      const redemption = await startRedemption({ member: member(), option: optionOf() });
+      await redemption.decision();
+      await redemption.handle.result();
+      const orders = routing(1);
+      await orders.captureOrder(redemption.id, { order_id: 'o-late' });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, 'o-late'))).toBe('refund_window_passed');
+      expect(fake.trail(redemption.id)).not.toContain('refundOrder');
+      expect(fake.balances(redemption.id).points_balance).toBe(400);
+    });
   });
+
   describe('history size', () => {
     async function historyOf(handle: RedemptionHandle) {
       const events = (await handle.fetchHistory()).events ?? [];
@@ -687,16 +707,13 @@ describe.concurrent('redemption workflow with fake activities', () => {
     it('completes an immediate redemption with a partner call in at most 20 history events', async () => {
       const redemption = await redeemAsTheApiDoes({ member: member(), option: optionOf({ partner: 'flavours' }) });
       expect(redemption.decision).toMatchObject({ status: 'completed' });
-      // Started, a workflow task (3 events), update accepted, beginRedemption, reservePoints, search attributes,
-      // the partner activity (3), a workflow task (3), completeRedemption, search attributes, the refund window's
-      // timer started, update completed: 18.
-      const atCompletion = await historyOf(redemption.handle);
-      expect(atCompletion).toMatchObject({ storeSteps: 3, searchAttributeUpserts: 2, activities: 1 });
-      expect(atCompletion.size).toBeLessThanOrEqual(20);
-
       await redemption.handle.result();
-      // The refund window's timer fires, one more workflow task, and the workflow completes.
-      expect((await historyOf(redemption.handle)).size).toBe(atCompletion.size + 5);
+      // Started, a workflow task (3 events), update accepted, beginRedemption, reservePoints, search attributes,
+      // the partner activity (3), a workflow task (3), completeRedemption, search attributes, update completed,
+      // workflow completed: 18, and the workflow is closed.
+      const history = await historyOf(redemption.handle);
+      expect(history).toMatchObject({ storeSteps: 3, searchAttributeUpserts: 2, activities: 1 });
+      expect(history.size).toBeLessThanOrEqual(20);
     });
 
     it('holds, captures and completes a delayed redemption with a partner call in at most 27 history events', async () => {
@@ -712,12 +729,10 @@ describe.concurrent('redemption workflow with fake activities', () => {
       // The order's update (a workflow task, accepted, completed), its timer cancelled, capturePoints, search
       // attributes, then the partner call and completion as for an immediate redemption.
       await redemption.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-1' }] });
-      const atCompletion = await historyOf(redemption.handle);
-      expect(atCompletion).toMatchObject({ storeSteps: 4, searchAttributeUpserts: 3, activities: 1 });
-      expect(atCompletion.size).toBeLessThanOrEqual(27);
-
       await redemption.handle.result();
-      expect((await historyOf(redemption.handle)).size).toBe(atCompletion.size + 5);
+      const history = await historyOf(redemption.handle);
+      expect(history).toMatchObject({ storeSteps: 4, searchAttributeUpserts: 3, activities: 1 });
+      expect(history.size).toBeLessThanOrEqual(27);
     });
   });
 });

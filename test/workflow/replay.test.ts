@@ -10,7 +10,8 @@ const EXPECTED_PATHS = [
   'immediate-completed',
   'immediate-compensated',
   'rejected',
-  'delayed-captured-refunded',
+  'delayed-captured',
+  'order-cancelled-refunded',
   'delayed-expired',
   'delayed-cancelled',
 ];

@@ -1,0 +1,94 @@
+/**
+ * A later event on a redemption whose own workflow has ended: an order that uses a completed redemption's coupon, or
+ * the cancellation of the order that used it, which refunds the points within the refund window. Its id is derived
+ * from the redemption's, so events for one redemption are handled one run at a time; each run handles what it was
+ * sent and ends.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { RedemptionState } from '../activities/redemption-steps';
+import { checkCouponUse } from '../domain/coupon-use';
+import type { RedemptionOutcome } from '../domain/redemption';
+import type { RefusalCode } from '../domain/refusals';
+import { RedemptionStatusKey } from '../domain/search-attributes';
+import { cancelOrderUpdate, captureOrderUpdate } from './messages';
+
+const store = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s' },
+});
+
+export interface RedemptionOrdersInput {
+  redemptionId: string;
+  orderRefundWindowSeconds: number;
+}
+
+function refuse(code: RefusalCode, message: string): never {
+  throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
+}
+
+export async function redemptionOrdersWorkflow({
+  redemptionId,
+  orderRefundWindowSeconds,
+}: RedemptionOrdersInput): Promise<void> {
+  const loading = store.loadRedemptionState({ redemptionId });
+
+  async function loaded(): Promise<RedemptionState> {
+    const state = await loading;
+    if (!state) refuse('redemption_not_found', `Redemption ${redemptionId} was not found.`);
+    return state;
+  }
+
+  const outcomeOf = (current: RedemptionState): RedemptionOutcome => ({
+    id: redemptionId,
+    status: current.status,
+    reason: current.reason,
+    coupon_code: current.coupon_code,
+    order_id: current.order_id,
+  });
+
+  setHandler(captureOrderUpdate, async (capture) => {
+    const current = await loaded();
+    const use = checkCouponUse(current, current.option, capture);
+    if (!use.ok) refuse(use.code, use.message);
+    if (!use.sameOrder) {
+      // Only a completed redemption gets here without an order: its points are paid, the order claims the coupon.
+      await store.recordOrder({ redemptionId, orderId: capture.order_id });
+      current.order_id = capture.order_id;
+    }
+    return outcomeOf(current);
+  });
+
+  setHandler(cancelOrderUpdate, async ({ order_id }) => {
+    const current = await loaded();
+    if (current.order_id !== order_id) refuse('order_mismatch', 'This redemption was not used by that order.');
+    if (current.status !== 'completed') return outcomeOf(current);
+    const refundableUntil = Date.parse(current.completed_at ?? '') + orderRefundWindowSeconds * 1000;
+    if (!(Date.now() <= refundableUntil)) {
+      refuse(
+        'refund_window_passed',
+        `Redemption ${redemptionId} is past its refund window; adjust the member's points instead.`,
+      );
+    }
+    await store.refundOrder({
+      redemptionId,
+      memberId: current.member_id!,
+      points: current.points!,
+      version: current.version + 1,
+    });
+    current.status = 'refunded';
+    upsertSearchAttributes([{ key: RedemptionStatusKey, value: 'refunded' }]);
+    return outcomeOf(current);
+  });
+
+  const state = await loading;
+  if (state) upsertSearchAttributes([{ key: RedemptionStatusKey, value: state.status }]);
+  await condition(allHandlersFinished);
+}
