@@ -12,7 +12,13 @@ import type { RedemptionOption } from '../domain/options';
 import type { PartnerName } from '../domain/partners';
 import { memberIdentifierOf, type CreateRedemptionRequest } from '../domain/redemption';
 import type { RedemptionStatus, RejectionReason } from '../domain/states';
-import { InsufficientPointsError, Ledger, LedgerContentionError, type LedgerType } from '../store/ledger';
+import {
+  IdempotencyKeyConflictError,
+  InsufficientPointsError,
+  Ledger,
+  LedgerContentionError,
+  type LedgerType,
+} from '../store/ledger';
 import { Members } from '../store/members';
 import { Options } from '../store/options';
 import { Redemptions, type AuditEvent, type RedemptionChanges } from '../store/redemptions';
@@ -118,6 +124,13 @@ export function createRedemptionSteps(db: Db) {
       }
       if (error instanceof LedgerContentionError) {
         throw ApplicationFailure.create({ type: FailureType.LedgerContention, message: error.message });
+      }
+      if (error instanceof IdempotencyKeyConflictError) {
+        throw ApplicationFailure.create({
+          type: FailureType.IdempotencyKeyConflict,
+          message: error.message,
+          nonRetryable: true,
+        });
       }
       throw error;
     }

@@ -147,7 +147,10 @@ export class RedemptionWorkflows {
       const outcome = await resultWithin(update, this.config.redemptionSyncWaitMs);
       return outcome ? { kind: 'decided', outcome } : { kind: 'waiting' };
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'finished' };
+      // Ended before (a repeated request), or ending as this request joined it: its stored record is the answer.
+      if (error instanceof WorkflowExecutionAlreadyStartedError || isClosedWorkflowError(error)) {
+        return { kind: 'finished' };
+      }
       throw refusalToApiError(error) ?? error;
     }
   }
@@ -169,36 +172,53 @@ export class RedemptionWorkflows {
 
   /** Sends an order cancellation and returns once it was accepted; the refund runs on its own. */
   async requestOrderCancellation(redemptionId: string, orderId: string): Promise<void> {
-    await this.refusalsMapped(redemptionId, () =>
-      this.sendOrderEvent(redemptionId, cancelOrderUpdate, [{ order_id: orderId }]),
-    );
+    await this.orderEvent(redemptionId, cancelOrderUpdate, [{ order_id: orderId }], { wait: false });
   }
 
   /** Sends an order to the redemption; resolves with its outcome, or undefined while fulfilment is still running. */
   captureOrder(redemptionId: string, capture: OrderCapture): Promise<RedemptionOutcome | undefined> {
-    return this.updateAndWait(redemptionId, () => this.sendOrderEvent(redemptionId, captureOrderUpdate, [capture]));
+    return this.orderEvent(redemptionId, captureOrderUpdate, [capture], { wait: true });
   }
 
   cancelRedemption(redemptionId: string): Promise<RedemptionOutcome | undefined> {
-    return this.updateAndWait(redemptionId, () =>
-      this.handle(redemptionId).startUpdate(cancelRedemptionUpdate, {
+    return this.refusalsMapped(redemptionId, async () => {
+      const update = await this.handle(redemptionId).startUpdate(cancelRedemptionUpdate, {
         args: [],
         waitForStage: WorkflowUpdateStage.ACCEPTED,
-      }),
-    );
+      });
+      return resultWithin(update, this.config.redemptionSyncWaitMs);
+    });
   }
 
   cancelOrder(redemptionId: string, orderId: string): Promise<RedemptionOutcome | undefined> {
-    return this.updateAndWait(redemptionId, () =>
-      this.sendOrderEvent(redemptionId, cancelOrderUpdate, [{ order_id: orderId }]),
-    );
+    return this.orderEvent(redemptionId, cancelOrderUpdate, [{ order_id: orderId }], { wait: true });
   }
 
   /**
-   * An order event goes to the redemption's workflow while it runs, and once it has ended to the redemption's orders
-   * workflow, started with the update (or joined, when another event for the same redemption is being handled).
+   * An order event goes to the redemption's workflow while it runs, and once that has ended to the redemption's orders
+   * workflow, started with the event (or joined, when another event for the same redemption is being handled). A run
+   * that ends just as an event joins it drops the event; the event is then sent again, and the workflows' steps make
+   * a repeated event change nothing.
    */
-  private async sendOrderEvent<Args extends [OrderCapture] | [{ order_id: string }]>(
+  private async orderEvent<Args extends [OrderCapture] | [{ order_id: string }]>(
+    redemptionId: string,
+    update: UpdateDefinition<RedemptionOutcome, Args>,
+    args: Args,
+    { wait }: { wait: boolean },
+  ): Promise<RedemptionOutcome | undefined> {
+    return this.refusalsMapped(redemptionId, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const handle = await this.startOrderEvent(redemptionId, update, args);
+          return wait ? await resultWithin(handle, this.config.redemptionSyncWaitMs) : undefined;
+        } catch (error) {
+          if (!isClosedWorkflowError(error) || attempt === ORDER_EVENT_ATTEMPTS) throw error;
+        }
+      }
+    });
+  }
+
+  private async startOrderEvent<Args extends [OrderCapture] | [{ order_id: string }]>(
     redemptionId: string,
     update: UpdateDefinition<RedemptionOutcome, Args>,
     args: Args,
@@ -228,13 +248,6 @@ export class RedemptionWorkflows {
     });
   }
 
-  private updateAndWait(
-    redemptionId: string,
-    start: () => Promise<WorkflowUpdateHandle<RedemptionOutcome>>,
-  ): Promise<RedemptionOutcome | undefined> {
-    return this.refusalsMapped(redemptionId, async () => resultWithin(await start(), this.config.redemptionSyncWaitMs));
-  }
-
   /**
    * A refusal becomes its ApiError; a finished workflow throws WorkflowClosedError, and the caller decides from the
    * stored record. A validator's refusal can surface from starting the update or from its result, so both are covered.
@@ -248,6 +261,8 @@ export class RedemptionWorkflows {
     }
   }
 }
+
+const ORDER_EVENT_ATTEMPTS = 5;
 
 export class WorkflowClosedError extends Error {
   constructor(readonly redemptionId: string) {

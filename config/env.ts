@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_COUPON_TTL_SECONDS } from '../domain/options';
 import { PARTNER_NAMES, type PartnerName } from '../domain/partners';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -38,7 +39,7 @@ const envSchema = z.object({
   REDEMPTION_SYNC_WAIT_MS: positiveInt(10_000),
   PARTNER_REDEEM_DEADLINE_MS: positiveInt(120_000),
   PARTNER_CALL_TIMEOUT_MS: positiveInt(10_000),
-  DEFAULT_COUPON_TTL_SECONDS: positiveInt(604_800),
+  DEFAULT_COUPON_TTL_SECONDS: z.coerce.number().int().positive().max(MAX_COUPON_TTL_SECONDS).default(604_800),
   ORDER_REFUND_WINDOW_SECONDS: positiveInt(30 * 24 * 3600),
   WORKFLOW_BUNDLE_PATH: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

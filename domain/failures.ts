@@ -5,6 +5,8 @@
 export const FailureType = {
   /** The ledger refused an entry that would make points_available negative. */
   InsufficientPoints: 'InsufficientPoints',
+  /** A ledger idempotency key already names a different entry: retrying writes nothing new, so it never helps. */
+  IdempotencyKeyConflict: 'IdempotencyKeyConflict',
   /** The ledger could not append after many optimistic-concurrency attempts; retryable. */
   LedgerContention: 'LedgerContention',
   /** The partner answered with a 4xx that retrying cannot fix. */

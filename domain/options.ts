@@ -24,6 +24,8 @@ const PERCENT_TYPES: OptionType[] = ['discount_percentage', 'item_discount_perce
 const AMOUNT_TYPES: OptionType[] = ['discount_amount', 'item_discount_amount'];
 
 const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/** A coupon waits for its order at most 90 days: a held point is a point the member cannot spend. */
+export const MAX_COUPON_TTL_SECONDS = 90 * 24 * 3600;
 const nonNegativeInt = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 export const currencySchema = z
   .string()
@@ -47,7 +49,10 @@ export const optionInputSchema = z
     branch_ids: z.array(z.string().trim().min(1)).default([]).meta({ description: 'Empty = every branch' }),
     business_ref: z.string().trim().default('').meta({ description: 'Empty = any business' }),
     partner: z.enum(PARTNER_NAMES).nullable().default(null).meta({ description: 'Who fulfils it; null for none' }),
-    coupon_ttl_seconds: positiveInt.optional(),
+    coupon_ttl_seconds: positiveInt
+      .max(MAX_COUPON_TTL_SECONDS)
+      .optional()
+      .meta({ description: `How long a delayed redemption waits for its order, at most ${MAX_COUPON_TTL_SECONDS} s` }),
     media_url: z.url().optional(),
     active: z.boolean().default(true),
     starts_at: z.iso.datetime({ offset: true }).optional(),

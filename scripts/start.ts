@@ -45,7 +45,8 @@ async function main() {
   const embeddedMongo = !process.env.MONGODB_URI;
   // The Temporal runtime is a process-wide singleton; it must be set up before the dev server's test environment.
   installWorkerRuntime();
-  const config = loadConfig(process.env, { embedded: true });
+  // Development credentials exist only when every server is our own embedded one.
+  const config = loadConfig(process.env, { embedded: embeddedTemporal && embeddedMongo });
   const logger = createLogger(config.logLevel, 'orchestrator');
   if (config.apiKeys.includes(DEV_API_KEY)) {
     logger.warn(
@@ -118,7 +119,7 @@ async function main() {
     [
       '',
       'Redemption orchestrator is running:',
-      `  API             ${api}   (Authorization: Bearer ${config.apiKeys[0]})`,
+      `  API             ${api}   (Authorization: Bearer ${config.apiKeys.includes(DEV_API_KEY) ? DEV_API_KEY : '<one of API_KEYS>'})`,
       `  API docs        ${api}/docs`,
       `  Readiness       ${api}/readyz`,
       `  Temporal UI     ${embeddedTemporal ? `http://localhost:${TEMPORAL_UI_PORT}` : '(external cluster)'}`,

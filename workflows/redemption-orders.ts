@@ -19,11 +19,9 @@ import type { RedemptionOutcome } from '../domain/redemption';
 import type { RefusalCode } from '../domain/refusals';
 import { RedemptionStatusKey } from '../domain/search-attributes';
 import { cancelOrderUpdate, captureOrderUpdate } from './messages';
+import { STORE_STEP_OPTIONS } from './store-steps';
 
-const store = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '5s',
-  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s' },
-});
+const store = proxyLocalActivities<Activities>(STORE_STEP_OPTIONS);
 
 export interface RedemptionOrdersInput {
   redemptionId: string;

@@ -34,11 +34,9 @@ import {
   captureOrderUpdate,
   redemptionStatusQuery,
 } from './messages';
+import { STORE_STEP_OPTIONS } from './store-steps';
 
-const store = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '5s',
-  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s' },
-});
+const store = proxyLocalActivities<Activities>(STORE_STEP_OPTIONS);
 
 function refuse(code: RefusalCode, message: string): never {
   throw ApplicationFailure.create({ type: code, message, nonRetryable: true });

@@ -1,6 +1,7 @@
 /** Check Reward / Redeem Reward webhooks from POS partners (Flavours, RETM, Bonat, Loyapro): seeds 000 and 001. */
 import { Router } from 'express';
 import { z } from 'zod';
+import { normalizeCouponCode } from '../../domain/coupon';
 import type { PartnerDefinition } from '../../domain/partners';
 import type { AppDeps } from '../app';
 import { ApiError } from '../errors';
@@ -22,13 +23,18 @@ type RewardWebhook = z.output<typeof rewardWebhookSchema>;
 
 const partnerParams = z.object({ partner: z.string() });
 
-/** The POS names no order; its redeem call is the order, identified by the partner and the coupon. */
+/**
+ * The POS names no order; its redeem call is the order, identified by the partner and the coupon in its canonical
+ * spelling (so a replay spelled differently is the same order). The business is always compared: an empty one is
+ * no business, which a coupon limited to one business does not accept.
+ */
 function posOrderOf(partner: PartnerDefinition, body: RewardWebhook) {
+  const coupon = normalizeCouponCode(body.reward_code) ?? body.reward_code.toUpperCase();
   return orderCaptureOf(
     {
-      order_id: `${partner.name}:${body.reward_code.toUpperCase()}`,
+      order_id: `${partner.name}:${coupon}`,
       ...(body.branch_id ? { branch_id: body.branch_id } : {}),
-      ...(body.business_refrence ? { business_ref: body.business_refrence } : {}),
+      business_ref: body.business_refrence,
     },
     partner.name,
   );

@@ -142,6 +142,13 @@ describe('redemption options API', () => {
     );
   });
 
+  it('refuses a coupon that would wait for its order longer than 90 days', async () => {
+    await expectInvalid(
+      { name: 'F', type: 'free_item', cost_points: 1, item_plu: 'X', currency: 'SAR', coupon_ttl_seconds: 7_776_001 },
+      'coupon_ttl_seconds',
+    );
+  });
+
   it('refuses an unknown type, an unknown currency, an unknown partner and an unknown field', async () => {
     await expectInvalid({ ...amountOption, type: 'cashback' }, 'type');
     await expectInvalid({ ...amountOption, currency: 'sar' }, 'currency');

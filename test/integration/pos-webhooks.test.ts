@@ -87,6 +87,17 @@ describe('POS reward webhooks', () => {
       asFlavours,
     );
     expect((await readJson(wrongBusiness)).error.code).toBe('business_not_allowed');
+    for (const hook of ['check_reward', 'redeem_reward']) {
+      const noBusiness = await call(
+        'flavours',
+        hook,
+        body(redemption.coupon_code, { business_refrence: '' }),
+        asFlavours,
+      );
+      expect(noBusiness.status, hook).toBe(422);
+      expect((await readJson(noBusiness)).error.code).toBe('business_not_allowed');
+    }
+    expect((await readJson(await stack.api.request(`/v1/redemptions/${redemption.id}`))).status).toBe('awaiting_order');
     const unknown = await call('flavours', 'check_reward', body('ZZZZ-ZZZZ-ZZZZ-ZZZZ'), asFlavours);
     expect(unknown.status).toBe(404);
     expect((await readJson(unknown)).error.code).toBe('coupon_not_found');
@@ -100,6 +111,9 @@ describe('POS reward webhooks', () => {
     expect(await readJson(first)).toEqual({});
     const again = await call('flavours', 'redeem_reward', body(redemption.coupon_code), asFlavours);
     expect(again.status).toBe(200);
+    const respelled = redemption.coupon_code.replace(/-/g, '').toLowerCase();
+    const againRespelled = await call('flavours', 'redeem_reward', body(respelled), asFlavours);
+    expect(againRespelled.status).toBe(200);
     expect(await new Ledger(stack.mongo.db).balances(member._id)).toEqual({
       points_balance: 900,
       points_held: 0,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedemptionSteps } from '../../activities/redemption-steps';
 import type { CreateRedemptionRequest } from '../../domain/redemption';
 import type { MongoHandle } from '../../store/connect';
+import { Ledger } from '../../store/ledger';
 import { Redemptions } from '../../store/redemptions';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { connectTestMongo, testConfig, uniqueName } from '../harness/stack';
@@ -190,6 +191,17 @@ describe('redemption steps on the store', () => {
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'InsufficientPoints', nonRetryable: true });
     expect(await mongo.db.collection('coupons').countDocuments({ redemption_id: redemptionId })).toBe(0);
+    expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'pending', version: 0 });
+  });
+
+  it('fails for good, with a typed non-retryable failure, when a step finds its ledger key used for another entry', async () => {
+    const { redemptionId, memberId } = await begin(500);
+    await new Ledger(mongo.db).append({ memberId, type: 'EARN', points: 5, idempotencyKey: `${redemptionId}:debit` });
+    const failure = await steps
+      .reservePoints({ redemptionId, version: 1, memberId, points: 100, delayed: false, changes: {} })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'IdempotencyKeyConflict', nonRetryable: true });
     expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'pending', version: 0 });
   });
 });

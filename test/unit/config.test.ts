@@ -37,7 +37,13 @@ describe('configuration', () => {
 
   it('names every bad variable in one error', () => {
     const attempt = () =>
-      loadConfig({ API_KEYS: 'k', PORT: 'eighty', MONGODB_URI: 'postgres://x', FLAVOURS_REDEEM_URL: 'not a url' });
+      loadConfig({
+        API_KEYS: 'k',
+        PORT: 'eighty',
+        MONGODB_URI: 'postgres://x',
+        FLAVOURS_REDEEM_URL: 'not a url',
+        DEFAULT_COUPON_TTL_SECONDS: String(91 * 24 * 3600),
+      });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();
@@ -46,6 +52,7 @@ describe('configuration', () => {
       expect(problems).toMatch(/^PORT:/m);
       expect(problems).toMatch(/^MONGODB_URI:/m);
       expect(problems).toMatch(/^FLAVOURS_REDEEM_URL:/m);
+      expect(problems).toMatch(/^DEFAULT_COUPON_TTL_SECONDS:/m);
     }
   });
 

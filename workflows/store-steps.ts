@@ -1,0 +1,11 @@
+import type { LocalActivityOptions } from '@temporalio/workflow';
+
+/**
+ * The store steps' local activities: a dead worker or a slow store costs seconds, not the 30 s of a long timeout, and
+ * a store that stays down for ten minutes fails the workflow visibly instead of retrying forever.
+ */
+export const STORE_STEP_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '5s',
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '10s' },
+};
