@@ -286,7 +286,12 @@ export function membersRouter(deps: AppDeps, routes: RouteBook): Router {
       const oldestFirst = parseSort(query.sort, { created_at: 'seq' }, { seq: -1 }).seq === 1;
       const { entries, total } = await ledger.list(member._id, { skip, limit, oldestFirst });
       res.json(
-        paginate(req, { items: entries.map(ledgerEntryView), total, page: query.page, perPage: query.per_page }),
+        paginate(deps.config.publicBaseUrl, req, {
+          items: entries.map(ledgerEntryView),
+          total,
+          page: query.page,
+          perPage: query.per_page,
+        }),
       );
     },
   );

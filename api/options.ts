@@ -71,7 +71,7 @@ export function optionsRouter(deps: AppDeps, routes: RouteBook): Router {
     async ({ query }, req, res) => {
       const sort = parseSort(query.sort, OPTION_SORTS, { _id: 1 });
       const { items, total } = await options.list({ ...pageWindow(query), sort });
-      res.json(paginate(req, { items, total, page: query.page, perPage: query.per_page }));
+      res.json(paginate(deps.config.publicBaseUrl, req, { items, total, page: query.page, perPage: query.per_page }));
     },
   );
 

@@ -121,14 +121,16 @@ function pageNumbers(current: number, last: number): (number | '...')[] {
 }
 
 /**
- * The Flavours discounts-list envelope. URLs are absolute, built from the request's protocol, host and path, and
- * keep every other query parameter (per_page, sort, filters) with only `page` changed.
+ * The Flavours discounts-list envelope. URLs are absolute, built from PUBLIC_BASE_URL and the request's path (never
+ * from its Host header), and keep every other query parameter (per_page, sort, filters) with only `page` changed.
  */
 export function paginate<T>(
+  publicBaseUrl: string,
   req: Request,
   page: { items: T[]; total: number; page: number; perPage: number },
 ): Paginated<T> {
-  const base = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+  // Appended, not resolved: a path such as `//elsewhere/x` must not change the host.
+  const base = new URL(`${publicBaseUrl}${req.originalUrl}`);
   const path = `${base.origin}${base.pathname}`;
   const urlOf = (number: number) => {
     const params = new URLSearchParams(base.search);

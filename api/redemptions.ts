@@ -127,7 +127,14 @@ export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Met
         { member_id: query.member_id, status: query.status, coupon_code: couponCode },
         { ...pageWindow(query), sort },
       );
-      res.json(paginate(req, { items: items.map(toRedemptionView), total, page: query.page, perPage: query.per_page }));
+      res.json(
+        paginate(deps.config.publicBaseUrl, req, {
+          items: items.map(toRedemptionView),
+          total,
+          page: query.page,
+          perPage: query.per_page,
+        }),
+      );
     },
   );
 

@@ -25,6 +25,7 @@ const partnerSchema = z.object(
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_BASE_URL: optionalUrl,
   API_KEYS: optionalText,
   TEMPORAL_ADDRESS: z.string().trim().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
@@ -59,6 +60,8 @@ export interface MongoSettings {
 
 export interface Config {
   port: number;
+  /** Where clients reach the API; page links are built from it, never from the Host header. */
+  publicBaseUrl: string;
   apiKeys: string[];
   temporal: { address: string; namespace: string; taskQueue: string };
   /**
@@ -128,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
   ) as Record<PartnerName, PartnerSettings>;
   return {
     port: values.PORT,
+    publicBaseUrl: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
     apiKeys,
     temporal: {
       address: values.TEMPORAL_ADDRESS,

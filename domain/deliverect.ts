@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { minorUnits } from './currency';
+import { normalizeEmail } from './email';
 import { isOptionLive } from './eligibility';
 import { isItemReward, type OptionType, type RedemptionOption } from './options';
 
@@ -241,7 +242,7 @@ export function customerIdentifierOf(order: Pick<DeliverectOrder, 'customer'>): 
   field: 'email' | 'phone_number';
   value: string;
 } {
-  const email = order.customer.email?.trim().toLowerCase();
+  const email = order.customer.email ? normalizeEmail(order.customer.email) : '';
   if (email) return { field: 'email', value: email };
   const phone = order.customer.phoneNumber?.replace(/[\s\-.()]/g, '');
   if (phone) return { field: 'phone_number', value: phone };

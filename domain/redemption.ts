@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeEmail } from './email';
 import { PARTNER_NAMES, type PartnerName } from './partners';
 import { currencySchema } from './options';
 import { REDEMPTION_STATUSES, REJECTION_REASONS, type RedemptionStatus, type RejectionReason } from './states';
@@ -33,7 +34,7 @@ export type MemberIdentifier =
 
 /** The identifier that finds the member, in the seed's order of precedence. */
 export function memberIdentifierOf(request: CreateRedemptionRequest): MemberIdentifier {
-  if (request.customer_email) return { field: 'email', value: request.customer_email.toLowerCase() };
+  if (request.customer_email) return { field: 'email', value: normalizeEmail(request.customer_email) };
   if (request.pos_account_id) return { field: 'pos_account_id', value: request.pos_account_id };
   if (request.phone_number) return { field: 'phone_number', value: request.phone_number };
   return { field: 'external_id', value: request.customer_external_id! };

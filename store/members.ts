@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
+import { normalizeEmail } from '../domain/email';
 import type { MemberIdentifier } from '../domain/redemption';
 import { duplicateKeyIndex } from './duplicate-key';
 
@@ -34,7 +35,7 @@ export class Members {
   /** Creates a member; the unique indexes make a taken identifier fail even when two requests race. */
   async create(input: NewMember): Promise<Member> {
     const member: Member = { _id: `mem_${randomUUID().replace(/-/g, '')}`, ...input, created_at: new Date() };
-    if (member.email) member.email = member.email.toLowerCase();
+    if (member.email) member.email = normalizeEmail(member.email);
     try {
       await this.members.insertOne(member);
       return member;
@@ -61,7 +62,7 @@ export class Members {
   }
 
   findByIdentifier(identifier: MemberIdentifier): Promise<Member | null> {
-    const value = identifier.field === 'email' ? identifier.value.toLowerCase() : identifier.value;
+    const value = identifier.field === 'email' ? normalizeEmail(identifier.value) : identifier.value;
     return this.members.findOne({ [identifier.field]: value });
   }
 }

@@ -104,6 +104,8 @@ export async function startTestStack(
   const client = await connectTestClient(config);
   const worker = options.worker === false ? undefined : await startTestWorker(config, mongo);
   const { server, url } = await listen({ config, db: mongo.db, temporal: client, logger: testLogger }, 0);
+  // The port is known only now; page links are built from the public base URL.
+  config.publicBaseUrl = url;
   const request = (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const headers = new Headers(init.headers);
     if (!headers.has('authorization')) headers.set('authorization', `Bearer ${TEST_API_KEY}`);

@@ -1,5 +1,6 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJson, startTestStack, type TestStack } from '../harness/stack';
+import { TEST_API_KEY, readJson, startTestStack, type TestStack } from '../harness/stack';
 
 const amountOption = {
   name: '10 SAR off',
@@ -182,6 +183,34 @@ describe('redemption options API', () => {
     const page3 = await readJson(await get(page1.last_page_url.slice(stack.api.url.length)));
     expect(page3).toMatchObject({ current_page: 3, from: 9, to: 9, next_page_url: null });
     expect(page3.data.map((option: { id: number }) => option.id)).toEqual([9]);
+  });
+
+  it('builds page links from the public base URL whatever the Host header says, and survives a malformed one', async () => {
+    const { port } = new URL(stack.api.url);
+    const withHost = (host: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port, path: '/v1/redemption-options?per_page=2', setHost: false },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk));
+            res.on('end', () => resolve({ status: res.statusCode!, text }));
+          },
+        );
+        req.setHeader('authorization', `Bearer ${TEST_API_KEY}`);
+        if (host !== '') req.setHeader('host', host);
+        req.on('error', reject).end();
+      });
+    const answers: Record<string, number> = {};
+    for (const host of ['evil.example', '[::1', 'evil.example:99999', '', 'a b']) {
+      const { status, text } = await withHost(host);
+      answers[host] = status;
+      if (status === 200) {
+        expect(JSON.parse(text).next_page_url).toBe(`${stack.api.url}/v1/redemption-options?per_page=2&page=2`);
+      }
+    }
+    // A missing Host is refused by Node's HTTP server before it reaches us: 400, never 500.
+    expect(answers).toEqual({ 'evil.example': 200, '[::1': 200, 'evil.example:99999': 200, '': 400, 'a b': 200 });
   });
 
   it('sorts the catalogue by name or newest first, and refuses an unknown sort field', async () => {

@@ -70,6 +70,18 @@ describe('redemption lifecycle over HTTP', () => {
     expect(metrics).toMatch(/redemption_requests_total\{status="completed"\} [1-9]/);
   });
 
+  it('finds the member by an email written with compatibility characters (Kelvin sign, full-width letters)', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300, { email: `kate-${Date.now()}@example.com` });
+    const option = await createOption(stack.mongo.db, { cost_points: 100 });
+    const kelvin = member.email!.replace('k', '\u212A');
+    const fullWidth = member.email!.replace('@example', '@\uFF45xample');
+    for (const email of [kelvin, fullWidth]) {
+      const res = await redeem({ customer_email: email, redemption_option_id: option.id });
+      expect(res.status, email).toBe(201);
+      expect((await readJson(res)).member_id).toBe(member._id);
+    }
+  });
+
   it('answers each rejection with 422, its reason code, and no change to the points', async () => {
     const member = await createMemberWithPoints(stack.mongo.db, 150);
     const fixed = await createOption(stack.mongo.db, { cost_points: 200 });
