@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import type { ApiKey } from '../config/env';
 import { ApiError } from './errors';
 
 /** Compares secrets in constant time; hashing first makes the lengths equal without leaking them. */
@@ -13,16 +14,16 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Requires `Authorization: Bearer <key>` with one of the configured API keys; records which key on res.locals. */
-export function requireApiKey(apiKeys: string[]): RequestHandler {
+/** Requires `Authorization: Bearer <key>` with one of the configured API keys; records its client on res.locals. */
+export function requireApiKey(apiKeys: ApiKey[]): RequestHandler {
   return (req, res, next) => {
     const token = bearerToken(req.header('authorization'));
-    const key = token === undefined ? undefined : apiKeys.find((candidate) => secretsMatch(token, candidate));
-    if (key === undefined) {
+    const match = token === undefined ? undefined : apiKeys.find(({ key }) => secretsMatch(token, key));
+    if (match === undefined) {
       next(new ApiError(401, 'unauthenticated', 'Send a valid API key as "Authorization: Bearer <key>".'));
       return;
     }
-    res.locals.apiKeyId = createHash('sha256').update(key).digest('hex').slice(0, 16);
+    res.locals.clientId = match.client;
     next();
   };
 }

@@ -35,10 +35,13 @@ function base32(bytes: Uint8Array, length: number): string {
   return Array.from(bytes.subarray(0, length), (byte) => ID_ALPHABET[byte % 32]).join('');
 }
 
-/** Stable for an API key's Idempotency-Key, so the same key always lands on the same workflow; random otherwise. */
-export function redemptionIdFor(apiKeyId: string, idempotencyKey: string | undefined): string {
+/**
+ * Stable for a client's Idempotency-Key, whichever of its API keys sent it, so the same key always lands on the same
+ * workflow; random without one.
+ */
+export function redemptionIdFor(clientId: string, idempotencyKey: string | undefined): string {
   if (idempotencyKey === undefined) return `rdm_${base32(randomBytes(26), 26)}`;
-  return `rdm_${base32(createHash('sha256').update(`${apiKeyId}\n${idempotencyKey}`).digest(), 26)}`;
+  return `rdm_${base32(createHash('sha256').update(`${clientId}\n${idempotencyKey}`).digest(), 26)}`;
 }
 
 /** For a redemption named by a partner's own ids (e.g. Deliverect's orderId and programId): stable across deliveries. */

@@ -59,7 +59,7 @@ export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Met
           { path: 'Idempotency-Key', message: 'must be 1 to 255 characters' },
         ]);
       }
-      const redemptionId = redemptionIdFor(res.locals.apiKeyId as string, idempotencyKey.data);
+      const redemptionId = redemptionIdFor(res.locals.clientId as string, idempotencyKey.data);
       const requestHash = requestHashOf(body);
       const reused = () =>
         ApiError.conflict(

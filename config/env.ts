@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { MAX_COUPON_TTL_SECONDS } from '../domain/options';
 import { PARTNER_NAMES, type PartnerName } from '../domain/partners';
@@ -62,7 +63,7 @@ export interface Config {
   port: number;
   /** Where clients reach the API; page links are built from it, never from the Host header. */
   publicBaseUrl: string;
-  apiKeys: string[];
+  apiKeys: ApiKey[];
   temporal: { address: string; namespace: string; taskQueue: string };
   /**
    * `postgresUrl`: when the MongoDB-protocol server is FerretDB on PostgreSQL, the PostgreSQL it runs on, so that the
@@ -88,6 +89,23 @@ export class ConfigError extends Error {
 
 export const DEV_API_KEY = 'dev-api-key';
 
+/**
+ * A bearer key and the client it belongs to. `API_KEYS` entries are `client:key`, so that a client can rotate its key
+ * and keep its idempotency keys; a bare `key` is a client of its own, named by the key's hash.
+ */
+export interface ApiKey {
+  client: string;
+  key: string;
+}
+
+function apiKeyOf(entry: string): ApiKey {
+  const separator = entry.indexOf(':');
+  if (separator > 0 && separator < entry.length - 1) {
+    return { client: entry.slice(0, separator), key: entry.slice(separator + 1) };
+  }
+  return { client: `key-${createHash('sha256').update(entry).digest('hex').slice(0, 16)}`, key: entry };
+}
+
 /** The inbound secret an embedded `npm start` gives a partner that has none, so that the demo can sign its calls. */
 export function devInboundSecret(partner: PartnerName): string {
   return `dev-${partner}-secret`;
@@ -109,11 +127,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
   const partnerValue = (name: string) => parsedPartners.data[name];
   const apiKeys = (values.API_KEYS ?? '')
     .split(',')
-    .map((key) => key.trim())
-    .filter(Boolean);
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map(apiKeyOf);
   if (apiKeys.length === 0) {
     if (!options.embedded) throw new ConfigError(['API_KEYS: set at least one bearer key for /v1']);
-    apiKeys.push(DEV_API_KEY);
+    apiKeys.push(apiKeyOf(DEV_API_KEY));
   }
   const partners = Object.fromEntries(
     PARTNER_NAMES.map((name) => {

@@ -48,7 +48,7 @@ async function main() {
   // Development credentials exist only when every server is our own embedded one.
   const config = loadConfig(process.env, { embedded: embeddedTemporal && embeddedMongo });
   const logger = createLogger(config.logLevel, 'orchestrator');
-  if (config.apiKeys.includes(DEV_API_KEY)) {
+  if (config.apiKeys.some(({ key }) => key === DEV_API_KEY)) {
     logger.warn(
       `API_KEYS is not set: /v1 accepts the development key "${DEV_API_KEY}". Set API_KEYS outside development.`,
     );
@@ -119,7 +119,7 @@ async function main() {
     [
       '',
       'Redemption orchestrator is running:',
-      `  API             ${api}   (Authorization: Bearer ${config.apiKeys.includes(DEV_API_KEY) ? DEV_API_KEY : '<one of API_KEYS>'})`,
+      `  API             ${api}   (Authorization: Bearer ${config.apiKeys.some(({ key }) => key === DEV_API_KEY) ? DEV_API_KEY : '<one of API_KEYS>'})`,
       `  API docs        ${api}/docs`,
       `  Readiness       ${api}/readyz`,
       `  Temporal UI     ${embeddedTemporal ? `http://localhost:${TEMPORAL_UI_PORT}` : '(external cluster)'}`,

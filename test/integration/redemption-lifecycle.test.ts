@@ -4,7 +4,7 @@ import { Ledger } from '../../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { ordersWorkflowIdOf } from '../../api/redemption-workflows';
 import { recordHistory } from '../harness/histories';
-import { readJson, startTestStack, type TestStack } from '../harness/stack';
+import { TEST_API_KEY, readJson, startTestStack, type TestStack } from '../harness/stack';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 const COUPON_PATTERN = new RegExp(`^([${COUPON_ALPHABET}]{4}-){3}[${COUPON_ALPHABET}]{4}$`);
@@ -21,6 +21,8 @@ describe('redemption lifecycle over HTTP', () => {
         FLAVOURS_OUTBOUND_SECRET: 'flavours-outbound-secret',
         PARTNER_REDEEM_DEADLINE_MS: '4000',
         PARTNER_CALL_TIMEOUT_MS: '1000',
+        // One client with two keys (a rotation), and another client.
+        API_KEYS: `till:${TEST_API_KEY},till:rotated-key,another-client-key`,
       },
     });
   });
@@ -166,6 +168,21 @@ describe('redemption lifecycle over HTTP', () => {
     const debits = (await foldLedger(stack.mongo.db, member._id)).entries.filter((entry) => entry.type === 'DEBIT');
     expect(debits).toHaveLength(1);
     expect((await balances(member._id)).points_balance).toBe(400);
+  });
+
+  it('keeps an Idempotency-Key to its client across a key rotation, and apart from other clients', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 500);
+    const option = await createOption(stack.mongo.db);
+    const body = { customer_email: member.email, redemption_option_id: option.id };
+    const asKey = (key: string) => ({ 'idempotency-key': 'rotation-1', authorization: `Bearer ${key}` });
+    const first = await readJson(await redeem(body, asKey(TEST_API_KEY)));
+    const afterRotation = await redeem(body, asKey('rotated-key'));
+    expect(afterRotation.status).toBe(201);
+    expect((await readJson(afterRotation)).id).toBe(first.id);
+    const otherClient = await readJson(await redeem(body, asKey('another-client-key')));
+    expect(otherClient.id).not.toBe(first.id);
+    const debits = (await foldLedger(stack.mongo.db, member._id)).entries.filter((entry) => entry.type === 'DEBIT');
+    expect(debits).toHaveLength(2);
   });
 
   it('holds points for a delayed redemption and captures them when the order arrives', async () => {

@@ -6,7 +6,8 @@ describe('configuration', () => {
     const config = loadConfig({ API_KEYS: 'k1' });
     expect(config).toMatchObject({
       port: 3000,
-      apiKeys: ['k1'],
+      apiKeys: [{ client: expect.stringMatching(/^key-[0-9a-f]{16}$/), key: 'k1' }],
+      publicBaseUrl: 'http://localhost:3000',
       temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'redemptions' },
       mongo: { uri: 'mongodb://127.0.0.1:27017', db: 'loyalty' },
       redemptionSyncWaitMs: 10_000,
@@ -20,14 +21,21 @@ describe('configuration', () => {
     });
   });
 
-  it('splits API_KEYS on commas and reads every partner variable', () => {
+  it('splits API_KEYS on commas, each key of its own client or of the client it names, and reads every partner variable', () => {
     const config = loadConfig({
-      API_KEYS: ' a , b ,',
+      API_KEYS: ' a , b , till:t1,till:t2',
       RETM_INBOUND_SECRET: 'in',
       RETM_REDEEM_URL: 'https://retm.example/redeem',
       RETM_OUTBOUND_SECRET: 'out',
     });
-    expect(config.apiKeys).toEqual(['a', 'b']);
+    expect(config.apiKeys.map(({ key }) => key)).toEqual(['a', 'b', 't1', 't2']);
+    expect(config.apiKeys.map(({ client }) => client)).toEqual([
+      expect.stringMatching(/^key-/),
+      expect.stringMatching(/^key-/),
+      'till',
+      'till',
+    ]);
+    expect(config.apiKeys[0]!.client).not.toBe(config.apiKeys[1]!.client);
     expect(config.partners.retm).toEqual({
       inboundSecret: 'in',
       redeemUrl: 'https://retm.example/redeem',
@@ -58,7 +66,7 @@ describe('configuration', () => {
 
   it('requires API_KEYS outside embedded mode and falls back to the development key inside it', () => {
     expect(() => loadConfig({})).toThrow(/API_KEYS/);
-    expect(loadConfig({}, { embedded: true }).apiKeys).toEqual([DEV_API_KEY]);
+    expect(loadConfig({}, { embedded: true }).apiKeys.map(({ key }) => key)).toEqual([DEV_API_KEY]);
   });
 
   it('gives partners without an inbound secret a development one only in embedded mode', () => {
