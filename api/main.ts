@@ -13,11 +13,14 @@ const temporal = new Client({ connection, namespace: config.temporal.namespace }
 const deps = { config, db: mongo.db, temporal, logger };
 const { server, url } = await listen(deps, config.port);
 logger.info({ url }, 'API listening');
-await new DeliverectInbox(deps).resumePending();
+const inbox = new DeliverectInbox(deps);
+await inbox.resumePending();
+const stopResuming = inbox.resumeContinuously();
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     void (async () => {
+      stopResuming();
       await closeServer(server);
       await connection.close();
       await mongo.client.close();

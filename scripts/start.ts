@@ -112,7 +112,10 @@ async function main() {
   const deps = { config, db: mongo.db, temporal, logger };
   const { server } = await listen(deps, config.port);
   cleanups.push(() => closeServer(server));
-  await new DeliverectInbox(deps).resumePending();
+  const inbox = new DeliverectInbox(deps);
+  await inbox.resumePending();
+  const stopResuming = inbox.resumeContinuously();
+  cleanups.push(async () => stopResuming());
 
   const api = `http://localhost:${config.port}`;
   console.log(

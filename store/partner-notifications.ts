@@ -1,16 +1,18 @@
 /**
  * Partner notifications that must not be lost: Deliverect never retries after any HTTP answer, so each one is written
  * here before we answer, keyed on the partner's own ids (a duplicate delivery finds it already there), and marked
- * done once the work it asks for has been handed to Temporal. Anything left undone is resumed at start-up.
+ * done once the work it asks for has been handed to Temporal. Anything left undone is resumed.
  */
 import type { Collection, Db } from 'mongodb';
 import { duplicateKeyIndex } from './duplicate-key';
 
-export interface PartnerNotification<P = unknown> {
+export interface PartnerNotification {
   _id: string;
   partner: string;
   kind: string;
-  payload: P;
+  /** The body exactly as received: lossless, and safe to store whatever keys the partner's JSON has. */
+  raw: string;
+  order_id: string;
   state: 'received' | 'done';
   redemption_ids: string[];
   received_at: Date;
@@ -25,7 +27,7 @@ export class PartnerNotifications {
   }
 
   /** Records a notification; false when one with this id was already recorded (a duplicate delivery). */
-  async record<P>(notification: Omit<PartnerNotification<P>, 'state' | 'received_at'>): Promise<boolean> {
+  async record(notification: Omit<PartnerNotification, 'state' | 'received_at'>): Promise<boolean> {
     try {
       await this.notifications.insertOne({ ...notification, state: 'received', received_at: new Date() });
       return true;
@@ -39,13 +41,11 @@ export class PartnerNotifications {
     await this.notifications.updateOne({ _id: id }, { $set: { state: 'done', done_at: new Date() } });
   }
 
-  get<P>(id: string): Promise<PartnerNotification<P> | null> {
-    return this.notifications.findOne({ _id: id }) as Promise<PartnerNotification<P> | null>;
+  get(id: string): Promise<PartnerNotification | null> {
+    return this.notifications.findOne({ _id: id });
   }
 
-  pending<P>(partner: string): Promise<PartnerNotification<P>[]> {
-    return this.notifications.find({ partner, state: 'received' }, { sort: { received_at: 1 } }).toArray() as Promise<
-      PartnerNotification<P>[]
-    >;
+  pending(partner: string): Promise<PartnerNotification[]> {
+    return this.notifications.find({ partner, state: 'received' }, { sort: { received_at: 1 } }).toArray();
   }
 }

@@ -2,20 +2,35 @@
  * Deliverect's order and cancellation notifications. Deliverect sends each once and never retries after any HTTP
  * answer, so a notification is recorded in MongoDB before anything else, its work handed to Temporal (a workflow per
  * redeemed programme, named by Deliverect's orderId and programId so a duplicate delivery starts nothing), and only
- * then answered. A notification recorded but not finished (the process died in between) is resumed at start-up.
+ * then answered. The body is kept exactly as received (any JSON Deliverect may send, whatever its keys), and read
+ * back from there. A notification recorded but not finished (the process died in between, Temporal was down) is
+ * resumed at start-up and then every few seconds; a cancellation that arrives before its order waits for it.
  */
 import type { Logger } from 'pino';
-import { customerIdentifierOf, type DeliverectCancel, type DeliverectOrderNotification } from '../../domain/deliverect';
+import {
+  customerIdentifierOf,
+  deliverectCancelSchema,
+  deliverectOrderNotificationSchema,
+  type DeliverectCancel,
+  type DeliverectOrderNotification,
+} from '../../domain/deliverect';
 import type { CreateRedemptionRequest, OrderCapture } from '../../domain/redemption';
-import { PartnerNotifications } from '../../store/partner-notifications';
+import { PartnerNotifications, type PartnerNotification } from '../../store/partner-notifications';
 import { Redemptions } from '../../store/redemptions';
 import type { AppDeps } from '../app';
 import { RedemptionWorkflows, redemptionIdForPartner } from '../redemption-workflows';
 
-/** A recorded notification and the work it asks for. */
-type Work =
-  | { _id: string; kind: 'order'; payload: DeliverectOrderNotification }
-  | { _id: string; kind: 'cancel'; payload: DeliverectCancel };
+/** A notification as recorded: the body exactly as received, its kind, and the ids we look it up by. */
+type Work = Pick<PartnerNotification, '_id' | 'kind' | 'raw' | 'order_id'>;
+
+/** The notification of each kind, read back from the raw body it was recorded with. */
+const PARSE = {
+  order: (raw: string) => deliverectOrderNotificationSchema.parse(JSON.parse(raw)),
+  cancel: (raw: string) => deliverectCancelSchema.parse(JSON.parse(raw)),
+};
+
+/** How often notifications left unfinished (a process died, a dependency was down) are tried again. */
+const RESUME_EVERY_MS = 15_000;
 
 const orderNotificationId = (orderId: string) => `deliverect:order:${orderId}`;
 const cancelNotificationId = (orderId: string) => `deliverect:cancel:${orderId}`;
@@ -43,37 +58,73 @@ export class DeliverectInbox {
     this.logger = deps.logger;
   }
 
-  receiveOrder(notification: DeliverectOrderNotification): Promise<void> {
+  /** Records an order notification (raw: the body as received), then starts its redemptions. */
+  receiveOrder(notification: DeliverectOrderNotification, raw: string): Promise<void> {
     const redemptionIds = redeemedOptionIds(notification).map((optionId) =>
       deliverectRedemptionId(notification.orderId, optionId),
     );
+    const work: Work = {
+      _id: orderNotificationId(notification.orderId),
+      kind: 'order',
+      raw,
+      order_id: notification.orderId,
+    };
+    return this.receive(work, redemptionIds);
+  }
+
+  receiveCancel(cancel: DeliverectCancel, raw: string): Promise<void> {
     return this.receive(
-      { _id: orderNotificationId(notification.orderId), kind: 'order', payload: notification },
-      redemptionIds,
+      { _id: cancelNotificationId(cancel.orderId), kind: 'cancel', raw, order_id: cancel.orderId },
+      [],
     );
   }
 
-  receiveCancel(cancel: DeliverectCancel): Promise<void> {
-    return this.receive({ _id: cancelNotificationId(cancel.orderId), kind: 'cancel', payload: cancel }, []);
+  /** Finishes what was recorded but not handed over; returns how many it finished. */
+  async resumePending(): Promise<number> {
+    let finished = 0;
+    for (const work of await this.notifications.pending('deliverect')) {
+      if (await this.handOver(work)) finished += 1;
+    }
+    if (finished > 0) this.logger.info({ count: finished }, 'resumed Deliverect notifications');
+    return finished;
   }
 
-  /** Finishes what a previous process recorded but did not hand over. */
-  async resumePending(): Promise<number> {
-    // Recorded by `receive`, so each has the kind and payload of a Work.
-    const pending = (await this.notifications.pending<Work['payload']>('deliverect')) as Work[];
-    for (const work of pending) await this.handOver(work);
-    if (pending.length > 0) this.logger.info({ count: pending.length }, 'resumed Deliverect notifications');
-    return pending.length;
+  /** Resumes unfinished notifications now and then, until stopped. */
+  resumeContinuously(everyMs = RESUME_EVERY_MS): () => void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.resumePending()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'resuming Deliverect notifications failed'))
+        .finally(() => (running = false));
+    }, everyMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   private async receive(work: Work, redemptionIds: string[]): Promise<void> {
-    await this.notifications.record<Work['payload']>({ ...work, partner: 'deliverect', redemption_ids: redemptionIds });
+    await this.notifications.record({ ...work, partner: 'deliverect', redemption_ids: redemptionIds });
     await this.handOver(work);
   }
 
-  private async handOver(work: Work): Promise<void> {
-    if (work.kind === 'order') await this.startRedemptions(work.payload);
-    else if (work.payload.isCancelled) await this.refundOrder(work.payload.orderId);
+  /** Hands the work to Temporal; false when it must wait (a cancellation whose order has not arrived). */
+  private async handOver(work: Work): Promise<boolean> {
+    if (work.kind === 'order') {
+      await this.startOrder(work);
+      // A cancellation that arrived before its order waited for it.
+      const cancel = await this.notifications.get(cancelNotificationId(work.order_id));
+      if (cancel?.state === 'received') await this.handOver(cancel);
+      return true;
+    }
+    const cancel = PARSE.cancel(work.raw);
+    if (cancel.isCancelled && !(await this.refundOrder(cancel.orderId))) return false;
+    await this.notifications.markDone(work._id);
+    return true;
+  }
+
+  private async startOrder(work: Work): Promise<void> {
+    await this.startRedemptions(PARSE.order(work.raw));
     await this.notifications.markDone(work._id);
   }
 
@@ -99,11 +150,17 @@ export class DeliverectInbox {
     }
   }
 
-  /** Refunds every redemption of the order: those Deliverect told us of, and any other that order captured. */
-  private async refundOrder(orderId: string): Promise<void> {
-    const order = await this.notifications.get<DeliverectOrderNotification>(orderNotificationId(orderId));
+  /**
+   * Refunds every redemption of the order: those Deliverect told us of, and any other that order captured. False when
+   * the order is not known yet, so the cancellation waits for it.
+   */
+  private async refundOrder(orderId: string): Promise<boolean> {
+    const order = await this.notifications.get(orderNotificationId(orderId));
+    if (order?.state === 'received') await this.startOrder(order);
     const ids = new Set(order?.redemption_ids ?? []);
     for (const redemption of await this.redemptions.findByOrderId(orderId)) ids.add(redemption._id);
+    if (!order && ids.size === 0) return false;
     for (const redemptionId of ids) await this.workflows.requestOrderCancellation(redemptionId, orderId);
+    return true;
   }
 }

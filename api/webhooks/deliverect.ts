@@ -1,5 +1,5 @@
 /** Deliverect's loyalty webhooks (seed 003), each signed with an HMAC-SHA256 of the raw body. */
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
   customerIdentifierOf,
@@ -12,7 +12,7 @@ import { PARTNERS } from '../../domain/partners';
 import { Ledger } from '../../store/ledger';
 import { Members } from '../../store/members';
 import { Options } from '../../store/options';
-import type { AppDeps } from '../app';
+import type { AppDeps, RawBodyRequest } from '../app';
 import { emptyAnswerSchema, errorSchema, type RouteBook } from '../routes';
 import { DeliverectInbox } from './deliverect-inbox';
 import { requirePartnerCredential } from './partner-auth';
@@ -31,6 +31,9 @@ const programSchema = z
     applicable: z.boolean(),
   })
   .meta({ id: 'DeliverectLoyaltyProgram' });
+
+/** The body as received; the HMAC check has already read it, so it is there. */
+const rawBodyOf = (req: Request) => (req as RawBodyRequest).rawBody!.toString('utf8');
 
 const DELIVERECT_PATHS = [
   '/webhooks/deliverect/loyalty-programs',
@@ -89,8 +92,8 @@ export function deliverectWebhooksRouter(deps: AppDeps, routes: RouteBook): Rout
         ...failures,
       },
     },
-    async ({ body }, _req, res) => {
-      await inbox.receiveOrder(body);
+    async ({ body }, req, res) => {
+      await inbox.receiveOrder(body, rawBodyOf(req));
       res.json({});
     },
   );
@@ -110,8 +113,8 @@ export function deliverectWebhooksRouter(deps: AppDeps, routes: RouteBook): Rout
         ...failures,
       },
     },
-    async ({ body }, _req, res) => {
-      await inbox.receiveCancel(body);
+    async ({ body }, req, res) => {
+      await inbox.receiveCancel(body, rawBodyOf(req));
       res.json({});
     },
   );

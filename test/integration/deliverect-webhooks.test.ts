@@ -219,6 +219,57 @@ describe('Deliverect webhooks', () => {
     expect((await balances()).points_balance).toBe(before);
   });
 
+  it('keeps any JSON Deliverect sends exactly as received, and redeems from it', async () => {
+    let nested: unknown = 'deep';
+    for (let level = 0; level < 150; level++) nested = { level: nested };
+    const extras = {
+      tags: [['a'], ['b', ['c']]],
+      'dotted.key': 1,
+      $dollar: true,
+      'nul\u0000key': 'x',
+      nested,
+    };
+    const order = orderWith('D-odd', [discount.id], { extras });
+    const raw = JSON.stringify({ ...order, ...extras });
+    const res = await fetch(`${stack.api.url}/webhooks/deliverect/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-server-authorization-hmac-sha256': sign(raw) },
+      body: raw,
+    });
+    expect(res.status).toBe(200);
+    await expect
+      .poll(() => statusOf(deliverectRedemptionId('D-odd', discount.id)), { timeout: 10_000 })
+      .toBe('completed');
+    expect((await new PartnerNotifications(stack.mongo.db).get('deliverect:order:D-odd'))?.raw).toBe(raw);
+
+    const cancelRaw = JSON.stringify({ orderId: 'D-odd', isCancelled: true, ...extras });
+    const cancelled = await fetch(`${stack.api.url}/webhooks/deliverect/orders/cancel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-server-authorization-hmac-sha256': sign(cancelRaw) },
+      body: cancelRaw,
+    });
+    expect(cancelled.status).toBe(200);
+    await expect
+      .poll(() => statusOf(deliverectRedemptionId('D-odd', discount.id)), { timeout: 10_000 })
+      .toBe('refunded');
+  });
+
+  it('refunds a cancellation that arrived before its order, once the order arrives', async () => {
+    const before = (await balances()).points_balance;
+    expect((await post('orders/cancel', { orderId: 'D-early', isCancelled: true })).status).toBe(200);
+    expect(await new PartnerNotifications(stack.mongo.db).get('deliverect:cancel:D-early')).toMatchObject({
+      state: 'received',
+    });
+    expect((await post('orders', orderWith('D-early', [discount.id]))).status).toBe(200);
+    await expect
+      .poll(() => statusOf(deliverectRedemptionId('D-early', discount.id)), { timeout: 10_000 })
+      .toBe('refunded');
+    expect((await balances()).points_balance).toBe(before);
+    expect(await new PartnerNotifications(stack.mongo.db).get('deliverect:cancel:D-early')).toMatchObject({
+      state: 'done',
+    });
+  });
+
   it('refuses malformed bodies with 400 naming the fields', async () => {
     const noOrderId = await post('orders', SEED_REQUEST);
     expect(noOrderId.status).toBe(400);
@@ -236,7 +287,8 @@ describe('Deliverect webhooks', () => {
       _id: 'deliverect:order:D-crashed',
       partner: 'deliverect',
       kind: 'order',
-      payload: { ...order, orderId: 'D-crashed' },
+      raw: JSON.stringify(order),
+      order_id: 'D-crashed',
       redemption_ids: [deliverectRedemptionId('D-crashed', discount.id)],
     });
     const inbox = new DeliverectInbox({
@@ -250,5 +302,32 @@ describe('Deliverect webhooks', () => {
       .poll(() => statusOf(deliverectRedemptionId('D-crashed', discount.id)), { timeout: 10_000 })
       .toBe('completed');
     expect(await inbox.resumePending()).toBe(0);
+  });
+
+  it('keeps resuming unfinished notifications while it runs, not only at start-up', async () => {
+    const inbox = new DeliverectInbox({
+      config: stack.config,
+      db: stack.mongo.db,
+      temporal: stack.client,
+      logger: testLogger,
+    });
+    const stop = inbox.resumeContinuously(200);
+    try {
+      await new PartnerNotifications(stack.mongo.db).record({
+        _id: 'deliverect:order:D-later',
+        partner: 'deliverect',
+        kind: 'order',
+        raw: JSON.stringify(orderWith('D-later', [discount.id])),
+        order_id: 'D-later',
+        redemption_ids: [deliverectRedemptionId('D-later', discount.id)],
+      });
+      await expect
+        .poll(() => statusOf(deliverectRedemptionId('D-later', discount.id)).catch(() => 'not yet'), {
+          timeout: 10_000,
+        })
+        .toBe('completed');
+    } finally {
+      stop();
+    }
   });
 });

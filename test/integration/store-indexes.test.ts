@@ -126,7 +126,8 @@ describe('store queries on hot paths', () => {
         _id: `deliverect:order:seed-${index}`,
         partner: 'deliverect',
         kind: 'order',
-        payload: { orderId: `seed-${index}` },
+        raw: JSON.stringify({ orderId: `seed-${index}` }),
+        order_id: `seed-${index}`,
         redemption_ids: [],
       });
       if (index % 50 !== 0) await notifications.markDone(`deliverect:order:seed-${index}`);
