@@ -9,6 +9,8 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
   allHandlersFinished,
   condition,
   log,
@@ -171,115 +173,129 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     },
   );
 
-  const context = await store.beginRedemption({ redemptionId: id, requestHash: input.requestHash, request });
-  option = context.option;
-  const { memberId } = context;
-  const eligibility = checkEligibility({
-    memberFound: memberId !== null,
-    option,
-    currency: request.currency,
-    pointRedemptions: request.point_redemptions,
-    availablePoints: context.availablePoints,
-    now: new Date(),
-    order: input.order,
+  // An operator's Cancel (in the Temporal UI) stops a redemption that waits for its order: the hold is released and
+  // the workflow ends Canceled. Every step runs shielded from cancellation, so a cancel never leaves points held or
+  // debited behind, and a redemption already being fulfilled finishes first, as its partner's answer decides.
+  let cancelledByOperator: CancelledFailure | undefined;
+  CancellationScope.current().cancelRequested.catch((failure: unknown) => {
+    if (failure instanceof CancelledFailure) cancelledByOperator = failure;
   });
-  const found: SearchAttributeUpdatePair[] = [
-    { key: OptionIdKey, value: request.redemption_option_id },
-    ...(memberId ? [{ key: MemberIdKey, value: memberId }] : []),
-  ];
-  if (!eligibility.ok) return reject(eligibility.reason, memberId, found);
-
-  const rewardPartner = option!.partner;
-  const delayed = request.delay_points_deduction;
-  const ttlSeconds = option!.coupon_ttl_seconds ?? settings.couponTtlSeconds;
-  const pointsOfRedemption = { redemptionId: id, memberId: memberId!, points: eligibility.points };
-
-  let couponCode: string;
-  try {
-    couponCode = await store.reservePoints({
-      ...pointsOfRedemption,
-      version: nextVersion(),
-      delayed,
-      changes: {
-        currency: eligibility.currency,
-        partner: rewardPartner,
-        ...(delayed ? { expires_at: new Date(Date.now() + ttlSeconds * 1000).toISOString() } : {}),
-        ...(!delayed && order ? { order_id: order.order_id } : {}),
-      },
+  const result = await CancellationScope.nonCancellable(async () => {
+    const context = await store.beginRedemption({ redemptionId: id, requestHash: input.requestHash, request });
+    option = context.option;
+    const { memberId } = context;
+    const eligibility = checkEligibility({
+      memberFound: memberId !== null,
+      option,
+      currency: request.currency,
+      pointRedemptions: request.point_redemptions,
+      availablePoints: context.availablePoints,
+      now: new Date(),
+      order: input.order,
     });
-  } catch (error) {
-    if (isFailureOfType(error, FailureType.InsufficientPoints)) return reject('insufficient_points', memberId, found);
-    throw error;
-  }
-  outcome.coupon_code = couponCode;
-  statusChanged(delayed ? 'awaiting_order' : 'redeeming', [
-    ...found,
-    ...(rewardPartner ? [{ key: PartnerKey, value: rewardPartner }] : []),
-    { key: CouponCodeKey, value: couponCode },
-  ]);
+    const found: SearchAttributeUpdatePair[] = [
+      { key: OptionIdKey, value: request.redemption_option_id },
+      ...(memberId ? [{ key: MemberIdKey, value: memberId }] : []),
+    ];
+    if (!eligibility.ok) return reject(eligibility.reason, memberId, found);
 
-  if (delayed) {
-    // An order that arrives together with the deadline still wins: its update was accepted.
-    await condition(() => order !== undefined || cancelRequested, ttlSeconds * 1000);
-    if (order === undefined) {
-      const status = cancelRequested ? 'cancelled' : 'expired';
-      await store.releasePoints({ ...pointsOfRedemption, version: nextVersion(), status });
-      statusChanged(status);
-      return finish();
-    }
-    await store.capturePoints({
-      ...pointsOfRedemption,
-      version: nextVersion(),
-      orderId: order.order_id,
-      sourcePartner: order.source_partner ?? null,
-    });
-    statusChanged('redeeming');
-  }
+    const rewardPartner = option!.partner;
+    const delayed = request.delay_points_deduction;
+    const ttlSeconds = option!.coupon_ttl_seconds ?? settings.couponTtlSeconds;
+    const pointsOfRedemption = { redemptionId: id, memberId: memberId!, points: eligibility.points };
 
-  // Compensations are registered only after their step succeeded, and run newest first.
-  const compensations: { name: string; run: () => Promise<unknown> }[] = [];
-  compensations.unshift({ name: 'refund points', run: () => store.refundPoints(pointsOfRedemption) });
-  compensations.unshift({ name: 'void coupon', run: () => store.voidCoupon({ redemptionId: id }) });
-
-  if (rewardPartner && rewardPartner !== order?.source_partner) {
+    let couponCode: string;
     try {
-      await partner.redeemWithPartner({
-        redemptionId: id,
-        partner: rewardPartner,
-        couponCode,
-        businessRef: order?.business_ref ?? option!.business_ref,
-        branchId: order?.branch_id ?? '',
-        requestedAt: new Date().toISOString(),
-        attemptTimeoutMs: settings.partnerAttemptTimeoutMs,
+      couponCode = await store.reservePoints({
+        ...pointsOfRedemption,
+        version: nextVersion(),
+        delayed,
+        changes: {
+          currency: eligibility.currency,
+          partner: rewardPartner,
+          ...(delayed ? { expires_at: new Date(Date.now() + ttlSeconds * 1000).toISOString() } : {}),
+          ...(!delayed && order ? { order_id: order.order_id } : {}),
+        },
       });
     } catch (error) {
-      log.warn('partner fulfilment failed for good; compensating', { redemptionId: id, error: String(error) });
-      for (const compensation of compensations) {
-        try {
-          await compensation.run();
-        } catch (undoError) {
-          log.error('compensation step failed', {
-            redemptionId: id,
-            step: compensation.name,
-            error: String(undoError),
-          });
-        }
-      }
-      const failure = String((error as Error).cause ?? error);
-      await store.markCompensated({ redemptionId: id, version: nextVersion(), failure });
-      statusChanged('compensated');
-      return finish();
+      if (isFailureOfType(error, FailureType.InsufficientPoints)) return reject('insufficient_points', memberId, found);
+      throw error;
     }
-  }
-  await store.completeRedemption({ redemptionId: id, version: nextVersion() });
-  statusChanged('completed');
+    outcome.coupon_code = couponCode;
+    statusChanged(delayed ? 'awaiting_order' : 'redeeming', [
+      ...found,
+      ...(rewardPartner ? [{ key: PartnerKey, value: rewardPartner }] : []),
+      { key: CouponCodeKey, value: couponCode },
+    ]);
 
-  // The workflow ends with the redemption. An order cancelled while it ran is refunded here; one cancelled later goes
-  // through the redemption's orders workflow.
-  await condition(() => orderCancelRequested || allHandlersFinished());
-  if (orderCancelRequested) {
-    await store.refundOrder({ ...pointsOfRedemption, version: nextVersion() });
-    statusChanged('refunded');
-  }
-  return finish();
+    if (delayed) {
+      // An order that arrives together with the deadline still wins: its update was accepted.
+      await condition(
+        () => order !== undefined || cancelRequested || cancelledByOperator !== undefined,
+        ttlSeconds * 1000,
+      );
+      if (order === undefined) {
+        const status = cancelRequested || cancelledByOperator ? 'cancelled' : 'expired';
+        await store.releasePoints({ ...pointsOfRedemption, version: nextVersion(), status });
+        statusChanged(status);
+        return finish();
+      }
+      await store.capturePoints({
+        ...pointsOfRedemption,
+        version: nextVersion(),
+        orderId: order.order_id,
+        sourcePartner: order.source_partner ?? null,
+      });
+      statusChanged('redeeming');
+    }
+
+    // Compensations are registered only after their step succeeded, and run newest first.
+    const compensations: { name: string; run: () => Promise<unknown> }[] = [];
+    compensations.unshift({ name: 'refund points', run: () => store.refundPoints(pointsOfRedemption) });
+    compensations.unshift({ name: 'void coupon', run: () => store.voidCoupon({ redemptionId: id }) });
+
+    if (rewardPartner && rewardPartner !== order?.source_partner) {
+      try {
+        await partner.redeemWithPartner({
+          redemptionId: id,
+          partner: rewardPartner,
+          couponCode,
+          businessRef: order?.business_ref ?? option!.business_ref,
+          branchId: order?.branch_id ?? '',
+          requestedAt: new Date().toISOString(),
+          attemptTimeoutMs: settings.partnerAttemptTimeoutMs,
+        });
+      } catch (error) {
+        log.warn('partner fulfilment failed for good; compensating', { redemptionId: id, error: String(error) });
+        for (const compensation of compensations) {
+          try {
+            await compensation.run();
+          } catch (undoError) {
+            log.error('compensation step failed', {
+              redemptionId: id,
+              step: compensation.name,
+              error: String(undoError),
+            });
+          }
+        }
+        const failure = String((error as Error).cause ?? error);
+        await store.markCompensated({ redemptionId: id, version: nextVersion(), failure });
+        statusChanged('compensated');
+        return finish();
+      }
+    }
+    await store.completeRedemption({ redemptionId: id, version: nextVersion() });
+    statusChanged('completed');
+
+    // The workflow ends with the redemption. An order cancelled while it ran is refunded here; one cancelled later goes
+    // through the redemption's orders workflow.
+    await condition(() => orderCancelRequested || allHandlersFinished());
+    if (orderCancelRequested) {
+      await store.refundOrder({ ...pointsOfRedemption, version: nextVersion() });
+      statusChanged('refunded');
+    }
+    return finish();
+  });
+  if (cancelledByOperator && result.status === 'cancelled') throw cancelledByOperator;
+  return result;
 }

@@ -6,13 +6,14 @@
 import {
   WithStartWorkflowOperation,
   WorkflowIdConflictPolicy,
+  WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateStage,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { optionInputSchema, type RedemptionOption } from '../../domain/options';
 import type { CreateRedemptionRequest, RedemptionInput, RedemptionSettings } from '../../domain/redemption';
@@ -515,6 +516,21 @@ describe.concurrent('redemption workflow with fake activities', () => {
       expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'cancelled' });
     });
 
+    it('releases the hold when an operator cancels the workflow in the Temporal UI, and ends Canceled', async () => {
+      const redemption = await startRedemption(
+        { member: member(), option: optionOf() },
+        { delay_points_deduction: true },
+      );
+      await redemption.decision();
+      await redemption.handle.cancel();
+      const failure = await redemption.handle.result().catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+      expect(fake.trail(redemption.id)).toEqual(['beginRedemption', 'reservePoints:HOLD', 'releasePoints:cancelled']);
+      expect(fake.balances(redemption.id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'cancelled' });
+    });
+
     it('refuses to cancel a redemption whose order was accepted, while capturing and after', async () => {
       const redemption = await startRedemption(
         {
@@ -529,10 +545,14 @@ describe.concurrent('redemption workflow with fake activities', () => {
         args: [{ order_id: 'o-1' }],
         waitForStage: WorkflowUpdateStage.ACCEPTED,
       });
-      // Accepted, its capture still running: no longer cancellable.
-      expect(await refusalOf(redemption.handle.executeUpdate(cancelRedemptionUpdate))).toBe(
-        'redemption_not_cancellable',
-      );
+      // Accepted, its capture still running: no longer cancellable. (The workflow may be ending by the time the cancel
+      // is read; then the API answers from the stored status.)
+      const refused = await routing()
+        .cancelRedemption(redemption.id)
+        .catch((error: unknown) => error);
+      expect(
+        refused instanceof WorkflowClosedError || (refused as ApiError).code === 'redemption_not_cancellable',
+      ).toBe(true);
       expect(await capture.result()).toMatchObject({ status: 'completed', order_id: 'o-1' });
       expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
       // After the workflow ended, the API refuses the cancel from the stored status (see the lifecycle tests).
@@ -629,6 +649,25 @@ describe.concurrent('redemption workflow with fake activities', () => {
       expect(fake.balances(redemption.id).points_balance).toBe(500);
       expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'compensated' });
     });
+  });
+
+  it('finishes a redemption that an operator cancels while its points move and its partner is called', async () => {
+    const redemption = await startRedemption({
+      member: member(),
+      option: optionOf({ partner: 'flavours' }),
+      partner: ['unavailable', 'accepted'],
+      slowCalls: { 'reservePoints:DEBIT': 500 },
+    });
+    await redemption.handle.cancel();
+    expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
+    expect(fake.trail(redemption.id)).toEqual([
+      'beginRedemption',
+      'reservePoints:DEBIT',
+      'partner:flavours:unavailable',
+      'partner:flavours:accepted',
+      'completeRedemption',
+    ]);
+    expect(fake.balances(redemption.id)).toEqual({ points_balance: 400, points_held: 0, points_available: 400 });
   });
 
   describe('order events after the redemption ended', () => {
