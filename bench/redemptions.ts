@@ -22,6 +22,7 @@ import { createMemberWithPoints, createOption, foldLedger } from '../test/harnes
 import { createWorker } from '../worker/create-worker';
 import { installWorkerRuntime } from '../worker/runtime';
 import * as benchActivities from './activities';
+import { apiClient, expectField, type Answer } from './api-client';
 import { round } from './latency';
 import {
   againstActivitiesBaseline,
@@ -206,29 +207,6 @@ async function benchLedger(handle: CountingHandle, ledgerEntries: () => Promise<
   ];
 }
 
-type Answer = Record<string, unknown>;
-
-function apiClient(url: string) {
-  return async (path: string, expectedStatus: number, body?: unknown): Promise<Answer> => {
-    const res = await fetch(`${url}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const answer = (await res.json()) as Answer;
-    if (res.status !== expectedStatus) {
-      throw new Error(`${path} answered ${res.status}, expected ${expectedStatus}: ${JSON.stringify(answer)}`);
-    }
-    return answer;
-  };
-}
-
-function expectField(answer: Answer, field: string, expected: unknown): void {
-  if (answer[field] !== expected) {
-    throw new Error(`expected ${field} ${JSON.stringify(expected)} in ${JSON.stringify(answer)}`);
-  }
-}
-
 /** The real API on a free port and a real worker with the real activities, as `npm start` runs them. */
 async function benchRedemptions(
   config: Config,
@@ -242,7 +220,7 @@ async function benchRedemptions(
   const logger = createLogger(config.logLevel, 'bench');
   const { server, url } = await listen({ config, db: apiDb, temporal, logger }, 0);
   teardown.push(() => closeServer(server));
-  const api = apiClient(url);
+  const api = apiClient(url, API_KEY);
   const option = await createOption(apiDb, { cost_points: COST_POINTS });
   const newMembers = async (count: number, points: number) => {
     const members = [];
@@ -318,7 +296,7 @@ async function benchRedemptions(
 /** Every member's balances: the newest entry's running totals, the fold of all entries, the API, and our count. */
 async function checkBalances(db: Db, apiUrl: string): Promise<number> {
   const ledger = new Ledger(db);
-  const api = apiClient(apiUrl);
+  const api = apiClient(apiUrl, API_KEY);
   const members = [...expectedBalances.entries()];
   await measure('balance check', members.length, settings.concurrency, async (index) => {
     const [memberId, expected] = members[index]!;

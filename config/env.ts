@@ -44,6 +44,7 @@ const envSchema = z.object({
   DEFAULT_COUPON_TTL_SECONDS: z.coerce.number().int().positive().max(MAX_COUPON_TTL_SECONDS).default(604_800),
   ORDER_REFUND_WINDOW_SECONDS: positiveInt(30 * 24 * 3600),
   WORKFLOW_BUNDLE_PATH: optionalText,
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -78,6 +79,12 @@ export interface Config {
   logLevel: string;
   /** A workflow bundle built ahead of time (`npm run bundle`); without one the worker bundles at start. */
   workflowBundlePath?: string;
+  /**
+   * Workflows a worker keeps in memory between their tasks. A redemption awaiting its order sits idle for minutes to
+   * days; evicted, it costs one short replay (~15 events) when its order comes, so the cache bounds the worker's
+   * memory rather than holding every waiting redemption.
+   */
+  workerMaxCachedWorkflows: number;
   partners: Record<PartnerName, PartnerSettings>;
 }
 
@@ -165,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     orderRefundWindowSeconds: values.ORDER_REFUND_WINDOW_SECONDS,
     logLevel: values.LOG_LEVEL,
     workflowBundlePath: values.WORKFLOW_BUNDLE_PATH,
+    workerMaxCachedWorkflows: values.WORKER_MAX_CACHED_WORKFLOWS,
     partners,
   };
 }

@@ -99,6 +99,7 @@ async function main() {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ db: mongo.db, config, logger }),
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
   });
   const workerRun = worker.run();
   cleanups.push(async () => {

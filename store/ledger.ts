@@ -120,6 +120,30 @@ export function balancesOf(entry: Pick<LedgerEntry, 'balance_after' | 'held_afte
 type Head = Pick<LedgerHead, 'seq' | 'balance_after' | 'held_after'>;
 const EMPTY_HEAD: Head = { seq: 0, balance_after: 0, held_after: 0 };
 
+/** The entry that follows `head`; the caller has checked that its balances stay non-negative. */
+function entryAfter(head: Head, request: AppendRequest, createdAt: Date): LedgerEntry {
+  const deltas = deltasFor(request.type, request.points);
+  const seq = head.seq + 1;
+  return {
+    _id: ledgerEntryId(request.memberId, seq),
+    idempotency_key: request.idempotencyKey,
+    member_id: request.memberId,
+    seq,
+    block: blockOf(request.memberId, seq),
+    type: request.type,
+    balance_delta: deltas.balance,
+    held_delta: deltas.held,
+    balance_after: head.balance_after + deltas.balance,
+    held_after: head.held_after + deltas.held,
+    ...(request.redemptionId ? { redemption_id: request.redemptionId } : {}),
+    ...(request.reason ? { reason: request.reason } : {}),
+    created_at: createdAt,
+  };
+}
+
+/** An entry of a history being imported: what an append would have been asked, and when it happened. */
+export type ImportedEntry = Omit<AppendRequest, 'memberId'> & { created_at: Date };
+
 export class Ledger {
   private readonly entries: Collection<LedgerEntry>;
   private readonly heads: Collection<LedgerHead>;
@@ -191,22 +215,7 @@ export class Ledger {
         head = newest;
         continue;
       }
-      const seq = head.seq + 1;
-      const entry: LedgerEntry = {
-        _id: ledgerEntryId(request.memberId, seq),
-        idempotency_key: request.idempotencyKey,
-        member_id: request.memberId,
-        seq,
-        block: blockOf(request.memberId, seq),
-        type: request.type,
-        balance_delta: deltas.balance,
-        held_delta: deltas.held,
-        balance_after: balanceAfter,
-        held_after: heldAfter,
-        ...(request.redemptionId ? { redemption_id: request.redemptionId } : {}),
-        ...(request.reason ? { reason: request.reason } : {}),
-        created_at: new Date(),
-      };
+      const entry = entryAfter(head, request, new Date());
       try {
         await this.entries.insertOne(entry);
         await this.rememberHead(request.memberId, entry);
@@ -222,6 +231,32 @@ export class Ledger {
       if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 5)));
     }
     throw new LedgerContentionError(request.memberId, MAX_ATTEMPTS);
+  }
+
+  /**
+   * Imports the whole history of members that have no entries yet (a merchant's existing ledger, migrated in bulk),
+   * in the layout appends write: numbered entries with their running balances, and each member's head. Refuses a
+   * history that would make a balance negative; a repeated import fails on the entries' unique keys.
+   */
+  async importHistories(histories: Array<{ memberId: string; entries: ImportedEntry[] }>): Promise<void> {
+    const entries: LedgerEntry[] = [];
+    const heads: LedgerHead[] = [];
+    for (const { memberId, entries: imported } of histories) {
+      let head: Head = EMPTY_HEAD;
+      for (const { created_at, ...request } of imported) {
+        const entry = entryAfter(head, { ...request, memberId }, created_at);
+        if (entry.held_after < 0 || entry.balance_after - entry.held_after < 0) {
+          throw new InsufficientPointsError(balancesOf(head).points_available, request.points);
+        }
+        entries.push(entry);
+        head = entry;
+      }
+      if (head.seq > 0) {
+        heads.push({ _id: memberId, seq: head.seq, balance_after: head.balance_after, held_after: head.held_after });
+      }
+    }
+    if (entries.length > 0) await this.entries.insertMany(entries, { ordered: false });
+    if (heads.length > 0) await this.heads.insertMany(heads, { ordered: false });
   }
 
   private async earlierEntry(

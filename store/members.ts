@@ -25,6 +25,12 @@ export class IdentifierTakenError extends Error {
   }
 }
 
+function newMember(input: NewMember, createdAt: Date): Member {
+  const member: Member = { _id: `mem_${randomUUID().replace(/-/g, '')}`, ...input, created_at: createdAt };
+  if (member.email) member.email = normalizeEmail(member.email);
+  return member;
+}
+
 export class Members {
   private readonly members: Collection<Member>;
 
@@ -34,8 +40,7 @@ export class Members {
 
   /** Creates a member; the unique indexes make a taken identifier fail even when two requests race. */
   async create(input: NewMember): Promise<Member> {
-    const member: Member = { _id: `mem_${randomUUID().replace(/-/g, '')}`, ...input, created_at: new Date() };
-    if (member.email) member.email = normalizeEmail(member.email);
+    const member = newMember(input, new Date());
     try {
       await this.members.insertOne(member);
       return member;
@@ -45,6 +50,13 @@ export class Members {
       const named = MEMBER_IDENTIFIERS.find((name) => index.startsWith(name));
       throw new IdentifierTakenError(named ? [named] : await this.takenIdentifiers(member));
     }
+  }
+
+  /** Imports members in bulk (a merchant's existing members, migrated), as create would store them. */
+  async importMany(inputs: Array<NewMember & { created_at: Date }>): Promise<Member[]> {
+    const members = inputs.map(({ created_at, ...input }) => newMember(input, created_at));
+    if (members.length > 0) await this.members.insertMany(members, { ordered: false });
+    return members;
   }
 
   /** FerretDB's duplicate-key error does not name the index, so the taken identifiers are looked up. */

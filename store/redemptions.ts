@@ -46,7 +46,7 @@ export type RedemptionChanges = Partial<
 /** An audit event as a step writes it; the store stamps the time. */
 export type AuditEvent = Omit<RedemptionEvent, 'at'>;
 
-interface StoredEvent extends AuditEvent {
+export interface StoredEvent extends AuditEvent {
   at: Date;
 }
 
@@ -72,6 +72,10 @@ export interface RedemptionFilter {
   status?: RedemptionStatus;
   coupon_code?: string;
   order_id?: string;
+}
+
+function stored(document: RedemptionDocument, events: StoredEvent[]): StoredRedemption {
+  return { ...document, events, event_keys: [] };
 }
 
 /** Readers of the redemption's state do not carry its audit trail around. */
@@ -107,14 +111,28 @@ export class Redemptions {
   /** Records a new redemption with its first audit event; a retried call finds it already there and changes nothing. */
   async createIfMissing(document: RedemptionDocument, event: AuditEvent): Promise<void> {
     try {
-      await this.redemptions.insertOne({
-        ...document,
-        events: [{ at: document.created_at, ...event }],
-        event_keys: [],
-      });
+      await this.redemptions.insertOne(stored(document, [{ at: document.created_at, ...event }]));
     } catch (error) {
       if (duplicateKeyIndex(error) === undefined) throw error;
     }
+  }
+
+  /**
+   * Imports finished redemptions in bulk (a merchant's history, migrated) with their audit trails and coupons, in the
+   * layout the workflow's steps write.
+   */
+  async importMany(redemptions: Array<{ document: RedemptionDocument; events: StoredEvent[] }>): Promise<void> {
+    if (redemptions.length === 0) return;
+    await this.redemptions.insertMany(
+      redemptions.map(({ document, events }) => stored(document, events)),
+      { ordered: false },
+    );
+    const coupons = redemptions.flatMap(({ document }) =>
+      document.coupon_code
+        ? [{ _id: document.coupon_code, redemption_id: document._id, created_at: document.created_at }]
+        : [],
+    );
+    if (coupons.length > 0) await this.coupons.insertMany(coupons, { ordered: false });
   }
 
   /**

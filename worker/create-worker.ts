@@ -10,6 +10,8 @@ export interface WorkerSettings {
   activities: object;
   /** A prebuilt bundle (production, tests); without one the worker bundles workflows/ itself at start. */
   workflowBundle?: { code: string };
+  /** See Config.workerMaxCachedWorkflows. */
+  maxCachedWorkflows?: number;
 }
 
 export function createWorker(settings: WorkerSettings, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {
@@ -20,6 +22,9 @@ export function createWorker(settings: WorkerSettings, overrides: Partial<Worker
     activities: settings.activities,
     ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath }),
     shutdownGraceTime: '10s',
+    maxCachedWorkflows: settings.maxCachedWorkflows ?? 1000,
+    // One V8 context for all cached workflows instead of one each: a cached workflow then costs kilobytes, not MBs.
+    reuseV8Context: true,
     ...overrides,
   });
 }

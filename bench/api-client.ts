@@ -1,0 +1,25 @@
+/** The benchmarks' HTTP client of the product's API: every answer is checked against the status it should have. */
+export type Answer = Record<string, unknown>;
+
+export function apiClient(url: string, apiKey: string) {
+  return async (path: string, expectedStatus: number, body?: unknown): Promise<Answer> => {
+    const res = await fetch(`${url}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const answer = (await res.json()) as Answer;
+    if (res.status !== expectedStatus) {
+      throw new Error(`${path} answered ${res.status}, expected ${expectedStatus}: ${JSON.stringify(answer)}`);
+    }
+    return answer;
+  };
+}
+
+export type ApiClient = ReturnType<typeof apiClient>;
+
+export function expectField(answer: Answer, field: string, expected: unknown): void {
+  if (answer[field] !== expected) {
+    throw new Error(`expected ${field} ${JSON.stringify(expected)} in ${JSON.stringify(answer)}`);
+  }
+}

@@ -1,0 +1,475 @@
+/**
+ * Whether redemptions stay fast as the store fills. The same scenarios run on an empty store; after importing a
+ * merchant's history through the store's own code (at SCALE=1: 1,000,000 ledger entries over 100,000 members, one of
+ * them with 10,000, and 200,000 redemptions with their audit trails and coupons); and after 10,000 more ledger
+ * entries written through the API. Then 20,000 delayed redemptions wait for their orders, and the worker's memory and
+ * the capture of an order are measured against a few waiting. The worker runs as its own process, as in production,
+ * so that its memory is its own. Every ratio is to the same scenario measured earlier in the same run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { closeServer, listen } from '../api/server';
+import { loadConfig, type Config } from '../config/env';
+import { createLogger } from '../config/logger';
+import { stopChild } from '../scripts/processes';
+import { connectMongo } from '../store/connect';
+import { Ledger } from '../store/ledger';
+import { createMemberWithPoints, createOption, foldLedger } from '../test/harness/fixtures';
+import { apiClient, expectField, type Answer, type ApiClient } from './api-client';
+import { round } from './latency';
+import {
+  againstBaseline,
+  measure,
+  measureAfterWarmUp,
+  NAMESPACE,
+  positiveInt,
+  printTable,
+  startServers,
+  tearDown,
+  warmUpCount,
+  writeResults,
+  type Row,
+  type Teardown,
+} from './measure';
+import { historyEmail, importMembers, type HistoryShape } from './merchant-history';
+
+const API_KEY = 'bench-scale-key';
+const DB_NAME = 'bench_scale';
+const COST_POINTS = 100;
+const NEW_MEMBER_POINTS = 1_000;
+
+function scaleFactor(): number {
+  const raw = process.env.SCALE ?? '1';
+  const value = Number(raw);
+  if (!(value > 0 && value <= 10)) throw new Error(`SCALE must be a number in (0, 10], got "${raw}".`);
+  return value;
+}
+
+const scale = scaleFactor();
+const settings = {
+  scale,
+  members: Math.round(100_000 * scale),
+  ledger_entries: Math.round(1_000_000 * scale),
+  redemptions: Math.round(200_000 * scale),
+  heavy_member_entries: Math.max(100, Math.round(10_000 * scale)),
+  waiting: Math.round(20_000 * scale),
+  api_ledger_writes: Math.round(10_000 * scale),
+  samples: positiveInt('BENCH_SAMPLES', 200),
+  concurrency: 10,
+  waiting_concurrency: 20,
+  import_batch_members: 500,
+  import_concurrency: 3,
+};
+
+/** Operations of a scenario of `count`, warm-up included: what its members must be prepared for. */
+function operationsOf(count: number): number {
+  return warmUpCount(count, settings.concurrency) + count;
+}
+
+/** What the scenarios share: the API, the store, and the redemption option every scenario redeems. */
+interface Bench {
+  api: ApiClient;
+  config: Config;
+  optionId: number;
+  /** Members created for this run (not imported), with the points they were given. */
+  created: Map<string, number>;
+  newMember: () => Promise<{ id: string; email: string }>;
+  workerPid: number;
+  /** The worker's memory while the stage's delayed redemptions wait for their orders, by stage. */
+  fewWaiting: Record<string, ReturnType<typeof memoryOf>>;
+  /** Redemptions, ledger owners and members of the imported history to read; empty before the import. */
+  history?: { redemptionIds: () => string; memberId: (index: number) => string; heavy: { id: string; email: string } };
+}
+
+async function redeemImmediately(bench: Bench, email: string): Promise<string> {
+  const answer = await bench.api('/v1/redemptions', 201, {
+    redemption_option_id: bench.optionId,
+    customer_email: email,
+  });
+  expectField(answer, 'status', 'completed');
+  return answer.id as string;
+}
+
+async function redeemDelayed(bench: Bench, email: string): Promise<string> {
+  const answer = await bench.api('/v1/redemptions', 201, {
+    redemption_option_id: bench.optionId,
+    customer_email: email,
+    delay_points_deduction: true,
+  });
+  expectField(answer, 'status', 'awaiting_order');
+  return answer.coupon_code as string;
+}
+
+async function capture(bench: Bench, couponCode: string): Promise<void> {
+  const order = await bench.api('/v1/orders', 200, {
+    order_id: `order-${couponCode}`,
+    coupon_code: couponCode,
+    subtotal: 5_000,
+  });
+  expectField((order.redemptions as Answer[])[0] ?? {}, 'status', 'completed');
+}
+
+/** Picks spread over [0, n) by a fixed stride, so that reads touch the whole history and never the same item twice. */
+function spread(n: number): (index: number) => number {
+  return (index) => (index * 7_919 + 13) % n;
+}
+
+/**
+ * The scenarios measured at each stage. Reads go to the imported history once there is one, else to what this stage
+ * wrote. `label` prefixes the scenario names.
+ */
+async function measureStage(bench: Bench, label: string): Promise<Row[]> {
+  const { samples, concurrency } = settings;
+  const name = (scenario: string) => `${label}: ${scenario}`;
+  const members = await Promise.all(Array.from({ length: operationsOf(samples) }, () => bench.newMember()));
+  const redemptionIds: string[] = [];
+  const rows: Row[] = [];
+  rows.push(
+    await measureAfterWarmUp(
+      name(`immediate redemption, new member each, ${concurrency} in flight`),
+      samples,
+      concurrency,
+      async (i) => {
+        redemptionIds.push(await redeemImmediately(bench, members[i]!.email));
+      },
+    ),
+  );
+  const single = Math.max(20, Math.round(samples / 4));
+  const singleMembers = await Promise.all(Array.from({ length: operationsOf(single) }, () => bench.newMember()));
+  rows.push(
+    await measureAfterWarmUp(name('immediate redemption, new member, 1 in flight'), single, 1, (i) =>
+      redeemImmediately(bench, singleMembers[i]!.email),
+    ),
+  );
+  const { history } = bench;
+  if (history) {
+    rows.push(
+      await measureAfterWarmUp(
+        name(`immediate redemption, member with ${settings.heavy_member_entries}+ entries, 1 in flight`),
+        single,
+        1,
+        () => redeemImmediately(bench, history.heavy.email),
+      ),
+    );
+  }
+  const readRedemption = history
+    ? () => history.redemptionIds()
+    : (() => {
+        const pick = spread(redemptionIds.length);
+        let next = 0;
+        return () => redemptionIds[pick(next++)]!;
+      })();
+  rows.push(
+    await measureAfterWarmUp(name(`GET a redemption, ${concurrency} in flight`), samples * 2, concurrency, async () => {
+      await bench.api(`/v1/redemptions/${readRedemption()}`, 200);
+    }),
+  );
+  const ledgerOwner = history ? history.memberId : (index: number) => members[spread(members.length)(index)]!.id;
+  rows.push(
+    await measureAfterWarmUp(
+      name(`GET a ledger page, ${concurrency} in flight`),
+      samples * 2,
+      concurrency,
+      async (i) => {
+        await bench.api(`/v1/members/${ledgerOwner(i)}/ledger`, 200);
+      },
+    ),
+  );
+  if (history) {
+    rows.push(
+      await measureAfterWarmUp(
+        name(`GET ledger pages 1-100 of the member with ${settings.heavy_member_entries}+ entries`),
+        samples,
+        concurrency,
+        async (i) => {
+          await bench.api(`/v1/members/${history.heavy.id}/ledger?page=${1 + (i % 100)}`, 200);
+        },
+      ),
+    );
+  }
+  const captureMembers = await Promise.all(Array.from({ length: operationsOf(samples) }, () => bench.newMember()));
+  const coupons = await inFlight(captureMembers.length, concurrency, (i) =>
+    redeemDelayed(bench, captureMembers[i]!.email),
+  );
+  bench.fewWaiting[label] = memoryOf(bench.workerPid);
+  rows.push(
+    await measureAfterWarmUp(
+      name(`order capturing a held coupon, ${concurrency} in flight`),
+      samples,
+      concurrency,
+      (i) => capture(bench, coupons[i]!),
+    ),
+  );
+  return rows;
+}
+
+/** Runs `count` operations with `concurrency` in flight and returns their results in order. */
+async function inFlight<T>(count: number, concurrency: number, operation: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  await measure('preparation', count, concurrency, async (index) => {
+    results[index] = await operation(index);
+  });
+  return results;
+}
+
+/** Resident and peak memory of a process, from /proc. */
+function memoryOf(pid: number): { rss_mb: number; peak_rss_mb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rss_mb: round(kb('VmRSS') / 1024, 1), peak_rss_mb: round(kb('VmHWM') / 1024, 1) };
+}
+
+/** The product's worker as its own process, started the way `npm run worker` starts it. */
+async function startWorker(config: Config, env: Record<string, string>, logFile: string, temporal: Client) {
+  const workerMain = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', workerMain], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')],
+  });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the worker exited with ${child.exitCode}; see ${logFile}`);
+    const { pollers } = await temporal.workflowService.describeTaskQueue({
+      namespace: config.temporal.namespace,
+      taskQueue: { name: config.temporal.taskQueue },
+    });
+    if (pollers && pollers.length > 0) return child;
+    if (Date.now() > deadline) throw new Error(`the worker did not poll its task queue within 120 s; see ${logFile}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function databaseBytes(postgresUrl: string | undefined): Promise<number | undefined> {
+  if (!postgresUrl) return undefined;
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes');
+    return Number(rows[0]!.bytes);
+  } finally {
+    await client.end();
+  }
+}
+
+function compareStages(stage: Row[], baseline: Row[], strip: (name: string) => string): Row[] {
+  return stage.map((row) => {
+    const base = baseline.find((candidate) => strip(candidate.name) === strip(row.name));
+    return base ? againstBaseline(row, base) : row;
+  });
+}
+
+async function main(): Promise<void> {
+  const teardown: Teardown = [];
+  const timings: Record<string, number> = {};
+  const time = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    const begin = performance.now();
+    const result = await run();
+    timings[what] = round((performance.now() - begin) / 1000, 1);
+    console.log(`${what}: ${timings[what]} s`);
+    return result;
+  };
+  try {
+    const { temporal: temporalServer, mongo: mongoServer, versions } = await startServers('scale', teardown);
+    console.log(
+      `Temporal at ${temporalServer.address}, ${versions.mongo} at ${mongoServer.address}; settings`,
+      settings,
+    );
+    const env = {
+      API_KEYS: API_KEY,
+      TEMPORAL_ADDRESS: temporalServer.address,
+      TEMPORAL_NAMESPACE: NAMESPACE,
+      TEMPORAL_TASK_QUEUE: `bench-scale-${process.pid}`,
+      MONGODB_URI: mongoServer.uri,
+      FERRETDB_POSTGRESQL_URL: mongoServer.postgresUrl ?? '',
+      MONGODB_DB: DB_NAME,
+    };
+    const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
+    const mongo = await connectMongo(config.mongo);
+    teardown.push(() => mongo.client.close());
+    const connection = await Connection.connect({ address: config.temporal.address });
+    teardown.push(() => connection.close());
+    const temporal = new Client({ connection, namespace: NAMESPACE });
+    const logFile = join(os.tmpdir(), `bench-scale-worker-${process.pid}.log`);
+    const worker = await startWorker(config, env, logFile, temporal);
+    teardown.push(() => stopChild(worker));
+    const { server, url } = await listen(
+      { config, db: mongo.db, temporal, logger: createLogger('silent', 'bench') },
+      0,
+    );
+    teardown.push(() => closeServer(server));
+
+    const option = await createOption(mongo.db, { cost_points: COST_POINTS });
+    const created = new Map<string, number>();
+    const bench: Bench = {
+      api: apiClient(url, API_KEY),
+      config,
+      optionId: option.id,
+      created,
+      workerPid: worker.pid!,
+      fewWaiting: {},
+      newMember: async () => {
+        const member = await createMemberWithPoints(mongo.db, NEW_MEMBER_POINTS);
+        created.set(member._id, NEW_MEMBER_POINTS);
+        return { id: member._id, email: member.email! };
+      },
+    };
+
+    const empty = await measureStage(bench, 'empty store');
+
+    const shape: HistoryShape = {
+      members: settings.members,
+      ledgerEntries: settings.ledger_entries,
+      redemptions: settings.redemptions,
+      heavyMemberEntries: settings.heavy_member_entries,
+      optionId: option.id,
+      costPoints: COST_POINTS,
+    };
+    const memberIds: string[] = [];
+    const batches = Math.ceil(shape.members / settings.import_batch_members);
+    await time('import', () =>
+      measure('import', batches, settings.import_concurrency, async (batch) => {
+        const from = batch * settings.import_batch_members;
+        const ids = await importMembers(
+          mongo.db,
+          shape,
+          from,
+          Math.min(shape.members, from + settings.import_batch_members),
+        );
+        ids.forEach((id, k) => (memberIds[from + k] = id));
+      }),
+    );
+    const counts = {
+      members: await mongo.db.collection('members').estimatedDocumentCount(),
+      ledger_entries: await mongo.db.collection('ledger').estimatedDocumentCount(),
+      redemptions: await mongo.db.collection('redemptions').estimatedDocumentCount(),
+    };
+    const bytesAfterImport = await databaseBytes(config.mongo.postgresUrl);
+    console.log('store after import', counts, `${round((bytesAfterImport ?? 0) / 2 ** 20, 1)} MiB`);
+
+    const pickRedemption = spread(shape.redemptions);
+    let nextRedemption = 0;
+    const pickMember = spread(shape.members - 1);
+    bench.history = {
+      redemptionIds: () => `red_history_${pickRedemption(nextRedemption++)}`,
+      memberId: (index) => memberIds[1 + pickMember(index)]!,
+      heavy: { id: memberIds[0]!, email: historyEmail(0) },
+    };
+    const full = await measureStage(bench, 'imported history');
+
+    const writers = spread(shape.members);
+    await time('api ledger writes', () =>
+      measure('api ledger writes', settings.api_ledger_writes, settings.concurrency, async (index) => {
+        // Every tenth goes to the heavy member, the rest over the imported members.
+        const memberId = index % 10 === 0 ? memberIds[0]! : memberIds[writers(index)]!;
+        await bench.api(`/v1/members/${memberId}/points`, 201, {
+          points: 10,
+          reason: 'visit',
+          idempotency_key: `bench-write-${index}`,
+        });
+      }),
+    );
+    const afterWrites = await measureStage(bench, 'after API writes');
+
+    // Imported members (never the heavy one) each hold one redemption until its order comes.
+    const waitingCoupons = await time('start waiting redemptions', () =>
+      inFlight(settings.waiting, settings.waiting_concurrency, (index) =>
+        redeemDelayed(bench, historyEmail(1 + pickMember(index))),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const manyWaiting = memoryOf(worker.pid!);
+    const pickWaiting = spread(waitingCoupons.length);
+    const waitingCapture = await measureAfterWarmUp(
+      `${settings.waiting} waiting: order capturing a held coupon, ${settings.concurrency} in flight`,
+      settings.samples,
+      settings.concurrency,
+      (index) => capture(bench, waitingCoupons[pickWaiting(index)]!),
+    );
+    const bytesAtEnd = await databaseBytes(config.mongo.postgresUrl);
+
+    const strip = (name: string) => name.slice(name.indexOf(': ') + 2);
+    const emptyCapture = empty.find((row) => row.name.includes('order capturing'))!;
+    const rows = [
+      ...empty,
+      ...compareStages(full, empty, strip),
+      ...compareStages(afterWrites, full, strip),
+      againstBaseline(waitingCapture, emptyCapture),
+    ];
+    // The heavy member against a new member in the same stage.
+    const heavyVersusNew = [full, afterWrites].map((stage) => {
+      const heavy = stage.find((row) => row.name.includes('member with'))!;
+      const fresh = stage.find((row) => row.name.includes('new member, 1 in flight'))!;
+      return { stage: heavy.name, ...againstBaseline({ ...heavy }, fresh) };
+    });
+    printTable(rows);
+    for (const row of heavyVersusNew)
+      console.log(`${row.stage} vs a new member: p50 x ${row.p50_ratio}, rate x ${row.per_second_ratio}`);
+    const workerMemory = {
+      max_cached_workflows: config.workerMaxCachedWorkflows,
+      few_waiting: { waiting: operationsOf(settings.samples), ...bench.fewWaiting['empty store'] },
+      few_waiting_by_stage: bench.fewWaiting,
+      many_waiting: { waiting: settings.waiting, ...manyWaiting },
+    };
+    console.log('worker memory', workerMemory);
+
+    const checked = await checkBalances(bench, mongo.db, [
+      ...memberIds.slice(0, 1),
+      ...Array.from({ length: 100 }, (_, i) => memberIds[1 + pickMember(i)]!),
+    ]);
+    console.log(`Checked: ${checked} balances equal their ledger fold and the API.`);
+
+    writeResults('scale', versions, {
+      settings,
+      store: {
+        ...counts,
+        bytes_after_import: bytesAfterImport,
+        bytes_at_end: bytesAtEnd,
+      },
+      timings_seconds: timings,
+      import_documents_per_second: round(
+        (counts.members + counts.ledger_entries + counts.redemptions * 2) / timings.import!,
+        0,
+      ),
+      worker_memory: workerMemory,
+      heavy_member_versus_new_member: heavyVersusNew,
+      checks: { balances_equal_to_fold: checked },
+      scenarios: rows,
+    });
+  } finally {
+    await tearDown(teardown);
+  }
+}
+
+/** The balance the API reports equals the fold of the ledger, for the members created here and the sample given. */
+async function checkBalances(bench: Bench, db: Parameters<typeof foldLedger>[0], sample: string[]): Promise<number> {
+  const ledger = new Ledger(db);
+  const memberIds = [...new Set([...bench.created.keys(), ...sample])];
+  await measure('balance check', memberIds.length, settings.concurrency, async (index) => {
+    const memberId = memberIds[index]!;
+    const fold = await foldLedger(db, memberId);
+    const head = await ledger.balances(memberId);
+    const answer = await bench.api(`/v1/members/${memberId}`, 200);
+    for (const [source, balance, held] of [
+      ['head', head.points_balance, head.points_held],
+      ['api', answer.points_balance, answer.points_held],
+    ] as const) {
+      if (balance !== fold.points_balance || held !== fold.points_held) {
+        throw new Error(
+          `member ${memberId}: ${source} says ${balance}/${held}, the fold ${fold.points_balance}/${fold.points_held}`,
+        );
+      }
+    }
+  });
+  return memberIds.length;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
