@@ -73,14 +73,30 @@ export class OrderDesk {
     }
   }
 
+  /**
+   * Captures every coupon of the order or none: the coupons are checked, then an order with several holds each of
+   * them before capturing any, and lets go of those it holds when one is refused. A resent order captures what is left.
+   */
   async capture(documents: RedemptionDocument[], capture: OrderCapture) {
     await this.checkCapture(documents, capture);
-    const results = [];
-    for (const document of documents) {
-      if (document.order_id !== capture.order_id) await this.workflows.captureOrder(document._id, capture);
-      results.push(await this.reference(document._id));
+    const uncaptured = documents.filter((document) => document.order_id !== capture.order_id);
+    if (uncaptured.length > 1) await this.claimAll(uncaptured, capture);
+    for (const document of uncaptured) await this.workflows.captureOrder(document._id, capture);
+    return Promise.all(documents.map((document) => this.reference(document._id)));
+  }
+
+  private async claimAll(documents: RedemptionDocument[], capture: OrderCapture): Promise<void> {
+    const claimed: string[] = [];
+    try {
+      for (const document of documents) {
+        await this.workflows.claimForOrder(document._id, capture);
+        claimed.push(document._id);
+      }
+    } catch (error) {
+      // A hold that cannot be released now lapses after ORDER_CLAIM_LEASE_MS.
+      await Promise.allSettled(claimed.map((id) => this.workflows.releaseClaim(id, capture.order_id)));
+      throw error;
     }
-    return results;
   }
 
   async cancelOrder(orderId: string) {

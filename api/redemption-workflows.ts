@@ -26,6 +26,8 @@ import {
   cancelOrderUpdate,
   cancelRedemptionUpdate,
   captureOrderUpdate,
+  claimForOrderUpdate,
+  releaseClaimUpdate,
 } from '../workflows/messages';
 import { ApiError } from './errors';
 
@@ -181,6 +183,15 @@ export class RedemptionWorkflows {
   /** Sends an order to the redemption; resolves with its outcome, or undefined while fulfilment is still running. */
   captureOrder(redemptionId: string, capture: OrderCapture): Promise<RedemptionOutcome | undefined> {
     return this.orderEvent(redemptionId, captureOrderUpdate, [capture], { wait: true });
+  }
+
+  /** Holds the coupon for the order until it is captured or released (see claimForOrderUpdate); refusals as ApiErrors. */
+  async claimForOrder(redemptionId: string, capture: OrderCapture): Promise<void> {
+    await this.orderEvent(redemptionId, claimForOrderUpdate, [capture], { wait: true });
+  }
+
+  async releaseClaim(redemptionId: string, orderId: string): Promise<void> {
+    await this.orderEvent(redemptionId, releaseClaimUpdate, [{ order_id: orderId }], { wait: true });
   }
 
   cancelRedemption(redemptionId: string): Promise<RedemptionOutcome | undefined> {

@@ -7,7 +7,15 @@ export interface CouponState {
   status: RedemptionStatus;
   order_id: string | null;
   cancelRequested?: boolean;
+  /** The order holding the coupon while it claims its other coupons, if any. */
+  claimedBy?: string | null;
 }
+
+/**
+ * How long an order with several coupons may hold one while it claims the others. An API process that dies between
+ * the claims and the captures leaves holds behind; they lapse after this, and a resent order claims again.
+ */
+export const ORDER_CLAIM_LEASE_MS = 60_000;
 
 export type CouponUse = { ok: true; sameOrder: boolean } | { ok: false; code: RefusalCode; message: string };
 
@@ -23,6 +31,9 @@ export function checkCouponUse(
   if (state.order_id !== null) {
     if (state.order_id === order.order_id) return { ok: true, sameOrder: true };
     return { ok: false, code: 'coupon_already_used', message: 'This coupon was already used by another order.' };
+  }
+  if (state.claimedBy && state.claimedBy !== order.order_id) {
+    return { ok: false, code: 'coupon_already_used', message: 'This coupon is being used by another order.' };
   }
   if (state.status === 'expired') return { ok: false, code: 'coupon_expired', message: 'This coupon has expired.' };
   if (state.status === 'cancelled' || state.cancelRequested) {

@@ -8,6 +8,16 @@ export const awaitDecisionUpdate = defineUpdate<RedemptionOutcome, [{ requestHas
 /** An order uses the coupon: captures held points (delayed) and answers once fulfilment is settled. */
 export const captureOrderUpdate = defineUpdate<RedemptionOutcome, [OrderCapture]>('captureOrder');
 
+/**
+ * An order with several coupons holds each of them before it captures any, so that it captures all or none: while
+ * held (ORDER_CLAIM_LEASE_MS at most) no other order can use the coupon, it cannot be cancelled, and it does not
+ * expire for the holding order.
+ */
+export const claimForOrderUpdate = defineUpdate<RedemptionOutcome, [OrderCapture]>('claimForOrder');
+
+/** The order lets go of a coupon it held, because another of its coupons was refused. */
+export const releaseClaimUpdate = defineUpdate<RedemptionOutcome, [{ order_id: string }]>('releaseClaim');
+
 /** Cancels a redemption still waiting for its order; the hold is released. */
 export const cancelRedemptionUpdate = defineUpdate<RedemptionOutcome, []>('cancelRedemption');
 

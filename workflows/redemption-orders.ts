@@ -14,11 +14,11 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RedemptionState } from '../activities/redemption-steps';
-import { checkCouponUse } from '../domain/coupon-use';
-import type { RedemptionOutcome } from '../domain/redemption';
+import { ORDER_CLAIM_LEASE_MS, checkCouponUse } from '../domain/coupon-use';
+import type { OrderCapture, RedemptionOutcome } from '../domain/redemption';
 import type { RefusalCode } from '../domain/refusals';
 import { RedemptionStatusKey } from '../domain/search-attributes';
-import { cancelOrderUpdate, captureOrderUpdate } from './messages';
+import { cancelOrderUpdate, captureOrderUpdate, claimForOrderUpdate, releaseClaimUpdate } from './messages';
 import { STORE_STEP_OPTIONS } from './store-steps';
 
 const store = proxyLocalActivities<Activities>(STORE_STEP_OPTIONS);
@@ -52,10 +52,31 @@ export async function redemptionOrdersWorkflow({
     order_id: current.order_id,
   });
 
-  setHandler(captureOrderUpdate, async (capture) => {
+  /** An order holding the coupon while it claims its other coupons; the run stays open while it holds it. */
+  let claim: { order_id: string; until: number } | undefined;
+  const claimedBy = () => (claim && Date.now() < claim.until ? claim.order_id : null);
+
+  async function usable(capture: OrderCapture) {
     const current = await loaded();
-    const use = checkCouponUse(current, current.option, capture);
+    const use = checkCouponUse({ ...current, claimedBy: claimedBy() }, current.option, capture);
     if (!use.ok) refuse(use.code, use.message);
+    return { current, use };
+  }
+
+  setHandler(claimForOrderUpdate, async (capture) => {
+    const { current, use } = await usable(capture);
+    if (!use.sameOrder) claim = { order_id: capture.order_id, until: Date.now() + ORDER_CLAIM_LEASE_MS };
+    return outcomeOf(current);
+  });
+
+  setHandler(releaseClaimUpdate, async ({ order_id }) => {
+    if (claim?.order_id === order_id) claim = undefined;
+    return outcomeOf(await loaded());
+  });
+
+  setHandler(captureOrderUpdate, async (capture) => {
+    const { current, use } = await usable(capture);
+    if (claim?.order_id === capture.order_id) claim = undefined;
     if (!use.sameOrder) {
       // Only a completed redemption gets here without an order: its points are paid, the order claims the coupon.
       await store.recordOrder({ redemptionId, orderId: capture.order_id });
@@ -89,4 +110,8 @@ export async function redemptionOrdersWorkflow({
   const state = await loading;
   if (state) upsertSearchAttributes([{ key: RedemptionStatusKey, value: state.status }]);
   await condition(allHandlersFinished);
+  while (claim && claimedBy() !== null) {
+    await condition(() => claim === undefined, claim.until - Date.now());
+    await condition(allHandlersFinished);
+  }
 }

@@ -21,7 +21,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { checkCouponUse } from '../domain/coupon-use';
+import { ORDER_CLAIM_LEASE_MS, checkCouponUse } from '../domain/coupon-use';
 import { checkEligibility } from '../domain/eligibility';
 import { FailureType } from '../domain/failures';
 import type { RedemptionOption } from '../domain/options';
@@ -34,7 +34,9 @@ import {
   cancelOrderUpdate,
   cancelRedemptionUpdate,
   captureOrderUpdate,
+  claimForOrderUpdate,
   redemptionStatusQuery,
+  releaseClaimUpdate,
 } from './messages';
 import { STORE_STEP_OPTIONS } from './store-steps';
 
@@ -63,6 +65,18 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
   let order: OrderCapture | undefined = input.order;
   let cancelRequested = false;
   let orderCancelRequested = false;
+  /** An order holding the coupon while it claims its other coupons (see claimForOrderUpdate). */
+  let claim: { order_id: string; until: number } | undefined;
+  const claimedBy = () => (claim && Date.now() < claim.until ? claim.order_id : null);
+  const couponState = () => ({ ...outcome, cancelRequested, claimedBy: claimedBy() });
+
+  /** Waits while an order holds the coupon, until `done`, the order lets go, or the hold lapses. */
+  async function whileClaimed(done: () => boolean): Promise<void> {
+    while (!done() && claim && claimedBy() !== null) {
+      await condition(() => done() || claim === undefined, claim.until - Date.now());
+    }
+    if (!done()) claim = undefined;
+  }
 
   // Fulfilment retries with backoff until the configured deadline; a 4xx that retrying cannot fix stops it at once.
   const partner = proxyActivities<Activities>({
@@ -122,6 +136,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
         return outcome;
       }
       outcome.order_id = capture.order_id;
+      if (claim?.order_id === capture.order_id) claim = undefined;
       if (outcome.status === 'completed') {
         // An immediate redemption's points are already paid: the order only claims the coupon.
         await store.recordOrder({ redemptionId: id, orderId: capture.order_id });
@@ -133,11 +148,32 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     },
     {
       validator: (capture) => {
-        const use = checkCouponUse({ ...outcome, cancelRequested }, option, capture);
+        const use = checkCouponUse(couponState(), option, capture);
         if (!use.ok) refuse(use.code, use.message);
       },
     },
   );
+
+  setHandler(
+    claimForOrderUpdate,
+    (capture) => {
+      if (outcome.order_id !== capture.order_id) {
+        claim = { order_id: capture.order_id, until: Date.now() + ORDER_CLAIM_LEASE_MS };
+      }
+      return outcome;
+    },
+    {
+      validator: (capture) => {
+        const use = checkCouponUse(couponState(), option, capture);
+        if (!use.ok) refuse(use.code, use.message);
+      },
+    },
+  );
+
+  setHandler(releaseClaimUpdate, ({ order_id }) => {
+    if (claim?.order_id === order_id) claim = undefined;
+    return outcome;
+  });
 
   setHandler(
     cancelRedemptionUpdate,
@@ -149,6 +185,9 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     {
       validator: () => {
         if (outcome.status === 'cancelled') return;
+        if (claimedBy() !== null) {
+          refuse('redemption_not_cancellable', 'An order is using this coupon; it cannot be cancelled now.');
+        }
         if (outcome.status !== 'awaiting_order' || order !== undefined) {
           refuse(
             'redemption_not_cancellable',
@@ -230,10 +269,10 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
 
     if (delayed) {
       // An order that arrives together with the deadline still wins: its update was accepted.
-      await condition(
-        () => order !== undefined || cancelRequested || cancelledByOperator !== undefined,
-        ttlSeconds * 1000,
-      );
+      const decided = () => order !== undefined || cancelRequested || cancelledByOperator !== undefined;
+      await condition(decided, ttlSeconds * 1000);
+      // A coupon an order held when its time ran out stays usable by that order until the hold lapses.
+      await whileClaimed(decided);
       if (order === undefined) {
         const status = cancelRequested || cancelledByOperator ? 'cancelled' : 'expired';
         await store.releasePoints({ ...pointsOfRedemption, version: nextVersion(), status });
@@ -290,6 +329,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     // The workflow ends with the redemption. An order cancelled while it ran is refunded here; one cancelled later goes
     // through the redemption's orders workflow.
     await condition(() => orderCancelRequested || allHandlersFinished());
+    await whileClaimed(() => orderCancelRequested || outcome.order_id !== null);
     if (orderCancelRequested) {
       await store.refundOrder({ ...pointsOfRedemption, version: nextVersion() });
       statusChanged('refunded');

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OrderDesk } from '../../api/orders';
+import { RedemptionWorkflows } from '../../api/redemption-workflows';
+import { Ledger } from '../../store/ledger';
+import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
+import { readJson, startTestStack, testLogger, type TestStack } from '../harness/stack';
+
+describe('orders with several coupons', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const deps = () => ({ config: stack.config, db: stack.mongo.db, temporal: stack.client, logger: testLogger });
+  const balances = (memberId: string) => new Ledger(stack.mongo.db).balances(memberId);
+  const order = (json: Record<string, unknown>) => stack.api.request('/v1/orders', { method: 'POST', json });
+  const statusOf = async (id: string) => (await readJson(await stack.api.request(`/v1/redemptions/${id}`))).status;
+
+  async function heldCoupons(count: number, option: Record<string, unknown> = {}) {
+    const member = await createMemberWithPoints(stack.mongo.db, 1_000);
+    const { id: optionId } = await createOption(stack.mongo.db, option);
+    const redemptions = [];
+    for (let index = 0; index < count; index++) {
+      const res = await stack.api.request('/v1/redemptions', {
+        method: 'POST',
+        json: { customer_email: member.email, redemption_option_id: optionId, delay_points_deduction: true },
+      });
+      expect(res.status).toBe(201);
+      redemptions.push(await readJson(res));
+    }
+    return { member, redemptions };
+  }
+
+  it('captures every coupon of an order in one request', async () => {
+    const { member, redemptions } = await heldCoupons(3);
+    const res = await order({ order_id: 'multi-all', coupon_codes: redemptions.map((r) => r.coupon_code) });
+    expect(res.status).toBe(200);
+    expect((await readJson(res)).redemptions).toEqual(redemptions.map((r) => ({ id: r.id, status: 'completed' })));
+    expect(await balances(member._id)).toEqual({ points_balance: 700, points_held: 0, points_available: 700 });
+  });
+
+  it('captures none of its coupons when one is refused, and the others stay usable by another order', async () => {
+    const { member, redemptions } = await heldCoupons(3);
+    const [first, second, third] = redemptions;
+    const desk = new OrderDesk(deps());
+    // Read before the second coupon is cancelled: the order's check passes, its workflow then refuses.
+    const documents = await desk.redemptionsOfCoupons(redemptions.map((r) => r.coupon_code));
+    const cancelled = await stack.api.request(`/v1/redemptions/${second.id}/cancel`, { method: 'POST' });
+    expect((await readJson(cancelled)).status).toBe('cancelled');
+
+    await expect(desk.capture(documents, { order_id: 'multi-refused' })).rejects.toMatchObject({
+      status: 422,
+      code: 'coupon_cancelled',
+    });
+    expect([await statusOf(first.id), await statusOf(third.id)]).toEqual(['awaiting_order', 'awaiting_order']);
+    expect(await balances(member._id)).toEqual({ points_balance: 1_000, points_held: 200, points_available: 800 });
+
+    // The holds were let go: another order uses both at once.
+    const res = await order({ order_id: 'multi-next', coupon_codes: [first.coupon_code, third.coupon_code] });
+    expect(res.status).toBe(200);
+    expect(await balances(member._id)).toEqual({ points_balance: 800, points_held: 0, points_available: 800 });
+    expect(await foldLedger(stack.mongo.db, member._id)).toMatchObject({ points_balance: 800, points_held: 0 });
+  });
+
+  it('refuses a whole order whose coupons another order holds, changing nothing', async () => {
+    const { member, redemptions } = await heldCoupons(2);
+    const workflows = new RedemptionWorkflows(stack.client, stack.config);
+    await workflows.claimForOrder(redemptions[1].id, { order_id: 'multi-holder' });
+
+    const res = await order({ order_id: 'multi-late', coupon_codes: redemptions.map((r) => r.coupon_code) });
+    expect(res.status).toBe(409);
+    expect((await readJson(res)).error.code).toBe('coupon_already_used');
+    const cancel = await stack.api.request(`/v1/redemptions/${redemptions[1].id}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(409);
+    expect(await balances(member._id)).toEqual({ points_balance: 1_000, points_held: 200, points_available: 800 });
+
+    const holder = await order({ order_id: 'multi-holder', coupon_codes: redemptions.map((r) => r.coupon_code) });
+    expect(holder.status).toBe(200);
+    expect(await balances(member._id)).toEqual({ points_balance: 800, points_held: 0, points_available: 800 });
+  });
+
+  it('lets the order holding a coupon capture it after the coupon would have expired', async () => {
+    const { member, redemptions } = await heldCoupons(1, { coupon_ttl_seconds: 2 });
+    const [redemption] = redemptions;
+    const workflows = new RedemptionWorkflows(stack.client, stack.config);
+    await workflows.claimForOrder(redemption.id, { order_id: 'multi-slow' });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await statusOf(redemption.id)).toBe('awaiting_order');
+
+    const res = await order({ order_id: 'multi-slow', coupon_code: redemption.coupon_code });
+    expect(res.status).toBe(200);
+    expect((await readJson(res)).redemptions).toEqual([{ id: redemption.id, status: 'completed' }]);
+    expect(await balances(member._id)).toEqual({ points_balance: 900, points_held: 0, points_available: 900 });
+  });
+});
