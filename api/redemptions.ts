@@ -3,13 +3,18 @@ import { z } from 'zod';
 import { normalizeCouponCode } from '../domain/coupon';
 import { createRedemptionSchema, redemptionViewSchema } from '../domain/redemption';
 import { REDEMPTION_STATUSES, isDecided } from '../domain/states';
-import { Redemptions, toRedemptionView, type RedemptionDocument } from '../store/redemptions';
+import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
 import type { Metrics } from './metrics';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
 import { RedemptionWorkflows, WorkflowClosedError, redemptionIdFor, requestHashOf } from './redemption-workflows';
-import { answerCreateRedemption, redemptionRefSchema, redemptionWithEventsSchema } from './redemption-views';
+import {
+  answerCreateRedemption,
+  redemptionRefSchema,
+  redemptionWithEventsSchema,
+  toRedemptionView,
+} from './redemption-views';
 import { errorSchema, type RouteBook } from './routes';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
