@@ -22,6 +22,22 @@ export interface RunningStore extends RunningServer {
  */
 const FERRETDB_POOL_SIZE = 480;
 
+export function mongodArgs(port: number, dbPath: string): string[] {
+  return ['--bind_ip', '127.0.0.1', '--port', String(port), '--dbpath', dbPath, '--quiet'];
+}
+
+export function ferretDbArgs(postgresUrl: string, address: string, stateDir: string): string[] {
+  return [
+    '--handler=postgresql',
+    `--postgresql-url=${postgresUrl}?pool_max_conns=${FERRETDB_POOL_SIZE}`,
+    `--state-dir=${stateDir}`,
+    `--listen-addr=${address}`,
+    '--debug-addr=-',
+    '--telemetry=disable',
+    '--log-level=warn',
+  ];
+}
+
 /**
  * Starts the MongoDB-protocol store with its files under dataDir: FerretDB on an embedded PostgreSQL (whose port is
  * `postgresPort`), or a real mongod when one was found. Resolves when it accepts connections.
@@ -36,11 +52,7 @@ export async function startMongoServer(
   if (binary.kind === 'mongod') {
     const dbPath = join(options.dataDir, 'mongod');
     mkdirSync(dbPath, { recursive: true });
-    const child = spawnLogged(
-      binary.path,
-      ['--bind_ip', '127.0.0.1', '--port', String(options.port), '--dbpath', dbPath, '--quiet'],
-      logFile,
-    );
+    const child = spawnLogged(binary.path, mongodArgs(options.port, dbPath), logFile);
     await waitForPort(options.port, child, 'mongod', logFile, 30_000);
     return { address, uri: `mongodb://${address}`, stop: () => stopChild(child) };
   }
@@ -51,19 +63,7 @@ export async function startMongoServer(
   });
   const stateDir = join(options.dataDir, 'ferretdb');
   mkdirSync(stateDir, { recursive: true });
-  const child = spawnLogged(
-    binary.path,
-    [
-      '--handler=postgresql',
-      `--postgresql-url=${postgres.url}?pool_max_conns=${FERRETDB_POOL_SIZE}`,
-      `--state-dir=${stateDir}`,
-      `--listen-addr=${address}`,
-      '--debug-addr=-',
-      '--telemetry=disable',
-      '--log-level=warn',
-    ],
-    logFile,
-  );
+  const child = spawnLogged(binary.path, ferretDbArgs(postgres.url, address, stateDir), logFile);
   try {
     await waitForPort(options.port, child, 'FerretDB', logFile, 30_000);
   } catch (error) {
@@ -102,6 +102,44 @@ const TEMPORAL_DEV_SERVER_EXTRA_ARGS = [
   '--sqlite-pragma',
   'synchronous=OFF',
 ];
+
+const CLI_SEARCH_ATTRIBUTE_TYPES: Record<string, string> = {
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  TEXT: 'Text',
+  BOOL: 'Bool',
+  DOUBLE: 'Double',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+/**
+ * The command line of `temporal server start-dev` as startTemporal runs it, for a caller that runs the server as its
+ * own child process (to kill it outright, say).
+ */
+export function temporalDevServerArgs(options: { port: number; dbFilename: string; namespace: string }): string[] {
+  const searchAttributes = SEARCH_ATTRIBUTE_KEYS.flatMap((key) => [
+    '--search-attribute',
+    `${key.name}=${CLI_SEARCH_ATTRIBUTE_TYPES[key.type]}`,
+  ]);
+  return [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--headless',
+    '--db-filename',
+    options.dbFilename,
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'error',
+    ...searchAttributes,
+    ...TEMPORAL_DEV_SERVER_EXTRA_ARGS,
+  ];
+}
 
 /**
  * Starts a Temporal dev server through the Temporal SDK's test environment, with our search attributes registered,

@@ -23,7 +23,8 @@ export interface StubPartner {
   calls: RecordedCall[];
   /** Queues behaviours for the next calls, in order; when the queue is empty the default answers. */
   queue(...behaviours: PartnerBehaviour[]): void;
-  setDefault(behaviour: PartnerBehaviour): void;
+  /** The default answer, or a function choosing it for each call that the queue does not answer. */
+  setDefault(behaviour: PartnerBehaviour | ((call: RecordedCall) => PartnerBehaviour)): void;
   /** Resolves when at least `count` calls have arrived. */
   waitForCalls(count: number, timeoutMs?: number): Promise<RecordedCall[]>;
   close(): Promise<void>;
@@ -32,7 +33,7 @@ export interface StubPartner {
 export async function startStubPartner(initial: PartnerBehaviour = { status: 200, body: {} }): Promise<StubPartner> {
   const calls: RecordedCall[] = [];
   const queued: PartnerBehaviour[] = [];
-  let fallback = initial;
+  let fallback: PartnerBehaviour | ((call: RecordedCall) => PartnerBehaviour) = initial;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -44,8 +45,9 @@ export async function startStubPartner(initial: PartnerBehaviour = { status: 200
       } catch {
         body = rawBody;
       }
-      calls.push({ path: req.url ?? '', headers: req.headers, rawBody, body, receivedAt: Date.now() });
-      const behaviour = queued.shift() ?? fallback;
+      const call = { path: req.url ?? '', headers: req.headers, rawBody, body, receivedAt: Date.now() };
+      calls.push(call);
+      const behaviour = queued.shift() ?? (typeof fallback === 'function' ? fallback(call) : fallback);
       if ('hang' in behaviour) return;
       if ('drop' in behaviour) {
         req.socket.destroy();
