@@ -257,6 +257,17 @@ async function databaseBytes(postgresUrl: string | undefined): Promise<number | 
   }
 }
 
+async function vacuumAnalyze(postgresUrl: string | undefined): Promise<void> {
+  if (!postgresUrl) return;
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    await client.query('VACUUM (ANALYZE)');
+  } finally {
+    await client.end();
+  }
+}
+
 function compareStages(stage: Row[], baseline: Row[], strip: (name: string) => string): Row[] {
   return stage.map((row) => {
     const base = baseline.find((candidate) => strip(candidate.name) === strip(row.name));
@@ -344,6 +355,9 @@ async function main(): Promise<void> {
         ids.forEach((id, k) => (memberIds[from + k] = id));
       }),
     );
+    // As after any bulk load into PostgreSQL: refresh the planner's statistics and the visibility map now, rather than
+    // measure the autovacuum that the load set off.
+    await time('vacuum analyze after import', () => vacuumAnalyze(config.mongo.postgresUrl));
     const counts = {
       members: await mongo.db.collection('members').estimatedDocumentCount(),
       ledger_entries: await mongo.db.collection('ledger').estimatedDocumentCount(),
