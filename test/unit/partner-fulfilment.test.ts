@@ -197,29 +197,58 @@ describe('redeemWithPartner', () => {
     expect(events()[0].data).toMatchObject({ status, outcome: 'retryable' });
   });
 
-  it('treats a dropped connection as PartnerUnavailable, retryable', async () => {
+  it('treats a connection dropped after the request was sent as PartnerOutcomeUnknown, retryable', async () => {
     const { run, events } = setup();
     flavours.queue({ drop: true });
     const failure = await failureOf(run());
-    expect(failure.type).toBe('PartnerUnavailable');
+    expect(failure.type).toBe('PartnerOutcomeUnknown');
     expect(failure.nonRetryable).toBe(false);
     expect(flavours.calls).toHaveLength(1);
-    expect(events()[0].data).toMatchObject({ outcome: 'unreachable', partner: 'flavours' });
+    expect(events()[0].data).toMatchObject({ outcome: 'unknown', partner: 'flavours' });
   });
 
-  it('treats a timeout as PartnerUnavailable, retryable, after the attempt timeout', async () => {
+  it('treats a timeout after the request was sent as PartnerOutcomeUnknown, retryable, after the attempt timeout', async () => {
     const { run, events } = setup();
     flavours.queue({ hang: true });
     const started = Date.now();
     const failure = await failureOf(run({ attemptTimeoutMs: 300 }));
     const elapsed = Date.now() - started;
-    expect(failure.type).toBe('PartnerUnavailable');
+    expect(failure.type).toBe('PartnerOutcomeUnknown');
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toContain('timed out');
     expect(elapsed).toBeGreaterThanOrEqual(250);
     expect(elapsed).toBeLessThan(5_000);
-    expect(events()[0].data).toMatchObject({ outcome: 'unreachable', error: 'timed out' });
+    expect(events()[0].data).toMatchObject({ outcome: 'unknown', error: 'timed out' });
     expect(events()[0].data.latency_ms).toBeGreaterThanOrEqual(250);
+  });
+
+  it('treats a refused connection as PartnerUnavailable: the request never left', async () => {
+    const closed = await startStubPartner();
+    const url = closed.redeemUrl;
+    await closed.close();
+    const { db, updates } = fakeDb();
+    const config = loadConfig({ API_KEYS: 'k', FLAVOURS_REDEEM_URL: url });
+    const env = new MockActivityEnvironment(undefined, { logger: silentLogger });
+    const failure = await failureOf(env.run(createPartnerFulfilment(db, config).redeemWithPartner, inputFor()));
+    expect(failure.type).toBe('PartnerUnavailable');
+    expect(failure.nonRetryable).toBe(false);
+    expect(updates[0]!.update.$push.events.data).toMatchObject({ outcome: 'unreachable' });
+  });
+
+  it('treats 409 as PartnerOutcomeUnknown while reconciling: the earlier request with this key may still be running', async () => {
+    const { run, events } = setup();
+    flavours.queue({ status: 409, body: { error: 'request in progress' } });
+    const failure = await failureOf(run({ reconciling: true }));
+    expect(failure.type).toBe('PartnerOutcomeUnknown');
+    expect(failure.nonRetryable).toBe(false);
+    expect(events()[0].data).toMatchObject({ status: 409, outcome: 'unknown' });
+  });
+
+  it('reports an unknown outcome even when its audit event could not be written', async () => {
+    const { run } = setup({ failWrites: true });
+    flavours.queue({ hang: true });
+    const failure = await failureOf(run({ attemptTimeoutMs: 200 }));
+    expect(failure.type).toBe('PartnerOutcomeUnknown');
   });
 
   it.each([400, 404, 409, 422])('treats %i as PartnerRejected, not retryable', async (status) => {
