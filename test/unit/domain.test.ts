@@ -558,6 +558,7 @@ describe('redemption states', () => {
     cancelled: { decided: true, final: true },
     compensated: { decided: true, final: true },
     refunded: { decided: true, final: true },
+    needs_review: { decided: true, final: false },
   };
 
   it('covers every status', () => {
