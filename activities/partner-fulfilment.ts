@@ -61,10 +61,11 @@ export function createPartnerFulfilment(db: Db, config: Config) {
     async redeemWithPartner(input: PartnerRedeemInput): Promise<PartnerRedeemResult> {
       const settings = config.partners[input.partner];
       const { attempt } = Context.current().info;
+      // Reconciliation is another activity, whose attempts count from 1 again: its events need keys of their own.
       const audit = (data: Record<string, unknown>) =>
-        redemptions.appendEvent(input.redemptionId, `partner:${attempt}`, {
+        redemptions.appendEvent(input.redemptionId, `partner${input.reconciling ? '-reconcile' : ''}:${attempt}`, {
           type: 'partner_call',
-          data: { partner: input.partner, attempt, ...data },
+          data: { partner: input.partner, attempt, ...(input.reconciling ? { reconciling: true } : {}), ...data },
         });
       /**
        * Writes the attempt's audit event. When the partner accepted, or may have (an unknown outcome), a failed write

@@ -241,7 +241,10 @@ describe('redeemWithPartner', () => {
     const failure = await failureOf(run({ reconciling: true }));
     expect(failure.type).toBe('PartnerOutcomeUnknown');
     expect(failure.nonRetryable).toBe(false);
-    expect(events()[0].data).toMatchObject({ status: 409, outcome: 'unknown' });
+    expect(events()[0]).toMatchObject({
+      key: 'partner-reconcile:1',
+      data: { status: 409, outcome: 'unknown', reconciling: true },
+    });
   });
 
   it('reports an unknown outcome even when its audit event could not be written', async () => {
