@@ -54,6 +54,8 @@ export function wasNeverSent(error: unknown): boolean {
   return typeof code === 'string' && NOT_SENT_CODES.has(code);
 }
 
+const UNANSWERED_BEFORE = ', after an attempt that ended without an answer';
+
 export function createPartnerFulfilment(db: Db, config: Config) {
   const redemptions = new Redemptions(db);
 
@@ -99,6 +101,14 @@ export function createPartnerFulfilment(db: Db, config: Config) {
         date: partnerDate(input.requestedAt),
         timestamp: String(Math.floor(Date.parse(input.requestedAt) / 1000)),
       });
+      // Every attempt that got an answer left its audit event. A fulfilment attempt after one that left none follows an
+      // attempt that ended without an answer (its worker stopped mid-call, or its audit could not be written): the
+      // partner may have fulfilled that one, so this attempt's definite failure does not make the outcome definite.
+      const afterUnanswered =
+        !input.reconciling &&
+        attempt > 1 &&
+        !(await redemptions.hasEvent(input.redemptionId, `partner:${attempt - 1}`).catch(() => false));
+      const reconciling = input.reconciling === true || afterUnanswered;
       const headers = {
         'content-type': 'application/json',
         'idempotency-key': input.redemptionId,
@@ -124,15 +134,15 @@ export function createPartnerFulfilment(db: Db, config: Config) {
         const audited = { url: settings.redeemUrl, request: JSON.parse(body), outcome, error: message };
         await keepingUnknownOutcome(outcome, () => audit({ ...audited, latency_ms: Date.now() - started }));
         throw ApplicationFailure.create({
-          type: neverSent ? FailureType.PartnerUnavailable : FailureType.PartnerOutcomeUnknown,
-          message: `${input.partner}: ${message}`,
+          type: neverSent && !afterUnanswered ? FailureType.PartnerUnavailable : FailureType.PartnerOutcomeUnknown,
+          message: `${input.partner}: ${message}${afterUnanswered ? UNANSWERED_BEFORE : ''}`,
         });
       }
       const latency = Date.now() - started;
       const outcome =
         status < 300
           ? 'accepted'
-          : status === 409 && input.reconciling
+          : status === 409 && reconciling
             ? 'unknown'
             : isRetryableStatus(status)
               ? 'retryable'
@@ -143,12 +153,12 @@ export function createPartnerFulfilment(db: Db, config: Config) {
       if (outcome === 'accepted') return { called: true, status };
       throw ApplicationFailure.create({
         type:
-          outcome === 'unknown'
+          outcome === 'unknown' || (outcome === 'retryable' && afterUnanswered)
             ? FailureType.PartnerOutcomeUnknown
             : outcome === 'retryable'
               ? FailureType.PartnerUnavailable
               : FailureType.PartnerRejected,
-        message: `${input.partner} answered ${status}`,
+        message: `${input.partner} answered ${status}${afterUnanswered ? UNANSWERED_BEFORE : ''}`,
         nonRetryable: outcome === 'rejected',
       });
     },

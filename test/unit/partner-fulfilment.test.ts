@@ -18,7 +18,10 @@ interface RecordedUpdate {
   update: any;
 }
 
-/** A stand-in for the MongoDB Db: every updateOne is recorded (or fails), nothing else is needed by this activity. */
+/**
+ * A stand-in for the MongoDB Db: every updateOne is recorded (or fails), and findOne finds a redemption by an audit
+ * event key recorded here; nothing else is needed by this activity.
+ */
 function fakeDb(options: { failWrites?: boolean } = {}) {
   const updates: RecordedUpdate[] = [];
   const db = {
@@ -27,6 +30,16 @@ function fakeDb(options: { failWrites?: boolean } = {}) {
         if (options.failWrites) throw new Error('the store is unreachable');
         updates.push({ collection: name, filter, update });
         return { acknowledged: true, matchedCount: 1, modifiedCount: 1 };
+      },
+      findOne: async (filter: { _id: string; event_keys: string }) => {
+        if (options.failWrites) throw new Error('the store is unreachable');
+        const found = updates.some(
+          (recorded) =>
+            recorded.collection === name &&
+            recorded.filter._id === filter._id &&
+            recorded.update.$push?.event_keys === filter.event_keys,
+        );
+        return found ? { _id: filter._id } : null;
       },
     }),
   };
@@ -57,7 +70,7 @@ beforeEach(() => {
   }
 });
 
-function setup(options: { failWrites?: boolean } = {}) {
+function setup(options: { failWrites?: boolean; attempt?: number } = {}) {
   const { db, updates } = fakeDb(options);
   const config = loadConfig({
     API_KEYS: 'k',
@@ -69,7 +82,9 @@ function setup(options: { failWrites?: boolean } = {}) {
     DELIVERECT_OUTBOUND_SECRET: 'hmac-secret',
   });
   const activity = createPartnerFulfilment(db, config).redeemWithPartner;
-  const env = new MockActivityEnvironment(undefined, { logger: silentLogger });
+  const env = new MockActivityEnvironment(options.attempt ? { attempt: options.attempt } : undefined, {
+    logger: silentLogger,
+  });
   const run = (input: Partial<PartnerRedeemInput> = {}) => env.run(activity, inputFor(input));
   /** The audit events appended to the redemption, with the key that makes a repeated append a no-op. */
   const events = () =>
@@ -245,6 +260,28 @@ describe('redeemWithPartner', () => {
       key: 'partner-reconcile:1',
       data: { status: 409, outcome: 'unknown', reconciling: true },
     });
+  });
+
+  it('reports a definite failure as PartnerOutcomeUnknown when the attempt before it left no answer (its worker stopped mid-call)', async () => {
+    const { run, events } = setup({ attempt: 2 });
+    flavours.queue({ status: 503 });
+    const failure = await failureOf(run());
+    expect(failure.type).toBe('PartnerOutcomeUnknown');
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.message).toContain('after an attempt that ended without an answer');
+    expect(events()).toMatchObject([{ key: 'partner:2', data: { attempt: 2, status: 503, outcome: 'retryable' } }]);
+  });
+
+  it('keeps a definite failure definite when the attempt before it recorded its answer', async () => {
+    const { db, updates } = fakeDb();
+    const config = loadConfig({ API_KEYS: 'k', FLAVOURS_REDEEM_URL: flavours.redeemUrl });
+    const activity = createPartnerFulfilment(db, config).redeemWithPartner;
+    const attempt = (number: number) =>
+      failureOf(new MockActivityEnvironment({ attempt: number }, { logger: silentLogger }).run(activity, inputFor()));
+    flavours.queue({ status: 503 }, { status: 502 });
+    expect((await attempt(1)).type).toBe('PartnerUnavailable');
+    expect((await attempt(2)).type).toBe('PartnerUnavailable');
+    expect(updates).toHaveLength(2);
   });
 
   it('reports an unknown outcome even when its audit event could not be written', async () => {
