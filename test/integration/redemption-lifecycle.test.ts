@@ -356,20 +356,27 @@ describe('redemption lifecycle over HTTP', () => {
       const member = await createMemberWithPoints(stack.mongo.db, 300);
       const option = await createOption(stack.mongo.db, { partner: 'flavours' });
       const before = partner.calls.length;
+      const body = { customer_email: member.email, redemption_option_id: option.id };
+      const idempotencyKey = { 'idempotency-key': `review-${member._id}` };
       partner.setDefault({ hang: true });
       try {
-        const res = await redeem({ customer_email: member.email, redemption_option_id: option.id });
+        const res = await redeem(body, idempotencyKey);
         expect(res.status).toBe(202);
-        const body = await readJson(res);
-        expect(body.status).toBe('needs_review');
-        return { member, id: body.id as string, calls: partner.calls.slice(before) };
+        const answer = await readJson(res);
+        expect(answer.status).toBe('needs_review');
+        return {
+          member,
+          id: answer.id as string,
+          calls: partner.calls.slice(before),
+          again: () => redeem(body, idempotencyKey),
+        };
       } finally {
         partner.setDefault({ status: 200, body: {} });
       }
     }
 
     it('ends in needs_review with the points still debited, searchable by RedemptionStatus', async () => {
-      const { member, id, calls } = await redemptionInReview();
+      const { member, id, calls, again } = await redemptionInReview();
       expect(calls.length).toBeGreaterThanOrEqual(2);
       expect(new Set(calls.map((call) => call.headers['idempotency-key']))).toEqual(new Set([id]));
       expect(new Set(calls.map((call) => call.rawBody)).size).toBe(1);
@@ -389,6 +396,14 @@ describe('redemption lifecycle over HTTP', () => {
       expect(listed.data.map((redemption: any) => redemption.id)).toEqual([id]);
       const handle = stack.client.workflow.getHandle(workflowIdOf(id));
       expect((await handle.describe()).typedSearchAttributes.get(RedemptionStatusKey)).toBe('needs_review');
+      // The same request again answers with the review and changes nothing.
+      const callsSoFar = partner.calls.length;
+      const repeated = await again();
+      expect(repeated.status).toBe(202);
+      expect(await readJson(repeated)).toEqual({ id, status: 'needs_review' });
+      expect(partner.calls.length).toBe(callsSoFar);
+      const debits = (await foldLedger(stack.mongo.db, member._id)).entries.filter((entry) => entry.type === 'DEBIT');
+      expect(debits).toHaveLength(1);
       await handle.executeUpdate(resolveReviewUpdate, { args: [{ outcome: 'fulfilled' }] });
     });
 
