@@ -56,6 +56,22 @@ export function wasNeverSent(error: unknown): boolean {
 
 const UNANSWERED_BEFORE = ', after an attempt that ended without an answer';
 
+/** How long an attempt waits to learn whether the one before it recorded its answer, before calling the partner. */
+const RECORD_CHECK_MS = 1_000;
+
+/**
+ * Whether the attempt's audit event is there. A store that is down or slow counts as "not recorded": the outcome is
+ * then treated as unknown, which costs a reconciliation, never a refund; and the partner call does not wait on it.
+ */
+function answerRecorded(redemptions: Redemptions, redemptionId: string, attempt: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), RECORD_CHECK_MS);
+  });
+  const lookup = redemptions.hasEvent(redemptionId, `partner:${attempt}`).catch(() => false);
+  return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function createPartnerFulfilment(db: Db, config: Config) {
   const redemptions = new Redemptions(db);
 
@@ -105,9 +121,7 @@ export function createPartnerFulfilment(db: Db, config: Config) {
       // attempt that ended without an answer (its worker stopped mid-call, or its audit could not be written): the
       // partner may have fulfilled that one, so this attempt's definite failure does not make the outcome definite.
       const afterUnanswered =
-        !input.reconciling &&
-        attempt > 1 &&
-        !(await redemptions.hasEvent(input.redemptionId, `partner:${attempt - 1}`).catch(() => false));
+        !input.reconciling && attempt > 1 && !(await answerRecorded(redemptions, input.redemptionId, attempt - 1));
       const reconciling = input.reconciling === true || afterUnanswered;
       const headers = {
         'content-type': 'application/json',

@@ -22,7 +22,7 @@ interface RecordedUpdate {
  * A stand-in for the MongoDB Db: every updateOne is recorded (or fails), and findOne finds a redemption by an audit
  * event key recorded here; nothing else is needed by this activity.
  */
-function fakeDb(options: { failWrites?: boolean } = {}) {
+function fakeDb(options: { failWrites?: boolean; hangReads?: boolean } = {}) {
   const updates: RecordedUpdate[] = [];
   const db = {
     collection: (name: string) => ({
@@ -33,6 +33,7 @@ function fakeDb(options: { failWrites?: boolean } = {}) {
       },
       findOne: async (filter: { _id: string; event_keys: string }) => {
         if (options.failWrites) throw new Error('the store is unreachable');
+        if (options.hangReads) return new Promise(() => undefined);
         const found = updates.some(
           (recorded) =>
             recorded.collection === name &&
@@ -70,7 +71,7 @@ beforeEach(() => {
   }
 });
 
-function setup(options: { failWrites?: boolean; attempt?: number } = {}) {
+function setup(options: { failWrites?: boolean; hangReads?: boolean; attempt?: number } = {}) {
   const { db, updates } = fakeDb(options);
   const config = loadConfig({
     API_KEYS: 'k',
@@ -270,6 +271,16 @@ describe('redeemWithPartner', () => {
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toContain('after an attempt that ended without an answer');
     expect(events()).toMatchObject([{ key: 'partner:2', data: { attempt: 2, status: 503, outcome: 'retryable' } }]);
+  });
+
+  it('calls the partner within a second when the store cannot say whether the attempt before recorded its answer', async () => {
+    const { run } = setup({ attempt: 2, hangReads: true });
+    flavours.queue({ status: 503 });
+    const started = Date.now();
+    const failure = await failureOf(run());
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(flavours.calls).toHaveLength(1);
+    expect(failure.type).toBe('PartnerOutcomeUnknown');
   });
 
   it('keeps a definite failure definite when the attempt before it recorded its answer', async () => {
