@@ -1,6 +1,7 @@
 /**
  * Calls the partner that fulfils a reward. One call per activity attempt: Temporal retries it with backoff until
- * the workflow's deadline; this code only says whether a failure is worth retrying.
+ * the workflow's deadline; this code only says what a failure means: a refusal, a definite failure (the partner did
+ * not fulfil), or an unknown outcome (the request left, no answer came back: the partner may have fulfilled).
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
@@ -19,6 +20,11 @@ export interface PartnerRedeemInput {
   /** When the redemption asked for fulfilment; every attempt sends the same body. */
   requestedAt: string;
   attemptTimeoutMs: number;
+  /**
+   * An earlier attempt's outcome is unknown. A 409 then means what the Idempotency-Key draft says it means, "a
+   * request with this key is still being processed", so it is an unknown outcome too, not a refusal.
+   */
+  reconciling?: boolean;
 }
 
 export type PartnerRedeemResult = { called: false; why: string } | { called: true; status: number };
@@ -32,6 +38,40 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
+/** Connection errors that happen before any byte of the request is sent: the partner cannot have fulfilled anything. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Whether a failed fetch certainly never reached the partner; a timeout or a dropped connection may have. */
+export function wasNeverSent(error: unknown): boolean {
+  const code = ((error as Error).cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && NOT_SENT_CODES.has(code);
+}
+
+const UNANSWERED_BEFORE = ', after an attempt that ended without an answer';
+
+/** How long an attempt waits to learn whether the one before it recorded its answer, before calling the partner. */
+const RECORD_CHECK_MS = 1_000;
+
+/**
+ * Whether the attempt's audit event is there. A store that is down or slow counts as "not recorded": the outcome is
+ * then treated as unknown, which costs a reconciliation, never a refund; and the partner call does not wait on it.
+ */
+function answerRecorded(redemptions: Redemptions, redemptionId: string, attempt: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), RECORD_CHECK_MS);
+  });
+  const lookup = redemptions.hasEvent(redemptionId, `partner:${attempt}`).catch(() => false);
+  return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function createPartnerFulfilment(db: Db, config: Config) {
   const redemptions = new Redemptions(db);
 
@@ -39,11 +79,32 @@ export function createPartnerFulfilment(db: Db, config: Config) {
     async redeemWithPartner(input: PartnerRedeemInput): Promise<PartnerRedeemResult> {
       const settings = config.partners[input.partner];
       const { attempt } = Context.current().info;
+      // Reconciliation is another activity, whose attempts count from 1 again: its events need keys of their own.
       const audit = (data: Record<string, unknown>) =>
-        redemptions.appendEvent(input.redemptionId, `partner:${attempt}`, {
+        redemptions.appendEvent(input.redemptionId, `partner${input.reconciling ? '-reconcile' : ''}:${attempt}`, {
           type: 'partner_call',
-          data: { partner: input.partner, attempt, ...data },
+          data: { partner: input.partner, attempt, ...(input.reconciling ? { reconciling: true } : {}), ...data },
         });
+      /**
+       * Writes the attempt's audit event. When the partner accepted, or may have (an unknown outcome), a failed write
+       * must not hide that from the workflow, so it is logged instead; after a definite failure it fails the attempt,
+       * which is tried again.
+       */
+      const keepingUnknownOutcome = async (callOutcome: string, write: () => Promise<void>) => {
+        try {
+          await write();
+        } catch (error) {
+          if (callOutcome !== 'accepted' && callOutcome !== 'unknown') throw error;
+          Context.current().log.error(
+            `the partner call's outcome (${callOutcome}) was not written to the audit trail`,
+            {
+              redemptionId: input.redemptionId,
+              attempt,
+              error: String(error),
+            },
+          );
+        }
+      };
 
       if (!settings.redeemUrl) {
         await audit({ outcome: 'skipped', why: `${input.partner.toUpperCase()}_REDEEM_URL is not set` });
@@ -56,52 +117,62 @@ export function createPartnerFulfilment(db: Db, config: Config) {
         date: partnerDate(input.requestedAt),
         timestamp: String(Math.floor(Date.parse(input.requestedAt) / 1000)),
       });
+      // Every attempt that got an answer left its audit event. A fulfilment attempt after one that left none follows an
+      // attempt that ended without an answer (its worker stopped mid-call, or its audit could not be written): the
+      // partner may have fulfilled that one, so this attempt's definite failure does not make the outcome definite.
+      const afterUnanswered =
+        !input.reconciling && attempt > 1 && !(await answerRecorded(redemptions, input.redemptionId, attempt - 1));
+      const reconciling = input.reconciling === true || afterUnanswered;
+      const headers = {
+        'content-type': 'application/json',
+        'idempotency-key': input.redemptionId,
+        ...outboundAuthHeaders(PARTNERS[input.partner].auth, settings.outboundSecret, body),
+      };
       const started = Date.now();
       let status: number;
       try {
         const response = await fetch(settings.redeemUrl, {
           method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'idempotency-key': input.redemptionId,
-            ...outboundAuthHeaders(PARTNERS[input.partner].auth, settings.outboundSecret, body),
-          },
+          headers,
           body,
           signal: AbortSignal.timeout(input.attemptTimeoutMs),
         });
         status = response.status;
         await response.body?.cancel();
       } catch (error) {
-        const message = (error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message;
-        await audit({
-          url: settings.redeemUrl,
-          request: JSON.parse(body),
-          outcome: 'unreachable',
-          error: message,
-          latency_ms: Date.now() - started,
-        });
+        const cause = (error as Error).cause as Error | undefined;
+        const message =
+          (error as Error).name === 'TimeoutError' ? 'timed out' : (cause?.message ?? (error as Error).message);
+        const neverSent = wasNeverSent(error);
+        const outcome = neverSent ? 'unreachable' : 'unknown';
+        const audited = { url: settings.redeemUrl, request: JSON.parse(body), outcome, error: message };
+        await keepingUnknownOutcome(outcome, () => audit({ ...audited, latency_ms: Date.now() - started }));
         throw ApplicationFailure.create({
-          type: FailureType.PartnerUnavailable,
-          message: `${input.partner}: ${message}`,
+          type: neverSent && !afterUnanswered ? FailureType.PartnerUnavailable : FailureType.PartnerOutcomeUnknown,
+          message: `${input.partner}: ${message}${afterUnanswered ? UNANSWERED_BEFORE : ''}`,
         });
       }
       const latency = Date.now() - started;
-      const outcome = status < 300 ? 'accepted' : isRetryableStatus(status) ? 'retryable' : 'rejected';
-      try {
-        await audit({ url: settings.redeemUrl, request: JSON.parse(body), status, outcome, latency_ms: latency });
-      } catch (error) {
-        // The partner has fulfilled the reward: a failed audit write must not turn that into a retry.
-        if (outcome !== 'accepted') throw error;
-        Context.current().log.error('the partner accepted, but its audit event was not written', {
-          redemptionId: input.redemptionId,
-          attempt,
-          error: String(error),
-        });
-      }
+      const outcome =
+        status < 300
+          ? 'accepted'
+          : status === 409 && reconciling
+            ? 'unknown'
+            : isRetryableStatus(status)
+              ? 'retryable'
+              : 'rejected';
+      await keepingUnknownOutcome(outcome, () =>
+        audit({ url: settings.redeemUrl, request: JSON.parse(body), status, outcome, latency_ms: latency }),
+      );
       if (outcome === 'accepted') return { called: true, status };
       throw ApplicationFailure.create({
-        type: outcome === 'retryable' ? FailureType.PartnerUnavailable : FailureType.PartnerRejected,
-        message: `${input.partner} answered ${status}`,
+        type:
+          outcome === 'unknown' || (outcome === 'retryable' && afterUnanswered)
+            ? FailureType.PartnerOutcomeUnknown
+            : outcome === 'retryable'
+              ? FailureType.PartnerUnavailable
+              : FailureType.PartnerRejected,
+        message: `${input.partner} answered ${status}${afterUnanswered ? UNANSWERED_BEFORE : ''}`,
         nonRetryable: outcome === 'rejected',
       });
     },

@@ -11,6 +11,7 @@ import { FailureType } from '../domain/failures';
 import type { RedemptionOption } from '../domain/options';
 import type { PartnerName } from '../domain/partners';
 import { memberIdentifierOf, type CreateRedemptionRequest } from '../domain/redemption';
+import type { ReviewResolution } from '../domain/review';
 import type { RedemptionStatus, RejectionReason } from '../domain/states';
 import {
   IdempotencyKeyConflictError,
@@ -83,6 +84,11 @@ export interface RedemptionState {
 }
 
 export interface CompensatedInput extends StatusStep {
+  failure: string;
+}
+
+export interface NeedsReviewInput extends StatusStep {
+  /** The last attempt's failure, for the operator who reviews it. */
   failure: string;
 }
 
@@ -262,6 +268,25 @@ export function createRedemptionSteps(db: Db) {
     /** After the compensations ran: why fulfilment failed. */
     async markCompensated(input: CompensatedInput): Promise<void> {
       await changeStatus(input, 'compensated', {}, [], { failure: input.failure });
+    },
+
+    /**
+     * The partner's answer stayed unknown past the reconcile limit: the points stay debited and the redemption waits
+     * for an operator to say whether the partner fulfilled it.
+     */
+    async markNeedsReview(input: NeedsReviewInput): Promise<void> {
+      await changeStatus(input, 'needs_review', {}, [], { failure: input.failure });
+    },
+
+    /** An operator's decision on a redemption in review, with who decided and why, before it is acted on. */
+    async recordReviewResolution({
+      redemptionId,
+      resolution,
+    }: {
+      redemptionId: string;
+      resolution: ReviewResolution;
+    }): Promise<void> {
+      await redemptions.appendEvent(redemptionId, 'review', { type: 'review_resolved', data: { ...resolution } });
     },
 
     /** The order that used a completed redemption was cancelled: the points go back. */

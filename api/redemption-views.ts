@@ -53,8 +53,10 @@ export function answerCreateRedemption(res: Response, document: RedemptionDocume
         'partner_redeem_failed',
         `The partner could not fulfil the reward, so the points were returned (redemption ${document._id}).`,
       );
+    // needs_review: the partner's answer never came, and the points stay debited until an operator settles it.
     case 'pending':
     case 'redeeming':
+    case 'needs_review':
       res.status(202).json({ id: view.id, status: view.status });
       return;
     default:

@@ -121,6 +121,7 @@ export class RedemptionWorkflows {
         couponTtlSeconds: this.config.defaultCouponTtlSeconds,
         partnerDeadlineMs: this.config.partnerRedeemDeadlineMs,
         partnerAttemptTimeoutMs: this.config.partnerCallTimeoutMs,
+        partnerReconcileLimitMs: this.config.partnerReconcileLimitMs,
       },
       ...(order ? { order } : {}),
     };

@@ -49,7 +49,9 @@ export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Met
           schema: redemptionViewSchema,
         },
         202: {
-          description: 'Not decided within the synchronous wait; poll GET /v1/redemptions/{id}',
+          description:
+            'Not decided within the synchronous wait, or needs_review (the partner never answered; an operator will ' +
+            'settle it); poll GET /v1/redemptions/{id}',
           schema: redemptionRefSchema,
         },
         409: error('The Idempotency-Key was used with another body'),

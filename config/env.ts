@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { MAX_COUPON_TTL_SECONDS } from '../domain/options';
 import { PARTNER_NAMES, type PartnerName } from '../domain/partners';
+import { DEFAULT_PARTNER_RECONCILE_LIMIT_MS } from '../domain/review';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalText = z
@@ -41,6 +42,7 @@ const envSchema = z.object({
   REDEMPTION_SYNC_WAIT_MS: positiveInt(10_000),
   PARTNER_REDEEM_DEADLINE_MS: positiveInt(120_000),
   PARTNER_CALL_TIMEOUT_MS: positiveInt(10_000),
+  PARTNER_RECONCILE_LIMIT_MS: positiveInt(DEFAULT_PARTNER_RECONCILE_LIMIT_MS),
   DEFAULT_COUPON_TTL_SECONDS: z.coerce.number().int().positive().max(MAX_COUPON_TTL_SECONDS).default(604_800),
   ORDER_REFUND_WINDOW_SECONDS: positiveInt(30 * 24 * 3600),
   WORKFLOW_BUNDLE_PATH: optionalText,
@@ -74,6 +76,8 @@ export interface Config {
   redemptionSyncWaitMs: number;
   partnerRedeemDeadlineMs: number;
   partnerCallTimeoutMs: number;
+  /** How long fulfilment keeps retrying after an attempt whose outcome is unknown, before the redemption needs review. */
+  partnerReconcileLimitMs: number;
   defaultCouponTtlSeconds: number;
   orderRefundWindowSeconds: number;
   logLevel: string;
@@ -168,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     redemptionSyncWaitMs: values.REDEMPTION_SYNC_WAIT_MS,
     partnerRedeemDeadlineMs: values.PARTNER_REDEEM_DEADLINE_MS,
     partnerCallTimeoutMs: values.PARTNER_CALL_TIMEOUT_MS,
+    partnerReconcileLimitMs: values.PARTNER_RECONCILE_LIMIT_MS,
     defaultCouponTtlSeconds: values.DEFAULT_COUPON_TTL_SECONDS,
     orderRefundWindowSeconds: values.ORDER_REFUND_WINDOW_SECONDS,
     logLevel: values.LOG_LEVEL,

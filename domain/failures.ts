@@ -11,8 +11,16 @@ export const FailureType = {
   LedgerContention: 'LedgerContention',
   /** The partner answered with a 4xx that retrying cannot fix. */
   PartnerRejected: 'PartnerRejected',
-  /** The partner was unreachable, timed out, or answered 408/429/5xx; retryable until the deadline. */
+  /**
+   * The partner answered 408/429/5xx, or could not be reached at all (the request never left): it did not fulfil the
+   * reward. Retryable until the deadline.
+   */
   PartnerUnavailable: 'PartnerUnavailable',
+  /**
+   * The request was sent but no answer came (timed out, connection dropped): the partner may have fulfilled the reward.
+   * Retried with the same Idempotency-Key up to the reconcile limit, never compensated without an operator.
+   */
+  PartnerOutcomeUnknown: 'PartnerOutcomeUnknown',
   /** An update's input or the redemption's state refuses the request; the message is for the caller. */
   RequestRefused: 'RequestRefused',
 } as const;

@@ -55,6 +55,8 @@ export interface RedemptionSettings {
   couponTtlSeconds: number;
   partnerDeadlineMs: number;
   partnerAttemptTimeoutMs: number;
+  /** Absent from workflows started before it existed: those use DEFAULT_PARTNER_RECONCILE_LIMIT_MS. */
+  partnerReconcileLimitMs?: number;
 }
 
 export interface RedemptionInput {

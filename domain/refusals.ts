@@ -10,13 +10,16 @@ export type RefusalCode =
   | 'redemption_not_cancellable'
   | 'order_mismatch'
   | 'redemption_not_found'
-  | 'refund_window_passed';
+  | 'refund_window_passed'
+  | 'redemption_not_in_review'
+  | 'invalid_review_resolution';
 
 /** Codes that mean "conflicts with what already happened" (409); every other refusal is a business rule (422). */
 export const CONFLICT_REFUSALS: RefusalCode[] = [
   'coupon_already_used',
   'idempotency_key_reused',
   'redemption_not_cancellable',
+  'redemption_not_in_review',
 ];
 
 /** The HTTP status a refusal is answered with. */

@@ -8,10 +8,14 @@ export const REDEMPTION_STATUSES = [
   'cancelled',
   'compensated',
   'refunded',
+  'needs_review',
 ] as const;
 export type RedemptionStatus = (typeof REDEMPTION_STATUSES)[number];
 
-/** Statuses at which Create Redemption has its answer: everything but the two in-flight ones. */
+/**
+ * Statuses at which Create Redemption has its answer: everything but the two in-flight ones. A redemption in
+ * needs_review is answered as such: only an operator settles it, which can take a while.
+ */
 export function isDecided(status: RedemptionStatus): boolean {
   return status !== 'pending' && status !== 'redeeming';
 }

@@ -157,6 +157,11 @@ export class Redemptions {
     });
   }
 
+  /** Whether the audit event appended under this key is there (an `_id` read). */
+  async hasEvent(id: string, key: string): Promise<boolean> {
+    return (await this.redemptions.findOne({ _id: id, event_keys: key }, { projection: { _id: 1 } })) !== null;
+  }
+
   /** Appends an audit event outside a status change, with the fields it sets if any; its key makes a repeat a no-op. */
   async appendEvent(id: string, key: string, event: AuditEvent, changes: RedemptionChanges = {}): Promise<void> {
     await this.inWriteQueue(id, () => {

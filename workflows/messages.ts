@@ -1,6 +1,7 @@
 /** The redemption workflow's updates and query, defined once for the workflow and its callers. */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { OrderCapture, RedemptionOutcome } from '../domain/redemption';
+import type { ReviewResolution } from '../domain/review';
 
 /** Waits until Create Redemption has its answer; refuses a different request under the same idempotency key. */
 export const awaitDecisionUpdate = defineUpdate<RedemptionOutcome, [{ requestHash: string }]>('awaitDecision');
@@ -23,5 +24,11 @@ export const cancelRedemptionUpdate = defineUpdate<RedemptionOutcome, []>('cance
 
 /** The order that used the coupon was cancelled: the points go back. */
 export const cancelOrderUpdate = defineUpdate<RedemptionOutcome, [{ order_id: string }]>('cancelOrder');
+
+/**
+ * An operator settles a redemption in needs_review: `fulfilled` completes it and keeps the points debited,
+ * `not_fulfilled` compensates it (coupon void, points refunded). Refused unless the redemption is in needs_review.
+ */
+export const resolveReviewUpdate = defineUpdate<RedemptionOutcome, [ReviewResolution]>('resolveReview');
 
 export const redemptionStatusQuery = defineQuery<RedemptionOutcome>('redemptionStatus');

@@ -17,16 +17,19 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities';
+import type { PartnerRedeemInput } from '../activities/partner-fulfilment';
 import { ORDER_CLAIM_LEASE_MS, checkCouponUse } from '../domain/coupon-use';
 import { checkEligibility } from '../domain/eligibility';
 import { FailureType } from '../domain/failures';
 import type { RedemptionOption } from '../domain/options';
 import type { OrderCapture, RedemptionInput, RedemptionOutcome } from '../domain/redemption';
 import type { RefusalCode } from '../domain/refusals';
+import { DEFAULT_PARTNER_RECONCILE_LIMIT_MS, reviewResolutionProblem, type ReviewResolution } from '../domain/review';
 import { CouponCodeKey, MemberIdKey, OptionIdKey, PartnerKey, RedemptionStatusKey } from '../domain/search-attributes';
 import { isDecided, isFinal, type RedemptionStatus, type RejectionReason } from '../domain/states';
 import {
@@ -37,6 +40,7 @@ import {
   claimForOrderUpdate,
   redemptionStatusQuery,
   releaseClaimUpdate,
+  resolveReviewUpdate,
 } from './messages';
 import { STORE_STEP_OPTIONS } from './store-steps';
 
@@ -50,6 +54,22 @@ function refuse(code: RefusalCode, message: string): never {
 function isFailureOfType(error: unknown, type: string): boolean {
   const failure = error instanceof ActivityFailure ? error.cause : error;
   return failure instanceof ApplicationFailure && failure.type === type;
+}
+
+/**
+ * Whether a failed partner call may have reached the partner and been fulfilled there: the request left and no answer
+ * came back, or the attempt was still running when Temporal stopped waiting for it (a worker died, the deadline hit).
+ */
+function isOutcomeUnknown(error: unknown): boolean {
+  const failure = error instanceof ActivityFailure ? error.cause : error;
+  return failure instanceof TimeoutFailure || isFailureOfType(error, FailureType.PartnerOutcomeUnknown);
+}
+
+/** How fulfilment ended: fulfilled, definitely not (refused, or every attempt failed for sure), or unknown. */
+type Fulfilment = { result: 'fulfilled' } | { result: 'failed' | 'unknown'; failure: string };
+
+function failureText(error: unknown): string {
+  return String((error as Error).cause ?? error);
 }
 
 export async function redemptionWorkflow(input: RedemptionInput): Promise<RedemptionOutcome> {
@@ -78,7 +98,8 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     if (!done()) claim = undefined;
   }
 
-  // Fulfilment retries with backoff until the configured deadline; a 4xx that retrying cannot fix stops it at once.
+  // Fulfilment retries with backoff until the configured deadline; a 4xx that retrying cannot fix stops it at once, and
+  // so does an attempt whose outcome is unknown, which hands over to reconciliation.
   const partner = proxyActivities<Activities>({
     startToCloseTimeout: settings.partnerAttemptTimeoutMs + 5_000,
     scheduleToCloseTimeout: settings.partnerDeadlineMs,
@@ -86,9 +107,23 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
       initialInterval: '500ms',
       backoffCoefficient: 2,
       maximumInterval: Math.max(1_000, Math.min(10_000, settings.partnerDeadlineMs / 4)),
+      nonRetryableErrorTypes: [FailureType.PartnerRejected, FailureType.PartnerOutcomeUnknown],
+    },
+  });
+  // Reconciliation: the partner may have fulfilled an earlier attempt, so the same request, with the same
+  // Idempotency-Key, is retried until the partner answers it or the reconcile limit passes.
+  const reconcileLimitMs = settings.partnerReconcileLimitMs ?? DEFAULT_PARTNER_RECONCILE_LIMIT_MS;
+  const reconciliation = proxyActivities<Activities>({
+    startToCloseTimeout: settings.partnerAttemptTimeoutMs + 5_000,
+    scheduleToCloseTimeout: reconcileLimitMs,
+    retry: {
+      initialInterval: '500ms',
+      backoffCoefficient: 2,
+      maximumInterval: Math.max(1_000, Math.min(60_000, reconcileLimitMs / 4)),
       nonRetryableErrorTypes: [FailureType.PartnerRejected],
     },
   });
+  let review: ReviewResolution | undefined;
 
   /** Numbers the status-changing steps, so that the store never applies an older step over a newer one. */
   let version = 0;
@@ -109,6 +144,27 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
   async function finish(): Promise<RedemptionOutcome> {
     await condition(allHandlersFinished);
     return outcome;
+  }
+
+  /**
+   * Calls the partner until it answers for sure. Compensation follows only a refusal or attempts that all failed for
+   * sure; once an attempt's outcome is unknown, the same request is retried until the reconcile limit.
+   */
+  async function fulfil(call: PartnerRedeemInput): Promise<Fulfilment> {
+    try {
+      await partner.redeemWithPartner(call);
+      return { result: 'fulfilled' };
+    } catch (error) {
+      if (!isOutcomeUnknown(error)) return { result: 'failed', failure: failureText(error) };
+      log.warn('partner outcome unknown; reconciling with the same Idempotency-Key', { redemptionId: id });
+    }
+    try {
+      await reconciliation.redeemWithPartner({ ...call, reconciling: true });
+      return { result: 'fulfilled' };
+    } catch (error) {
+      if (isFailureOfType(error, FailureType.PartnerRejected)) return { result: 'failed', failure: failureText(error) };
+      return { result: 'unknown', failure: failureText(error) };
+    }
   }
 
   setHandler(redemptionStatusQuery, () => outcome);
@@ -212,6 +268,29 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     },
   );
 
+  setHandler(
+    resolveReviewUpdate,
+    async (resolution) => {
+      review = resolution;
+      await condition(() => outcome.status !== 'needs_review');
+      return outcome;
+    },
+    {
+      validator: (resolution) => {
+        if (outcome.status !== 'needs_review' || review !== undefined) {
+          refuse(
+            'redemption_not_in_review',
+            review
+              ? `This redemption is already being resolved as ${review.outcome}.`
+              : `Only a redemption in needs_review can be resolved; this one is ${outcome.status}.`,
+          );
+        }
+        const problem = reviewResolutionProblem(resolution);
+        if (problem) refuse('invalid_review_resolution', problem);
+      },
+    },
+  );
+
   // An operator's Cancel (in the Temporal UI) stops a redemption that waits for its order: the hold is released and
   // the workflow ends Canceled. Every step runs shielded from cancellation, so a cancel never leaves points held or
   // debited behind, and a redemption already being fulfilled finishes first, as its partner's answer decides.
@@ -293,34 +372,47 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     compensations.unshift({ name: 'refund points', run: () => store.refundPoints(pointsOfRedemption) });
     compensations.unshift({ name: 'void coupon', run: () => store.voidCoupon({ redemptionId: id }) });
 
-    if (rewardPartner && rewardPartner !== order?.source_partner) {
-      try {
-        await partner.redeemWithPartner({
-          redemptionId: id,
-          partner: rewardPartner,
-          couponCode,
-          businessRef: order?.business_ref ?? option!.business_ref,
-          branchId: order?.branch_id ?? '',
-          requestedAt: new Date().toISOString(),
-          attemptTimeoutMs: settings.partnerAttemptTimeoutMs,
-        });
-      } catch (error) {
-        log.warn('partner fulfilment failed for good; compensating', { redemptionId: id, error: String(error) });
-        for (const compensation of compensations) {
-          try {
-            await compensation.run();
-          } catch (undoError) {
-            log.error('compensation step failed', {
-              redemptionId: id,
-              step: compensation.name,
-              error: String(undoError),
-            });
-          }
+    async function compensate(failure: string): Promise<RedemptionOutcome> {
+      for (const compensation of compensations) {
+        try {
+          await compensation.run();
+        } catch (undoError) {
+          log.error('compensation step failed', {
+            redemptionId: id,
+            step: compensation.name,
+            error: String(undoError),
+          });
         }
-        const failure = String((error as Error).cause ?? error);
-        await store.markCompensated({ redemptionId: id, version: nextVersion(), failure });
-        statusChanged('compensated');
-        return finish();
+      }
+      await store.markCompensated({ redemptionId: id, version: nextVersion(), failure });
+      statusChanged('compensated');
+      return finish();
+    }
+
+    if (rewardPartner && rewardPartner !== order?.source_partner) {
+      const fulfilment = await fulfil({
+        redemptionId: id,
+        partner: rewardPartner,
+        couponCode,
+        businessRef: order?.business_ref ?? option!.business_ref,
+        branchId: order?.branch_id ?? '',
+        requestedAt: new Date().toISOString(),
+        attemptTimeoutMs: settings.partnerAttemptTimeoutMs,
+      });
+      if (fulfilment.result === 'failed') {
+        log.warn('partner fulfilment failed for good; compensating', { redemptionId: id, error: fulfilment.failure });
+        return compensate(fulfilment.failure);
+      }
+      if (fulfilment.result === 'unknown') {
+        // The partner may have fulfilled the reward: the points stay debited until an operator says whether it did.
+        log.warn('partner outcome unknown past the reconcile limit; needs review', { redemptionId: id });
+        await store.markNeedsReview({ redemptionId: id, version: nextVersion(), failure: fulfilment.failure });
+        statusChanged('needs_review');
+        await condition(() => review !== undefined);
+        await store.recordReviewResolution({ redemptionId: id, resolution: review! });
+        if (review!.outcome === 'not_fulfilled') {
+          return compensate(`an operator found that the partner did not fulfil it: ${fulfilment.failure}`);
+        }
       }
     }
     await store.completeRedemption({ redemptionId: id, version: nextVersion() });

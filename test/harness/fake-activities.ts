@@ -12,8 +12,12 @@ import type { RedemptionInput } from '../../domain/redemption';
 import type { RedemptionStatus } from '../../domain/states';
 import type { Balances } from '../../store/ledger';
 
-/** How the partner answers one call: 2xx, a 4xx that retrying cannot fix, or a 5xx/timeout worth retrying. */
-export type PartnerOutcome = 'accepted' | 'rejected' | 'unavailable';
+/**
+ * How the partner answers one call: 2xx, a 4xx that retrying cannot fix, a 5xx worth retrying, or no answer after the
+ * request left (a timeout: the partner may have fulfilled it), or an attempt that runs until Temporal stops waiting for
+ * it (as a worker that died mid-call would).
+ */
+export type PartnerOutcome = 'accepted' | 'rejected' | 'unavailable' | 'unknown' | 'stalled';
 
 export interface FakeScenario {
   /** The member beginRedemption finds, with the points available at eligibility time; null: not found. */
@@ -177,6 +181,20 @@ export class FakeActivities {
       this.record(input.redemptionId, 'voidCoupon', input, 'voidCoupon');
     },
 
+    markNeedsReview: async (input) => {
+      const state = this.record(input.redemptionId, 'markNeedsReview', input, 'markNeedsReview');
+      this.store(state, input.version, 'needs_review');
+    },
+
+    recordReviewResolution: async (input) => {
+      this.record(
+        input.redemptionId,
+        'recordReviewResolution',
+        input,
+        `recordReviewResolution:${input.resolution.outcome}`,
+      );
+    },
+
     markCompensated: async (input) => {
       const state = this.record(input.redemptionId, 'markCompensated', input, 'markCompensated');
       this.store(state, input.version, 'compensated');
@@ -202,6 +220,16 @@ export class FakeActivities {
       state.partnerCalls += 1;
       this.record(input.redemptionId, 'redeemWithPartner', input, `partner:${input.partner}:${outcome}`);
       if (outcome === 'accepted') return { called: true, status: 200 };
+      if (outcome === 'stalled') {
+        await new Promise((resolve) => setTimeout(resolve, STALLED_CALL_MS));
+        return { called: true, status: 200 };
+      }
+      if (outcome === 'unknown') {
+        throw ApplicationFailure.create({
+          type: FailureType.PartnerOutcomeUnknown,
+          message: `${input.partner}: timed out`,
+        });
+      }
       throw ApplicationFailure.create({
         type: outcome === 'rejected' ? FailureType.PartnerRejected : FailureType.PartnerUnavailable,
         message: `${input.partner} answered ${outcome === 'rejected' ? 400 : 503}`,
@@ -256,6 +284,9 @@ export class FakeActivities {
     state.appliedSteps.add(step);
   }
 }
+
+/** Longer than any fulfilment deadline a test sets, shorter than an attempt's own timeout. */
+const STALLED_CALL_MS = 3_000;
 
 export function couponCodeOf(redemptionId: string): string {
   return `CPN-${redemptionId.toUpperCase()}`;

@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUPON_ALPHABET } from '../../domain/coupon';
 import { Ledger } from '../../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
-import { ordersWorkflowIdOf } from '../../api/redemption-workflows';
+import { ordersWorkflowIdOf, workflowIdOf } from '../../api/redemption-workflows';
+import { RedemptionStatusKey } from '../../domain/search-attributes';
+import { resolveTemporalExecutable } from '../../scripts/tools';
+import { resolveReviewUpdate } from '../../workflows/messages';
 import { recordHistory } from '../harness/histories';
 import { TEST_API_KEY, readJson, startTestStack, type TestStack } from '../harness/stack';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
@@ -21,6 +26,7 @@ describe('redemption lifecycle over HTTP', () => {
         FLAVOURS_OUTBOUND_SECRET: 'flavours-outbound-secret',
         PARTNER_REDEEM_DEADLINE_MS: '4000',
         PARTNER_CALL_TIMEOUT_MS: '1000',
+        PARTNER_RECONCILE_LIMIT_MS: '3000',
         // One client with two keys (a rotation), and another client.
         API_KEYS: `till:${TEST_API_KEY},till:rotated-key,another-client-key`,
       },
@@ -339,5 +345,149 @@ describe('redemption lifecycle over HTTP', () => {
       partner.setDefault({ status: 200, body: {} });
     }
     expect(await balances(member._id)).toEqual({ points_balance: 300, points_held: 0, points_available: 300 });
+  });
+
+  describe('a partner that never answers', () => {
+    const statusTrail = (detail: any) =>
+      detail.events.map((event: any) => event.status ?? `${event.type}:${event.data?.entry ?? event.data?.outcome}`);
+
+    /** Redeems while the stub partner hangs past every attempt timeout, until the redemption needs review. */
+    async function redemptionInReview() {
+      const member = await createMemberWithPoints(stack.mongo.db, 300);
+      const option = await createOption(stack.mongo.db, { partner: 'flavours' });
+      const before = partner.calls.length;
+      const body = { customer_email: member.email, redemption_option_id: option.id };
+      const idempotencyKey = { 'idempotency-key': `review-${member._id}` };
+      partner.setDefault({ hang: true });
+      try {
+        const res = await redeem(body, idempotencyKey);
+        expect(res.status).toBe(202);
+        const answer = await readJson(res);
+        expect(answer.status).toBe('needs_review');
+        return {
+          member,
+          id: answer.id as string,
+          calls: partner.calls.slice(before),
+          again: () => redeem(body, idempotencyKey),
+        };
+      } finally {
+        partner.setDefault({ status: 200, body: {} });
+      }
+    }
+
+    it('ends in needs_review with the points still debited, searchable by RedemptionStatus', async () => {
+      const { member, id, calls, again } = await redemptionInReview();
+      expect(calls.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(calls.map((call) => call.headers['idempotency-key']))).toEqual(new Set([id]));
+      expect(new Set(calls.map((call) => call.rawBody)).size).toBe(1);
+      expect(await balances(member._id)).toEqual({ points_balance: 200, points_held: 0, points_available: 200 });
+      const detail = await getRedemption(id);
+      expect(detail.status).toBe('needs_review');
+      expect(statusTrail(detail)).toEqual([
+        'pending',
+        'ledger:DEBIT',
+        'redeeming',
+        ...calls.map(() => 'partner_call:unknown'),
+        'needs_review',
+      ]);
+      const listed = await readJson(
+        await stack.api.request(`/v1/redemptions?member_id=${member._id}&status=needs_review`),
+      );
+      expect(listed.data.map((redemption: any) => redemption.id)).toEqual([id]);
+      const handle = stack.client.workflow.getHandle(workflowIdOf(id));
+      expect((await handle.describe()).typedSearchAttributes.get(RedemptionStatusKey)).toBe('needs_review');
+      // The same request again answers with the review and changes nothing.
+      const callsSoFar = partner.calls.length;
+      const repeated = await again();
+      expect(repeated.status).toBe(202);
+      expect(await readJson(repeated)).toEqual({ id, status: 'needs_review' });
+      expect(partner.calls.length).toBe(callsSoFar);
+      const debits = (await foldLedger(stack.mongo.db, member._id)).entries.filter((entry) => entry.type === 'DEBIT');
+      expect(debits).toHaveLength(1);
+      await handle.executeUpdate(resolveReviewUpdate, { args: [{ outcome: 'fulfilled' }] });
+    });
+
+    it('completes without a refund when an operator resolves the review as fulfilled', async () => {
+      const { member, id } = await redemptionInReview();
+      const handle = stack.client.workflow.getHandle(workflowIdOf(id));
+      const resolved = await handle.executeUpdate(resolveReviewUpdate, {
+        args: [{ outcome: 'fulfilled', operator: 'ops-lina', reason: 'Flavours confirmed the coupon was redeemed' }],
+      });
+      expect(resolved).toMatchObject({ id, status: 'completed' });
+      expect(await balances(member._id)).toEqual({ points_balance: 200, points_held: 0, points_available: 200 });
+      const fold = await foldLedger(stack.mongo.db, member._id);
+      expect(fold.entries.map((entry) => entry.type)).not.toContain('REFUND');
+      const detail = await getRedemption(id);
+      expect(detail.status).toBe('completed');
+      expect(statusTrail(detail).slice(-3)).toEqual(['needs_review', 'review_resolved:fulfilled', 'completed']);
+      expect(detail.events.at(-2).data).toEqual({
+        outcome: 'fulfilled',
+        operator: 'ops-lina',
+        reason: 'Flavours confirmed the coupon was redeemed',
+      });
+    });
+
+    it('compensates and refunds when an operator resolves the review as not fulfilled with the temporal CLI', async () => {
+      const { member, id } = await redemptionInReview();
+      const cli = await resolveTemporalExecutable(() => undefined);
+      if (cli.type !== 'existing-path')
+        throw new Error('This test sends the update with the provisioned temporal CLI.');
+      const { stdout } = await promisify(execFile)(cli.path, [
+        'workflow',
+        'update',
+        'execute',
+        '--address',
+        stack.config.temporal.address,
+        '--namespace',
+        stack.config.temporal.namespace,
+        '--workflow-id',
+        workflowIdOf(id),
+        '--name',
+        'resolveReview',
+        '--input',
+        JSON.stringify({ outcome: 'not_fulfilled', operator: 'ops-omar', reason: 'Flavours has no record of it' }),
+      ]);
+      expect(stdout).toContain('compensated');
+      expect(await balances(member._id)).toEqual({ points_balance: 300, points_held: 0, points_available: 300 });
+      const { entries, ...folded } = await foldLedger(stack.mongo.db, member._id);
+      expect(folded).toEqual(await balances(member._id));
+      expect(entries.map((entry) => entry.type)).toEqual(['EARN', 'DEBIT', 'REFUND']);
+      const detail = await getRedemption(id);
+      expect(detail.status).toBe('compensated');
+      expect(detail.events.find((event: any) => event.type === 'review_resolved').data).toEqual({
+        outcome: 'not_fulfilled',
+        operator: 'ops-omar',
+        reason: 'Flavours has no record of it',
+      });
+      const voided = await stack.api.request('/v1/orders', {
+        method: 'POST',
+        json: { order_id: `o-${id}`, coupon_code: detail.coupon_code },
+      });
+      expect((await readJson(voided)).error.code).toBe('coupon_void');
+      await recordHistory(stack.client, id, 'needs-review-not-fulfilled');
+    });
+
+    it('completes without review when an unanswered attempt is followed by a 2xx', async () => {
+      const member = await createMemberWithPoints(stack.mongo.db, 300);
+      const option = await createOption(stack.mongo.db, { partner: 'flavours' });
+      const before = partner.calls.length;
+      partner.queue({ hang: true });
+      const res = await redeem({ customer_email: member.email, redemption_option_id: option.id });
+      expect(res.status).toBe(201);
+      const body = await readJson(res);
+      expect(body.status).toBe('completed');
+      const calls = partner.calls.slice(before);
+      expect(calls).toHaveLength(2);
+      expect(new Set(calls.map((call) => call.headers['idempotency-key']))).toEqual(new Set([body.id]));
+      expect(statusTrail(await getRedemption(body.id))).toEqual([
+        'pending',
+        'ledger:DEBIT',
+        'redeeming',
+        'partner_call:unknown',
+        'partner_call:accepted',
+        'completed',
+      ]);
+      expect(await balances(member._id)).toEqual({ points_balance: 200, points_held: 0, points_available: 200 });
+    });
   });
 });

@@ -180,6 +180,10 @@ describe('store queries on hot paths', () => {
       'audit event append',
       await find('redemptions', { _id: redemptionIds[42], event_keys: { $ne: 'partner:1' } }),
     );
+    expectIndexBacked(
+      "a partner attempt's audit event",
+      await find('redemptions', { _id: redemptionIds[42], event_keys: 'partner:1' }),
+    );
     expectIndexBacked('coupon by code', await find('coupons', { _id: couponCodes[42] }));
     expectIndexBacked('coupon of a redemption', await find('coupons', { redemption_id: redemptionIds[42] }));
     expectIndexBacked('redemptions by order', await find('redemptions', { order_id: 'order-42' }));

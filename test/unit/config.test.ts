@@ -12,6 +12,7 @@ describe('configuration', () => {
       mongo: { uri: 'mongodb://127.0.0.1:27017', db: 'loyalty' },
       redemptionSyncWaitMs: 10_000,
       partnerRedeemDeadlineMs: 120_000,
+      partnerReconcileLimitMs: 3_600_000,
       defaultCouponTtlSeconds: 604_800,
     });
     expect(config.partners.flavours).toEqual({

@@ -6,6 +6,7 @@ import { formatMoney, minorUnits } from '../../domain/currency';
 import { checkEligibility, checkOrderAgainstOption, type EligibilityInput } from '../../domain/eligibility';
 import { optionInputSchema, OPTION_TYPES, type OptionType, type RedemptionOption } from '../../domain/options';
 import { discountOnSubtotal, pointsForRedemption } from '../../domain/reward';
+import { reviewResolutionProblem } from '../../domain/review';
 import { isDecided, isFinal, REDEMPTION_STATUSES, type RedemptionStatus } from '../../domain/states';
 
 let nextOptionId = 1;
@@ -547,6 +548,30 @@ describe('coupon use', () => {
   });
 });
 
+describe('review resolutions', () => {
+  it.each([
+    { outcome: 'fulfilled' },
+    { outcome: 'not_fulfilled' },
+    { outcome: 'fulfilled', operator: 'ops-lina', reason: 'the partner confirmed it' },
+  ])('accepts %j', (resolution) => {
+    expect(reviewResolutionProblem(resolution)).toBeNull();
+  });
+
+  it.each([
+    [null, /Send an object/],
+    ['fulfilled', /Send an object/],
+    [['fulfilled'], /Send an object/],
+    [{}, /outcome must be/],
+    [{ outcome: 'refunded' }, /outcome must be/],
+    [{ outcome: 'fulfilled', by: 'ops' }, /Unknown field by/],
+    [{ outcome: 'fulfilled', operator: '' }, /operator must be/],
+    [{ outcome: 'fulfilled', operator: 42 }, /operator must be/],
+    [{ outcome: 'not_fulfilled', reason: 'x'.repeat(1_001) }, /reason must be/],
+  ])('refuses %j with a message that says what to send', (resolution, message) => {
+    expect(reviewResolutionProblem(resolution)).toMatch(message);
+  });
+});
+
 describe('redemption states', () => {
   const expected: Record<RedemptionStatus, { decided: boolean; final: boolean }> = {
     pending: { decided: false, final: false },
@@ -558,6 +583,7 @@ describe('redemption states', () => {
     cancelled: { decided: true, final: true },
     compensated: { decided: true, final: true },
     refunded: { decided: true, final: true },
+    needs_review: { decided: true, final: false },
   };
 
   it('covers every status', () => {

@@ -18,8 +18,11 @@ interface RecordedUpdate {
   update: any;
 }
 
-/** A stand-in for the MongoDB Db: every updateOne is recorded (or fails), nothing else is needed by this activity. */
-function fakeDb(options: { failWrites?: boolean } = {}) {
+/**
+ * A stand-in for the MongoDB Db: every updateOne is recorded (or fails), and findOne finds a redemption by an audit
+ * event key recorded here; nothing else is needed by this activity.
+ */
+function fakeDb(options: { failWrites?: boolean; hangReads?: boolean } = {}) {
   const updates: RecordedUpdate[] = [];
   const db = {
     collection: (name: string) => ({
@@ -27,6 +30,17 @@ function fakeDb(options: { failWrites?: boolean } = {}) {
         if (options.failWrites) throw new Error('the store is unreachable');
         updates.push({ collection: name, filter, update });
         return { acknowledged: true, matchedCount: 1, modifiedCount: 1 };
+      },
+      findOne: async (filter: { _id: string; event_keys: string }) => {
+        if (options.failWrites) throw new Error('the store is unreachable');
+        if (options.hangReads) return new Promise(() => undefined);
+        const found = updates.some(
+          (recorded) =>
+            recorded.collection === name &&
+            recorded.filter._id === filter._id &&
+            recorded.update.$push?.event_keys === filter.event_keys,
+        );
+        return found ? { _id: filter._id } : null;
       },
     }),
   };
@@ -57,7 +71,7 @@ beforeEach(() => {
   }
 });
 
-function setup(options: { failWrites?: boolean } = {}) {
+function setup(options: { failWrites?: boolean; hangReads?: boolean; attempt?: number } = {}) {
   const { db, updates } = fakeDb(options);
   const config = loadConfig({
     API_KEYS: 'k',
@@ -69,7 +83,9 @@ function setup(options: { failWrites?: boolean } = {}) {
     DELIVERECT_OUTBOUND_SECRET: 'hmac-secret',
   });
   const activity = createPartnerFulfilment(db, config).redeemWithPartner;
-  const env = new MockActivityEnvironment(undefined, { logger: silentLogger });
+  const env = new MockActivityEnvironment(options.attempt ? { attempt: options.attempt } : undefined, {
+    logger: silentLogger,
+  });
   const run = (input: Partial<PartnerRedeemInput> = {}) => env.run(activity, inputFor(input));
   /** The audit events appended to the redemption, with the key that makes a repeated append a no-op. */
   const events = () =>
@@ -197,29 +213,93 @@ describe('redeemWithPartner', () => {
     expect(events()[0].data).toMatchObject({ status, outcome: 'retryable' });
   });
 
-  it('treats a dropped connection as PartnerUnavailable, retryable', async () => {
+  it('treats a connection dropped after the request was sent as PartnerOutcomeUnknown, retryable', async () => {
     const { run, events } = setup();
     flavours.queue({ drop: true });
     const failure = await failureOf(run());
-    expect(failure.type).toBe('PartnerUnavailable');
+    expect(failure.type).toBe('PartnerOutcomeUnknown');
     expect(failure.nonRetryable).toBe(false);
     expect(flavours.calls).toHaveLength(1);
-    expect(events()[0].data).toMatchObject({ outcome: 'unreachable', partner: 'flavours' });
+    expect(events()[0].data).toMatchObject({ outcome: 'unknown', partner: 'flavours' });
   });
 
-  it('treats a timeout as PartnerUnavailable, retryable, after the attempt timeout', async () => {
+  it('treats a timeout after the request was sent as PartnerOutcomeUnknown, retryable, after the attempt timeout', async () => {
     const { run, events } = setup();
     flavours.queue({ hang: true });
     const started = Date.now();
     const failure = await failureOf(run({ attemptTimeoutMs: 300 }));
     const elapsed = Date.now() - started;
-    expect(failure.type).toBe('PartnerUnavailable');
+    expect(failure.type).toBe('PartnerOutcomeUnknown');
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toContain('timed out');
     expect(elapsed).toBeGreaterThanOrEqual(250);
     expect(elapsed).toBeLessThan(5_000);
-    expect(events()[0].data).toMatchObject({ outcome: 'unreachable', error: 'timed out' });
+    expect(events()[0].data).toMatchObject({ outcome: 'unknown', error: 'timed out' });
     expect(events()[0].data.latency_ms).toBeGreaterThanOrEqual(250);
+  });
+
+  it('treats a refused connection as PartnerUnavailable: the request never left', async () => {
+    const closed = await startStubPartner();
+    const url = closed.redeemUrl;
+    await closed.close();
+    const { db, updates } = fakeDb();
+    const config = loadConfig({ API_KEYS: 'k', FLAVOURS_REDEEM_URL: url });
+    const env = new MockActivityEnvironment(undefined, { logger: silentLogger });
+    const failure = await failureOf(env.run(createPartnerFulfilment(db, config).redeemWithPartner, inputFor()));
+    expect(failure.type).toBe('PartnerUnavailable');
+    expect(failure.nonRetryable).toBe(false);
+    expect(updates[0]!.update.$push.events.data).toMatchObject({ outcome: 'unreachable' });
+  });
+
+  it('treats 409 as PartnerOutcomeUnknown while reconciling: the earlier request with this key may still be running', async () => {
+    const { run, events } = setup();
+    flavours.queue({ status: 409, body: { error: 'request in progress' } });
+    const failure = await failureOf(run({ reconciling: true }));
+    expect(failure.type).toBe('PartnerOutcomeUnknown');
+    expect(failure.nonRetryable).toBe(false);
+    expect(events()[0]).toMatchObject({
+      key: 'partner-reconcile:1',
+      data: { status: 409, outcome: 'unknown', reconciling: true },
+    });
+  });
+
+  it('reports a definite failure as PartnerOutcomeUnknown when the attempt before it left no answer (its worker stopped mid-call)', async () => {
+    const { run, events } = setup({ attempt: 2 });
+    flavours.queue({ status: 503 });
+    const failure = await failureOf(run());
+    expect(failure.type).toBe('PartnerOutcomeUnknown');
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.message).toContain('after an attempt that ended without an answer');
+    expect(events()).toMatchObject([{ key: 'partner:2', data: { attempt: 2, status: 503, outcome: 'retryable' } }]);
+  });
+
+  it('calls the partner within a second when the store cannot say whether the attempt before recorded its answer', async () => {
+    const { run } = setup({ attempt: 2, hangReads: true });
+    flavours.queue({ status: 503 });
+    const started = Date.now();
+    const failure = await failureOf(run());
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(flavours.calls).toHaveLength(1);
+    expect(failure.type).toBe('PartnerOutcomeUnknown');
+  });
+
+  it('keeps a definite failure definite when the attempt before it recorded its answer', async () => {
+    const { db, updates } = fakeDb();
+    const config = loadConfig({ API_KEYS: 'k', FLAVOURS_REDEEM_URL: flavours.redeemUrl });
+    const activity = createPartnerFulfilment(db, config).redeemWithPartner;
+    const attempt = (number: number) =>
+      failureOf(new MockActivityEnvironment({ attempt: number }, { logger: silentLogger }).run(activity, inputFor()));
+    flavours.queue({ status: 503 }, { status: 502 });
+    expect((await attempt(1)).type).toBe('PartnerUnavailable');
+    expect((await attempt(2)).type).toBe('PartnerUnavailable');
+    expect(updates).toHaveLength(2);
+  });
+
+  it('reports an unknown outcome even when its audit event could not be written', async () => {
+    const { run } = setup({ failWrites: true });
+    flavours.queue({ hang: true });
+    const failure = await failureOf(run({ attemptTimeoutMs: 200 }));
+    expect(failure.type).toBe('PartnerOutcomeUnknown');
   });
 
   it.each([400, 404, 409, 422])('treats %i as PartnerRejected, not retryable', async (status) => {

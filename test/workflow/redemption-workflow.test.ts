@@ -24,6 +24,7 @@ import {
   PartnerKey,
   RedemptionStatusKey,
 } from '../../domain/search-attributes';
+import type { ReviewResolution } from '../../domain/review';
 import type { RejectionReason } from '../../domain/states';
 import type { MongoHandle } from '../../store/connect';
 import type { redemptionWorkflow } from '../../workflows';
@@ -32,6 +33,7 @@ import {
   cancelRedemptionUpdate,
   captureOrderUpdate,
   redemptionStatusQuery,
+  resolveReviewUpdate,
 } from '../../workflows/messages';
 import type { ApiError } from '../../api/errors';
 import { RedemptionWorkflows, WorkflowClosedError, ordersWorkflowIdOf } from '../../api/redemption-workflows';
@@ -123,6 +125,7 @@ describe.concurrent('redemption workflow with fake activities', () => {
         couponTtlSeconds: 60,
         partnerDeadlineMs: 10_000,
         partnerAttemptTimeoutMs: 500,
+        partnerReconcileLimitMs: 10_000,
         ...settings,
       },
     };
@@ -648,6 +651,192 @@ describe.concurrent('redemption workflow with fake activities', () => {
       ]);
       expect(fake.balances(redemption.id).points_balance).toBe(500);
       expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'compensated' });
+    });
+  });
+
+  describe('partner outcome unknown', () => {
+    const reconcile = { partnerReconcileLimitMs: 1_500 };
+    const partnerLines = (redemptionId: string) =>
+      fake.trail(redemptionId).filter((line) => line.startsWith('partner:'));
+
+    /** Starts a redemption whose partner never gives a definite answer, and waits until it needs review. */
+    async function redemptionInReview(option = optionOf({ partner: 'retm' })) {
+      const redemption = await startRedemption(
+        { member: member(), option, partner: ['unknown'] },
+        {},
+        { partnerDeadlineMs: 5_000, ...reconcile },
+      );
+      expect(await redemption.decision()).toMatchObject({ status: 'needs_review', coupon_code: redemption.coupon });
+      return redemption;
+    }
+
+    it('keeps the points debited and waits for an operator when the partner never answers past the reconcile limit', async () => {
+      const startedAt = Date.now();
+      const redemption = await redemptionInReview();
+      // Ended by the reconcile limit, not by the 5 s fulfilment deadline.
+      expect(Date.now() - startedAt).toBeLessThan(4_500);
+      const calls = fake.callsOf(redemption.id, 'redeemWithPartner');
+      expect(calls.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(partnerLines(redemption.id))).toEqual(new Set(['partner:retm:unknown']));
+      // The first attempt is fulfilment; every later one reconciles the same request.
+      expect(calls[0]!.input.reconciling).toBeUndefined();
+      for (const call of calls.slice(1)) expect(call.input).toEqual({ ...calls[0]!.input, reconciling: true });
+      expect(fake.trail(redemption.id)).toEqual([
+        'beginRedemption',
+        'reservePoints:DEBIT',
+        ...partnerLines(redemption.id),
+        'markNeedsReview',
+      ]);
+      expect(fake.callsOf(redemption.id, 'markNeedsReview')[0]!.input).toEqual({
+        redemptionId: redemption.id,
+        version: 2,
+        failure: expect.stringContaining('timed out'),
+      });
+      expect(fake.balances(redemption.id)).toEqual({ points_balance: 400, points_held: 0, points_available: 400 });
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'needs_review', partner: 'retm' });
+      expect((await redemption.handle.describe()).status.name).toBe('RUNNING');
+      expect(await redemption.handle.query(redemptionStatusQuery)).toMatchObject({ status: 'needs_review' });
+
+      // Waiting for the operator costs no partner call.
+      const callsInReview = calls.length;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(fake.callsOf(redemption.id, 'redeemWithPartner')).toHaveLength(callsInReview);
+      await redemption.handle.executeUpdate(resolveReviewUpdate, { args: [{ outcome: 'fulfilled' }] });
+    });
+
+    it('completes a redemption in review, without a refund, when an operator resolves it as fulfilled', async () => {
+      const redemption = await redemptionInReview();
+      const resolution: ReviewResolution = {
+        outcome: 'fulfilled',
+        operator: 'ops-lina',
+        reason: 'RETM support confirmed the redemption',
+      };
+      expect(await redemption.handle.executeUpdate(resolveReviewUpdate, { args: [resolution] })).toMatchObject({
+        id: redemption.id,
+        status: 'completed',
+        coupon_code: redemption.coupon,
+      });
+      expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
+      expect(fake.trail(redemption.id).slice(-3)).toEqual([
+        'markNeedsReview',
+        'recordReviewResolution:fulfilled',
+        'completeRedemption',
+      ]);
+      expect(fake.callsOf(redemption.id, 'recordReviewResolution')[0]!.input).toEqual({
+        redemptionId: redemption.id,
+        resolution,
+      });
+      expect(fake.callsOf(redemption.id, 'completeRedemption')[0]!.input).toEqual({
+        redemptionId: redemption.id,
+        version: 3,
+      });
+      expect(fake.trail(redemption.id)).not.toContain('refundPoints');
+      expect(fake.balances(redemption.id)).toEqual({ points_balance: 400, points_held: 0, points_available: 400 });
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'completed' });
+    });
+
+    it('refunds the points and voids the coupon when an operator resolves a redemption in review as not fulfilled', async () => {
+      const redemption = await redemptionInReview();
+      const resolution: ReviewResolution = { outcome: 'not_fulfilled', operator: 'ops-omar' };
+      expect(await redemption.handle.executeUpdate(resolveReviewUpdate, { args: [resolution] })).toMatchObject({
+        status: 'compensated',
+      });
+      expect(await redemption.handle.result()).toMatchObject({ status: 'compensated' });
+      expect(fake.trail(redemption.id).slice(-5)).toEqual([
+        'markNeedsReview',
+        'recordReviewResolution:not_fulfilled',
+        'voidCoupon',
+        'refundPoints',
+        'markCompensated',
+      ]);
+      expect(fake.callsOf(redemption.id, 'markCompensated')[0]!.input).toEqual({
+        redemptionId: redemption.id,
+        version: 3,
+        failure: expect.stringContaining('an operator found that the partner did not fulfil it'),
+      });
+      expect(fake.balances(redemption.id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'compensated' });
+    });
+
+    it('refuses resolveReview for a redemption that is not in review, and a resolution it cannot read', async () => {
+      const awaiting = await startRedemption(
+        { member: member(), option: optionOf() },
+        { delay_points_deduction: true },
+      );
+      await awaiting.decision();
+      const resolve = (handle: RedemptionHandle, resolution: unknown) =>
+        handle.executeUpdate(resolveReviewUpdate, { args: [resolution as { outcome: 'fulfilled' }] });
+      expect(await refusalOf(resolve(awaiting.handle, { outcome: 'fulfilled' }))).toBe('redemption_not_in_review');
+      expect(await searchAttributesOf(awaiting.handle)).toMatchObject({ status: 'awaiting_order' });
+
+      const redemption = await redemptionInReview();
+      for (const bad of [
+        { outcome: 'maybe' },
+        { outcome: 'fulfilled', by: 'x' },
+        { outcome: 'fulfilled', reason: 7 },
+      ]) {
+        expect(await refusalOf(resolve(redemption.handle, bad)), JSON.stringify(bad)).toBe('invalid_review_resolution');
+      }
+      expect(await redemption.handle.query(redemptionStatusQuery)).toMatchObject({ status: 'needs_review' });
+      expect(fake.trail(redemption.id)).not.toContain('recordReviewResolution:fulfilled');
+      await resolve(redemption.handle, { outcome: 'fulfilled' });
+      expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
+      await awaiting.handle.executeUpdate(cancelRedemptionUpdate);
+    });
+
+    it('completes without review when an attempt with an unknown outcome is followed by an accepted one', async () => {
+      const redemption = await startRedemption(
+        {
+          member: member(),
+          option: optionOf({ partner: 'flavours' }),
+          partner: ['unknown', 'unavailable', 'accepted'],
+        },
+        {},
+        reconcile,
+      );
+      expect(await redemption.decision()).toMatchObject({ status: 'completed' });
+      expect(partnerLines(redemption.id)).toEqual([
+        'partner:flavours:unknown',
+        'partner:flavours:unavailable',
+        'partner:flavours:accepted',
+      ]);
+      const calls = fake.callsOf(redemption.id, 'redeemWithPartner');
+      expect(calls.map((call) => call.input.reconciling)).toEqual([undefined, true, true]);
+      expect(fake.trail(redemption.id)).not.toContain('markNeedsReview');
+      expect(fake.trail(redemption.id)).not.toContain('refundPoints');
+      expect(fake.balances(redemption.id).points_balance).toBe(400);
+      expect(await searchAttributesOf(redemption.handle)).toMatchObject({ status: 'completed' });
+    });
+
+    it('compensates at once when the partner refuses the request it had left unanswered', async () => {
+      const redemption = await startRedemption(
+        { member: member(), option: optionOf({ partner: 'bonat' }), partner: ['unknown', 'rejected'] },
+        {},
+        reconcile,
+      );
+      expect(await redemption.handle.result()).toMatchObject({ status: 'compensated' });
+      expect(fake.trail(redemption.id).slice(2)).toEqual([
+        'partner:bonat:unknown',
+        'partner:bonat:rejected',
+        'voidCoupon',
+        'refundPoints',
+        'markCompensated',
+      ]);
+      expect(fake.balances(redemption.id).points_balance).toBe(500);
+    });
+
+    it('needs review, not compensation, when the fulfilment deadline passes while an attempt is still running', async () => {
+      const redemption = await startRedemption(
+        { member: member(), option: optionOf({ partner: 'flavours' }), partner: ['stalled', 'unavailable'] },
+        {},
+        { partnerDeadlineMs: 1_000, ...reconcile },
+      );
+      expect(await redemption.decision()).toMatchObject({ status: 'needs_review' });
+      expect(fake.callsOf(redemption.id, 'markNeedsReview')).toHaveLength(1);
+      expect(fake.trail(redemption.id)).not.toContain('refundPoints');
+      expect(fake.balances(redemption.id).points_balance).toBe(400);
+      await redemption.handle.executeUpdate(resolveReviewUpdate, { args: [{ outcome: 'not_fulfilled' }] });
+      expect(fake.balances(redemption.id).points_balance).toBe(500);
     });
   });
 

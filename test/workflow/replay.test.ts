@@ -14,6 +14,7 @@ const EXPECTED_PATHS = [
   'order-cancelled-refunded',
   'delayed-expired',
   'delayed-cancelled',
+  'needs-review-not-fulfilled',
 ];
 
 describe('replay of recorded histories', () => {
