@@ -1,3 +1,4 @@
+import { auditedNote, type OperatorAction, type OperatorNote } from '../domain/operator-actions';
 /**
  * The redemption saga's store steps, run as local activities. Each one is idempotent, because a failed workflow task
  * runs its local activities again: ledger entries and the coupon are keyed by the redemption and the step, a status
@@ -293,6 +294,22 @@ export function createRedemptionSteps(db: Db) {
     async refundOrder(input: StatusStep & PointsOfRedemption): Promise<void> {
       const entry = await appendToLedger(input, 'REFUND', 'refund');
       await changeStatus(input, 'refunded', {}, [entry]);
+    },
+
+    /** Audits an operator's action on the redemption: which, who and why. */
+    async recordOperatorAction({
+      redemptionId,
+      action,
+      note,
+    }: {
+      redemptionId: string;
+      action: OperatorAction;
+      note: OperatorNote;
+    }): Promise<void> {
+      await redemptions.appendEvent(redemptionId, `operator:${action}`, {
+        type: 'operator_action',
+        data: { action, ...auditedNote(note) },
+      });
     },
 
     /** An order used the coupon of an immediate redemption, whose points are already paid. */

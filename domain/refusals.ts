@@ -12,7 +12,10 @@ export type RefusalCode =
   | 'redemption_not_found'
   | 'refund_window_passed'
   | 'redemption_not_in_review'
-  | 'invalid_review_resolution';
+  | 'invalid_review_resolution'
+  | 'redemption_not_releasable'
+  | 'redemption_not_refundable'
+  | 'invalid_operator_action';
 
 /** Codes that mean "conflicts with what already happened" (409); every other refusal is a business rule (422). */
 export const CONFLICT_REFUSALS: RefusalCode[] = [
@@ -20,6 +23,8 @@ export const CONFLICT_REFUSALS: RefusalCode[] = [
   'idempotency_key_reused',
   'redemption_not_cancellable',
   'redemption_not_in_review',
+  'redemption_not_releasable',
+  'redemption_not_refundable',
 ];
 
 /** The HTTP status a refusal is answered with. */

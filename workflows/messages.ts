@@ -1,6 +1,7 @@
 /** The redemption workflow's updates and query, defined once for the workflow and its callers. */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { OrderCapture, RedemptionOutcome } from '../domain/redemption';
+import type { OperatorNote } from '../domain/operator-actions';
 import type { ReviewResolution } from '../domain/review';
 
 /** Waits until Create Redemption has its answer; refuses a different request under the same idempotency key. */
@@ -30,5 +31,11 @@ export const cancelOrderUpdate = defineUpdate<RedemptionOutcome, [{ order_id: st
  * `not_fulfilled` compensates it (coupon void, points refunded). Refused unless the redemption is in needs_review.
  */
 export const resolveReviewUpdate = defineUpdate<RedemptionOutcome, [ReviewResolution]>('resolveReview');
+
+/** An operator releases the hold of a redemption awaiting its order now: it ends cancelled, its points free. */
+export const releaseHoldUpdate = defineUpdate<RedemptionOutcome, [OperatorNote]>('releaseHold');
+
+/** An operator refunds a completed redemption's points, with a reason; any time, unlike an order cancellation. */
+export const refundRedemptionUpdate = defineUpdate<RedemptionOutcome, [OperatorNote]>('refundRedemption');
 
 export const redemptionStatusQuery = defineQuery<RedemptionOutcome>('redemptionStatus');

@@ -18,7 +18,14 @@ import { ORDER_CLAIM_LEASE_MS, checkCouponUse } from '../domain/coupon-use';
 import type { OrderCapture, RedemptionOutcome } from '../domain/redemption';
 import type { RefusalCode } from '../domain/refusals';
 import { RedemptionStatusKey } from '../domain/search-attributes';
-import { cancelOrderUpdate, captureOrderUpdate, claimForOrderUpdate, releaseClaimUpdate } from './messages';
+import { operatorInputProblem } from '../domain/operator-actions';
+import {
+  cancelOrderUpdate,
+  captureOrderUpdate,
+  claimForOrderUpdate,
+  refundRedemptionUpdate,
+  releaseClaimUpdate,
+} from './messages';
 import { STORE_STEP_OPTIONS } from './store-steps';
 
 const store = proxyLocalActivities<Activities>(STORE_STEP_OPTIONS);
@@ -74,6 +81,17 @@ export async function redemptionOrdersWorkflow({
     return outcomeOf(await loaded());
   });
 
+  async function refund(current: RedemptionState): Promise<void> {
+    await store.refundOrder({
+      redemptionId,
+      memberId: current.member_id!,
+      points: current.points!,
+      version: current.version + 1,
+    });
+    current.status = 'refunded';
+    upsertSearchAttributes([{ key: RedemptionStatusKey, value: 'refunded' }]);
+  }
+
   setHandler(captureOrderUpdate, async (capture) => {
     const { current, use } = await usable(capture);
     if (claim?.order_id === capture.order_id) claim = undefined;
@@ -96,14 +114,22 @@ export async function redemptionOrdersWorkflow({
         `Redemption ${redemptionId} is past its refund window; adjust the member's points instead.`,
       );
     }
-    await store.refundOrder({
-      redemptionId,
-      memberId: current.member_id!,
-      points: current.points!,
-      version: current.version + 1,
-    });
-    current.status = 'refunded';
-    upsertSearchAttributes([{ key: RedemptionStatusKey, value: 'refunded' }]);
+    await refund(current);
+    return outcomeOf(current);
+  });
+
+  setHandler(refundRedemptionUpdate, async (note) => {
+    const problem = operatorInputProblem(note, { reasonRequired: true });
+    if (problem) refuse('invalid_operator_action', problem);
+    const current = await loaded();
+    if (current.status !== 'completed') {
+      refuse(
+        'redemption_not_refundable',
+        `Only a completed redemption can be refunded; this one is ${current.status}.`,
+      );
+    }
+    await store.recordOperatorAction({ redemptionId, action: 'refund', note });
+    await refund(current);
     return outcomeOf(current);
   });
 

@@ -29,6 +29,7 @@ import { FailureType } from '../domain/failures';
 import type { RedemptionOption } from '../domain/options';
 import type { OrderCapture, RedemptionInput, RedemptionOutcome } from '../domain/redemption';
 import type { RefusalCode } from '../domain/refusals';
+import { operatorInputProblem, type OperatorNote } from '../domain/operator-actions';
 import { DEFAULT_PARTNER_RECONCILE_LIMIT_MS, reviewResolutionProblem, type ReviewResolution } from '../domain/review';
 import { CouponCodeKey, MemberIdKey, OptionIdKey, PartnerKey, RedemptionStatusKey } from '../domain/search-attributes';
 import { isDecided, isFinal, type RedemptionStatus, type RejectionReason } from '../domain/states';
@@ -39,7 +40,9 @@ import {
   captureOrderUpdate,
   claimForOrderUpdate,
   redemptionStatusQuery,
+  refundRedemptionUpdate,
   releaseClaimUpdate,
+  releaseHoldUpdate,
   resolveReviewUpdate,
 } from './messages';
 import { STORE_STEP_OPTIONS } from './store-steps';
@@ -291,6 +294,51 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     },
   );
 
+  let operatorRefund: OperatorNote | undefined;
+
+  setHandler(
+    releaseHoldUpdate,
+    async (note) => {
+      cancelRequested = true;
+      await store.recordOperatorAction({ redemptionId: id, action: 'release', note });
+      await condition(() => outcome.status !== 'awaiting_order');
+      return outcome;
+    },
+    {
+      validator: (note) => {
+        const problem = operatorInputProblem(note);
+        if (problem) refuse('invalid_operator_action', problem);
+        if (outcome.status !== 'awaiting_order' || order !== undefined || claimedBy() !== null || cancelRequested) {
+          refuse(
+            'redemption_not_releasable',
+            `Only a hold that no order is using can be released; this redemption is ${outcome.status}.`,
+          );
+        }
+      },
+    },
+  );
+
+  setHandler(
+    refundRedemptionUpdate,
+    async (note) => {
+      operatorRefund = note;
+      await condition(() => outcome.status === 'refunded');
+      return outcome;
+    },
+    {
+      validator: (note) => {
+        const problem = operatorInputProblem(note, { reasonRequired: true });
+        if (problem) refuse('invalid_operator_action', problem);
+        if (outcome.status !== 'completed' || operatorRefund !== undefined || orderCancelRequested) {
+          refuse(
+            'redemption_not_refundable',
+            `Only a completed redemption can be refunded; this one is ${outcome.status}.`,
+          );
+        }
+      },
+    },
+  );
+
   // An operator's Cancel (in the Temporal UI) stops a redemption that waits for its order: the hold is released and
   // the workflow ends Canceled. Every step runs shielded from cancellation, so a cancel never leaves points held or
   // debited behind, and a redemption already being fulfilled finishes first, as its partner's answer decides.
@@ -420,9 +468,11 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
 
     // The workflow ends with the redemption. An order cancelled while it ran is refunded here; one cancelled later goes
     // through the redemption's orders workflow.
-    await condition(() => orderCancelRequested || allHandlersFinished());
-    await whileClaimed(() => orderCancelRequested || outcome.order_id !== null);
-    if (orderCancelRequested) {
+    const refundAsked = () => orderCancelRequested || operatorRefund !== undefined;
+    await condition(() => refundAsked() || allHandlersFinished());
+    await whileClaimed(() => refundAsked() || outcome.order_id !== null);
+    if (operatorRefund) await store.recordOperatorAction({ redemptionId: id, action: 'refund', note: operatorRefund });
+    if (refundAsked()) {
       await store.refundOrder({ ...pointsOfRedemption, version: nextVersion() });
       statusChanged('refunded');
     }

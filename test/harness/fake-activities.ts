@@ -208,6 +208,10 @@ export class FakeActivities {
       this.store(state, input.version, 'refunded');
     },
 
+    recordOperatorAction: async (input) => {
+      this.record(input.redemptionId, 'recordOperatorAction', input, `recordOperatorAction:${input.action}`);
+    },
+
     recordOrder: async (input) => {
       const state = this.record(input.redemptionId, 'recordOrder', input, `recordOrder:${input.orderId}`);
       state.stored.order_id = input.orderId;
