@@ -60,7 +60,6 @@ export function redemptionStartSummary(
       ? 'Points are held until the order arrives, then captured'
       : 'Points are debited at once',
     ...(orderId ? [`Order: ${orderId}`] : []),
-    'Status at start: pending',
   ];
   return { staticSummary, staticDetails: details.map((line) => `- ${line}`).join('\n') };
 }

@@ -33,7 +33,6 @@ describe('what operators read about a redemption in the Temporal UI', () => {
       '- Points: 300',
       '- Partner: flavours',
       '- Points are held until the order arrives, then captured',
-      '- Status at start: pending',
     ]);
   });
 
