@@ -16,9 +16,11 @@ import {
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config/env';
+import type { RedemptionOption } from '../domain/options';
 import type { CreateRedemptionRequest, OrderCapture, RedemptionInput, RedemptionOutcome } from '../domain/redemption';
+import { redemptionStartSummary } from '../domain/redemption-summary';
 import { refusalStatus, type RefusalCode } from '../domain/refusals';
-import { OptionIdKey, RedemptionStatusKey } from '../domain/search-attributes';
+import { OptionIdKey, RedemptionIdKey, RedemptionStatusKey } from '../domain/search-attributes';
 import type { redemptionOrdersWorkflow, redemptionWorkflow } from '../workflows';
 import type { RedemptionOrdersInput } from '../workflows/redemption-orders';
 import {
@@ -107,10 +109,15 @@ export class RedemptionWorkflows {
     return this.client.workflow.getHandle(workflowIdOf(redemptionId));
   }
 
+  /**
+   * `option` is the catalogue's entry for the request's option (null when there is none): it names the reward, its
+   * points and its partner in the summary operators read in the Temporal UI. The workflow still decides on its own read.
+   */
   private startOptions(
     redemptionId: string,
     request: CreateRedemptionRequest,
     requestHash: string,
+    option: RedemptionOption | null,
     order?: OrderCapture,
   ) {
     const input: RedemptionInput = {
@@ -132,17 +139,24 @@ export class RedemptionWorkflows {
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
+        { key: RedemptionIdKey, value: redemptionId },
         { key: RedemptionStatusKey, value: 'pending' },
         { key: OptionIdKey, value: request.redemption_option_id },
       ],
+      ...redemptionStartSummary(redemptionId, request, option, order?.order_id),
     };
   }
 
   /** Starts the redemption's workflow, or joins it, and waits up to REDEMPTION_SYNC_WAIT_MS for its decision. */
-  async start(redemptionId: string, request: CreateRedemptionRequest, requestHash: string): Promise<StartResult> {
+  async start(
+    redemptionId: string,
+    request: CreateRedemptionRequest,
+    requestHash: string,
+    option: RedemptionOption | null,
+  ): Promise<StartResult> {
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof redemptionWorkflow>(
       'redemptionWorkflow',
-      this.startOptions(redemptionId, request, requestHash),
+      this.startOptions(redemptionId, request, requestHash, option),
     );
     try {
       const update = await this.client.workflow.startUpdateWithStart(awaitDecisionUpdate, {
@@ -165,11 +179,16 @@ export class RedemptionWorkflows {
    * Starts the workflow of a redemption that comes with its order, without waiting for it; a duplicate delivery finds
    * the same workflow (running or finished) and starts nothing.
    */
-  async startWithOrder(redemptionId: string, request: CreateRedemptionRequest, order: OrderCapture): Promise<void> {
+  async startWithOrder(
+    redemptionId: string,
+    request: CreateRedemptionRequest,
+    order: OrderCapture,
+    option: RedemptionOption | null,
+  ): Promise<void> {
     try {
       await this.client.workflow.start(
         'redemptionWorkflow',
-        this.startOptions(redemptionId, request, requestHashOf(request), order),
+        this.startOptions(redemptionId, request, requestHashOf(request), option, order),
       );
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -258,6 +277,8 @@ export class RedemptionWorkflows {
           args: [input],
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          typedSearchAttributes: [{ key: RedemptionIdKey, value: redemptionId }],
+          staticSummary: `Order events of redemption ${redemptionId}, opened as ${ORDER_EVENT_NAMES[update.name] ?? update.name}`,
         },
       ),
     });
@@ -278,6 +299,14 @@ export class RedemptionWorkflows {
 }
 
 const ORDER_EVENT_ATTEMPTS = 5;
+
+/** How the orders workflow's summary names the event that started it. */
+const ORDER_EVENT_NAMES: Record<string, string> = {
+  [captureOrderUpdate.name]: 'an order uses its coupon',
+  [claimForOrderUpdate.name]: 'an order holds its coupon',
+  [releaseClaimUpdate.name]: 'an order lets go of its coupon',
+  [cancelOrderUpdate.name]: 'its order is cancelled',
+};
 
 export class WorkflowClosedError extends Error {
   constructor(readonly redemptionId: string) {

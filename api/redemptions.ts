@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { normalizeCouponCode } from '../domain/coupon';
 import { createRedemptionSchema, redemptionViewSchema } from '../domain/redemption';
 import { REDEMPTION_STATUSES, isDecided } from '../domain/states';
+import { Options } from '../store/options';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
@@ -30,6 +31,7 @@ const listQuery = paginationQuery(SORT_FIELDS).extend({
 export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Metrics): Router {
   const router = Router();
   const redemptions = new Redemptions(deps.db);
+  const options = new Options(deps.db);
   const workflows = new RedemptionWorkflows(deps.temporal, deps.config);
   const error = (description: string) => ({ description, schema: errorSchema });
 
@@ -82,7 +84,8 @@ export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Met
       };
       if (earlier && isDecided(earlier.status)) return answer(earlier);
 
-      const started = await workflows.start(redemptionId, body, requestHash);
+      const option = await options.get(body.redemption_option_id);
+      const started = await workflows.start(redemptionId, body, requestHash, option);
       const document = await redemptions.get(redemptionId);
       if (!document || started.kind === 'waiting') {
         metrics.redemptionOutcomes.inc({ status: document?.status ?? 'pending' });

@@ -6,5 +6,13 @@ export const MemberIdKey = defineSearchAttributeKey('MemberId', SearchAttributeT
 export const CouponCodeKey = defineSearchAttributeKey('CouponCode', SearchAttributeType.KEYWORD);
 export const PartnerKey = defineSearchAttributeKey('Partner', SearchAttributeType.KEYWORD);
 export const OptionIdKey = defineSearchAttributeKey('OptionId', SearchAttributeType.INT);
+export const RedemptionIdKey = defineSearchAttributeKey('RedemptionId', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTE_KEYS = [RedemptionStatusKey, MemberIdKey, CouponCodeKey, PartnerKey, OptionIdKey];
+export const SEARCH_ATTRIBUTE_KEYS = [
+  RedemptionStatusKey,
+  MemberIdKey,
+  CouponCodeKey,
+  PartnerKey,
+  OptionIdKey,
+  RedemptionIdKey,
+];

@@ -9,6 +9,7 @@ import {
   allHandlersFinished,
   condition,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -16,6 +17,7 @@ import type { Activities } from '../activities';
 import type { RedemptionState } from '../activities/redemption-steps';
 import { ORDER_CLAIM_LEASE_MS, checkCouponUse } from '../domain/coupon-use';
 import type { OrderCapture, RedemptionOutcome } from '../domain/redemption';
+import { redemptionCurrentDetails } from '../domain/redemption-summary';
 import type { RefusalCode } from '../domain/refusals';
 import { RedemptionStatusKey } from '../domain/search-attributes';
 import { operatorInputProblem } from '../domain/operator-actions';
@@ -28,7 +30,8 @@ import {
 } from './messages';
 import { STORE_STEP_OPTIONS } from './store-steps';
 
-const store = proxyLocalActivities<Activities>(STORE_STEP_OPTIONS);
+/** A store step, named in the Temporal UI by its summary. */
+const store = (summary: string) => proxyLocalActivities<Activities>({ ...STORE_STEP_OPTIONS, summary });
 
 export interface RedemptionOrdersInput {
   redemptionId: string;
@@ -43,7 +46,8 @@ export async function redemptionOrdersWorkflow({
   redemptionId,
   orderRefundWindowSeconds,
 }: RedemptionOrdersInput): Promise<void> {
-  const loading = store.loadRedemptionState({ redemptionId });
+  setCurrentDetails(`Loading redemption ${redemptionId}`);
+  const loading = store('Load the redemption').loadRedemptionState({ redemptionId });
 
   async function loaded(): Promise<RedemptionState> {
     const state = await loading;
@@ -58,6 +62,17 @@ export async function redemptionOrdersWorkflow({
     coupon_code: current.coupon_code,
     order_id: current.order_id,
   });
+
+  const showState = (current: RedemptionState) =>
+    setCurrentDetails(
+      redemptionCurrentDetails({
+        status: current.status,
+        points: current.points ?? undefined,
+        partner: current.option?.partner ?? null,
+        reason: current.reason,
+        orderId: current.order_id,
+      }),
+    );
 
   /** An order holding the coupon while it claims its other coupons; the run stays open while it holds it. */
   let claim: { order_id: string; until: number } | undefined;
@@ -81,8 +96,8 @@ export async function redemptionOrdersWorkflow({
     return outcomeOf(await loaded());
   });
 
-  async function refund(current: RedemptionState): Promise<void> {
-    await store.refundOrder({
+  async function refund(current: RedemptionState, why: string): Promise<void> {
+    await store(`Refund ${current.points} points: ${why}`).refundOrder({
       redemptionId,
       memberId: current.member_id!,
       points: current.points!,
@@ -90,6 +105,7 @@ export async function redemptionOrdersWorkflow({
     });
     current.status = 'refunded';
     upsertSearchAttributes([{ key: RedemptionStatusKey, value: 'refunded' }]);
+    showState(current);
   }
 
   setHandler(captureOrderUpdate, async (capture) => {
@@ -97,8 +113,9 @@ export async function redemptionOrdersWorkflow({
     if (claim?.order_id === capture.order_id) claim = undefined;
     if (!use.sameOrder) {
       // Only a completed redemption gets here without an order: its points are paid, the order claims the coupon.
-      await store.recordOrder({ redemptionId, orderId: capture.order_id });
+      await store(`Record order ${capture.order_id}`).recordOrder({ redemptionId, orderId: capture.order_id });
       current.order_id = capture.order_id;
+      showState(current);
     }
     return outcomeOf(current);
   });
@@ -114,7 +131,7 @@ export async function redemptionOrdersWorkflow({
         `Redemption ${redemptionId} is past its refund window; adjust the member's points instead.`,
       );
     }
-    await refund(current);
+    await refund(current, `order ${order_id} cancelled`);
     return outcomeOf(current);
   });
 
@@ -128,16 +145,23 @@ export async function redemptionOrdersWorkflow({
         `Only a completed redemption can be refunded; this one is ${current.status}.`,
       );
     }
-    await store.recordOperatorAction({ redemptionId, action: 'refund', note });
-    await refund(current);
+    await store('Record the operator refund').recordOperatorAction({ redemptionId, action: 'refund', note });
+    await refund(current, 'an operator refunded it');
     return outcomeOf(current);
   });
 
   const state = await loading;
-  if (state) upsertSearchAttributes([{ key: RedemptionStatusKey, value: state.status }]);
+  if (state) {
+    upsertSearchAttributes([{ key: RedemptionStatusKey, value: state.status }]);
+    showState(state);
+  } else {
+    setCurrentDetails(`Redemption ${redemptionId} was not found`);
+  }
   await condition(allHandlersFinished);
   while (claim && claimedBy() !== null) {
-    await condition(() => claim === undefined, claim.until - Date.now());
+    await condition(() => claim === undefined, claim.until - Date.now(), {
+      summary: `Order ${claim.order_id} holds the coupon until it captures or lets go`,
+    });
     await condition(allHandlersFinished);
   }
 }

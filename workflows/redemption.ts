@@ -16,6 +16,7 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   TimeoutFailure,
   upsertSearchAttributes,
@@ -28,6 +29,7 @@ import { checkEligibility } from '../domain/eligibility';
 import { FailureType } from '../domain/failures';
 import type { RedemptionOption } from '../domain/options';
 import type { OrderCapture, RedemptionInput, RedemptionOutcome } from '../domain/redemption';
+import { redemptionCurrentDetails, type RedemptionProgress } from '../domain/redemption-summary';
 import type { RefusalCode } from '../domain/refusals';
 import { operatorInputProblem, type OperatorNote } from '../domain/operator-actions';
 import { DEFAULT_PARTNER_RECONCILE_LIMIT_MS, reviewResolutionProblem, type ReviewResolution } from '../domain/review';
@@ -47,7 +49,8 @@ import {
 } from './messages';
 import { STORE_STEP_OPTIONS } from './store-steps';
 
-const store = proxyLocalActivities<Activities>(STORE_STEP_OPTIONS);
+/** A store step, named in the Temporal UI by its summary. */
+const store = (summary: string) => proxyLocalActivities<Activities>({ ...STORE_STEP_OPTIONS, summary });
 
 function refuse(code: RefusalCode, message: string): never {
   throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
@@ -96,49 +99,69 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
   /** Waits while an order holds the coupon, until `done`, the order lets go, or the hold lapses. */
   async function whileClaimed(done: () => boolean): Promise<void> {
     while (!done() && claim && claimedBy() !== null) {
-      await condition(() => done() || claim === undefined, claim.until - Date.now());
+      await condition(() => done() || claim === undefined, claim.until - Date.now(), {
+        summary: `Order ${claim.order_id} holds the coupon until it captures or lets go`,
+      });
     }
     if (!done()) claim = undefined;
   }
 
   // Fulfilment retries with backoff until the configured deadline; a 4xx that retrying cannot fix stops it at once, and
   // so does an attempt whose outcome is unknown, which hands over to reconciliation.
-  const partner = proxyActivities<Activities>({
-    startToCloseTimeout: settings.partnerAttemptTimeoutMs + 5_000,
-    scheduleToCloseTimeout: settings.partnerDeadlineMs,
-    retry: {
-      initialInterval: '500ms',
-      backoffCoefficient: 2,
-      maximumInterval: Math.max(1_000, Math.min(10_000, settings.partnerDeadlineMs / 4)),
-      nonRetryableErrorTypes: [FailureType.PartnerRejected, FailureType.PartnerOutcomeUnknown],
-    },
-  });
+  const partner = (summary: string) =>
+    proxyActivities<Activities>({
+      summary,
+      startToCloseTimeout: settings.partnerAttemptTimeoutMs + 5_000,
+      scheduleToCloseTimeout: settings.partnerDeadlineMs,
+      retry: {
+        initialInterval: '500ms',
+        backoffCoefficient: 2,
+        maximumInterval: Math.max(1_000, Math.min(10_000, settings.partnerDeadlineMs / 4)),
+        nonRetryableErrorTypes: [FailureType.PartnerRejected, FailureType.PartnerOutcomeUnknown],
+      },
+    });
   // Reconciliation: the partner may have fulfilled an earlier attempt, so the same request, with the same
   // Idempotency-Key, is retried until the partner answers it or the reconcile limit passes.
   const reconcileLimitMs = settings.partnerReconcileLimitMs ?? DEFAULT_PARTNER_RECONCILE_LIMIT_MS;
-  const reconciliation = proxyActivities<Activities>({
-    startToCloseTimeout: settings.partnerAttemptTimeoutMs + 5_000,
-    scheduleToCloseTimeout: reconcileLimitMs,
-    retry: {
-      initialInterval: '500ms',
-      backoffCoefficient: 2,
-      maximumInterval: Math.max(1_000, Math.min(60_000, reconcileLimitMs / 4)),
-      nonRetryableErrorTypes: [FailureType.PartnerRejected],
-    },
-  });
+  const reconciliation = (summary: string) =>
+    proxyActivities<Activities>({
+      summary,
+      startToCloseTimeout: settings.partnerAttemptTimeoutMs + 5_000,
+      scheduleToCloseTimeout: reconcileLimitMs,
+      retry: {
+        initialInterval: '500ms',
+        backoffCoefficient: 2,
+        maximumInterval: Math.max(1_000, Math.min(60_000, reconcileLimitMs / 4)),
+        nonRetryableErrorTypes: [FailureType.PartnerRejected],
+      },
+    });
   let review: ReviewResolution | undefined;
 
   /** Numbers the status-changing steps, so that the store never applies an older step over a newer one. */
   let version = 0;
   const nextVersion = () => ++version;
 
+  /** What the workflow's current details in the Temporal UI tell, beyond the outcome. */
+  const progress: Omit<RedemptionProgress, 'status' | 'reason' | 'orderId'> = {};
+  const showProgress = () =>
+    setCurrentDetails(
+      redemptionCurrentDetails({
+        ...progress,
+        status: outcome.status,
+        reason: outcome.reason,
+        orderId: outcome.order_id,
+      }),
+    );
+  showProgress();
+
   function statusChanged(status: RedemptionStatus, attributes: SearchAttributeUpdatePair[] = []) {
     outcome.status = status;
     upsertSearchAttributes([{ key: RedemptionStatusKey, value: status }, ...attributes]);
+    showProgress();
   }
 
   async function reject(reason: RejectionReason, memberId: string | null, attributes: SearchAttributeUpdatePair[]) {
-    await store.rejectRedemption({ redemptionId: id, version: nextVersion(), reason, memberId });
+    await store(`Reject: ${reason}`).rejectRedemption({ redemptionId: id, version: nextVersion(), reason, memberId });
     outcome.reason = reason;
     statusChanged('rejected', attributes);
     return finish();
@@ -155,14 +178,17 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
    */
   async function fulfil(call: PartnerRedeemInput): Promise<Fulfilment> {
     try {
-      await partner.redeemWithPartner(call);
+      await partner(`Redeem the coupon with ${call.partner}`).redeemWithPartner(call);
       return { result: 'fulfilled' };
     } catch (error) {
       if (!isOutcomeUnknown(error)) return { result: 'failed', failure: failureText(error) };
       log.warn('partner outcome unknown; reconciling with the same Idempotency-Key', { redemptionId: id });
     }
     try {
-      await reconciliation.redeemWithPartner({ ...call, reconciling: true });
+      await reconciliation(`Reconcile with ${call.partner}: same Idempotency-Key`).redeemWithPartner({
+        ...call,
+        reconciling: true,
+      });
       return { result: 'fulfilled' };
     } catch (error) {
       if (isFailureOfType(error, FailureType.PartnerRejected)) return { result: 'failed', failure: failureText(error) };
@@ -198,7 +224,8 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
       if (claim?.order_id === capture.order_id) claim = undefined;
       if (outcome.status === 'completed') {
         // An immediate redemption's points are already paid: the order only claims the coupon.
-        await store.recordOrder({ redemptionId: id, orderId: capture.order_id });
+        await store(`Record order ${capture.order_id}`).recordOrder({ redemptionId: id, orderId: capture.order_id });
+        showProgress();
         return outcome;
       }
       order = capture;
@@ -300,7 +327,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     releaseHoldUpdate,
     async (note) => {
       cancelRequested = true;
-      await store.recordOperatorAction({ redemptionId: id, action: 'release', note });
+      await store('Record the operator release').recordOperatorAction({ redemptionId: id, action: 'release', note });
       await condition(() => outcome.status !== 'awaiting_order');
       return outcome;
     },
@@ -347,7 +374,11 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     if (failure instanceof CancelledFailure) cancelledByOperator = failure;
   });
   const result = await CancellationScope.nonCancellable(async () => {
-    const context = await store.beginRedemption({ redemptionId: id, requestHash: input.requestHash, request });
+    const context = await store('Load member, option and balance').beginRedemption({
+      redemptionId: id,
+      requestHash: input.requestHash,
+      request,
+    });
     option = context.option;
     const { memberId } = context;
     const eligibility = checkEligibility({
@@ -369,17 +400,23 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     const delayed = request.delay_points_deduction;
     const ttlSeconds = option!.coupon_ttl_seconds ?? settings.couponTtlSeconds;
     const pointsOfRedemption = { redemptionId: id, memberId: memberId!, points: eligibility.points };
+    progress.points = eligibility.points;
+    progress.partner = rewardPartner;
+    const expiresAt = delayed ? new Date(Date.now() + ttlSeconds * 1000).toISOString() : undefined;
+    progress.expiresAt = expiresAt;
 
     let couponCode: string;
     try {
-      couponCode = await store.reservePoints({
+      couponCode = await store(
+        `${delayed ? 'Hold' : 'Debit'} ${eligibility.points} points and issue the coupon`,
+      ).reservePoints({
         ...pointsOfRedemption,
         version: nextVersion(),
         delayed,
         changes: {
           currency: eligibility.currency,
           partner: rewardPartner,
-          ...(delayed ? { expires_at: new Date(Date.now() + ttlSeconds * 1000).toISOString() } : {}),
+          ...(expiresAt ? { expires_at: expiresAt } : {}),
           ...(!delayed && order ? { order_id: order.order_id } : {}),
         },
       });
@@ -397,16 +434,20 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     if (delayed) {
       // An order that arrives together with the deadline still wins: its update was accepted.
       const decided = () => order !== undefined || cancelRequested || cancelledByOperator !== undefined;
-      await condition(decided, ttlSeconds * 1000);
+      await condition(decided, ttlSeconds * 1000, { summary: `Coupon expires at ${expiresAt}` });
       // A coupon an order held when its time ran out stays usable by that order until the hold lapses.
       await whileClaimed(decided);
       if (order === undefined) {
         const status = cancelRequested || cancelledByOperator ? 'cancelled' : 'expired';
-        await store.releasePoints({ ...pointsOfRedemption, version: nextVersion(), status });
+        await store(`Release ${eligibility.points} held points (${status})`).releasePoints({
+          ...pointsOfRedemption,
+          version: nextVersion(),
+          status,
+        });
         statusChanged(status);
         return finish();
       }
-      await store.capturePoints({
+      await store(`Capture ${eligibility.points} held points for order ${order.order_id}`).capturePoints({
         ...pointsOfRedemption,
         version: nextVersion(),
         orderId: order.order_id,
@@ -417,8 +458,14 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
 
     // Compensations are registered only after their step succeeded, and run newest first.
     const compensations: { name: string; run: () => Promise<unknown> }[] = [];
-    compensations.unshift({ name: 'refund points', run: () => store.refundPoints(pointsOfRedemption) });
-    compensations.unshift({ name: 'void coupon', run: () => store.voidCoupon({ redemptionId: id }) });
+    compensations.unshift({
+      name: 'refund points',
+      run: () => store(`Compensate: refund ${eligibility.points} points`).refundPoints(pointsOfRedemption),
+    });
+    compensations.unshift({
+      name: 'void coupon',
+      run: () => store('Compensate: void the coupon').voidCoupon({ redemptionId: id }),
+    });
 
     async function compensate(failure: string): Promise<RedemptionOutcome> {
       for (const compensation of compensations) {
@@ -432,7 +479,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
           });
         }
       }
-      await store.markCompensated({ redemptionId: id, version: nextVersion(), failure });
+      await store('Mark compensated').markCompensated({ redemptionId: id, version: nextVersion(), failure });
       statusChanged('compensated');
       return finish();
     }
@@ -454,16 +501,20 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
       if (fulfilment.result === 'unknown') {
         // The partner may have fulfilled the reward: the points stay debited until an operator says whether it did.
         log.warn('partner outcome unknown past the reconcile limit; needs review', { redemptionId: id });
-        await store.markNeedsReview({ redemptionId: id, version: nextVersion(), failure: fulfilment.failure });
+        await store('Needs review: the partner never answered for sure').markNeedsReview({
+          redemptionId: id,
+          version: nextVersion(),
+          failure: fulfilment.failure,
+        });
         statusChanged('needs_review');
         await condition(() => review !== undefined);
-        await store.recordReviewResolution({ redemptionId: id, resolution: review! });
+        await store('Record the review resolution').recordReviewResolution({ redemptionId: id, resolution: review! });
         if (review!.outcome === 'not_fulfilled') {
           return compensate(`an operator found that the partner did not fulfil it: ${fulfilment.failure}`);
         }
       }
     }
-    await store.completeRedemption({ redemptionId: id, version: nextVersion() });
+    await store('Mark completed').completeRedemption({ redemptionId: id, version: nextVersion() });
     statusChanged('completed');
 
     // The workflow ends with the redemption. An order cancelled while it ran is refunded here; one cancelled later goes
@@ -471,9 +522,19 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     const refundAsked = () => orderCancelRequested || operatorRefund !== undefined;
     await condition(() => refundAsked() || allHandlersFinished());
     await whileClaimed(() => refundAsked() || outcome.order_id !== null);
-    if (operatorRefund) await store.recordOperatorAction({ redemptionId: id, action: 'refund', note: operatorRefund });
+    if (operatorRefund) {
+      await store('Record the operator refund').recordOperatorAction({
+        redemptionId: id,
+        action: 'refund',
+        note: operatorRefund,
+      });
+    }
     if (refundAsked()) {
-      await store.refundOrder({ ...pointsOfRedemption, version: nextVersion() });
+      const why = operatorRefund ? 'an operator refunded it' : `order ${outcome.order_id} cancelled`;
+      await store(`Refund ${eligibility.points} points: ${why}`).refundOrder({
+        ...pointsOfRedemption,
+        version: nextVersion(),
+      });
       statusChanged('refunded');
     }
     return finish();

@@ -15,6 +15,7 @@ import {
   type DeliverectOrderNotification,
 } from '../../domain/deliverect';
 import type { CreateRedemptionRequest, OrderCapture } from '../../domain/redemption';
+import { Options } from '../../store/options';
 import { PartnerNotifications, type PartnerNotification } from '../../store/partner-notifications';
 import { Redemptions } from '../../store/redemptions';
 import type { AppDeps } from '../app';
@@ -48,12 +49,14 @@ export function deliverectRedemptionId(orderId: string, optionId: number): strin
 export class DeliverectInbox {
   private readonly notifications: PartnerNotifications;
   private readonly redemptions: Redemptions;
+  private readonly options: Options;
   private readonly workflows: RedemptionWorkflows;
   private readonly logger: Logger;
 
   constructor(deps: AppDeps) {
     this.notifications = new PartnerNotifications(deps.db);
     this.redemptions = new Redemptions(deps.db);
+    this.options = new Options(deps.db);
     this.workflows = new RedemptionWorkflows(deps.temporal, deps.config);
     this.logger = deps.logger;
   }
@@ -146,7 +149,13 @@ export class DeliverectInbox {
         redemption_option_id: optionId,
         delay_points_deduction: false,
       };
-      await this.workflows.startWithOrder(deliverectRedemptionId(notification.orderId, optionId), request, order);
+      const option = await this.options.get(optionId);
+      await this.workflows.startWithOrder(
+        deliverectRedemptionId(notification.orderId, optionId),
+        request,
+        order,
+        option,
+      );
     }
   }
 

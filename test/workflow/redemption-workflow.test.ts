@@ -87,6 +87,12 @@ async function searchAttributesOf(handle: RedemptionHandle) {
   };
 }
 
+/** What the Temporal UI shows as the workflow's current details (the SDK's built-in metadata query). */
+async function currentDetailsOf(handle: RedemptionHandle): Promise<string | null | undefined> {
+  const metadata = await handle.query<{ currentDetails?: string | null }>('__temporal_workflow_metadata');
+  return metadata.currentDetails;
+}
+
 describe.concurrent('redemption workflow with fake activities', () => {
   let client: Client;
   let worker: RunningWorker;
@@ -414,6 +420,43 @@ describe.concurrent('redemption workflow with fake activities', () => {
       );
       expect(fake.trail(redemption.id).filter((line) => line !== 'loadRedemptionState')).toHaveLength(5);
       expect(fake.trail(redemption.id).filter((line) => line === 'capturePoints')).toHaveLength(1);
+    });
+
+    it('tells operators its current details at each state change, and names each step and timer', async () => {
+      const option = optionOf({ partner: 'flavours' });
+      const redemption = await startRedemption({ member: member(), option }, { delay_points_deduction: true });
+      expect((await redemption.decision()).status).toBe('awaiting_order');
+      expect(await currentDetailsOf(redemption.handle)).toMatch(
+        /^Status: \*\*awaiting_order\*\*\n\nAwaiting its order: 100 points held until \d{4}-/,
+      );
+      await redemption.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-1' }] });
+      await redemption.handle.result();
+      expect(await currentDetailsOf(redemption.handle)).toBe(
+        'Status: **completed**\n\nCompleted: 100 points debited for order o-1',
+      );
+      const summaries = (await redemption.handle.fetchHistory()).events!.flatMap((event) => {
+        const summary = event.userMetadata?.summary?.data;
+        if (!summary) return [];
+        const kind = event.markerRecordedEventAttributes
+          ? 'local activity'
+          : event.activityTaskScheduledEventAttributes
+            ? 'activity'
+            : event.timerStartedEventAttributes
+              ? 'timer'
+              : event.timerCanceledEventAttributes
+                ? 'timer cancelled'
+                : 'other';
+        return [`${kind}: ${JSON.parse(Buffer.from(summary).toString('utf8'))}`];
+      });
+      expect(summaries).toEqual([
+        'local activity: Load member, option and balance',
+        'local activity: Hold 100 points and issue the coupon',
+        expect.stringMatching(/^timer: Coupon expires at \d{4}-/),
+        expect.stringMatching(/^timer cancelled: Coupon expires at \d{4}-/),
+        'local activity: Capture 100 held points for order o-1',
+        'activity: Redeem the coupon with flavours',
+        'local activity: Mark completed',
+      ]);
     });
 
     it("makes no partner call when the capture came from the option's own partner", async () => {
