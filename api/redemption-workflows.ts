@@ -29,8 +29,10 @@ import {
   cancelRedemptionUpdate,
   captureOrderUpdate,
   claimForOrderUpdate,
+  refundRedemptionUpdate,
   releaseClaimUpdate,
 } from '../workflows/messages';
+import type { OperatorNote } from '../domain/operator-actions';
 import { ApiError } from './errors';
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -224,6 +226,22 @@ export class RedemptionWorkflows {
     });
   }
 
+  /** An operator's action on the redemption's own workflow (release a hold, resolve a review); see messages.ts. */
+  operatorUpdate<Arg>(redemptionId: string, update: UpdateDefinition<RedemptionOutcome, [Arg]>, arg: Arg) {
+    return this.refusalsMapped(redemptionId, async () => {
+      const handle = await this.handle(redemptionId).startUpdate(update, {
+        args: [arg],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
+      return resultWithin(handle, this.config.redemptionSyncWaitMs);
+    });
+  }
+
+  /** An operator's refund: to the redemption's workflow while it runs, else to its orders workflow. */
+  refundRedemption(redemptionId: string, note: OperatorNote): Promise<RedemptionOutcome | undefined> {
+    return this.orderEvent(redemptionId, refundRedemptionUpdate, [note], { wait: true });
+  }
+
   cancelOrder(redemptionId: string, orderId: string): Promise<RedemptionOutcome | undefined> {
     return this.orderEvent(redemptionId, cancelOrderUpdate, [{ order_id: orderId }], { wait: true });
   }
@@ -234,7 +252,7 @@ export class RedemptionWorkflows {
    * that ends just as an event joins it drops the event; the event is then sent again, and the workflows' steps make
    * a repeated event change nothing.
    */
-  private async orderEvent<Args extends [OrderCapture] | [{ order_id: string }]>(
+  private async orderEvent<Args extends OrderEventArgs>(
     redemptionId: string,
     update: UpdateDefinition<RedemptionOutcome, Args>,
     args: Args,
@@ -252,7 +270,7 @@ export class RedemptionWorkflows {
     });
   }
 
-  private async startOrderEvent<Args extends [OrderCapture] | [{ order_id: string }]>(
+  private async startOrderEvent<Args extends OrderEventArgs>(
     redemptionId: string,
     update: UpdateDefinition<RedemptionOutcome, Args>,
     args: Args,
@@ -299,6 +317,8 @@ export class RedemptionWorkflows {
 }
 
 const ORDER_EVENT_ATTEMPTS = 5;
+
+type OrderEventArgs = [OrderCapture] | [{ order_id: string }] | [OperatorNote];
 
 /** How the orders workflow's summary names the event that started it. */
 const ORDER_EVENT_NAMES: Record<string, string> = {

@@ -1,6 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { RedemptionActions } from '../application/redemption-actions';
 import { normalizeCouponCode } from '../domain/coupon';
+import { NOTE_LIMITS, OPERATOR_ACTIONS } from '../domain/operator-actions';
+import { REVIEW_OUTCOMES } from '../domain/review';
 import { createRedemptionSchema, redemptionViewSchema } from '../domain/redemption';
 import { REDEMPTION_STATUSES, isDecided } from '../domain/states';
 import { Options } from '../store/options';
@@ -9,7 +12,7 @@ import type { AppDeps } from './app';
 import { ApiError } from './errors';
 import type { Metrics } from './metrics';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
-import { RedemptionWorkflows, WorkflowClosedError, redemptionIdFor, requestHashOf } from './redemption-workflows';
+import { RedemptionWorkflows, redemptionIdFor, requestHashOf } from './redemption-workflows';
 import {
   answerCreateRedemption,
   redemptionRefSchema,
@@ -19,6 +22,14 @@ import {
 import { errorSchema, type RouteBook } from './routes';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
+const actionParams = z.object({ id: z.string().min(1).max(100), action: z.enum(OPERATOR_ACTIONS) });
+const actionBodySchema = z
+  .object({
+    reason: z.string().trim().min(1).max(NOTE_LIMITS.reason).optional(),
+    outcome: z.enum(REVIEW_OUTCOMES).optional(),
+  })
+  .strict()
+  .meta({ id: 'OperatorAction' });
 const idempotencyKeySchema = z.string().min(1).max(255).optional();
 
 const SORT_FIELDS = ['created_at', 'updated_at', 'status'];
@@ -33,6 +44,7 @@ export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Met
   const redemptions = new Redemptions(deps.db);
   const options = new Options(deps.db);
   const workflows = new RedemptionWorkflows(deps.temporal, deps.config);
+  const actions = new RedemptionActions(deps);
   const error = (description: string) => ({ description, schema: errorSchema });
 
   routes.add(
@@ -165,20 +177,33 @@ export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Met
       },
     },
     async ({ params }, _req, res) => {
-      const document = await redemptions.get(params.id);
-      if (!document) throw ApiError.notFound(`Redemption ${params.id}`);
-      try {
-        await workflows.cancelRedemption(params.id);
-      } catch (error) {
-        if (!(error instanceof WorkflowClosedError)) throw error;
-        if (document.status !== 'cancelled') {
-          throw ApiError.conflict(
-            'redemption_not_cancellable',
-            `Only a redemption awaiting its order can be cancelled; this one is ${document.status}.`,
-          );
-        }
-      }
-      res.json(toRedemptionView((await redemptions.get(params.id))!));
+      res.json(toRedemptionView(await actions.cancel(params.id)));
+    },
+  );
+
+  routes.add(
+    router,
+    '/v1',
+    {
+      method: 'post',
+      path: '/v1/redemptions/{id}/actions/{action}',
+      summary:
+        "An operator's action, audited with the API client and the reason: release a hold now, refund a completed " +
+        'redemption (reason required), or resolve one in needs_review (outcome required)',
+      tag: 'Redemptions',
+      auth: 'api-key',
+      params: actionParams,
+      body: actionBodySchema,
+      responses: {
+        200: { description: 'Done: the redemption as it is now', schema: redemptionViewSchema },
+        404: error('Unknown'),
+        409: error('The action does not apply to the redemption as it is'),
+        422: error('The action needs a reason or an outcome'),
+      },
+    },
+    async ({ params, body }, _req, res) => {
+      const clientId = res.locals.clientId as string;
+      res.json(toRedemptionView(await actions.operate(params.id, params.action, body, clientId)));
     },
   );
 
