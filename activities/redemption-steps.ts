@@ -11,7 +11,7 @@ import { couponCodeFromRandomBytes } from '../domain/coupon';
 import { FailureType } from '../domain/failures';
 import type { RedemptionOption } from '../domain/options';
 import type { PartnerName } from '../domain/partners';
-import { memberIdentifierOf, type CreateRedemptionRequest } from '../domain/redemption';
+import { memberIdentifierOf, type CreateRedemptionRequest, type RedemptionInput } from '../domain/redemption';
 import type { ReviewResolution } from '../domain/review';
 import type { RedemptionStatus, RejectionReason } from '../domain/states';
 import {
@@ -29,7 +29,9 @@ import { maskRequest } from './masking';
 export interface BeginRedemptionInput {
   redemptionId: string;
   requestHash: string;
-  request: CreateRedemptionRequest;
+  request: RedemptionInput['request'];
+  /** Found by the API; absent for workflows started before it did, whose request names the member. */
+  memberId?: string | null;
 }
 
 export interface RedemptionContext {
@@ -156,14 +158,18 @@ export function createRedemptionSteps(db: Db) {
     ]);
   }
 
-  async function memberWithPoints(request: CreateRedemptionRequest) {
-    const member = await members.findByIdentifier(memberIdentifierOf(request));
-    return member ? { id: member._id, available: (await ledger.balances(member._id)).points_available } : null;
+  async function memberWithPoints({ request, memberId }: BeginRedemptionInput) {
+    const id =
+      memberId !== undefined
+        ? memberId
+        : ((await members.findByIdentifier(memberIdentifierOf(request as CreateRedemptionRequest)))?._id ?? null);
+    return id ? { id, available: (await ledger.balances(id)).points_available } : null;
   }
 
   return {
     /** Records the redemption with its `requested` event, and loads what eligibility is decided on. */
-    async beginRedemption({ redemptionId, requestHash, request }: BeginRedemptionInput): Promise<RedemptionContext> {
+    async beginRedemption(input: BeginRedemptionInput): Promise<RedemptionContext> {
+      const { redemptionId, requestHash, request } = input;
       const now = new Date();
       const [, member, option] = await Promise.all([
         redemptions.createIfMissing(
@@ -188,7 +194,7 @@ export function createRedemptionSteps(db: Db) {
           },
           { type: 'requested', status: 'pending', data: { request: maskRequest(request) } },
         ),
-        memberWithPoints(request),
+        memberWithPoints(input),
         options.get(request.redemption_option_id),
       ]);
       return { memberId: member?.id ?? null, option, availablePoints: member?.available ?? 0 };

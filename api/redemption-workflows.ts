@@ -17,7 +17,13 @@ import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config/env';
 import type { RedemptionOption } from '../domain/options';
-import type { CreateRedemptionRequest, OrderCapture, RedemptionInput, RedemptionOutcome } from '../domain/redemption';
+import {
+  withoutIdentifiers,
+  type CreateRedemptionRequest,
+  type OrderCapture,
+  type RedemptionInput,
+  type RedemptionOutcome,
+} from '../domain/redemption';
 import { redemptionStartSummary } from '../domain/redemption-summary';
 import { refusalStatus, type RefusalCode } from '../domain/refusals';
 import { OptionIdKey, RedemptionIdKey, RedemptionStatusKey } from '../domain/search-attributes';
@@ -95,6 +101,13 @@ async function resultWithin<T>(handle: WorkflowUpdateHandle<T>, ms: number): Pro
   return result === 'timeout' ? undefined : result;
 }
 
+/** What a redemption's workflow starts with besides the request: its option (for the summary) and its member. */
+export interface RedemptionParties {
+  option: RedemptionOption | null;
+  /** The member the request names, or null when none has that identifier. */
+  memberId: string | null;
+}
+
 export type StartResult =
   | { kind: 'decided'; outcome: RedemptionOutcome }
   | { kind: 'waiting' }
@@ -119,13 +132,14 @@ export class RedemptionWorkflows {
     redemptionId: string,
     request: CreateRedemptionRequest,
     requestHash: string,
-    option: RedemptionOption | null,
+    { option, memberId }: RedemptionParties,
     order?: OrderCapture,
   ) {
     const input: RedemptionInput = {
       redemptionId,
       requestHash,
-      request,
+      request: withoutIdentifiers(request),
+      memberId,
       settings: {
         couponTtlSeconds: this.config.defaultCouponTtlSeconds,
         partnerDeadlineMs: this.config.partnerRedeemDeadlineMs,
@@ -154,11 +168,11 @@ export class RedemptionWorkflows {
     redemptionId: string,
     request: CreateRedemptionRequest,
     requestHash: string,
-    option: RedemptionOption | null,
+    parties: RedemptionParties,
   ): Promise<StartResult> {
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof redemptionWorkflow>(
       'redemptionWorkflow',
-      this.startOptions(redemptionId, request, requestHash, option),
+      this.startOptions(redemptionId, request, requestHash, parties),
     );
     try {
       const update = await this.client.workflow.startUpdateWithStart(awaitDecisionUpdate, {
@@ -185,12 +199,12 @@ export class RedemptionWorkflows {
     redemptionId: string,
     request: CreateRedemptionRequest,
     order: OrderCapture,
-    option: RedemptionOption | null,
+    parties: RedemptionParties,
   ): Promise<void> {
     try {
       await this.client.workflow.start(
         'redemptionWorkflow',
-        this.startOptions(redemptionId, request, requestHashOf(request), option, order),
+        this.startOptions(redemptionId, request, requestHashOf(request), parties, order),
       );
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

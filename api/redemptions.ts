@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { RedemptionActions } from '../application/redemption-actions';
+import { partiesOf } from '../application/redemption-parties';
 import { normalizeCouponCode } from '../domain/coupon';
 import { NOTE_LIMITS, OPERATOR_ACTIONS } from '../domain/operator-actions';
 import { REVIEW_OUTCOMES } from '../domain/review';
 import { createRedemptionSchema, redemptionViewSchema } from '../domain/redemption';
 import { REDEMPTION_STATUSES, isDecided } from '../domain/states';
-import { Options } from '../store/options';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
@@ -42,7 +42,6 @@ const listQuery = paginationQuery(SORT_FIELDS).extend({
 export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Metrics): Router {
   const router = Router();
   const redemptions = new Redemptions(deps.db);
-  const options = new Options(deps.db);
   const workflows = new RedemptionWorkflows(deps.temporal, deps.config);
   const actions = new RedemptionActions(deps);
   const error = (description: string) => ({ description, schema: errorSchema });
@@ -96,8 +95,7 @@ export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Met
       };
       if (earlier && isDecided(earlier.status)) return answer(earlier);
 
-      const option = await options.get(body.redemption_option_id);
-      const started = await workflows.start(redemptionId, body, requestHash, option);
+      const started = await workflows.start(redemptionId, body, requestHash, await partiesOf(deps.db, body));
       const document = await redemptions.get(redemptionId);
       if (!document || started.kind === 'waiting') {
         metrics.redemptionOutcomes.inc({ status: document?.status ?? 'pending' });

@@ -59,10 +59,31 @@ export interface RedemptionSettings {
   partnerReconcileLimitMs?: number;
 }
 
+const MEMBER_IDENTIFIER_FIELDS = ['customer_email', 'pos_account_id', 'phone_number', 'customer_external_id'] as const;
+
+/** A Create Redemption request without the fields that identify a person: what a workflow may carry. */
+export type RedemptionRequestWithoutIdentifiers = Omit<
+  CreateRedemptionRequest,
+  (typeof MEMBER_IDENTIFIER_FIELDS)[number]
+>;
+
+export function withoutIdentifiers(request: CreateRedemptionRequest): RedemptionRequestWithoutIdentifiers {
+  const copy: Record<string, unknown> = { ...request };
+  for (const field of MEMBER_IDENTIFIER_FIELDS) delete copy[field];
+  return copy as RedemptionRequestWithoutIdentifiers;
+}
+
+/**
+ * A redemption workflow's input. It holds no personal data: the API finds the member by the identifier it was sent
+ * and passes the member's id. (Workflows started before this carried the full request and no memberId; their first
+ * step looks the member up by the request's identifier.)
+ */
 export interface RedemptionInput {
   redemptionId: string;
   requestHash: string;
-  request: CreateRedemptionRequest;
+  request: RedemptionRequestWithoutIdentifiers & Partial<CreateRedemptionRequest>;
+  /** The member the request named, or null when no member has that identifier. */
+  memberId?: string | null;
   settings: RedemptionSettings;
   /** The order this redemption is part of, when they arrive together (a partner's order notification). */
   order?: OrderCapture;

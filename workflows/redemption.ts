@@ -378,6 +378,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
       redemptionId: id,
       requestHash: input.requestHash,
       request,
+      ...(input.memberId !== undefined ? { memberId: input.memberId } : {}),
     });
     option = context.option;
     const { memberId } = context;

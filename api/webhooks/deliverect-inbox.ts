@@ -6,7 +6,9 @@
  * back from there. A notification recorded but not finished (the process died in between, Temporal was down) is
  * resumed at start-up and then every few seconds; a cancellation that arrives before its order waits for it.
  */
+import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
+import { partiesOf } from '../../application/redemption-parties';
 import {
   customerIdentifierOf,
   deliverectCancelSchema,
@@ -15,7 +17,6 @@ import {
   type DeliverectOrderNotification,
 } from '../../domain/deliverect';
 import type { CreateRedemptionRequest, OrderCapture } from '../../domain/redemption';
-import { Options } from '../../store/options';
 import { PartnerNotifications, type PartnerNotification } from '../../store/partner-notifications';
 import { Redemptions } from '../../store/redemptions';
 import type { AppDeps } from '../app';
@@ -49,14 +50,14 @@ export function deliverectRedemptionId(orderId: string, optionId: number): strin
 export class DeliverectInbox {
   private readonly notifications: PartnerNotifications;
   private readonly redemptions: Redemptions;
-  private readonly options: Options;
+  private readonly db: Db;
   private readonly workflows: RedemptionWorkflows;
   private readonly logger: Logger;
 
   constructor(deps: AppDeps) {
     this.notifications = new PartnerNotifications(deps.db);
     this.redemptions = new Redemptions(deps.db);
-    this.options = new Options(deps.db);
+    this.db = deps.db;
     this.workflows = new RedemptionWorkflows(deps.temporal, deps.config);
     this.logger = deps.logger;
   }
@@ -149,12 +150,11 @@ export class DeliverectInbox {
         redemption_option_id: optionId,
         delay_points_deduction: false,
       };
-      const option = await this.options.get(optionId);
       await this.workflows.startWithOrder(
         deliverectRedemptionId(notification.orderId, optionId),
         request,
         order,
-        option,
+        await partiesOf(this.db, request),
       );
     }
   }
