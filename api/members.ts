@@ -9,6 +9,7 @@ import {
   type Balances,
   type LedgerEntry,
 } from '../store/ledger';
+import { requiredText, plainText } from '../domain/text';
 import { IdentifierTakenError, MEMBER_IDENTIFIERS, Members, type Member } from '../store/members';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
@@ -19,27 +20,32 @@ const MOUNT = '/v1';
 const TAG = 'Members';
 const MAX_POINTS = 1_000_000_000;
 
-const identifierString = z.string().trim().min(1).max(200);
+const identifierString = requiredText(200);
 
 const createMemberSchema = z
   .object({
-    email: z.email().max(320).toLowerCase().optional().meta({ description: 'Stored lower-case' }),
+    email: z
+      .email()
+      .max(320)
+      .toLowerCase()
+      .optional()
+      .meta({ description: 'Stored lower-case', pattern: z.regexes.email.source }),
     phone_number: z
       .string()
       .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +966501234567')
       .optional(),
     pos_account_id: identifierString.optional(),
     external_id: identifierString.optional(),
-    name: z.string().trim().min(1).max(200).optional(),
+    name: requiredText(200).optional(),
   })
   .strict()
   .refine((body) => MEMBER_IDENTIFIERS.some((field) => body[field] !== undefined), {
     message: `one of ${MEMBER_IDENTIFIERS.join(', ')} is required`,
     path: ['email'],
   })
-  .meta({ id: 'CreateMember' });
+  .meta({ id: 'CreateMember', anyOf: MEMBER_IDENTIFIERS.map((field) => ({ required: [field] })) });
 
-const memberIdParams = z.object({ id: z.string().min(1).max(200).meta({ description: 'The member id' }) });
+const memberIdParams = z.object({ id: plainText(200).min(1).meta({ description: 'The member id' }) });
 
 const memberSchema = z
   .object({
@@ -64,12 +70,13 @@ const pointsChangeSchema = z
       .min(-MAX_POINTS)
       .max(MAX_POINTS)
       .refine((points) => points !== 0, 'must not be 0')
-      .meta({ description: 'Positive earns, negative adjusts down (never beyond the available points)' }),
-    reason: z.string().trim().min(1).max(500),
-    idempotency_key: z
-      .string()
+      .meta({
+        description: 'Positive earns, negative adjusts down (never beyond the available points)',
+        not: { const: 0 },
+      }),
+    reason: requiredText(500),
+    idempotency_key: plainText(200)
       .min(1)
-      .max(200)
       .meta({ description: 'The same key again changes nothing and answers the first result' }),
   })
   .strict()

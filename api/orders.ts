@@ -6,6 +6,7 @@ import { currencySchema } from '../domain/options';
 import type { PartnerName } from '../domain/partners';
 import type { OrderCapture } from '../domain/redemption';
 import { refusalStatus } from '../domain/refusals';
+import { requiredText } from '../domain/text';
 import { Options } from '../store/options';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import type { AppDeps } from './app';
@@ -14,7 +15,7 @@ import { RedemptionWorkflows } from './redemption-workflows';
 import { redemptionRefSchema } from './redemption-views';
 import { errorSchema, type RouteBook } from './routes';
 
-const text = z.string().trim().min(1).max(200);
+const text = requiredText(200);
 
 export const orderSchema = z
   .object({
@@ -31,7 +32,13 @@ export const orderSchema = z
     message: 'send either coupon_code or coupon_codes',
     path: ['coupon_code'],
   })
-  .meta({ id: 'OrderCreated' });
+  .meta({
+    id: 'OrderCreated',
+    oneOf: [
+      { required: ['coupon_code'], properties: { coupon_codes: false } },
+      { required: ['coupon_codes'], properties: { coupon_code: false } },
+    ],
+  });
 
 const orderAnswerSchema = z
   .object({ order_id: z.string(), redemptions: z.array(redemptionRefSchema) })

@@ -22,6 +22,9 @@ function sortKeys(sort: string): { field: string; direction: 1 | -1 }[] {
  */
 export function paginationQuery(sortFields: readonly string[]) {
   const allowed = sortFields.join(', ');
+  // What sortKeys reads: comma-separated parts, blank ones ignored, each a field optionally prefixed with -.
+  const field = `-?(?:${sortFields.map((name) => name.replace(/[^\w]/g, '\\$&')).join('|')})`;
+  const sortPattern = sortFields.length > 0 ? `^\\s*(?:${field}\\s*)?(?:,\\s*(?:${field}\\s*)?)*$` : '^[\\s,]*$';
   return z.object({
     page: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(1).meta({ description: 'From 1' }),
     per_page: z.coerce
@@ -42,6 +45,7 @@ export function paginationQuery(sortFields: readonly string[]) {
           : 'is not supported on this list',
       )
       .meta({
+        pattern: sortPattern,
         description:
           sortFields.length > 0
             ? `Comma-separated fields among ${allowed}; prefix one with - for descending order`

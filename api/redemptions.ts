@@ -7,6 +7,7 @@ import { NOTE_LIMITS, OPERATOR_ACTIONS } from '../domain/operator-actions';
 import { REVIEW_OUTCOMES } from '../domain/review';
 import { createRedemptionSchema, redemptionViewSchema } from '../domain/redemption';
 import { REDEMPTION_STATUSES, isDecided } from '../domain/states';
+import { plainText, requiredText } from '../domain/text';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
@@ -21,20 +22,31 @@ import {
 } from './redemption-views';
 import { errorSchema, type RouteBook } from './routes';
 
-const idParams = z.object({ id: z.string().min(1).max(100) });
-const actionParams = z.object({ id: z.string().min(1).max(100), action: z.enum(OPERATOR_ACTIONS) });
+const idParams = z.object({ id: plainText(100).min(1) });
+const idempotencyHeaders = z.object({
+  'Idempotency-Key': z
+    .string()
+    .min(1, 'must be 1 to 255 characters')
+    .max(255, 'must be 1 to 255 characters')
+    .optional()
+    .meta({
+      description: 'The same key with the same body answers the same redemption; with another body, 409',
+      // HTTP drops the spaces around a header value, and a value holds visible ASCII and inner spaces.
+      pattern: '^[\\x21-\\x7e](?:[\\x20-\\x7e]*[\\x21-\\x7e])?$',
+    }),
+});
+const actionParams = z.object({ id: plainText(100).min(1), action: z.enum(OPERATOR_ACTIONS) });
 const actionBodySchema = z
   .object({
-    reason: z.string().trim().min(1).max(NOTE_LIMITS.reason).optional(),
+    reason: requiredText(NOTE_LIMITS.reason).optional(),
     outcome: z.enum(REVIEW_OUTCOMES).optional(),
   })
   .strict()
   .meta({ id: 'OperatorAction' });
-const idempotencyKeySchema = z.string().min(1).max(255).optional();
 
 const SORT_FIELDS = ['created_at', 'updated_at', 'status'];
 const listQuery = paginationQuery(SORT_FIELDS).extend({
-  member_id: z.string().min(1).optional(),
+  member_id: plainText().min(1).optional(),
   status: z.enum(REDEMPTION_STATUSES).optional(),
   coupon_code: z.string().min(1).optional(),
 });
@@ -56,6 +68,7 @@ export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Met
       tag: 'Redemptions',
       auth: 'api-key',
       body: createRedemptionSchema,
+      headers: idempotencyHeaders,
       responses: {
         201: {
           description: 'Completed, or awaiting its order (the coupon is in reward_text)',
@@ -72,14 +85,9 @@ export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Met
         502: error('The partner could not fulfil it; the points are back'),
       },
     },
-    async ({ body }, req, res) => {
-      const idempotencyKey = idempotencyKeySchema.safeParse(req.header('idempotency-key'));
-      if (!idempotencyKey.success) {
-        throw ApiError.badRequest('The Idempotency-Key header must be 1 to 255 characters.', [
-          { path: 'Idempotency-Key', message: 'must be 1 to 255 characters' },
-        ]);
-      }
-      const redemptionId = redemptionIdFor(res.locals.clientId as string, idempotencyKey.data);
+    async ({ body, headers }, _req, res) => {
+      const idempotencyKey = headers['Idempotency-Key'];
+      const redemptionId = redemptionIdFor(res.locals.clientId as string, idempotencyKey);
       const requestHash = requestHashOf(body);
       const reused = () =>
         ApiError.conflict(
@@ -87,7 +95,7 @@ export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Met
           'This Idempotency-Key was already used with a different request body.',
         );
 
-      const earlier = idempotencyKey.data ? await redemptions.get(redemptionId) : null;
+      const earlier = idempotencyKey ? await redemptions.get(redemptionId) : null;
       if (earlier && earlier.request_hash !== requestHash) throw reused();
       const answer = (document: RedemptionDocument) => {
         metrics.redemptionOutcomes.inc({ status: document.status });

@@ -25,13 +25,19 @@ export const emptyAnswerSchema = z.object({}).meta({ id: 'EmptyAnswer' });
 
 type Method = 'get' | 'post';
 
-export interface RouteInput<B, P, Q> {
+export interface RouteInput<B, P, Q, H = undefined> {
   body: B;
   params: P;
   query: Q;
+  headers: H;
 }
 
-export interface RouteDefinition<B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType> {
+export interface RouteDefinition<
+  B extends z.ZodType,
+  P extends z.ZodType,
+  Q extends z.ZodType,
+  H extends z.ZodObject = z.ZodObject,
+> {
   method: Method;
   /** OpenAPI-style path, e.g. `/v1/members/{id}`. */
   path: string;
@@ -40,6 +46,8 @@ export interface RouteDefinition<B extends z.ZodType, P extends z.ZodType, Q ext
   body?: B;
   params?: P;
   query?: Q;
+  /** Request headers, each named as the document shows it (read case-insensitively). */
+  headers?: H;
   /** Status → description, and the schema of a JSON answer where there is one. */
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   auth?: 'api-key' | 'partner';
@@ -57,24 +65,36 @@ export class RouteBook {
     this.registry.register('Error', errorSchema);
   }
 
-  add<B extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined>(
+  add<
+    B extends z.ZodType = z.ZodUndefined,
+    P extends z.ZodType = z.ZodUndefined,
+    Q extends z.ZodType = z.ZodUndefined,
+    H extends z.ZodObject = z.ZodObject,
+  >(
     router: Router,
     mountPath: string,
-    definition: RouteDefinition<B, P, Q>,
+    definition: RouteDefinition<B, P, Q, H>,
     handler: (
-      input: RouteInput<z.output<B>, z.output<P>, z.output<Q>>,
+      input: RouteInput<z.output<B>, z.output<P>, z.output<Q>, z.output<H>>,
       req: Request,
       res: Response,
     ) => Promise<unknown> | unknown,
   ): void {
-    this.describe(definition);
+    this.describe(definition as RouteDefinition<z.ZodType, z.ZodType, z.ZodType>);
     const expressPath = definition.path.slice(mountPath.length).replace(/\{(\w+)\}/g, ':$1') || '/';
     router[definition.method](expressPath, async (req, res) => {
       const input = {
         params: definition.params ? parseInput(definition.params, req.params, 'path') : undefined,
         query: definition.query ? parseInput(definition.query, req.query, 'query string') : undefined,
         body: definition.body ? parseInput(definition.body, req.body ?? {}, 'request body') : undefined,
-      } as RouteInput<z.output<B>, z.output<P>, z.output<Q>>;
+        headers: definition.headers
+          ? parseInput(
+              definition.headers,
+              Object.fromEntries(Object.keys(definition.headers.shape).map((name) => [name, req.header(name)])),
+              'header',
+            )
+          : undefined,
+      } as RouteInput<z.output<B>, z.output<P>, z.output<Q>, z.output<H>>;
       await handler(input, req, res);
     });
   }
@@ -84,7 +104,7 @@ export class RouteBook {
     for (const [status, { description, schema }] of Object.entries(definition.responses)) {
       responses[status] = schema ? { description, content: { 'application/json': { schema } } } : { description };
     }
-    if (definition.body || definition.params || definition.query) {
+    if (definition.body || definition.params || definition.query || definition.headers) {
       responses['400'] ??= { description: 'Invalid input', content: { 'application/json': { schema: errorSchema } } };
     }
     if (definition.auth) {
@@ -102,6 +122,7 @@ export class RouteBook {
       request: {
         params: definition.params as never,
         query: definition.query as never,
+        headers: definition.headers as never,
         body: definition.body ? { content: { 'application/json': { schema: definition.body } } } : undefined,
       },
       responses,

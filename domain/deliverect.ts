@@ -10,6 +10,7 @@ import { minorUnits } from './currency';
 import { normalizeEmail } from './email';
 import { isOptionLive } from './eligibility';
 import { isItemReward, type OptionType, type RedemptionOption } from './options';
+import { NOT_BLANK, plainText, requiredText } from './text';
 
 const int = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const nonNegativeInt = int.nonnegative();
@@ -29,22 +30,30 @@ export const deliverectItemSchema = z
 
 export type DeliverectItem = z.output<typeof deliverectItemSchema>;
 
+const notBlank = { pattern: NOT_BLANK.source };
+
 export const deliverectCustomerSchema = z
   .looseObject({
-    email: z.string().optional(),
-    phoneNumber: z.string().optional(),
+    email: plainText().optional(),
+    phoneNumber: plainText().optional(),
     name: z.string().optional(),
   })
   .superRefine((customer, ctx) => {
     if (!customer.email?.trim() && !customer.phoneNumber?.trim()) {
       ctx.addIssue({ code: 'custom', path: ['email'], message: 'email or phoneNumber is required' });
     }
+  })
+  .meta({
+    anyOf: [
+      { required: ['email'], properties: { email: notBlank } },
+      { required: ['phoneNumber'], properties: { phoneNumber: notBlank } },
+    ],
   });
 
 export const deliverectDiscountSchema = z.looseObject({
   name: z.string().optional(),
   programId: z
-    .union([z.string().trim().min(1), int.nonnegative()])
+    .union([requiredText(), int.nonnegative()])
     .pipe(z.coerce.string())
     .meta({ description: 'The programme redeemed: our option id (a number is accepted and read as a string)' }),
   type: z.string().optional(),
@@ -53,8 +62,8 @@ export const deliverectDiscountSchema = z.looseObject({
 
 export const deliverectOrderSchema = z
   .looseObject({
-    account: z.string().optional().meta({ description: "The merchant's account id in Deliverect" }),
-    location: z.string().optional().meta({ description: 'The location id in Deliverect' }),
+    account: plainText().optional().meta({ description: "The merchant's account id in Deliverect" }),
+    location: plainText().optional().meta({ description: 'The location id in Deliverect' }),
     channelLinkId: z.string().optional(),
     orderType: z.number().optional(),
     customer: deliverectCustomerSchema,
@@ -64,7 +73,7 @@ export const deliverectOrderSchema = z
     discountTotal: int.optional(),
     paymentAmount: int.optional(),
     decimalDigits: z.number().int().min(0).max(4),
-    orderId: z.string().optional(),
+    orderId: plainText().optional(),
   })
   .meta({ id: 'DeliverectOrder' });
 
@@ -72,9 +81,9 @@ export type DeliverectOrder = z.output<typeof deliverectOrderSchema>;
 
 const loyaltyRequestShape = {
   order: deliverectOrderSchema,
-  accountId: z.string().optional().meta({ description: "The merchant's account id in Deliverect" }),
+  accountId: plainText().optional().meta({ description: "The merchant's account id in Deliverect" }),
   loyaltyProfileId: z.string().optional(),
-  locationId: z.string().optional().meta({ description: "The location id of the merchant's account" }),
+  locationId: plainText().optional().meta({ description: "The location id of the merchant's account" }),
   channelLinkId: z.string().optional(),
 };
 
@@ -90,8 +99,23 @@ export type LoyaltyProgramsRequest = z.output<typeof loyaltyProgramsRequestSchem
  * must agree (two different ids would make the deduplication key ambiguous). At least one `discounts[]` entry must
  * name the programme redeemed.
  */
+/** The notification's rules as JSON Schema: the order id in one place or the other, and a programme redeemed. */
+const placedOrder = (orderId: unknown, required: string[]) => ({
+  required: ['discounts', ...required],
+  properties: { orderId, discounts: { minItems: 1 } },
+});
+const NOTIFICATION_VARIANTS = [
+  { required: ['orderId'], properties: { orderId: notBlank, order: placedOrder(false, []) } },
+  { properties: { orderId: false, order: placedOrder(notBlank, ['orderId']) } },
+];
+
 export const deliverectOrderNotificationSchema = z
-  .looseObject({ ...loyaltyRequestShape, orderId: z.string().optional() })
+  .looseObject({
+    ...loyaltyRequestShape,
+    orderId: plainText()
+      .optional()
+      .meta({ description: 'Here or in order.orderId (the server also accepts both when they agree)' }),
+  })
   .superRefine((notification, ctx) => {
     const top = notification.orderId?.trim();
     const inner = notification.order.orderId?.trim();
@@ -112,13 +136,13 @@ export const deliverectOrderNotificationSchema = z
     ...notification,
     orderId: (notification.orderId?.trim() || notification.order.orderId?.trim())!,
   }))
-  .meta({ id: 'DeliverectOrderNotification' });
+  .meta({ id: 'DeliverectOrderNotification', oneOf: NOTIFICATION_VARIANTS });
 
 export type DeliverectOrderNotification = z.output<typeof deliverectOrderNotificationSchema>;
 
 export const deliverectCancelSchema = z
   .looseObject({
-    orderId: z.string().min(1),
+    orderId: plainText().min(1),
     isCancelled: z.boolean(),
     cancellationReason: z.string().optional(),
   })

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { isSupportedCurrency } from './currency';
+import { SUPPORTED_CURRENCIES, isSupportedCurrency } from './currency';
 import { PARTNER_NAMES } from './partners';
+import { plainText, requiredText } from './text';
 
 /** Deliverect's six reward types, plus `variable`: points converted to money at a rate. */
 export const OPTION_TYPES = [
@@ -30,12 +31,37 @@ const nonNegativeInt = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGE
 export const currencySchema = z
   .string()
   .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as SAR')
-  .refine(isSupportedCurrency, 'is not a currency we support');
+  .refine(isSupportedCurrency, 'is not a currency we support')
+  .meta({ enum: SUPPORTED_CURRENCIES });
+
+const dateTime = z.iso.datetime({ offset: true }).meta({ pattern: z.regexes.datetime({ offset: true }).source });
+
+/**
+ * The rules of each type, for the OpenAPI document: the same ones the refinement below enforces, as variants that
+ * JSON Schema can check (which fields a type requires, which it forbids, the bound of a percentage).
+ */
+function typeVariants() {
+  const percent = { type: 'integer', exclusiveMinimum: 0, maximum: 10_000 };
+  return OPTION_TYPES.map((type) => {
+    const required: string[] = type === 'variable' ? ['points_per_unit', 'unit_value'] : ['cost_points'];
+    if (ITEM_TYPES.includes(type)) required.push('item_plu');
+    if (AMOUNT_TYPES.includes(type) || PERCENT_TYPES.includes(type)) required.push('discount');
+    const forbidden = type === 'variable' ? ['cost_points'] : ['points_per_unit', 'unit_value'];
+    return {
+      required,
+      properties: {
+        type: { const: type },
+        ...Object.fromEntries(forbidden.map((field) => [field, false])),
+        ...(PERCENT_TYPES.includes(type) ? { discount: percent } : {}),
+      },
+    };
+  });
+}
 
 export const optionInputSchema = z
   .object({
-    name: z.string().trim().min(1).max(200),
-    description: z.string().max(2000).optional(),
+    name: requiredText(200),
+    description: plainText(2000).optional(),
     type: z.enum(OPTION_TYPES),
     cost_points: positiveInt.optional().meta({ description: 'Points one redemption costs (fixed types)' }),
     points_per_unit: positiveInt.optional().meta({ description: 'Points per unit of value (variable type)' }),
@@ -43,20 +69,23 @@ export const optionInputSchema = z
     discount: positiveInt
       .optional()
       .meta({ description: 'Minor currency units for amounts; basis points for percentages (5000 = 50%)' }),
-    item_plu: z.string().trim().min(1).max(100).optional(),
+    item_plu: requiredText(100).optional(),
     currency: currencySchema,
     min_subtotal: nonNegativeInt.default(0).meta({ description: 'Minimum order subtotal, minor units' }),
-    branch_ids: z.array(z.string().trim().min(1)).default([]).meta({ description: 'Empty = every branch' }),
-    business_ref: z.string().trim().default('').meta({ description: 'Empty = any business' }),
+    branch_ids: z.array(requiredText()).default([]).meta({ description: 'Empty = every branch' }),
+    business_ref: plainText().trim().default('').meta({ description: 'Empty = any business' }),
     partner: z.enum(PARTNER_NAMES).nullable().default(null).meta({ description: 'Who fulfils it; null for none' }),
     coupon_ttl_seconds: positiveInt
       .max(MAX_COUPON_TTL_SECONDS)
       .optional()
       .meta({ description: `How long a delayed redemption waits for its order, at most ${MAX_COUPON_TTL_SECONDS} s` }),
-    media_url: z.url().optional(),
+    media_url: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .meta({ pattern: '^https?://' }),
     active: z.boolean().default(true),
-    starts_at: z.iso.datetime({ offset: true }).optional(),
-    ends_at: z.iso.datetime({ offset: true }).optional(),
+    starts_at: dateTime.optional(),
+    ends_at: dateTime.optional().meta({ description: 'Must be later than starts_at', 'x-later-than': 'starts_at' }),
   })
   .strict()
   .superRefine((option, ctx) => {
@@ -91,7 +120,7 @@ export const optionInputSchema = z
       ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'must be after starts_at' });
     }
   })
-  .meta({ id: 'RedemptionOptionInput' });
+  .meta({ id: 'RedemptionOptionInput', oneOf: typeVariants() });
 
 export type OptionInput = z.output<typeof optionInputSchema>;
 

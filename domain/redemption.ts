@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { normalizeEmail } from './email';
 import { PARTNER_NAMES, type PartnerName } from './partners';
 import { currencySchema } from './options';
+import { requiredText } from './text';
 import { REDEMPTION_STATUSES, REJECTION_REASONS, type RedemptionStatus, type RejectionReason } from './states';
 
-const identifier = z.string().trim().min(1).max(320);
+const identifier = requiredText(320);
+const IDENTIFIER_FIELDS = ['customer_email', 'pos_account_id', 'phone_number', 'customer_external_id'] as const;
 
 /** Create Redemption, exactly the Yotpo-style seed's fields. */
 export const createRedemptionSchema = z
@@ -23,7 +25,7 @@ export const createRedemptionSchema = z
     message: 'one of customer_email, pos_account_id, phone_number or customer_external_id is required',
     path: ['customer_email'],
   })
-  .meta({ id: 'CreateRedemption' });
+  .meta({ id: 'CreateRedemption', anyOf: IDENTIFIER_FIELDS.map((field) => ({ required: [field] })) });
 export type CreateRedemptionRequest = z.output<typeof createRedemptionSchema>;
 
 export type MemberIdentifier =

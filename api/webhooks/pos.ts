@@ -2,7 +2,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { normalizeCouponCode } from '../../domain/coupon';
-import type { PartnerDefinition } from '../../domain/partners';
+import { PARTNERS, type PartnerDefinition } from '../../domain/partners';
+import { plainText, requiredText } from '../../domain/text';
 import type { AppDeps } from '../app';
 import { ApiError } from '../errors';
 import { OrderDesk, orderCaptureOf } from '../orders';
@@ -12,16 +13,20 @@ import { authenticatePartner } from './partner-auth';
 /** The seeds' body, spelled as real senders spell it (`business_refrence`); extra fields are ignored. */
 export const rewardWebhookSchema = z
   .looseObject({
-    reward_code: z.string().trim().min(1).max(100),
-    business_refrence: z.string().max(200),
-    branch_id: z.string().max(200),
+    reward_code: requiredText(100),
+    business_refrence: plainText(200),
+    branch_id: plainText(200),
     date: z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'must be yyyy-MM-dd HH:mm:ss'),
-    timestamp: z.string().max(50),
+    timestamp: plainText(50),
   })
   .meta({ id: 'RewardWebhook' });
 type RewardWebhook = z.output<typeof rewardWebhookSchema>;
 
-const partnerParams = z.object({ partner: z.string() });
+const POS_PARTNER_NAMES = Object.values(PARTNERS)
+  .filter((partner) => partner.posWebhooks)
+  .map((partner) => partner.name);
+/** Any other name is answered 404 before the body is read. */
+const partnerParams = z.object({ partner: z.string().meta({ enum: POS_PARTNER_NAMES }) });
 
 /**
  * The POS names no order; its redeem call is the order, identified by the partner and the coupon in its canonical

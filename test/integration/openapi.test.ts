@@ -50,6 +50,51 @@ describe('OpenAPI document', () => {
     );
   });
 
+  it('carries the refinements the server enforces, so that a body the document allows is not refused', async () => {
+    const document = await readJson(await fetch(`${stack.api.url}/openapi.json`));
+    const schemas = document.components.schemas;
+    expect(schemas.CreateMember.anyOf).toEqual([
+      { required: ['email'] },
+      { required: ['phone_number'] },
+      { required: ['pos_account_id'] },
+      { required: ['external_id'] },
+    ]);
+    expect(schemas.CreateMember.properties.email.pattern).toBeDefined();
+    expect(schemas.CreateRedemption.anyOf).toHaveLength(4);
+    expect(schemas.CreateRedemption.properties.customer_email.pattern).toBe('^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$');
+    expect(schemas.CreateRedemption.properties.currency.enum).toContain('SAR');
+    expect(schemas.CreateRedemption.properties.currency.enum).not.toContain('XXX');
+    expect(schemas.PointsChange.properties.points.not).toEqual({ const: 0 });
+    expect(schemas.OrderCreated.oneOf).toEqual([
+      { required: ['coupon_code'], properties: { coupon_codes: false } },
+      { required: ['coupon_codes'], properties: { coupon_code: false } },
+    ]);
+    const percentage = schemas.RedemptionOptionInput.oneOf.find(
+      (variant: any) => variant.properties.type.const === 'discount_percentage',
+    );
+    expect(percentage).toEqual({
+      required: ['cost_points', 'discount'],
+      properties: {
+        type: { const: 'discount_percentage' },
+        points_per_unit: false,
+        unit_value: false,
+        discount: { type: 'integer', exclusiveMinimum: 0, maximum: 10_000 },
+      },
+    });
+    expect(schemas.RedemptionOptionInput.properties.ends_at['x-later-than']).toBe('starts_at');
+    expect(schemas.DeliverectOrderNotification.oneOf).toHaveLength(2);
+    const createRedemption = document.paths['/v1/redemptions'].post;
+    expect(createRedemption.parameters).toContainEqual(
+      expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+    );
+    const sort = document.paths['/v1/redemptions'].get.parameters.find((parameter: any) => parameter.name === 'sort');
+    const sortPattern = new RegExp(sort.schema.pattern, 'u');
+    expect(['-created_at, status', '', 'updated_at,'].every((value) => sortPattern.test(value))).toBe(true);
+    expect(['name', '- status', 'created_at;status'].some((value) => sortPattern.test(value))).toBe(false);
+    const partner = document.paths['/webhooks/{partner}/check_reward'].post.parameters[0];
+    expect(partner.schema.enum).toEqual(['flavours', 'retm', 'bonat', 'loyapro']);
+  });
+
   it('documents routes that the app really serves', async () => {
     const document = await readJson(await fetch(`${stack.api.url}/openapi.json`));
     for (const path of Object.keys(document.paths)) {
