@@ -8,6 +8,7 @@ import type { Config } from '../config/env';
 import { FailureType } from '../domain/failures';
 import { PARTNERS, type PartnerName } from '../domain/partners';
 import { Redemptions } from '../store/redemptions';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 import { outboundAuthHeaders } from './partner-auth';
 
 export interface PartnerRedeemInput {
@@ -32,7 +33,7 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-export function createPartnerFulfilment(db: Db, config: Config) {
+export function createPartnerFulfilment(db: Db, config: Config, metrics: WorkerMetrics = createWorkerMetrics()) {
   const redemptions = new Redemptions(db);
 
   return {
@@ -73,6 +74,7 @@ export function createPartnerFulfilment(db: Db, config: Config) {
         await response.body?.cancel();
       } catch (error) {
         const message = (error as Error).name === 'TimeoutError' ? 'timed out' : (error as Error).message;
+        metrics.partnerCall(input.partner, 'unreachable', (Date.now() - started) / 1000);
         await audit({
           url: settings.redeemUrl,
           request: JSON.parse(body),
@@ -87,6 +89,7 @@ export function createPartnerFulfilment(db: Db, config: Config) {
       }
       const latency = Date.now() - started;
       const outcome = status < 300 ? 'accepted' : isRetryableStatus(status) ? 'retryable' : 'rejected';
+      metrics.partnerCall(input.partner, outcome, latency / 1000);
       try {
         await audit({ url: settings.redeemUrl, request: JSON.parse(body), status, outcome, latency_ms: latency });
       } catch (error) {

@@ -11,7 +11,7 @@ import { FailureType } from '../domain/failures';
 import type { RedemptionOption } from '../domain/options';
 import type { PartnerName } from '../domain/partners';
 import { memberIdentifierOf, type CreateRedemptionRequest } from '../domain/redemption';
-import type { RedemptionStatus, RejectionReason } from '../domain/states';
+import { isFinal, type RedemptionStatus, type RejectionReason } from '../domain/states';
 import {
   IdempotencyKeyConflictError,
   InsufficientPointsError,
@@ -23,6 +23,7 @@ import { Members } from '../store/members';
 import { Options } from '../store/options';
 import { Redemptions, type AuditEvent, type RedemptionChanges } from '../store/redemptions';
 import { maskRequest } from './masking';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 
 export interface BeginRedemptionInput {
   redemptionId: string;
@@ -90,8 +91,8 @@ function statusEvent(status: RedemptionStatus, data: Record<string, unknown>): A
   return { type: 'status', status, ...(Object.keys(data).length > 0 ? { data } : {}) };
 }
 
-export function createRedemptionSteps(db: Db) {
-  const ledger = new Ledger(db);
+export function createRedemptionSteps(db: Db, metrics: WorkerMetrics = createWorkerMetrics()) {
+  const ledger = new Ledger(db, { contentionRetry: () => metrics.ledgerContentionRetry() });
   const members = new Members(db);
   const options = new Options(db);
   const redemptions = new Redemptions(db);
@@ -136,17 +137,21 @@ export function createRedemptionSteps(db: Db) {
     }
   }
 
-  function changeStatus(
+  async function changeStatus(
     { redemptionId, version }: StatusStep,
     status: RedemptionStatus,
     changes: RedemptionChanges,
     events: AuditEvent[] = [],
     note: Record<string, unknown> = {},
   ): Promise<void> {
-    return redemptions.changeStatus(redemptionId, version, { ...changes, status }, [
+    const applied = await redemptions.changeStatus(redemptionId, version, { ...changes, status }, [
       ...events,
       statusEvent(status, { ...changes, ...note }),
     ]);
+    // Counted once: a repeated step applies nothing. The partner is read back because most steps do not carry it.
+    if (applied && (isFinal(status) || status === 'completed')) {
+      metrics.redemptionFinished(status, (await redemptions.get(redemptionId))?.partner ?? null);
+    }
   }
 
   async function memberWithPoints(request: CreateRedemptionRequest) {

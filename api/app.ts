@@ -34,7 +34,7 @@ const BODY_LIMIT = '64kb';
 export function createApp(deps: AppDeps) {
   const app = express();
   const routes = new RouteBook();
-  const metrics = createMetrics();
+  const metrics = createMetrics(deps.db);
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps) {
 
   const v1 = express.Router();
   v1.use(requireApiKey(deps.config.apiKeys));
-  v1.use(membersRouter(deps, routes));
+  v1.use(membersRouter(deps, routes, metrics));
   v1.use(optionsRouter(deps, routes));
   v1.use(redemptionsRouter(deps, routes, metrics));
   v1.use(ordersRouter(deps, routes));

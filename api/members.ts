@@ -12,6 +12,7 @@ import {
 import { IdentifierTakenError, MEMBER_IDENTIFIERS, Members, type Member } from '../store/members';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
+import type { Metrics } from './metrics';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
 import { errorSchema, type RouteBook } from './routes';
 
@@ -128,10 +129,12 @@ export function ledgerEntryView(entry: LedgerEntry) {
 
 const notFound = (id: string) => ApiError.notFound(`Member ${id}`);
 
-export function membersRouter(deps: AppDeps, routes: RouteBook): Router {
+export function membersRouter(deps: AppDeps, routes: RouteBook, metrics: Metrics): Router {
   const router = Router();
   const members = new Members(deps.db);
-  const ledger = new Ledger(deps.db);
+  const ledger = new Ledger(deps.db, {
+    contentionRetry: () => metrics.ledgerContentionRetries.inc({ process: 'api' }),
+  });
 
   const existingMember = async (id: string) => {
     const member = await members.findById(id);

@@ -4,7 +4,7 @@
  * an empty database, prints the URLs, and stops everything it started on Ctrl-C.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities';
@@ -43,10 +43,10 @@ async function ensurePortFree(port: number, variable: string) {
 async function main() {
   const embeddedTemporal = !process.env.TEMPORAL_ADDRESS;
   const embeddedMongo = !process.env.MONGODB_URI;
-  // The Temporal runtime is a process-wide singleton; it must be set up before the dev server's test environment.
-  installWorkerRuntime();
   // Development credentials exist only when every server is our own embedded one.
   const config = loadConfig(process.env, { embedded: embeddedTemporal && embeddedMongo });
+  // The Temporal runtime is a process-wide singleton; it must be set up before the dev server's test environment.
+  installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
   const logger = createLogger(config.logLevel, 'orchestrator');
   if (config.apiKeys.some(({ key }) => key === DEV_API_KEY)) {
     logger.warn(
@@ -98,7 +98,7 @@ async function main() {
     connection: workerConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ db: mongo.db, config, logger }),
+    activities: createActivities({ db: mongo.db, config, logger, meter: Runtime.instance().metricMeter }),
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
   });
   const workerRun = worker.run();
@@ -126,6 +126,7 @@ async function main() {
       `  API             ${api}   (Authorization: Bearer ${config.apiKeys.some(({ key }) => key === DEV_API_KEY) ? DEV_API_KEY : '<one of API_KEYS>'})`,
       `  API docs        ${api}/docs`,
       `  Readiness       ${api}/readyz`,
+      `  Metrics         ${api}/metrics (API)   ${config.workerMetricsAddress ? `http://${config.workerMetricsAddress}/metrics (worker)` : 'worker metrics off'}`,
       `  Temporal UI     ${embeddedTemporal ? `http://localhost:${TEMPORAL_UI_PORT}` : '(external cluster)'}`,
       `  Temporal        ${config.temporal.address}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
       `  MongoDB         ${config.mongo.uri}  database ${config.mongo.db}`,

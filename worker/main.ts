@@ -1,4 +1,4 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { createActivities } from '../activities';
 import { loadConfig } from '../config/env';
@@ -10,7 +10,7 @@ import { installWorkerRuntime } from './runtime';
 // The worker serves no HTTP, so it needs no API keys: embedded mode only relaxes that requirement.
 const config = loadConfig(process.env, { embedded: true });
 const logger = createLogger(config.logLevel, 'worker');
-installWorkerRuntime();
+installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
 const mongo = await connectMongo(config.mongo);
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
@@ -18,7 +18,7 @@ try {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ db: mongo.db, config, logger }),
+    activities: createActivities({ db: mongo.db, config, logger, meter: Runtime.instance().metricMeter }),
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     workflowBundle: config.workflowBundlePath ? { code: readFileSync(config.workflowBundlePath, 'utf8') } : undefined,
   });

@@ -1,6 +1,6 @@
 /** What a suite needs from the shared servers, each piece isolated by a unique database name or task queue. */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
@@ -63,14 +63,16 @@ export async function startTestWorker(
   mongo: MongoHandle,
   options: { activities?: object; overrides?: Partial<WorkerOptions> } = {},
 ): Promise<RunningWorker> {
-  installWorkerRuntime('ERROR');
+  installWorkerRuntime({ logLevel: 'ERROR' });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createWorker(
     {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: options.activities ?? createActivities({ db: mongo.db, config, logger: testLogger }),
+      activities:
+        options.activities ??
+        createActivities({ db: mongo.db, config, logger: testLogger, meter: Runtime.instance().metricMeter }),
       workflowBundle: sharedWorkflowBundle(),
     },
     { shutdownGraceTime: '1s', ...options.overrides },

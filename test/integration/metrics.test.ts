@@ -1,0 +1,202 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { WAITING_STATUSES } from '../../api/metrics';
+import { freePort } from '../../scripts/servers';
+import { stopChild } from '../../scripts/processes';
+import { Ledger } from '../../store/ledger';
+import { PartnerNotifications } from '../../store/partner-notifications';
+import { installWorkerRuntime } from '../../worker/runtime';
+import { createMemberWithPoints, createOption } from '../harness/fixtures';
+import { hasSeries, sampleSum, scrape } from '../harness/prometheus';
+import { readJson, startTestStack, type TestStack } from '../harness/stack';
+import { startStubPartner, type StubPartner } from '../harness/stub-partner';
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('metrics', () => {
+  let stack: TestStack;
+  let partner: StubPartner;
+  let workerMetricsUrl: string;
+  const apiMetrics = () => scrape(`${stack.api.url}/metrics`);
+  const workerMetrics = () => scrape(workerMetricsUrl);
+
+  beforeAll(async () => {
+    // The runtime of this test process serves metrics on a free port, so suites running side by side never collide.
+    const port = await freePort();
+    workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
+    installWorkerRuntime({ logLevel: 'ERROR', metricsAddress: `127.0.0.1:${port}` });
+    partner = await startStubPartner();
+    stack = await startTestStack({
+      env: {
+        FLAVOURS_REDEEM_URL: partner.redeemUrl,
+        PARTNER_REDEEM_DEADLINE_MS: '4000',
+        PARTNER_CALL_TIMEOUT_MS: '1000',
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await partner?.close();
+  });
+
+  const redeem = (body: Record<string, unknown>) =>
+    stack.api.request('/v1/redemptions', { method: 'POST', json: body });
+
+  /** Moves a member's newest-entry hint one entry back, as a writer that crashed before moving it would leave it. */
+  async function leaveHintBehind(memberId: string) {
+    const head = await stack.mongo.db
+      .collection<{ _id: string; seq: number }>('ledger_heads')
+      .findOne({ _id: memberId });
+    const previous = await stack.mongo.db
+      .collection<{ _id: string; balance_after: number; held_after: number }>('ledger')
+      .findOne({ _id: `${memberId}/${head!.seq - 1}` });
+    await stack.mongo.db
+      .collection<{ _id: string }>('ledger_heads')
+      .replaceOne(
+        { _id: memberId },
+        { seq: head!.seq - 1, balance_after: previous!.balance_after, held_after: previous!.held_after },
+      );
+  }
+
+  it('the worker answers on its metrics address with the Temporal SDK’s temporal_ series', async () => {
+    await expect.poll(workerMetrics, { timeout: 20_000, interval: 500 }).toMatch(/^temporal_\w+/m);
+  });
+
+  it('counts partner calls with their latency, and finished redemptions by status and partner, on the worker', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 150);
+    const option = await createOption(stack.mongo.db, { partner: 'flavours' });
+    const before = await workerMetrics();
+    const count = (text: string, name: string, labels: Record<string, string>) => sampleSum(text, name, labels);
+
+    const completed = await redeem({ customer_email: member.email, redemption_option_id: option.id });
+    expect((await readJson(completed)).status).toBe('completed');
+    const rejected = await redeem({ customer_email: member.email, redemption_option_id: option.id });
+    expect(rejected.status).toBe(422);
+
+    const accepted = { partner: 'flavours', outcome: 'accepted' };
+    await expect
+      .poll(async () => {
+        const after = await workerMetrics();
+        return {
+          calls:
+            count(after, 'redemption_partner_calls_total', accepted) -
+            count(before, 'redemption_partner_calls_total', accepted),
+          timed:
+            count(after, 'redemption_partner_call_duration_seconds_count', accepted) -
+            count(before, 'redemption_partner_call_duration_seconds_count', accepted),
+          completed:
+            count(after, 'redemptions_finished_total', { status: 'completed', partner: 'flavours' }) -
+            count(before, 'redemptions_finished_total', { status: 'completed', partner: 'flavours' }),
+          rejected:
+            count(after, 'redemptions_finished_total', { status: 'rejected' }) -
+            count(before, 'redemptions_finished_total', { status: 'rejected' }),
+        };
+      })
+      .toEqual({ calls: 1, timed: 1, completed: 1, rejected: 1 });
+    const after = await workerMetrics();
+    expect(hasSeries(after, 'redemption_partner_call_duration_seconds_bucket', { le: '0.25' })).toBe(true);
+  });
+
+  it('shows the points held and the redemptions waiting, by status, while a delayed redemption awaits its order', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 500);
+    const option = await createOption(stack.mongo.db, { cost_points: 120 });
+    const before = await apiMetrics();
+    for (const status of WAITING_STATUSES) expect(hasSeries(before, 'redemptions_waiting', { status })).toBe(true);
+
+    const res = await redeem({
+      customer_email: member.email,
+      redemption_option_id: option.id,
+      delay_points_deduction: true,
+    });
+    const delayed = await readJson(res);
+    expect(delayed.status).toBe('awaiting_order');
+    const during = await apiMetrics();
+    expect(sampleSum(during, 'points_held_outstanding') - sampleSum(before, 'points_held_outstanding')).toBe(120);
+    expect(
+      sampleSum(during, 'redemptions_waiting', { status: 'awaiting_order' }) -
+        sampleSum(before, 'redemptions_waiting', { status: 'awaiting_order' }),
+    ).toBe(1);
+
+    expect((await stack.api.request(`/v1/redemptions/${delayed.id}/cancel`, { method: 'POST' })).status).toBe(200);
+    await expect
+      .poll(async () => sampleSum(await apiMetrics(), 'points_held_outstanding'))
+      .toBe(sampleSum(before, 'points_held_outstanding'));
+  });
+
+  it('counts ledger appends that lost the race for the next entry, in the API and in the worker', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300);
+    const option = await createOption(stack.mongo.db, { cost_points: 100 });
+    await new Ledger(stack.mongo.db).append({
+      memberId: member._id,
+      type: 'EARN',
+      points: 10,
+      idempotencyKey: `${member._id}:more`,
+    });
+    const [apiBefore, workerBefore] = await Promise.all([apiMetrics(), workerMetrics()]);
+
+    await leaveHintBehind(member._id);
+    const earned = await stack.api.request(`/v1/members/${member._id}/points`, {
+      method: 'POST',
+      json: { points: 5, reason: 'goodwill', idempotency_key: 'metrics-race' },
+    });
+    expect(earned.status).toBe(201);
+    expect(
+      sampleSum(await apiMetrics(), 'ledger_contention_retries_total', { process: 'api' }) -
+        sampleSum(apiBefore, 'ledger_contention_retries_total', { process: 'api' }),
+    ).toBe(1);
+
+    await leaveHintBehind(member._id);
+    expect(
+      (await readJson(await redeem({ customer_email: member.email, redemption_option_id: option.id }))).status,
+    ).toBe('completed');
+    await expect
+      .poll(
+        async () =>
+          sampleSum(await workerMetrics(), 'ledger_contention_retries_total', { process: 'worker' }) -
+          sampleSum(workerBefore, 'ledger_contention_retries_total', { process: 'worker' }),
+      )
+      .toBe(1);
+  });
+
+  it('shows the partner inbox backlog until a stored notification is handed on', async () => {
+    const notifications = new PartnerNotifications(stack.mongo.db);
+    const backlog = async () => sampleSum(await apiMetrics(), 'partner_inbox_backlog', { partner: 'deliverect' });
+    const before = await backlog();
+    await notifications.record({
+      _id: 'deliverect:order:M-1',
+      partner: 'deliverect',
+      kind: 'order',
+      raw: '{}',
+      order_id: 'M-1',
+      redemption_ids: [],
+    });
+    expect(await backlog()).toBe(before + 1);
+    await notifications.markDone('deliverect:order:M-1');
+    expect(await backlog()).toBe(before);
+  });
+
+  it('npm run worker serves temporal_ series on WORKER_METRICS_ADDRESS', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+      cwd: projectRoot,
+      env: {
+        PATH: process.env.PATH,
+        TEMPORAL_ADDRESS: stack.config.temporal.address,
+        TEMPORAL_TASK_QUEUE: `${stack.config.temporal.taskQueue}-own-process`,
+        MONGODB_URI: stack.config.mongo.uri,
+        MONGODB_DB: stack.config.mongo.db,
+        WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+        WORKER_METRICS_ADDRESS: `127.0.0.1:${port}`,
+      },
+      stdio: 'ignore',
+    });
+    try {
+      await expect
+        .poll(() => scrape(`http://127.0.0.1:${port}/metrics`).catch(() => ''), { timeout: 45_000, interval: 500 })
+        .toMatch(/^temporal_\w+/m);
+    } finally {
+      await stopChild(child);
+    }
+  });
+});
