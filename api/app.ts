@@ -14,6 +14,7 @@ import { ordersRouter } from './orders';
 import { redemptionsRouter } from './redemptions';
 import { createMetrics } from './metrics';
 import { RouteBook } from './routes';
+import { traceRequests } from './tracing';
 import { deliverectWebhooksRouter } from './webhooks/deliverect';
 import { posWebhooksRouter } from './webhooks/pos';
 
@@ -70,6 +71,9 @@ export function createApp(deps: AppDeps) {
       },
     }),
   );
+
+  // After the body is read: the body parser resumes from the socket's events, outside the request's context.
+  if (deps.config.tracing.otlpEndpoint) app.use(traceRequests());
 
   app.use(healthRouter(deps, routes));
   app.get('/metrics', async (_req, res) => {

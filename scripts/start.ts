@@ -13,6 +13,7 @@ import { DeliverectInbox } from '../api/webhooks/deliverect-inbox';
 import { ConfigError, DEV_API_KEY, devInboundSecret, loadConfig } from '../config/env';
 import { PARTNER_NAMES } from '../domain/partners';
 import { createLogger } from '../config/logger';
+import { startTracing } from '../config/tracing';
 import { connectMongo } from '../store/connect';
 import { createWorker } from '../worker/create-worker';
 import { installWorkerRuntime } from '../worker/runtime';
@@ -87,6 +88,8 @@ async function main() {
     config.mongo.postgresUrl = store.postgresUrl;
   }
 
+  const tracing = await startTracing(config.tracing, 'redemption-orchestrator');
+  if (tracing) cleanups.push(() => tracing.shutdown());
   const mongo = await connectMongo(config.mongo);
   cleanups.push(() => mongo.client.close());
   const seeded = await seedDemoData(mongo.db);
@@ -100,6 +103,7 @@ async function main() {
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ db: mongo.db, config, logger, meter: Runtime.instance().metricMeter }),
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    tracing,
   });
   const workerRun = worker.run();
   cleanups.push(async () => {
@@ -109,7 +113,11 @@ async function main() {
 
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   cleanups.push(() => clientConnection.close());
-  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const temporal = new Client({
+    connection: clientConnection,
+    namespace: config.temporal.namespace,
+    interceptors: tracing?.clientInterceptors,
+  });
   const deps = { config, db: mongo.db, temporal, logger };
   const { server } = await listen(deps, config.port);
   cleanups.push(() => closeServer(server));

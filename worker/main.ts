@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createActivities } from '../activities';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
+import { startTracing } from '../config/tracing';
 import { connectMongo } from '../store/connect';
 import { createWorker } from './create-worker';
 import { installWorkerRuntime } from './runtime';
@@ -11,6 +12,7 @@ import { installWorkerRuntime } from './runtime';
 const config = loadConfig(process.env, { embedded: true });
 const logger = createLogger(config.logLevel, 'worker');
 installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
+const tracing = await startTracing(config.tracing, 'redemption-worker');
 const mongo = await connectMongo(config.mongo);
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
@@ -20,6 +22,7 @@ try {
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ db: mongo.db, config, logger, meter: Runtime.instance().metricMeter }),
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    tracing,
     workflowBundle: config.workflowBundlePath ? { code: readFileSync(config.workflowBundlePath, 'utf8') } : undefined,
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
@@ -28,4 +31,5 @@ try {
 } finally {
   await connection.close();
   await mongo.client.close();
+  await tracing?.shutdown();
 }

@@ -1,0 +1,116 @@
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { readFileSync, readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTracing, tracingWorkflowInterceptorsPath, type Tracing } from '../../config/tracing';
+import { workflowsPath } from '../../worker/create-worker';
+import { installWorkerRuntime } from '../../worker/runtime';
+import { createMemberWithPoints, createOption } from '../harness/fixtures';
+import { historiesDir } from '../harness/histories';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../harness/otlp-receiver';
+import { readJson, startTestStack, type TestStack } from '../harness/stack';
+import { startStubPartner, type StubPartner } from '../harness/stub-partner';
+
+const SERVER = 2;
+const CLIENT = 3;
+
+describe('tracing over OTLP', () => {
+  let receiver: OtlpReceiver;
+  let tracing: Tracing;
+  let stack: TestStack;
+  let partner: StubPartner;
+  let workflowBundle: { code: string };
+
+  beforeAll(async () => {
+    installWorkerRuntime({ logLevel: 'ERROR' });
+    receiver = await startOtlpReceiver();
+    partner = await startStubPartner();
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, FLAVOURS_REDEEM_URL: partner.redeemUrl };
+    tracing = (await startTracing({ otlpEndpoint: receiver.endpoint }, 'redemption-test'))!;
+    workflowBundle = await bundleWorkflowCode({
+      workflowsPath,
+      workflowInterceptorModules: [tracingWorkflowInterceptorsPath],
+      logger: {
+        log: () => undefined,
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: (message) => console.error(message),
+      },
+    });
+    stack = await startTestStack({ env, tracing, workflowBundle });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await tracing?.shutdown();
+    await partner?.close();
+    await receiver?.close();
+  });
+
+  it('gives one redemption one connected trace: API request, workflow, its steps and the partner’s HTTP call', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300);
+    const option = await createOption(stack.mongo.db, { partner: 'flavours' });
+    const calls = partner.calls.length;
+    const res = await stack.api.request('/v1/redemptions', {
+      method: 'POST',
+      json: { customer_email: member.email, redemption_option_id: option.id },
+    });
+    const redemption = await readJson(res);
+    expect(redemption.status).toBe('completed');
+
+    const api = () => receiver.spans.find((span) => span.kind === SERVER && span.name === 'POST /v1/redemptions');
+    const traceOf = (): ReceivedSpan[] => receiver.spans.filter((span) => span.traceId === api()?.traceId);
+    await expect
+      .poll(
+        async () => {
+          await tracing.flush();
+          return traceOf().map((span) => span.name);
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toEqual(
+        expect.arrayContaining([
+          'POST /v1/redemptions',
+          'UpdateWithStartWorkflow:awaitDecision',
+          'RunWorkflow:redemptionWorkflow',
+          'HandleUpdate:awaitDecision',
+          'StartActivity:redeemWithPartner',
+          'RunActivity:redeemWithPartner',
+          'RunActivity:reservePoints',
+          'RunActivity:completeRedemption',
+        ]),
+      );
+
+    const spans = traceOf();
+    const partnerCall = spans.find((span) => span.kind === CLIENT && span.attributes['url.full'] === partner.redeemUrl);
+    expect(partnerCall, 'the partner call is a span of the trace').toBeDefined();
+    expect(spans.find((span) => span.spanId === partnerCall!.parentSpanId)?.name).toBe('RunActivity:redeemWithPartner');
+    // The partner is told the trace it is part of.
+    expect(partner.calls[calls]!.headers.traceparent).toContain(api()!.traceId);
+
+    // Connected: one root, and every other span's parent is in the trace.
+    const ids = new Set(spans.map((span) => span.spanId));
+    const roots = spans.filter((span) => !span.parentSpanId || !ids.has(span.parentSpanId));
+    expect(roots.map((span) => span.name)).toHaveLength(1);
+    // And its steps ran in this redemption's workflow.
+    const step = spans.find((span) => span.name === 'RunActivity:redeemWithPartner');
+    expect(step!.attributes.temporalWorkflowId).toBe(`redemption-${redemption.id}`);
+  });
+
+  it('replays the histories recorded without tracing on a traced worker, so tracing can be turned on under load', async () => {
+    const histories = readdirSync(historiesDir)
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => ({
+        workflowId: file,
+        history: historyFromJSON(JSON.parse(readFileSync(`${historiesDir}${file}`, 'utf8'))),
+      }));
+    const { interceptors, sinks } = tracing.workerOptions;
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle, interceptors, sinks }, histories)) {
+      expect(result.error, `${result.workflowId}: ${result.error?.message}`).toBeUndefined();
+      replayed++;
+    }
+    expect(replayed).toBe(histories.length);
+  });
+});
