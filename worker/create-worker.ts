@@ -4,6 +4,11 @@ import { fileURLToPath } from 'node:url';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
+/** Where `npm run bundle` writes the traced twin of a prebuilt bundle: `x.js` → `x.traced.js`. */
+export function tracedBundlePath(bundlePath: string): string {
+  return bundlePath.replace(/(\.js)?$/, '.traced.js');
+}
+
 export interface WorkerSettings {
   connection: NativeConnection;
   namespace: string;
@@ -15,7 +20,7 @@ export interface WorkerSettings {
   maxCachedWorkflows?: number;
   /**
    * Tracing's interceptors and span sink. Its workflow interceptors module is bundled when the worker bundles at start;
-   * a prebuilt bundle must have been built with it (`npm run bundle -- --traced`).
+   * a prebuilt bundle must have been built with it (`npm run bundle` writes one, see tracedBundlePath).
    */
   tracing?: Tracing;
 }

@@ -5,7 +5,7 @@ import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { startTracing } from '../config/tracing';
 import { connectMongo } from '../store/connect';
-import { createWorker } from './create-worker';
+import { createWorker, tracedBundlePath } from './create-worker';
 import { installWorkerRuntime } from './runtime';
 
 // The worker serves no HTTP, so it needs no API keys: embedded mode only relaxes that requirement.
@@ -23,7 +23,12 @@ try {
     activities: createActivities({ db: mongo.db, config, logger, meter: Runtime.instance().metricMeter }),
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     tracing,
-    workflowBundle: config.workflowBundlePath ? { code: readFileSync(config.workflowBundlePath, 'utf8') } : undefined,
+    // A traced worker runs the bundle that has the OpenTelemetry workflow interceptors in it.
+    workflowBundle: config.workflowBundlePath
+      ? {
+          code: readFileSync(tracing ? tracedBundlePath(config.workflowBundlePath) : config.workflowBundlePath, 'utf8'),
+        }
+      : undefined,
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');

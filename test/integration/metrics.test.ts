@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WAITING_STATUSES } from '../../api/metrics';
@@ -174,6 +175,28 @@ describe('metrics', () => {
     expect(await backlog()).toBe(before + 1);
     await notifications.markDone('deliverect:order:M-1');
     expect(await backlog()).toBe(before);
+  });
+
+  it('exposes every series the Grafana dashboard charts, on the API or the worker, once redemptions have run', async () => {
+    const dashboard = JSON.parse(
+      readFileSync(new URL('../../deploy/grafana/dashboards/redemptions.json', import.meta.url), 'utf8'),
+    ) as { panels: Array<{ targets: Array<{ expr: string }> }> };
+    // The metric names of an expression: what is left once grouping labels, matchers and ranges are taken out,
+    // less the functions.
+    const seriesOf = (expr: string) =>
+      [
+        ...expr
+          .replace(/\bby\s*\([^)]*\)/g, '')
+          .replace(/\{[^}]*\}/g, '')
+          .replace(/\[[^\]]*\]/g, '')
+          .matchAll(/\b([a-z_][a-z0-9_]*)\b(?!\s*\()/g),
+      ]
+        .map(([, name]) => name!)
+        .filter((name) => name.includes('_'));
+    const charted = new Set(dashboard.panels.flatMap((panel) => panel.targets.flatMap(({ expr }) => seriesOf(expr))));
+    expect(charted.size).toBeGreaterThan(10);
+    const exposed = `${await apiMetrics()}\n${await workerMetrics()}`;
+    expect([...charted].filter((name) => !hasSeries(exposed, name))).toEqual([]);
   });
 
   it('npm run worker serves temporal_ series on WORKER_METRICS_ADDRESS', async () => {
