@@ -1,4 +1,5 @@
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { ConfigError } from '../config/env';
 
 let installed = false;
 
@@ -21,6 +22,19 @@ export interface WorkerRuntimeOptions {
  */
 export function installWorkerRuntime({ logLevel = 'WARN', metricsAddress }: WorkerRuntimeOptions = {}): void {
   if (installed) return;
+  try {
+    installRuntime(logLevel, metricsAddress);
+  } catch (error) {
+    if (!metricsAddress) throw error;
+    // Most likely the address is taken (another worker on this host): say which variable moves it.
+    throw new ConfigError([
+      `WORKER_METRICS_ADDRESS: cannot serve metrics on ${metricsAddress} (${(error as Error).message}); set another host:port, or off`,
+    ]);
+  }
+  installed = true;
+}
+
+function installRuntime(logLevel: LogLevel, metricsAddress: string | undefined): void {
   Runtime.install({
     logger: new DefaultLogger(logLevel),
     ...(metricsAddress
@@ -36,5 +50,4 @@ export function installWorkerRuntime({ logLevel = 'WARN', metricsAddress }: Work
         }
       : {}),
   });
-  installed = true;
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WAITING_STATUSES } from '../../api/metrics';
@@ -220,6 +221,31 @@ describe('metrics', () => {
         .toMatch(/^temporal_\w+/m);
     } finally {
       await stopChild(child);
+    }
+  });
+
+  it('refuses to start a worker whose metrics address is taken, naming WORKER_METRICS_ADDRESS', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+        cwd: projectRoot,
+        env: {
+          PATH: process.env.PATH,
+          TEMPORAL_ADDRESS: stack.config.temporal.address,
+          MONGODB_URI: stack.config.mongo.uri,
+          WORKER_METRICS_ADDRESS: `127.0.0.1:${port}`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      expect(code).not.toBe(0);
+      expect(output).toContain(`WORKER_METRICS_ADDRESS: cannot serve metrics on 127.0.0.1:${port}`);
+    } finally {
+      taken.close();
     }
   });
 });
