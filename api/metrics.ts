@@ -42,33 +42,48 @@ export function createMetrics(db: Db) {
     labelNames: ['process'],
     registers: [registry],
   });
+  /**
+   * A store gauge whose series vanish while the store cannot be read (readiness says why), instead of failing the whole
+   * scrape or repeating a stale value.
+   */
+  const fromStore = <T extends string>(read: (gauge: Gauge<T>) => Promise<void>) =>
+    async function collect(this: Gauge<T>) {
+      try {
+        await read(this);
+      } catch {
+        this.reset();
+      }
+    };
+
   new Gauge({
     name: 'redemptions_waiting',
     help: 'Redemptions in a status that waits for something (an order, a partner, an operator), by status',
     labelNames: ['status'],
     registers: [registry],
-    async collect() {
+    collect: fromStore(async (gauge) => {
       const counts = await Promise.all(WAITING_STATUSES.map((status) => redemptions.countInStatus(status)));
-      WAITING_STATUSES.forEach((status, index) => this.set({ status }, counts[index]!));
-    },
+      WAITING_STATUSES.forEach((status, index) => gauge.set({ status }, counts[index]!));
+    }),
   });
   new Gauge({
     name: 'points_held_outstanding',
-    help: 'Points held by redemptions awaiting their order',
+    help: 'Points held by redemptions awaiting their order, by the partner that will fulfil them',
+    labelNames: ['partner'],
     registers: [registry],
-    async collect() {
-      this.set(await redemptions.pointsHeld());
-    },
+    collect: fromStore(async (gauge) => {
+      const held = await redemptions.pointsHeldByPartner();
+      for (const partner of [...PARTNER_NAMES, 'none']) gauge.set({ partner }, held.get(partner) ?? 0);
+    }),
   });
   new Gauge({
     name: 'partner_inbox_backlog',
     help: 'Partner notifications stored but not yet handed to Temporal, by partner',
     labelNames: ['partner'],
     registers: [registry],
-    async collect() {
+    collect: fromStore(async (gauge) => {
       const counts = await Promise.all(PARTNER_NAMES.map((partner) => notifications.countPending(partner)));
-      PARTNER_NAMES.forEach((partner, index) => this.set({ partner }, counts[index]!));
-    },
+      PARTNER_NAMES.forEach((partner, index) => gauge.set({ partner }, counts[index]!));
+    }),
   });
 
   const observeRequests: RequestHandler = (req, res, next) => {

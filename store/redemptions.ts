@@ -184,10 +184,18 @@ export class Redemptions {
     return this.redemptions.countDocuments({ status });
   }
 
-  /** The points held by redemptions awaiting their order: what their holds keep from the members' available points. */
-  async pointsHeld(): Promise<number> {
-    const waiting = await this.redemptions.find({ status: 'awaiting_order' }, { projection: { points: 1 } }).toArray();
-    return waiting.reduce((sum, { points }) => sum + (points ?? 0), 0);
+  /**
+   * The points held by redemptions awaiting their order (what their holds keep from the members' available points),
+   * by the partner that will fulfil them ('none' without one).
+   */
+  async pointsHeldByPartner(): Promise<Map<string, number>> {
+    const waiting = await this.redemptions
+      .find({ status: 'awaiting_order' }, { projection: { points: 1, partner: 1 } })
+      .toArray();
+    const held = new Map<string, number>();
+    for (const { points, partner } of waiting)
+      held.set(partner ?? 'none', (held.get(partner ?? 'none') ?? 0) + (points ?? 0));
+    return held;
   }
 
   /** The redemption with its audit trail, oldest event first. */

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { WAITING_STATUSES } from '../../api/metrics';
+import { MongoClient } from 'mongodb';
+import { WAITING_STATUSES, createMetrics } from '../../api/metrics';
 import { freePort } from '../../scripts/servers';
 import { stopChild } from '../../scripts/processes';
 import { Ledger } from '../../store/ledger';
@@ -198,6 +199,19 @@ describe('metrics', () => {
     expect(charted.size).toBeGreaterThan(10);
     const exposed = `${await apiMetrics()}\n${await workerMetrics()}`;
     expect([...charted].filter((name) => !hasSeries(exposed, name))).toEqual([]);
+  });
+
+  it('keeps answering /metrics while the store cannot be read, without the store gauges', async () => {
+    const unreachable = new MongoClient('mongodb://127.0.0.1:1', { serverSelectionTimeoutMS: 300 });
+    try {
+      const text = await createMetrics(unreachable.db('loyalty')).registry.metrics();
+      expect(hasSeries(text, 'process_cpu_user_seconds_total')).toBe(true);
+      for (const name of ['points_held_outstanding', 'redemptions_waiting', 'partner_inbox_backlog']) {
+        expect(hasSeries(text, name), name).toBe(false);
+      }
+    } finally {
+      await unreachable.close();
+    }
   });
 
   it('npm run worker serves temporal_ series on WORKER_METRICS_ADDRESS', async () => {
