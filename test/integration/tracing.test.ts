@@ -11,8 +11,9 @@ import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../harn
 import { readJson, startTestStack, type TestStack } from '../harness/stack';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
-const SERVER = 2;
-const CLIENT = 3;
+/** Span kinds as OTLP numbers them (not as @opentelemetry/api's SpanKind does). */
+const OTLP_SERVER = 2;
+const OTLP_CLIENT = 3;
 
 describe('tracing over OTLP', () => {
   let receiver: OtlpReceiver;
@@ -59,7 +60,7 @@ describe('tracing over OTLP', () => {
     const redemption = await readJson(res);
     expect(redemption.status).toBe('completed');
 
-    const api = () => receiver.spans.find((span) => span.kind === SERVER && span.name === 'POST /v1/redemptions');
+    const api = () => receiver.spans.find((span) => span.kind === OTLP_SERVER && span.name === 'POST /v1/redemptions');
     const traceOf = (): ReceivedSpan[] => receiver.spans.filter((span) => span.traceId === api()?.traceId);
     await expect
       .poll(
@@ -83,7 +84,9 @@ describe('tracing over OTLP', () => {
       );
 
     const spans = traceOf();
-    const partnerCall = spans.find((span) => span.kind === CLIENT && span.attributes['url.full'] === partner.redeemUrl);
+    const partnerCall = spans.find(
+      (span) => span.kind === OTLP_CLIENT && span.attributes['url.full'] === partner.redeemUrl,
+    );
     expect(partnerCall, 'the partner call is a span of the trace').toBeDefined();
     expect(spans.find((span) => span.spanId === partnerCall!.parentSpanId)?.name).toBe('RunActivity:redeemWithPartner');
     // The partner is told the trace it is part of.
@@ -93,6 +96,9 @@ describe('tracing over OTLP', () => {
     const ids = new Set(spans.map((span) => span.spanId));
     const roots = spans.filter((span) => !span.parentSpanId || !ids.has(span.parentSpanId));
     expect(roots.map((span) => span.name)).toHaveLength(1);
+    // No step of the workflow went into a trace of its own.
+    const workflowSide = receiver.spans.filter((span) => /^(RunWorkflow|HandleUpdate|RunActivity):/.test(span.name));
+    expect(new Set(workflowSide.map((span) => span.traceId))).toEqual(new Set([api()!.traceId]));
     // And its steps ran in this redemption's workflow.
     const step = spans.find((span) => span.name === 'RunActivity:redeemWithPartner');
     expect(step!.attributes.temporalWorkflowId).toBe(`redemption-${redemption.id}`);
