@@ -12,7 +12,7 @@ import { PartnerNotifications } from '../../store/partner-notifications';
 import { installWorkerRuntime } from '../../worker/runtime';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { hasSeries, sampleSum, scrape } from '../harness/prometheus';
-import { readJson, startTestStack, type TestStack } from '../harness/stack';
+import { TEST_API_KEY, readJson, startTestStack, uniqueName, type TestStack } from '../harness/stack';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -235,6 +235,40 @@ describe('metrics', () => {
         .toMatch(/^temporal_\w+/m);
     } finally {
       await stopChild(child);
+    }
+  });
+
+  it('npm start serves the worker’s temporal_ series on WORKER_METRICS_ADDRESS beside the API’s /metrics', async () => {
+    const [apiPort, metricsPort] = [await freePort(), await freePort()];
+    const database = uniqueName('start').replace(/-/g, '_');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      cwd: projectRoot,
+      env: {
+        PATH: process.env.PATH,
+        TEMPORAL_ADDRESS: stack.config.temporal.address,
+        TEMPORAL_TASK_QUEUE: uniqueName('start'),
+        MONGODB_URI: stack.config.mongo.uri,
+        MONGODB_DB: database,
+        API_KEYS: TEST_API_KEY,
+        PORT: String(apiPort),
+        WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await expect
+        .poll(() => output, { timeout: 60_000, interval: 500 })
+        .toContain('Redemption orchestrator is running');
+      expect(output).toContain(`http://127.0.0.1:${metricsPort}/metrics (worker)`);
+      expect(await scrape(`http://127.0.0.1:${metricsPort}/metrics`)).toMatch(/^temporal_\w+/m);
+      expect(hasSeries(await scrape(`http://127.0.0.1:${apiPort}/metrics`), 'redemptions_waiting')).toBe(true);
+    } finally {
+      await stopChild(child);
+      await stack.mongo.client.db(database).dropDatabase();
     }
   });
 
