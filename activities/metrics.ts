@@ -14,13 +14,13 @@ export function createWorkerMetrics(meter: MetricMeter = noopMetricMeter) {
   const partnerCalls = meter.createCounter(
     'redemption_partner_calls_total',
     undefined,
-    'Calls to partners redeem endpoints, by partner and outcome',
+    'Calls to partners’ redeem endpoints, by partner and outcome',
   );
   const partnerCallDuration = meter.createHistogram(
     'redemption_partner_call_duration_seconds',
     'float',
     's',
-    'Latency of calls to partners redeem endpoints, by partner and outcome',
+    'Latency of calls to partners’ redeem endpoints, by partner and outcome',
   );
   const ledgerRetries = meter.createCounter(
     'ledger_contention_retries_total',
@@ -40,7 +40,8 @@ export function createWorkerMetrics(meter: MetricMeter = noopMetricMeter) {
     ledgerContentionRetry(): void {
       ledgerRetries.add(1, { process: 'worker' });
     },
-    redemptionFinished(status: RedemptionStatus, partner: PartnerName | null): void {
+    /** `partner` is `none` for a redemption without one, `unknown` when it could not be read. */
+    redemptionFinished(status: RedemptionStatus, partner: PartnerName | 'unknown' | null): void {
       redemptionsFinished.add(1, { status, partner: partner ?? 'none' });
     },
   };

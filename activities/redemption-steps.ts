@@ -148,9 +148,14 @@ export function createRedemptionSteps(db: Db, metrics: WorkerMetrics = createWor
       ...events,
       statusEvent(status, { ...changes, ...note }),
     ]);
-    // Counted once: a repeated step applies nothing. The partner is read back because most steps do not carry it.
+    // Counted once: a repeated step applies nothing. The partner is read back because most steps do not carry it; a
+    // failed read must not fail a step that has already been applied.
     if (applied && (isFinal(status) || status === 'completed')) {
-      metrics.redemptionFinished(status, (await redemptions.get(redemptionId))?.partner ?? null);
+      const partner = await redemptions.get(redemptionId).then(
+        (document) => document?.partner ?? null,
+        () => 'unknown' as const,
+      );
+      metrics.redemptionFinished(status, partner);
     }
   }
 
