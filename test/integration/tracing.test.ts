@@ -1,7 +1,7 @@
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { readFileSync, readdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTracing, tracingWorkflowInterceptorsPath, type Tracing } from '../../config/tracing';
 import { workflowsPath } from '../../worker/create-worker';
 import { installWorkerRuntime } from '../../worker/runtime';
@@ -21,6 +21,7 @@ describe('tracing over OTLP', () => {
   let stack: TestStack;
   let partner: StubPartner;
   let workflowBundle: { code: string };
+  let tracedRedemptionId: string;
 
   beforeAll(async () => {
     installWorkerRuntime({ logLevel: 'ERROR' });
@@ -59,6 +60,7 @@ describe('tracing over OTLP', () => {
     });
     const redemption = await readJson(res);
     expect(redemption.status).toBe('completed');
+    tracedRedemptionId = redemption.id;
 
     const api = () => receiver.spans.find((span) => span.kind === OTLP_SERVER && span.name === 'POST /v1/redemptions');
     const traceOf = (): ReceivedSpan[] => receiver.spans.filter((span) => span.traceId === api()?.traceId);
@@ -118,5 +120,14 @@ describe('tracing over OTLP', () => {
       replayed++;
     }
     expect(replayed).toBe(histories.length);
+  });
+
+  it('replays a redemption recorded on a traced worker on an untraced one, so tracing can be turned off', async () => {
+    const workflowId = `redemption-${tracedRedemptionId}`;
+    const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+    const plainBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: plainBundle }, history, workflowId),
+    ).resolves.toBeUndefined();
   });
 });
