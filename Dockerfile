@@ -18,7 +18,8 @@ COPY config ./config
 COPY store ./store
 COPY scripts ./scripts
 
-# Workers load this prebuilt bundle (WORKFLOW_BUNDLE_PATH) instead of bundling the workflows at every start.
+# Workers load this prebuilt bundle (WORKFLOW_BUNDLE_PATH) instead of bundling the workflows at every start; the
+# script also writes dist/workflow-bundle.traced.js, which a worker with tracing on loads instead.
 RUN npx tsx scripts/bundle-workflows.ts dist/workflow-bundle.js
 
 USER node

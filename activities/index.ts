@@ -1,6 +1,8 @@
+import type { MetricMeter } from '@temporalio/common';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
+import { createWorkerMetrics } from './metrics';
 import { createPartnerFulfilment } from './partner-fulfilment';
 import { createRedemptionSteps } from './redemption-steps';
 
@@ -8,12 +10,15 @@ export interface ActivityDeps {
   db: Db;
   config: Config;
   logger: Logger;
+  /** Where business metrics go: the worker runtime's meter (`Runtime.instance().metricMeter`); none if omitted. */
+  meter?: MetricMeter;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const metrics = createWorkerMetrics(deps.meter);
   return {
-    ...createRedemptionSteps(deps.db),
-    ...createPartnerFulfilment(deps.db, deps.config),
+    ...createRedemptionSteps(deps.db, metrics),
+    ...createPartnerFulfilment(deps.db, deps.config, metrics),
   };
 }
 

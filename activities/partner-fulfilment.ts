@@ -9,6 +9,7 @@ import type { Config } from '../config/env';
 import { FailureType } from '../domain/failures';
 import { PARTNERS, type PartnerName } from '../domain/partners';
 import { Redemptions } from '../store/redemptions';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 import { outboundAuthHeaders } from './partner-auth';
 
 export interface PartnerRedeemInput {
@@ -72,7 +73,7 @@ function answerRecorded(redemptions: Redemptions, redemptionId: string, attempt:
   return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function createPartnerFulfilment(db: Db, config: Config) {
+export function createPartnerFulfilment(db: Db, config: Config, metrics: WorkerMetrics = createWorkerMetrics()) {
   const redemptions = new Redemptions(db);
 
   return {
@@ -145,6 +146,7 @@ export function createPartnerFulfilment(db: Db, config: Config) {
           (error as Error).name === 'TimeoutError' ? 'timed out' : (cause?.message ?? (error as Error).message);
         const neverSent = wasNeverSent(error);
         const outcome = neverSent ? 'unreachable' : 'unknown';
+        metrics.partnerCall(input.partner, outcome, (Date.now() - started) / 1000);
         const audited = { url: settings.redeemUrl, request: JSON.parse(body), outcome, error: message };
         await keepingUnknownOutcome(outcome, () => audit({ ...audited, latency_ms: Date.now() - started }));
         throw ApplicationFailure.create({
@@ -161,6 +163,7 @@ export function createPartnerFulfilment(db: Db, config: Config) {
             : isRetryableStatus(status)
               ? 'retryable'
               : 'rejected';
+      metrics.partnerCall(input.partner, outcome, latency / 1000);
       await keepingUnknownOutcome(outcome, () =>
         audit({ url: settings.redeemUrl, request: JSON.parse(body), status, outcome, latency_ms: latency }),
       );

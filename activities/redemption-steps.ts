@@ -13,7 +13,7 @@ import type { RedemptionOption } from '../domain/options';
 import type { PartnerName } from '../domain/partners';
 import { memberIdentifierOf, type CreateRedemptionRequest, type RedemptionInput } from '../domain/redemption';
 import type { ReviewResolution } from '../domain/review';
-import type { RedemptionStatus, RejectionReason } from '../domain/states';
+import { isFinal, type RedemptionStatus, type RejectionReason } from '../domain/states';
 import {
   IdempotencyKeyConflictError,
   InsufficientPointsError,
@@ -25,6 +25,7 @@ import { Members } from '../store/members';
 import { Options } from '../store/options';
 import { Redemptions, type AuditEvent, type RedemptionChanges } from '../store/redemptions';
 import { maskRequest } from './masking';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 
 export interface BeginRedemptionInput {
   redemptionId: string;
@@ -99,8 +100,8 @@ function statusEvent(status: RedemptionStatus, data: Record<string, unknown>): A
   return { type: 'status', status, ...(Object.keys(data).length > 0 ? { data } : {}) };
 }
 
-export function createRedemptionSteps(db: Db) {
-  const ledger = new Ledger(db);
+export function createRedemptionSteps(db: Db, metrics: WorkerMetrics = createWorkerMetrics()) {
+  const ledger = new Ledger(db, { contentionRetry: () => metrics.ledgerContentionRetry() });
   const members = new Members(db);
   const options = new Options(db);
   const redemptions = new Redemptions(db);
@@ -145,17 +146,26 @@ export function createRedemptionSteps(db: Db) {
     }
   }
 
-  function changeStatus(
+  async function changeStatus(
     { redemptionId, version }: StatusStep,
     status: RedemptionStatus,
     changes: RedemptionChanges,
     events: AuditEvent[] = [],
     note: Record<string, unknown> = {},
   ): Promise<void> {
-    return redemptions.changeStatus(redemptionId, version, { ...changes, status }, [
+    const applied = await redemptions.changeStatus(redemptionId, version, { ...changes, status }, [
       ...events,
       statusEvent(status, { ...changes, ...note }),
     ]);
+    // Counted once: a repeated step applies nothing. The partner is read back because most steps do not carry it; a
+    // failed read must not fail a step that has already been applied.
+    if (applied && (isFinal(status) || status === 'completed')) {
+      const partner = await redemptions.get(redemptionId).then(
+        (document) => document?.partner ?? null,
+        () => 'unknown' as const,
+      );
+      metrics.redemptionFinished(status, partner);
+    }
   }
 
   async function memberWithPoints({ request, memberId }: BeginRedemptionInput) {

@@ -14,6 +14,7 @@ import { ordersRouter } from './orders';
 import { redemptionsRouter } from './redemptions';
 import { createMetrics } from './metrics';
 import { RouteBook } from './routes';
+import { traceRequests } from './tracing';
 import { deliverectWebhooksRouter } from './webhooks/deliverect';
 import { posWebhooksRouter } from './webhooks/pos';
 
@@ -34,7 +35,7 @@ const BODY_LIMIT = '64kb';
 export function createApp(deps: AppDeps) {
   const app = express();
   const routes = new RouteBook();
-  const metrics = createMetrics();
+  const metrics = createMetrics(deps.db);
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
@@ -71,6 +72,9 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  // After the body is read: the body parser resumes from the socket's events, outside the request's context.
+  if (deps.config.tracing.otlpEndpoint) app.use(traceRequests());
+
   app.use(healthRouter(deps, routes));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -78,7 +82,7 @@ export function createApp(deps: AppDeps) {
 
   const v1 = express.Router();
   v1.use(requireApiKey(deps.config.apiKeys));
-  v1.use(membersRouter(deps, routes));
+  v1.use(membersRouter(deps, routes, metrics));
   v1.use(optionsRouter(deps, routes));
   v1.use(redemptionsRouter(deps, routes, metrics));
   v1.use(ordersRouter(deps, routes));

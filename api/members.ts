@@ -13,6 +13,7 @@ import { requiredText, plainText } from '../domain/text';
 import { IdentifierTakenError, MEMBER_IDENTIFIERS, Members, type Member } from '../store/members';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
+import type { Metrics } from './metrics';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
 import { errorSchema, type RouteBook } from './routes';
 
@@ -135,10 +136,12 @@ export function ledgerEntryView(entry: LedgerEntry) {
 
 const notFound = (id: string) => ApiError.notFound(`Member ${id}`);
 
-export function membersRouter(deps: AppDeps, routes: RouteBook): Router {
+export function membersRouter(deps: AppDeps, routes: RouteBook, metrics: Metrics): Router {
   const router = Router();
   const members = new Members(deps.db);
-  const ledger = new Ledger(deps.db);
+  const ledger = new Ledger(deps.db, {
+    contentionRetry: () => metrics.ledgerContentionRetries.inc({ process: 'api' }),
+  });
 
   const existingMember = async (id: string) => {
     const member = await members.findById(id);

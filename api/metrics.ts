@@ -1,9 +1,28 @@
 import type { RequestHandler } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Db } from 'mongodb';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PARTNER_NAMES } from '../domain/partners';
+import { REDEMPTION_STATUSES, isFinal } from '../domain/states';
+import { PartnerNotifications } from '../store/partner-notifications';
+import { Redemptions } from '../store/redemptions';
 
-export function createMetrics() {
+/**
+ * Statuses a redemption waits in (for its order, its partner, an operator). Counting them is bounded by the work in
+ * flight, not by history, and any status added later that is not final shows up here by itself.
+ */
+export const WAITING_STATUSES = REDEMPTION_STATUSES.filter((status) => !isFinal(status) && status !== 'completed');
+
+/**
+ * The API's metrics on `/metrics`: its HTTP traffic and answers, ledger retries of its own appends, and gauges read
+ * from the store at scrape time (the same for every API replica: aggregate them with max, not sum). What the worker
+ * does (partner calls, its ledger retries, redemptions finished) is on the worker's own metrics address.
+ */
+export function createMetrics(db: Db) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const redemptions = new Redemptions(db);
+  const notifications = new PartnerNotifications(db);
+
   const httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency by route and status',
@@ -17,6 +36,55 @@ export function createMetrics() {
     labelNames: ['status'],
     registers: [registry],
   });
+  const ledgerContentionRetries = new Counter({
+    name: 'ledger_contention_retries_total',
+    help: 'Ledger appends that lost the race for a member’s next entry and tried again',
+    labelNames: ['process'],
+    registers: [registry],
+  });
+  /**
+   * A store gauge whose series vanish while the store cannot be read (readiness says why), instead of failing the whole
+   * scrape or repeating a stale value.
+   */
+  const fromStore = <T extends string>(read: (gauge: Gauge<T>) => Promise<void>) =>
+    async function collect(this: Gauge<T>) {
+      try {
+        await read(this);
+      } catch {
+        this.reset();
+      }
+    };
+
+  new Gauge({
+    name: 'redemptions_waiting',
+    help: 'Redemptions in a status that waits for something (an order, a partner, an operator), by status',
+    labelNames: ['status'],
+    registers: [registry],
+    collect: fromStore(async (gauge) => {
+      const counts = await Promise.all(WAITING_STATUSES.map((status) => redemptions.countInStatus(status)));
+      WAITING_STATUSES.forEach((status, index) => gauge.set({ status }, counts[index]!));
+    }),
+  });
+  new Gauge({
+    name: 'points_held_outstanding',
+    help: 'Points held by redemptions awaiting their order, by the partner that will fulfil them',
+    labelNames: ['partner'],
+    registers: [registry],
+    collect: fromStore(async (gauge) => {
+      const held = await redemptions.pointsHeldByPartner();
+      for (const partner of [...PARTNER_NAMES, 'none']) gauge.set({ partner }, held.get(partner) ?? 0);
+    }),
+  });
+  new Gauge({
+    name: 'partner_inbox_backlog',
+    help: 'Partner notifications stored but not yet handed to Temporal, by partner',
+    labelNames: ['partner'],
+    registers: [registry],
+    collect: fromStore(async (gauge) => {
+      const counts = await Promise.all(PARTNER_NAMES.map((partner) => notifications.countPending(partner)));
+      PARTNER_NAMES.forEach((partner, index) => gauge.set({ partner }, counts[index]!));
+    }),
+  });
 
   const observeRequests: RequestHandler = (req, res, next) => {
     const stop = httpDuration.startTimer();
@@ -28,7 +96,7 @@ export function createMetrics() {
     next();
   };
 
-  return { registry, observeRequests, redemptionOutcomes };
+  return { registry, observeRequests, redemptionOutcomes, ledgerContentionRetries };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -323,7 +323,7 @@ async function checkBalances(db: Db, apiUrl: string): Promise<number> {
 
 async function main(): Promise<void> {
   // The SDK's info logs (bundling, worker state changes) would bury the table.
-  installWorkerRuntime('WARN');
+  installWorkerRuntime({ logLevel: 'WARN' });
   const teardown: Teardown = [];
   try {
     const { temporal: temporalServer, mongo: mongoServer, versions } = await startServers('redemptions', teardown);

@@ -229,7 +229,7 @@ function memoryOf(pid: number): { rss_mb: number; peak_rss_mb: number } {
 async function startWorker(config: Config, env: Record<string, string>, logFile: string, temporal: Client) {
   const workerMain = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', workerMain], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn', WORKER_METRICS_ADDRESS: 'off' },
     stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')],
   });
   const deadline = Date.now() + 120_000;

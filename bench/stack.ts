@@ -102,7 +102,7 @@ async function benchInserts(uri: string): Promise<Summary[]> {
 
 async function main(): Promise<void> {
   // The worker's info logs (bundling, state changes) would bury the table.
-  installWorkerRuntime('WARN');
+  installWorkerRuntime({ logLevel: 'WARN' });
   const teardown: Teardown = [];
   try {
     const { temporal, mongo, versions } = await startServers('stack', teardown);

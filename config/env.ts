@@ -47,6 +47,13 @@ const envSchema = z.object({
   ORDER_REFUND_WINDOW_SECONDS: positiveInt(30 * 24 * 3600),
   WORKFLOW_BUNDLE_PATH: optionalText,
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt(1000),
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .trim()
+    .regex(/^(off|[^\s:]+:\d{1,5})$/, 'must be host:port (e.g. 127.0.0.1:9464), or off')
+    .default('127.0.0.1:9464'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -90,6 +97,13 @@ export interface Config {
    */
   workerMaxCachedWorkflows: number;
   partners: Record<PartnerName, PartnerSettings>;
+  /** Where the worker serves the Temporal SDK's Prometheus metrics (and its own business metrics); none when off. */
+  workerMetricsAddress?: string;
+  /**
+   * OpenTelemetry tracing: spans go over OTLP/HTTP to `${otlpEndpoint}/v1/traces`. Off (and no interceptor installed)
+   * without an endpoint.
+   */
+  tracing: { otlpEndpoint?: string; serviceName?: string };
 }
 
 export class ConfigError extends Error {
@@ -179,5 +193,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     workflowBundlePath: values.WORKFLOW_BUNDLE_PATH,
     workerMaxCachedWorkflows: values.WORKER_MAX_CACHED_WORKFLOWS,
     partners,
+    workerMetricsAddress: values.WORKER_METRICS_ADDRESS === 'off' ? undefined : values.WORKER_METRICS_ADDRESS,
+    tracing: {
+      otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, ''),
+      serviceName: values.OTEL_SERVICE_NAME,
+    },
   };
 }

@@ -4,7 +4,7 @@
  * an empty database, prints the URLs, and stops everything it started on Ctrl-C.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities';
@@ -13,6 +13,7 @@ import { DeliverectInbox } from '../api/webhooks/deliverect-inbox';
 import { ConfigError, DEV_API_KEY, devInboundSecret, loadConfig } from '../config/env';
 import { PARTNER_NAMES } from '../domain/partners';
 import { createLogger } from '../config/logger';
+import { startTracing } from '../config/tracing';
 import { connectMongo } from '../store/connect';
 import { createWorker } from '../worker/create-worker';
 import { installWorkerRuntime } from '../worker/runtime';
@@ -43,10 +44,10 @@ async function ensurePortFree(port: number, variable: string) {
 async function main() {
   const embeddedTemporal = !process.env.TEMPORAL_ADDRESS;
   const embeddedMongo = !process.env.MONGODB_URI;
-  // The Temporal runtime is a process-wide singleton; it must be set up before the dev server's test environment.
-  installWorkerRuntime();
   // Development credentials exist only when every server is our own embedded one.
   const config = loadConfig(process.env, { embedded: embeddedTemporal && embeddedMongo });
+  // The Temporal runtime is a process-wide singleton; it must be set up before the dev server's test environment.
+  installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
   const logger = createLogger(config.logLevel, 'orchestrator');
   if (config.apiKeys.some(({ key }) => key === DEV_API_KEY)) {
     logger.warn(
@@ -87,6 +88,8 @@ async function main() {
     config.mongo.postgresUrl = store.postgresUrl;
   }
 
+  const tracing = await startTracing(config.tracing, 'redemption-orchestrator');
+  if (tracing) cleanups.push(() => tracing.shutdown());
   const mongo = await connectMongo(config.mongo);
   cleanups.push(() => mongo.client.close());
   const seeded = await seedDemoData(mongo.db);
@@ -98,8 +101,9 @@ async function main() {
     connection: workerConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ db: mongo.db, config, logger }),
+    activities: createActivities({ db: mongo.db, config, logger, meter: Runtime.instance().metricMeter }),
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    tracing,
   });
   const workerRun = worker.run();
   cleanups.push(async () => {
@@ -109,7 +113,11 @@ async function main() {
 
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   cleanups.push(() => clientConnection.close());
-  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const temporal = new Client({
+    connection: clientConnection,
+    namespace: config.temporal.namespace,
+    interceptors: tracing?.clientInterceptors,
+  });
   const deps = { config, db: mongo.db, temporal, logger };
   const { server } = await listen(deps, config.port);
   cleanups.push(() => closeServer(server));
@@ -126,6 +134,7 @@ async function main() {
       `  API             ${api}   (Authorization: Bearer ${config.apiKeys.some(({ key }) => key === DEV_API_KEY) ? DEV_API_KEY : '<one of API_KEYS>'})`,
       `  API docs        ${api}/docs`,
       `  Readiness       ${api}/readyz`,
+      `  Metrics         ${api}/metrics (API)   ${config.workerMetricsAddress ? `http://${config.workerMetricsAddress}/metrics (worker)` : 'worker metrics off'}`,
       `  Temporal UI     ${embeddedTemporal ? `http://localhost:${TEMPORAL_UI_PORT}` : '(external cluster)'}`,
       `  Temporal        ${config.temporal.address}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
       `  MongoDB         ${config.mongo.uri}  database ${config.mongo.db}`,

@@ -144,13 +144,21 @@ function entryAfter(head: Head, request: AppendRequest, createdAt: Date): Ledger
 /** An entry of a history being imported: what an append would have been asked, and when it happened. */
 export type ImportedEntry = Omit<AppendRequest, 'memberId'> & { created_at: Date };
 
+/** Told of every append that lost a race for the member's next entry number and tries again (for metrics). */
+export interface LedgerObserver {
+  contentionRetry?(): void;
+}
+
 export class Ledger {
   private readonly entries: Collection<LedgerEntry>;
   private readonly heads: Collection<LedgerHead>;
   /** The last queued append of each member in this process. */
   private readonly memberQueues = new Map<string, Promise<unknown>>();
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly observer: LedgerObserver = {},
+  ) {
     this.entries = db.collection<LedgerEntry>('ledger');
     this.heads = db.collection<LedgerHead>('ledger_heads');
   }
@@ -226,6 +234,7 @@ export class Ledger {
       // Either this key was written before, or another writer took this number.
       const earlier = await this.earlierEntry(request, deltas);
       if (earlier) return earlier;
+      this.observer.contentionRetry?.();
       head = await this.newestFrom(request.memberId, head);
       await this.rememberHead(request.memberId, head);
       if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 5)));

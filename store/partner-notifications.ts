@@ -45,6 +45,11 @@ export class PartnerNotifications {
     return this.notifications.findOne({ _id: id });
   }
 
+  /** How many of a partner's notifications wait to be handed to Temporal (the inbox backlog). */
+  countPending(partner: string): Promise<number> {
+    return this.notifications.countDocuments({ partner, state: 'received' });
+  }
+
   pending(partner: string): Promise<PartnerNotification[]> {
     return this.notifications.find({ partner, state: 'received' }, { sort: { received_at: 1 } }).toArray();
   }

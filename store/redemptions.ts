@@ -138,14 +138,15 @@ export class Redemptions {
   /**
    * One status-changing step of the redemption's workflow: its changes and audit events in one write. It applies only
    * over an older version, so a repeated step changes nothing and a late one cannot move the redemption backwards.
+   * True when this call applied it.
    */
   async changeStatus(
     id: string,
     version: number,
     changes: RedemptionChanges & { status: RedemptionStatus },
     events: AuditEvent[],
-  ): Promise<void> {
-    await this.inWriteQueue(id, () => {
+  ): Promise<boolean> {
+    const result = await this.inWriteQueue(id, () => {
       const at = new Date();
       return this.redemptions.updateOne(
         { _id: id, version: { $lt: version } },
@@ -155,6 +156,7 @@ export class Redemptions {
         },
       );
     });
+    return result.modifiedCount > 0;
   }
 
   /** Whether the audit event appended under this key is there (an `_id` read). */
@@ -180,6 +182,25 @@ export class Redemptions {
 
   get(id: string): Promise<RedemptionDocument | null> {
     return this.redemptions.findOne({ _id: id }, WITHOUT_EVENTS);
+  }
+
+  /** For the metrics: an index-backed count, meant for the statuses work waits in (bounded by work in flight). */
+  countInStatus(status: RedemptionStatus): Promise<number> {
+    return this.redemptions.countDocuments({ status });
+  }
+
+  /**
+   * The points held by redemptions awaiting their order (what their holds keep from the members' available points),
+   * by the partner that will fulfil them ('none' without one).
+   */
+  async pointsHeldByPartner(): Promise<Map<string, number>> {
+    const waiting = await this.redemptions
+      .find({ status: 'awaiting_order' }, { projection: { points: 1, partner: 1 } })
+      .toArray();
+    const held = new Map<string, number>();
+    for (const { points, partner } of waiting)
+      held.set(partner ?? 'none', (held.get(partner ?? 'none') ?? 0) + (points ?? 0));
+    return held;
   }
 
   /** The redemption with its audit trail, oldest event first. */

@@ -1,7 +1,13 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Tracing } from '../config/tracing';
 import { fileURLToPath } from 'node:url';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Where `npm run bundle` writes the traced twin of a prebuilt bundle: `x.js` → `x.traced.js`. */
+export function tracedBundlePath(bundlePath: string): string {
+  return bundlePath.replace(/(\.js)?$/, '.traced.js');
+}
 
 export interface WorkerSettings {
   connection: NativeConnection;
@@ -12,6 +18,11 @@ export interface WorkerSettings {
   workflowBundle?: { code: string };
   /** See Config.workerMaxCachedWorkflows. */
   maxCachedWorkflows?: number;
+  /**
+   * Tracing's interceptors and span sink. Its workflow interceptors module is bundled when the worker bundles at start;
+   * a prebuilt bundle must have been built with it (`npm run bundle` writes one, see tracedBundlePath).
+   */
+  tracing?: Tracing;
 }
 
 export function createWorker(settings: WorkerSettings, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {
@@ -25,6 +36,7 @@ export function createWorker(settings: WorkerSettings, overrides: Partial<Worker
     maxCachedWorkflows: settings.maxCachedWorkflows ?? 1000,
     // One V8 context for all cached workflows instead of one each: a cached workflow then costs kilobytes, not MBs.
     reuseV8Context: true,
+    ...settings.tracing?.workerOptions,
     ...overrides,
   });
 }

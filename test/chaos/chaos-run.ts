@@ -189,6 +189,8 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       PARTNER_REDEEM_DEADLINE_MS: '120000',
       REDEMPTION_SYNC_WAIT_MS: '5000',
       WORKFLOW_BUNDLE_PATH: settings.workflowBundlePath,
+      // Two workers on one machine: their metrics would want the same port.
+      WORKER_METRICS_ADDRESS: 'off',
       LOG_LEVEL: 'info',
     };
     const mongo = new MongoClient(env.MONGODB_URI, { ignoreUndefined: true });

@@ -1,6 +1,6 @@
 /** What a suite needs from the shared servers, each piece isolated by a unique database name or task queue. */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { listen, closeServer } from '../../api/server';
 import { loadConfig, type Config } from '../../config/env';
+import type { Tracing } from '../../config/tracing';
 import { connectMongo, type MongoHandle } from '../../store/connect';
 import { createWorker } from '../../worker/create-worker';
 import { installWorkerRuntime } from '../../worker/runtime';
@@ -41,9 +42,9 @@ export async function connectTestMongo(config: Config): Promise<MongoHandle> {
   return connectMongo(config.mongo);
 }
 
-export async function connectTestClient(config: Config): Promise<Client> {
+export async function connectTestClient(config: Config, tracing?: Tracing): Promise<Client> {
   const connection = await Connection.connect({ address: config.temporal.address });
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({ connection, namespace: config.temporal.namespace, interceptors: tracing?.clientInterceptors });
 }
 
 let workflowBundle: { code: string } | undefined;
@@ -61,17 +62,26 @@ export interface RunningWorker {
 export async function startTestWorker(
   config: Config,
   mongo: MongoHandle,
-  options: { activities?: object; overrides?: Partial<WorkerOptions> } = {},
+  options: {
+    activities?: object;
+    overrides?: Partial<WorkerOptions>;
+    tracing?: Tracing;
+    /** Another bundle than the suite's shared one (a traced one). */
+    workflowBundle?: { code: string };
+  } = {},
 ): Promise<RunningWorker> {
-  installWorkerRuntime('ERROR');
+  installWorkerRuntime({ logLevel: 'ERROR' });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createWorker(
     {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: options.activities ?? createActivities({ db: mongo.db, config, logger: testLogger }),
-      workflowBundle: sharedWorkflowBundle(),
+      activities:
+        options.activities ??
+        createActivities({ db: mongo.db, config, logger: testLogger, meter: Runtime.instance().metricMeter }),
+      workflowBundle: options.workflowBundle ?? sharedWorkflowBundle(),
+      tracing: options.tracing,
     },
     { shutdownGraceTime: '1s', ...options.overrides },
   );
@@ -97,12 +107,20 @@ export interface TestStack {
 
 /** The API (on a free port) over a fresh database, with a worker of real activities unless told otherwise. */
 export async function startTestStack(
-  options: { env?: Record<string, string>; worker?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    worker?: boolean;
+    tracing?: Tracing;
+    workflowBundle?: { code: string };
+  } = {},
 ): Promise<TestStack> {
   const config = testConfig(options.env);
   const mongo = await connectTestMongo(config);
-  const client = await connectTestClient(config);
-  const worker = options.worker === false ? undefined : await startTestWorker(config, mongo);
+  const client = await connectTestClient(config, options.tracing);
+  const worker =
+    options.worker === false
+      ? undefined
+      : await startTestWorker(config, mongo, { tracing: options.tracing, workflowBundle: options.workflowBundle });
   const { server, url } = await listen({ config, db: mongo.db, temporal: client, logger: testLogger }, 0);
   // The port is known only now; page links are built from the public base URL.
   config.publicBaseUrl = url;

@@ -29,7 +29,7 @@ describe('embedded stack smoke test', () => {
   afterAll(() => mongo?.client.close());
 
   it('runs a real workflow whose activity writes to MongoDB and reads it back', async () => {
-    installWorkerRuntime('ERROR');
+    installWorkerRuntime({ logLevel: 'ERROR' });
     const client = await connectTestClient(config);
     const connection = await NativeConnection.connect({ address: config.temporal.address });
     const worker = await Worker.create({

@@ -194,13 +194,19 @@ describe('store queries on hot paths', () => {
     expectIndexBacked('list by member and status', await find('redemptions', { ...member, status: 'completed' }));
     expectIndexBacked('count by member', await count('redemptions', member));
     expectIndexBacked('count by status', await count('redemptions', { status: 'awaiting_order' }));
+    // The metrics' gauges read the statuses work waits in, whose matches are bounded by the work in flight.
+    expectIndexBacked('waiting by status (metrics)', await count('redemptions', { status: 'redeeming' }));
   });
 
-  it('reads the partner inbox by id and its pending work through indexes', async () => {
+  it('reads the partner inbox by id, its pending work and its backlog through indexes', async () => {
     expectIndexBacked('notification by id', await find('partner_notifications', { _id: 'deliverect:order:seed-7' }));
     expectIndexBacked(
       'pending notifications',
       await find('partner_notifications', { partner: 'deliverect', state: 'received' }),
+    );
+    expectIndexBacked(
+      'inbox backlog (metrics)',
+      await count('partner_notifications', { partner: 'deliverect', state: 'received' }),
     );
   });
 });

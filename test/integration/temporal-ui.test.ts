@@ -41,7 +41,7 @@ describe('redemptions in the Temporal UI', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'temporal-ui-'));
     dir = dataDir;
     // Starting a dev server creates the SDK's runtime, which the worker's settings must come before.
-    installWorkerRuntime('ERROR');
+    installWorkerRuntime({ logLevel: 'ERROR' });
     const uiPort = await freePort();
     temporal = await startTemporal(await resolveTemporalExecutable(), {
       port: await freePort(),

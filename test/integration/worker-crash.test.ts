@@ -21,6 +21,8 @@ function spawnWorkerProcess(stack: TestStack, partner: StubPartner): Promise<Chi
       MONGODB_DB: stack.config.mongo.db,
       FLAVOURS_REDEEM_URL: partner.redeemUrl,
       WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+      // The default metrics port may be taken by a running `npm start` or another suite's worker.
+      WORKER_METRICS_ADDRESS: 'off',
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,12 +14,28 @@ describe('configuration', () => {
       partnerRedeemDeadlineMs: 120_000,
       partnerReconcileLimitMs: 3_600_000,
       defaultCouponTtlSeconds: 604_800,
+      workerMetricsAddress: '127.0.0.1:9464',
+      tracing: { otlpEndpoint: undefined },
     });
     expect(config.partners.flavours).toEqual({
       inboundSecret: undefined,
       redeemUrl: undefined,
       outboundSecret: undefined,
     });
+  });
+
+  it('turns worker metrics off with WORKER_METRICS_ADDRESS=off, tracing on with an OTLP endpoint, and names a bad address', () => {
+    const config = loadConfig({
+      API_KEYS: 'k1',
+      WORKER_METRICS_ADDRESS: 'off',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+    });
+    expect(config.workerMetricsAddress).toBeUndefined();
+    expect(config.tracing.otlpEndpoint).toBe('http://collector:4318');
+    expect(() => loadConfig({ API_KEYS: 'k1', WORKER_METRICS_ADDRESS: '9464' })).toThrow(/WORKER_METRICS_ADDRESS/);
+    expect(() => loadConfig({ API_KEYS: 'k1', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT/,
+    );
   });
 
   it('splits API_KEYS on commas, each key of its own client or of the client it names, and reads every partner variable', () => {

@@ -12,12 +12,25 @@ interface Service {
   ports?: (string | number)[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   volumes?: string[];
+  profiles?: string[];
 }
 
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
 };
 const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+const readDeployed = (path: string) =>
+  readFileSync(new URL(`../../${path.replace(/^\.\//, '')}`, import.meta.url), 'utf8');
+
+/** The host paths mounted into a service, by their path in the container. */
+function mounts(name: string): Record<string, string> {
+  return Object.fromEntries(
+    (service(name).volumes ?? []).map((volume) => {
+      const [source, target] = volume.split(':');
+      return [target!, source!];
+    }),
+  );
+}
 
 const cliTypeNames: Record<string, string> = {
   TEXT: 'Text',
@@ -189,5 +202,49 @@ describe('docker-compose.yml', () => {
       .filter((line) => /^USER\s/.test(line))
       .at(-1);
     expect(user).toBe('USER node');
+  });
+
+  it('keeps Prometheus, Grafana and Jaeger in the optional observability profile, out of the default stack', () => {
+    for (const name of ['prometheus', 'grafana', 'jaeger'])
+      expect(service(name).profiles, name).toEqual(['observability']);
+    for (const name of [...appServices, 'temporal', 'mongodb']) expect(service(name).profiles, name).toBeUndefined();
+  });
+
+  it("has Prometheus scrape the API's /metrics and the worker's metrics address, which listens beyond its container", () => {
+    const config = parse(readDeployed(mounts('prometheus')['/etc/prometheus/prometheus.yml']!)) as {
+      scrape_configs: Array<{ metrics_path?: string; static_configs: Array<{ targets: string[] }> }>;
+    };
+    const targets = config.scrape_configs.flatMap((job) =>
+      job.static_configs.flatMap((group) =>
+        group.targets.map((target) => `${target}${job.metrics_path ?? '/metrics'}`),
+      ),
+    );
+    const workerAddress = environment('worker').WORKER_METRICS_ADDRESS!;
+    expect(workerAddress).toMatch(/^0\.0\.0\.0:\d+$/);
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        `api:${environment('api').PORT}/metrics`,
+        `worker:${workerAddress.split(':')[1]}/metrics`,
+      ]),
+    );
+  });
+
+  it('provisions Grafana with the Prometheus data source and the Redemptions dashboard', () => {
+    const volumes = mounts('grafana');
+    const datasources = parse(readDeployed(`${volumes['/etc/grafana/provisioning']}/datasources/prometheus.yaml`));
+    const provider = parse(readDeployed(`${volumes['/etc/grafana/provisioning']}/dashboards/redemptions.yaml`));
+    expect(volumes[provider.providers[0].options.path]).toBe('./deploy/grafana/dashboards');
+    const dashboard = JSON.parse(readDeployed('deploy/grafana/dashboards/redemptions.json'));
+    const uids = new Set(
+      dashboard.panels.flatMap((panel: any) => panel.targets.map((target: any) => target.datasource.uid)),
+    );
+    expect([...uids]).toEqual([datasources.datasources[0].uid]);
+    expect(new URL(datasources.datasources[0].url).host).toBe('prometheus:9090');
+  });
+
+  it('passes the OTLP endpoint through to the API and the worker, so tracing is off unless it is set', () => {
+    for (const name of appServices) {
+      expect(environment(name).OTEL_EXPORTER_OTLP_ENDPOINT, name).toBe('${OTEL_EXPORTER_OTLP_ENDPOINT:-}');
+    }
   });
 });
