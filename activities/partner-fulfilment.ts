@@ -3,10 +3,11 @@
  * the workflow's deadline; this code only says what a failure means: a refusal, a definite failure (the partner did
  * not fulfil), or an unknown outcome (the request left, no answer came back: the partner may have fulfilled).
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/env';
 import { FailureType } from '../domain/failures';
+import { stepFailure } from './step-failure';
 import { PARTNERS, type PartnerName } from '../domain/partners';
 import { Redemptions } from '../store/redemptions';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
@@ -149,10 +150,10 @@ export function createPartnerFulfilment(db: Db, config: Config, metrics: WorkerM
         metrics.partnerCall(input.partner, outcome, (Date.now() - started) / 1000);
         const audited = { url: settings.redeemUrl, request: JSON.parse(body), outcome, error: message };
         await keepingUnknownOutcome(outcome, () => audit({ ...audited, latency_ms: Date.now() - started }));
-        throw ApplicationFailure.create({
-          type: neverSent && !afterUnanswered ? FailureType.PartnerUnavailable : FailureType.PartnerOutcomeUnknown,
-          message: `${input.partner}: ${message}${afterUnanswered ? UNANSWERED_BEFORE : ''}`,
-        });
+        throw stepFailure(
+          neverSent && !afterUnanswered ? FailureType.PartnerUnavailable : FailureType.PartnerOutcomeUnknown,
+          `${input.partner}: ${message}${afterUnanswered ? UNANSWERED_BEFORE : ''}`,
+        );
       }
       const latency = Date.now() - started;
       const outcome =
@@ -168,16 +169,14 @@ export function createPartnerFulfilment(db: Db, config: Config, metrics: WorkerM
         audit({ url: settings.redeemUrl, request: JSON.parse(body), status, outcome, latency_ms: latency }),
       );
       if (outcome === 'accepted') return { called: true, status };
-      throw ApplicationFailure.create({
-        type:
-          outcome === 'unknown' || (outcome === 'retryable' && afterUnanswered)
-            ? FailureType.PartnerOutcomeUnknown
-            : outcome === 'retryable'
-              ? FailureType.PartnerUnavailable
-              : FailureType.PartnerRejected,
-        message: `${input.partner} answered ${status}${afterUnanswered ? UNANSWERED_BEFORE : ''}`,
-        nonRetryable: outcome === 'rejected',
-      });
+      throw stepFailure(
+        outcome === 'unknown' || (outcome === 'retryable' && afterUnanswered)
+          ? FailureType.PartnerOutcomeUnknown
+          : outcome === 'retryable'
+            ? FailureType.PartnerUnavailable
+            : FailureType.PartnerRejected,
+        `${input.partner} answered ${status}${afterUnanswered ? UNANSWERED_BEFORE : ''}`,
+      );
     },
   };
 }

@@ -4,7 +4,6 @@ import { auditedNote, type OperatorAction, type OperatorNote } from '../domain/o
  * runs its local activities again: ledger entries and the coupon are keyed by the redemption and the step, a status
  * change carries the workflow's version of the step, and any other audit event carries a key.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { couponCodeFromRandomBytes } from '../domain/coupon';
@@ -25,6 +24,7 @@ import { Members } from '../store/members';
 import { Options } from '../store/options';
 import { Redemptions, type AuditEvent, type RedemptionChanges } from '../store/redemptions';
 import { maskRequest } from './masking';
+import { stepFailure } from './step-failure';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 
 export interface BeginRedemptionInput {
@@ -125,22 +125,10 @@ export function createRedemptionSteps(db: Db, metrics: WorkerMetrics = createWor
         data: { entry: type, points, balance_after: entry.balance_after, held_after: entry.held_after },
       };
     } catch (error) {
-      if (error instanceof InsufficientPointsError) {
-        throw ApplicationFailure.create({
-          type: FailureType.InsufficientPoints,
-          message: error.message,
-          nonRetryable: true,
-        });
-      }
-      if (error instanceof LedgerContentionError) {
-        throw ApplicationFailure.create({ type: FailureType.LedgerContention, message: error.message });
-      }
+      if (error instanceof InsufficientPointsError) throw stepFailure(FailureType.InsufficientPoints, error.message);
+      if (error instanceof LedgerContentionError) throw stepFailure(FailureType.LedgerContention, error.message);
       if (error instanceof IdempotencyKeyConflictError) {
-        throw ApplicationFailure.create({
-          type: FailureType.IdempotencyKeyConflict,
-          message: error.message,
-          nonRetryable: true,
-        });
+        throw stepFailure(FailureType.IdempotencyKeyConflict, error.message);
       }
       throw error;
     }

@@ -4,6 +4,7 @@ import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
+import { createApplication } from '../application';
 import type { Config } from '../config/env';
 import { requireApiKey } from './auth';
 import { ApiError, errorHandler, notFoundRoute } from './errors';
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps) {
   const app = express();
   const routes = new RouteBook();
   const metrics = createMetrics(deps.db);
+  const application = createApplication(deps);
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
@@ -84,11 +86,11 @@ export function createApp(deps: AppDeps) {
   v1.use(requireApiKey(deps.config.apiKeys));
   v1.use(membersRouter(deps, routes, metrics));
   v1.use(optionsRouter(deps, routes));
-  v1.use(redemptionsRouter(deps, routes, metrics));
-  v1.use(ordersRouter(deps, routes));
+  v1.use(redemptionsRouter(deps, application, routes, metrics));
+  v1.use(ordersRouter(application, routes));
   app.use('/v1', v1);
   app.use(deliverectWebhooksRouter(deps, routes));
-  app.use(posWebhooksRouter(deps, routes));
+  app.use(posWebhooksRouter(deps, application, routes));
 
   const document = routes.document();
   app.get('/openapi.json', (_req, res) => res.json(document));

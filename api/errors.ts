@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { Refusal } from '../domain/failures';
 
 export interface ErrorDetail {
   path: string;
@@ -59,6 +60,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof Refusal) return new ApiError(error.status, error.code, error.message);
   const frameworkError = error as FrameworkError;
   switch (frameworkError?.type) {
     case 'entity.too.large':

@@ -1,19 +1,17 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { RedemptionActions } from '../application/redemption-actions';
-import { partiesOf } from '../application/redemption-parties';
+import type { Application } from '../application';
 import { normalizeCouponCode } from '../domain/coupon';
 import { NOTE_LIMITS, OPERATOR_ACTIONS } from '../domain/operator-actions';
 import { REVIEW_OUTCOMES } from '../domain/review';
 import { createRedemptionSchema, redemptionViewSchema } from '../domain/redemption';
-import { REDEMPTION_STATUSES, isDecided } from '../domain/states';
+import { REDEMPTION_STATUSES } from '../domain/states';
 import { plainText, requiredText } from '../domain/text';
-import { Redemptions, type RedemptionDocument } from '../store/redemptions';
+import { Redemptions } from '../store/redemptions';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
 import type { Metrics } from './metrics';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
-import { RedemptionWorkflows, redemptionIdFor, requestHashOf } from './redemption-workflows';
 import {
   answerCreateRedemption,
   redemptionRefSchema,
@@ -51,11 +49,14 @@ const listQuery = paginationQuery(SORT_FIELDS).extend({
   coupon_code: z.string().min(1).optional(),
 });
 
-export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Metrics): Router {
+export function redemptionsRouter(
+  deps: AppDeps,
+  { redemptions: desk, actions }: Application,
+  routes: RouteBook,
+  metrics: Metrics,
+): Router {
   const router = Router();
   const redemptions = new Redemptions(deps.db);
-  const workflows = new RedemptionWorkflows(deps.temporal, deps.config);
-  const actions = new RedemptionActions(deps);
   const error = (description: string) => ({ description, schema: errorSchema });
 
   routes.add(
@@ -86,32 +87,14 @@ export function redemptionsRouter(deps: AppDeps, routes: RouteBook, metrics: Met
       },
     },
     async ({ body, headers }, _req, res) => {
-      const idempotencyKey = headers['Idempotency-Key'];
-      const redemptionId = redemptionIdFor(res.locals.clientId as string, idempotencyKey);
-      const requestHash = requestHashOf(body);
-      const reused = () =>
-        ApiError.conflict(
-          'idempotency_key_reused',
-          'This Idempotency-Key was already used with a different request body.',
-        );
-
-      const earlier = idempotencyKey ? await redemptions.get(redemptionId) : null;
-      if (earlier && earlier.request_hash !== requestHash) throw reused();
-      const answer = (document: RedemptionDocument) => {
-        metrics.redemptionOutcomes.inc({ status: document.status });
-        answerCreateRedemption(res, document);
-      };
-      if (earlier && isDecided(earlier.status)) return answer(earlier);
-
-      const started = await workflows.start(redemptionId, body, requestHash, await partiesOf(deps.db, body));
-      const document = await redemptions.get(redemptionId);
-      if (!document || started.kind === 'waiting') {
-        metrics.redemptionOutcomes.inc({ status: document?.status ?? 'pending' });
-        res.status(202).json({ id: redemptionId, status: document?.status ?? 'pending' });
+      const result = await desk.create(res.locals.clientId as string, headers['Idempotency-Key'], body);
+      if (result.kind === 'waiting') {
+        metrics.redemptionOutcomes.inc({ status: result.status });
+        res.status(202).json({ id: result.id, status: result.status });
         return;
       }
-      if (document.request_hash !== requestHash) throw reused();
-      answer(document);
+      metrics.redemptionOutcomes.inc({ status: result.document.status });
+      answerCreateRedemption(res, result.document);
     },
   );
 

@@ -5,9 +5,9 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import { ApiError } from '../api/errors';
-import { RedemptionWorkflows, WorkflowClosedError } from '../api/redemption-workflows';
+import { RedemptionWorkflows, WorkflowClosedError } from './redemption-workflows';
 import type { Config } from '../config/env';
+import { Refusal } from '../domain/failures';
 import type { OperatorAction, OperatorNote } from '../domain/operator-actions';
 import type { ReviewOutcome } from '../domain/review';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
@@ -29,7 +29,7 @@ export class RedemptionActions {
 
   private async existing(id: string): Promise<RedemptionDocument> {
     const document = await this.redemptions.get(id);
-    if (!document) throw ApiError.notFound(`Redemption ${id}`);
+    if (!document) throw new Refusal('not_found', `Redemption ${id} was not found.`);
     return document;
   }
 
@@ -41,7 +41,7 @@ export class RedemptionActions {
     } catch (error) {
       if (!(error instanceof WorkflowClosedError)) throw error;
       if (document.status !== 'cancelled') {
-        throw ApiError.conflict(
+        throw new Refusal(
           'redemption_not_cancellable',
           `Only a redemption awaiting its order can be cancelled; this one is ${document.status}.`,
         );
@@ -65,7 +65,7 @@ export class RedemptionActions {
       if (!(error instanceof WorkflowClosedError)) throw error;
       // The workflow has ended, so the redemption is final: nothing is held and nothing waits for review.
       const code = action === 'release' ? 'redemption_not_releasable' : 'redemption_not_in_review';
-      throw ApiError.conflict(code, `This redemption is ${document.status}: there is nothing to ${action}.`);
+      throw new Refusal(code, `This redemption is ${document.status}: there is nothing to ${action}.`);
     }
     return (await this.redemptions.get(id))!;
   }

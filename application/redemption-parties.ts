@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { RedemptionParties } from '../api/redemption-workflows';
+import type { RedemptionParties } from './redemption-workflows';
 import { memberIdentifierOf, type CreateRedemptionRequest } from '../domain/redemption';
 import { Members } from '../store/members';
 import { Options } from '../store/options';

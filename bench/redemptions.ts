@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
 import { createActivities } from '../activities';
-import { workflowIdOf } from '../api/redemption-workflows';
+import { workflowIdOf } from '../application/redemption-workflows';
 import { closeServer, listen } from '../api/server';
 import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../config/logger';

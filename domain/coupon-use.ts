@@ -1,6 +1,6 @@
 import { checkOrderAgainstOption, type OrderContext } from './eligibility';
 import type { RedemptionOption } from './options';
-import type { RefusalCode } from './refusals';
+import type { RefusalCode } from './failures';
 import type { RedemptionStatus } from './states';
 
 export interface CouponState {

@@ -5,7 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { deliverectRedemptionId } from '../api/webhooks/deliverect-inbox';
+import { deliverectRedemptionId } from '../application/deliverect-inbox';
 import { DEV_API_KEY, devInboundSecret } from '../config/env';
 import type { PartnerName } from '../domain/partners';
 

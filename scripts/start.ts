@@ -3,18 +3,16 @@
  * TEMPORAL_ADDRESS / MONGODB_URI point elsewhere), then the worker and the API in this process, seeds demo data into
  * an empty database, prints the URLs, and stops everything it started on Ctrl-C.
  */
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities';
+import { connectServices } from '../application/wiring';
 import { closeServer, listen } from '../api/server';
-import { DeliverectInbox } from '../api/webhooks/deliverect-inbox';
+import { DeliverectInbox } from '../application/deliverect-inbox';
 import { ConfigError, DEV_API_KEY, devInboundSecret, loadConfig } from '../config/env';
 import { PARTNER_NAMES } from '../domain/partners';
 import { createLogger } from '../config/logger';
-import { startTracing } from '../config/tracing';
-import { connectMongo } from '../store/connect';
 import { createWorker } from '../worker/create-worker';
 import { installWorkerRuntime } from '../worker/runtime';
 import { seedDemoData } from './demo-data';
@@ -88,10 +86,9 @@ async function main() {
     config.mongo.postgresUrl = store.postgresUrl;
   }
 
-  const tracing = await startTracing(config.tracing, 'redemption-orchestrator');
-  if (tracing) cleanups.push(() => tracing.shutdown());
-  const mongo = await connectMongo(config.mongo);
-  cleanups.push(() => mongo.client.close());
+  const services = await connectServices(config, { serviceName: 'redemption-orchestrator' });
+  cleanups.push(() => services.close());
+  const { mongo, tracing, temporal } = services;
   const seeded = await seedDemoData(mongo.db);
 
   const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
@@ -111,13 +108,6 @@ async function main() {
     await workerRun;
   });
 
-  const clientConnection = await Connection.connect({ address: config.temporal.address });
-  cleanups.push(() => clientConnection.close());
-  const temporal = new Client({
-    connection: clientConnection,
-    namespace: config.temporal.namespace,
-    interceptors: tracing?.clientInterceptors,
-  });
   const deps = { config, db: mongo.db, temporal, logger };
   const { server } = await listen(deps, config.port);
   cleanups.push(() => closeServer(server));

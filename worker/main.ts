@@ -1,10 +1,9 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { createActivities } from '../activities';
+import { connectServices } from '../application/wiring';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
-import { startTracing } from '../config/tracing';
-import { connectMongo } from '../store/connect';
 import { createWorker, tracedBundlePath } from './create-worker';
 import { installWorkerRuntime } from './runtime';
 
@@ -12,8 +11,8 @@ import { installWorkerRuntime } from './runtime';
 const config = loadConfig(process.env, { embedded: true });
 const logger = createLogger(config.logLevel, 'worker');
 installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
-const tracing = await startTracing(config.tracing, 'redemption-worker');
-const mongo = await connectMongo(config.mongo);
+const services = await connectServices(config, { serviceName: 'redemption-worker' });
+const { mongo, tracing } = services;
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
   const worker = await createWorker({
@@ -35,6 +34,5 @@ try {
   await worker.run();
 } finally {
   await connection.close();
-  await mongo.client.close();
-  await tracing?.shutdown();
+  await services.close();
 }

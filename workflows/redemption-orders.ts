@@ -18,7 +18,7 @@ import type { RedemptionState } from '../activities/redemption-steps';
 import { ORDER_CLAIM_LEASE_MS, checkCouponUse } from '../domain/coupon-use';
 import type { OrderCapture, RedemptionOutcome } from '../domain/redemption';
 import { redemptionCurrentDetails } from '../domain/redemption-summary';
-import type { RefusalCode } from '../domain/refusals';
+import type { RefusalCode } from '../domain/failures';
 import { RedemptionStatusKey } from '../domain/search-attributes';
 import { operatorInputProblem } from '../domain/operator-actions';
 import {

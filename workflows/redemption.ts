@@ -30,7 +30,7 @@ import { FailureType } from '../domain/failures';
 import type { RedemptionOption } from '../domain/options';
 import type { OrderCapture, RedemptionInput, RedemptionOutcome } from '../domain/redemption';
 import { redemptionCurrentDetails, type RedemptionProgress } from '../domain/redemption-summary';
-import type { RefusalCode } from '../domain/refusals';
+import type { RefusalCode } from '../domain/failures';
 import { operatorInputProblem, type OperatorNote } from '../domain/operator-actions';
 import { DEFAULT_PARTNER_RECONCILE_LIMIT_MS, reviewResolutionProblem, type ReviewResolution } from '../domain/review';
 import { CouponCodeKey, MemberIdKey, OptionIdKey, PartnerKey, RedemptionStatusKey } from '../domain/search-attributes';

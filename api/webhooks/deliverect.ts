@@ -14,7 +14,7 @@ import { Members } from '../../store/members';
 import { Options } from '../../store/options';
 import type { AppDeps, RawBodyRequest } from '../app';
 import { emptyAnswerSchema, errorSchema, type RouteBook } from '../routes';
-import { DeliverectInbox } from './deliverect-inbox';
+import { DeliverectInbox } from '../../application/deliverect-inbox';
 import { requirePartnerCredential } from './partner-auth';
 
 const programSchema = z

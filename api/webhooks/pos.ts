@@ -6,7 +6,8 @@ import { PARTNERS, type PartnerDefinition } from '../../domain/partners';
 import { plainText, requiredText } from '../../domain/text';
 import type { AppDeps } from '../app';
 import { ApiError } from '../errors';
-import { OrderDesk, orderCaptureOf } from '../orders';
+import type { Application } from '../../application';
+import { orderCaptureOf } from '../orders';
 import { emptyAnswerSchema, errorSchema, type RouteBook } from '../routes';
 import { authenticatePartner } from './partner-auth';
 
@@ -45,9 +46,8 @@ function posOrderOf(partner: PartnerDefinition, body: RewardWebhook) {
   );
 }
 
-export function posWebhooksRouter(deps: AppDeps, routes: RouteBook): Router {
+export function posWebhooksRouter(deps: AppDeps, { orders: desk }: Application, routes: RouteBook): Router {
   const router = Router();
-  const desk = new OrderDesk(deps);
   router.use(
     '/webhooks/:partner',
     authenticatePartner(deps.config, (partner) => partner.posWebhooks),

@@ -14,7 +14,7 @@ import { startPostgres, type RunningPostgres } from '../../scripts/postgres';
 import { freePort } from '../../scripts/processes';
 import { ferretDbArgs, mongodArgs, temporalDevServerArgs } from '../../scripts/servers';
 import { resolveGoTool, resolveMongoServer, TEMPORAL_CLI } from '../../scripts/tools';
-import { redemptionIdFor } from '../../api/redemption-workflows';
+import { redemptionIdFor } from '../../application/redemption-workflows';
 import { ensureIndexes } from '../../store/indexes';
 import type { Member } from '../../store/members';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';

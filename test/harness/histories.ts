@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { workflowIdOf } from '../../api/redemption-workflows';
+import { workflowIdOf } from '../../application/redemption-workflows';
 
 export const historiesDir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 

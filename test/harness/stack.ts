@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities';
+import { connectServices } from '../../application/wiring';
 import { listen, closeServer } from '../../api/server';
 import { loadConfig, type Config } from '../../config/env';
 import type { Tracing } from '../../config/tracing';
@@ -115,8 +116,8 @@ export async function startTestStack(
   } = {},
 ): Promise<TestStack> {
   const config = testConfig(options.env);
-  const mongo = await connectTestMongo(config);
-  const client = await connectTestClient(config, options.tracing);
+  const services = await connectServices(config, { tracing: options.tracing });
+  const { mongo, temporal: client } = services;
   const worker =
     options.worker === false
       ? undefined
@@ -143,9 +144,8 @@ export async function startTestStack(
     async close() {
       await closeServer(server);
       await worker?.stop();
-      await client.connection.close();
       await mongo.db.dropDatabase().catch(() => undefined);
-      await mongo.client.close();
+      await services.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliverectInbox, deliverectRedemptionId } from '../../api/webhooks/deliverect-inbox';
+import { DeliverectInbox, deliverectRedemptionId } from '../../application/deliverect-inbox';
 import type { RedemptionOption } from '../../domain/options';
 import { Ledger } from '../../store/ledger';
 import { PartnerNotifications } from '../../store/partner-notifications';

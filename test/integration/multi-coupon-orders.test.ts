@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderDesk } from '../../api/orders';
-import { RedemptionWorkflows } from '../../api/redemption-workflows';
+import { OrderDesk } from '../../application/orders';
+import { RedemptionWorkflows } from '../../application/redemption-workflows';
 import { Ledger } from '../../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { readJson, startTestStack, testLogger, type TestStack } from '../harness/stack';

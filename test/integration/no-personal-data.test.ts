@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverectRedemptionId } from '../../api/webhooks/deliverect-inbox';
+import { deliverectRedemptionId } from '../../application/deliverect-inbox';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { readJson, startTestStack, type TestStack } from '../harness/stack';
 

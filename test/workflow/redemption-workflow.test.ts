@@ -35,8 +35,8 @@ import {
   redemptionStatusQuery,
   resolveReviewUpdate,
 } from '../../workflows/messages';
-import type { ApiError } from '../../api/errors';
-import { RedemptionWorkflows, WorkflowClosedError, ordersWorkflowIdOf } from '../../api/redemption-workflows';
+import type { Refusal } from '../../domain/failures';
+import { RedemptionWorkflows, WorkflowClosedError, ordersWorkflowIdOf } from '../../application/redemption-workflows';
 import type { Config } from '../../config/env';
 import { couponCodeOf, FakeActivities, type FakeScenario } from '../harness/fake-activities';
 import { connectTestClient, startTestWorker, testConfig, uniqueName, type RunningWorker } from '../harness/stack';
@@ -186,7 +186,7 @@ describe.concurrent('redemption workflow with fake activities', () => {
   const refusalCodeOf = (attempt: Promise<unknown>) =>
     attempt.then(
       () => undefined,
-      (error: unknown) => (error as ApiError).code,
+      (error: unknown) => (error as Refusal).code,
     );
 
   describe('rejection at eligibility, before any ledger entry', () => {
@@ -596,9 +596,9 @@ describe.concurrent('redemption workflow with fake activities', () => {
       const refused = await routing()
         .cancelRedemption(redemption.id)
         .catch((error: unknown) => error);
-      expect(
-        refused instanceof WorkflowClosedError || (refused as ApiError).code === 'redemption_not_cancellable',
-      ).toBe(true);
+      expect(refused instanceof WorkflowClosedError || (refused as Refusal).code === 'redemption_not_cancellable').toBe(
+        true,
+      );
       expect(await capture.result()).toMatchObject({ status: 'completed', order_id: 'o-1' });
       expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
       // After the workflow ended, the API refuses the cancel from the stored status (see the lifecycle tests).

@@ -8,19 +8,19 @@
  */
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
-import { partiesOf } from '../../application/redemption-parties';
+import { partiesOf } from './redemption-parties';
 import {
   customerIdentifierOf,
   deliverectCancelSchema,
   deliverectOrderNotificationSchema,
   type DeliverectCancel,
   type DeliverectOrderNotification,
-} from '../../domain/deliverect';
-import type { CreateRedemptionRequest, OrderCapture } from '../../domain/redemption';
-import { PartnerNotifications, type PartnerNotification } from '../../store/partner-notifications';
-import { Redemptions } from '../../store/redemptions';
-import type { AppDeps } from '../app';
-import { RedemptionWorkflows, redemptionIdForPartner } from '../redemption-workflows';
+} from '../domain/deliverect';
+import type { CreateRedemptionRequest, OrderCapture } from '../domain/redemption';
+import { PartnerNotifications, type PartnerNotification } from '../store/partner-notifications';
+import { Redemptions } from '../store/redemptions';
+import type { ApplicationDeps } from './index';
+import { RedemptionWorkflows, redemptionIdForPartner } from './redemption-workflows';
 
 /** A notification as recorded: the body exactly as received, its kind, and the ids we look it up by. */
 type Work = Pick<PartnerNotification, '_id' | 'kind' | 'raw' | 'order_id'>;
@@ -54,7 +54,7 @@ export class DeliverectInbox {
   private readonly workflows: RedemptionWorkflows;
   private readonly logger: Logger;
 
-  constructor(deps: AppDeps) {
+  constructor(deps: ApplicationDeps & { logger: Logger }) {
     this.notifications = new PartnerNotifications(deps.db);
     this.redemptions = new Redemptions(deps.db);
     this.db = deps.db;

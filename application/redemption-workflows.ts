@@ -1,6 +1,6 @@
 /**
  * The API's conversation with redemption workflows: start one (or join the one an idempotency key already
- * started) and wait for its decision, and send it orders and cancellations. Refusals come back as ApiErrors.
+ * started) and wait for its decision, and send it orders and cancellations. Refusals come back as Refusal errors.
  */
 import {
   WithStartWorkflowOperation,
@@ -25,7 +25,7 @@ import {
   type RedemptionOutcome,
 } from '../domain/redemption';
 import { redemptionStartSummary } from '../domain/redemption-summary';
-import { refusalStatus, type RefusalCode } from '../domain/refusals';
+import { Refusal, isRefusalCode } from '../domain/failures';
 import { OptionIdKey, RedemptionIdKey, RedemptionStatusKey } from '../domain/search-attributes';
 import type { redemptionOrdersWorkflow, redemptionWorkflow } from '../workflows';
 import type { RedemptionOrdersInput } from '../workflows/redemption-orders';
@@ -39,7 +39,6 @@ import {
   releaseClaimUpdate,
 } from '../workflows/messages';
 import type { OperatorNote } from '../domain/operator-actions';
-import { ApiError } from './errors';
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -80,12 +79,11 @@ export function requestHashOf(request: CreateRedemptionRequest): string {
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
-/** A refusal raised by a workflow's update validator or handler, as the API error it stands for. */
-export function refusalToApiError(error: unknown): ApiError | undefined {
+/** A refusal raised by a workflow's update validator or handler, as the Refusal it stands for. */
+export function refusalOf(error: unknown): Refusal | undefined {
   const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-  if (!(cause instanceof ApplicationFailure) || !cause.type) return undefined;
-  const code = cause.type as RefusalCode;
-  return new ApiError(refusalStatus(code), code, cause.message);
+  if (!(cause instanceof ApplicationFailure) || !cause.type || !isRefusalCode(cause.type)) return undefined;
+  return new Refusal(cause.type, cause.message);
 }
 
 function timeout(ms: number): Promise<'timeout'> {
@@ -187,7 +185,7 @@ export class RedemptionWorkflows {
       if (error instanceof WorkflowExecutionAlreadyStartedError || isClosedWorkflowError(error)) {
         return { kind: 'finished' };
       }
-      throw refusalToApiError(error) ?? error;
+      throw refusalOf(error) ?? error;
     }
   }
 
@@ -221,7 +219,7 @@ export class RedemptionWorkflows {
     return this.orderEvent(redemptionId, captureOrderUpdate, [capture], { wait: true });
   }
 
-  /** Holds the coupon for the order until it is captured or released (see claimForOrderUpdate); refusals as ApiErrors. */
+  /** Holds the coupon for the order until it is captured or released (see claimForOrderUpdate); refusals as Refusals. */
   async claimForOrder(redemptionId: string, capture: OrderCapture): Promise<void> {
     await this.orderEvent(redemptionId, claimForOrderUpdate, [capture], { wait: true });
   }
@@ -317,7 +315,7 @@ export class RedemptionWorkflows {
   }
 
   /**
-   * A refusal becomes its ApiError; a finished workflow throws WorkflowClosedError, and the caller decides from the
+   * A refusal becomes its Refusal; a finished workflow throws WorkflowClosedError, and the caller decides from the
    * stored record. A validator's refusal can surface from starting the update or from its result, so both are covered.
    */
   private async refusalsMapped<T>(redemptionId: string, run: () => Promise<T>): Promise<T> {
@@ -325,7 +323,7 @@ export class RedemptionWorkflows {
       return await run();
     } catch (error) {
       if (isClosedWorkflowError(error)) throw new WorkflowClosedError(redemptionId);
-      throw refusalToApiError(error) ?? error;
+      throw refusalOf(error) ?? error;
     }
   }
 }

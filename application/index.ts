@@ -1,0 +1,29 @@
+/**
+ * The application: the use cases of redemptions and orders, over the Temporal client and the stores they need. Routers,
+ * webhooks and the Deliverect inbox call it and map its outcomes to HTTP; it is built once per process.
+ */
+import type { Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import type { Config } from '../config/env';
+import { OrderDesk } from './orders';
+import { RedemptionActions } from './redemption-actions';
+import { RedemptionDesk } from './redemptions';
+
+export interface ApplicationDeps {
+  config: Config;
+  db: Db;
+  temporal: Client;
+}
+
+export function createApplication(deps: ApplicationDeps) {
+  return {
+    /** Create Redemption. */
+    redemptions: new RedemptionDesk(deps),
+    /** Cancel, and the operators' actions. */
+    actions: new RedemptionActions(deps),
+    /** Orders capturing coupons, and their cancellation. */
+    orders: new OrderDesk(deps),
+  };
+}
+
+export type Application = ReturnType<typeof createApplication>;

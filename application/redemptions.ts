@@ -1,0 +1,54 @@
+/** Create Redemption as a use case: the redemption's id from the client's Idempotency-Key, its workflow, its answer. */
+import type { Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import type { Config } from '../config/env';
+import { Refusal } from '../domain/failures';
+import type { CreateRedemptionRequest } from '../domain/redemption';
+import { isDecided, type RedemptionStatus } from '../domain/states';
+import { Redemptions, type RedemptionDocument } from '../store/redemptions';
+import { partiesOf } from './redemption-parties';
+import { RedemptionWorkflows, redemptionIdFor, requestHashOf } from './redemption-workflows';
+
+export type CreateResult =
+  | { kind: 'decided'; document: RedemptionDocument }
+  /** Not decided within REDEMPTION_SYNC_WAIT_MS (or in needs_review): the caller polls. */
+  | { kind: 'waiting'; id: string; status: RedemptionStatus };
+
+export class RedemptionDesk {
+  private readonly redemptions: Redemptions;
+  private readonly workflows: RedemptionWorkflows;
+
+  constructor(private readonly deps: { db: Db; temporal: Client; config: Config }) {
+    this.redemptions = new Redemptions(deps.db);
+    this.workflows = new RedemptionWorkflows(deps.temporal, deps.config);
+  }
+
+  /**
+   * Starts the redemption, or joins the one its client's Idempotency-Key already started, and waits for its decision.
+   * The same key with another body is refused, whether the first request is still running (its workflow refuses) or
+   * has finished (its stored request hash does).
+   */
+  async create(clientId: string, idempotencyKey: string | undefined, request: CreateRedemptionRequest) {
+    const id = redemptionIdFor(clientId, idempotencyKey);
+    const requestHash = requestHashOf(request);
+    const sameRequest = (document: RedemptionDocument) => {
+      if (document.request_hash !== requestHash) {
+        throw new Refusal(
+          'idempotency_key_reused',
+          'This Idempotency-Key was already used with a different request body.',
+        );
+      }
+      return document;
+    };
+
+    const earlier = idempotencyKey ? await this.redemptions.get(id) : null;
+    if (earlier && isDecided(sameRequest(earlier).status)) return { kind: 'decided', document: earlier } as const;
+
+    const started = await this.workflows.start(id, request, requestHash, await partiesOf(this.deps.db, request));
+    const document = await this.redemptions.get(id);
+    if (!document || started.kind === 'waiting') {
+      return { kind: 'waiting', id, status: document?.status ?? 'pending' } satisfies CreateResult;
+    }
+    return { kind: 'decided', document: sameRequest(document) } satisfies CreateResult;
+  }
+}
