@@ -14,7 +14,7 @@ import { startPostgres, type RunningPostgres } from '../../scripts/postgres';
 import { freePort } from '../../scripts/processes';
 import { ferretDbArgs, mongodArgs, temporalDevServerArgs } from '../../scripts/servers';
 import { resolveGoTool, resolveMongoServer, TEMPORAL_CLI } from '../../scripts/tools';
-import { redemptionIdFor } from '../../application/redemption-workflows';
+import { redemptionIdFor, workflowIdOf } from '../../application/redemption-workflows';
 import { ensureIndexes } from '../../store/indexes';
 import type { Member } from '../../store/members';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
@@ -121,6 +121,8 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
   const begin = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'chaos-'));
   const cleanups: Array<() => Promise<unknown>> = [];
+  // The processes' logs are kept when something did not hold, to see why.
+  let keep = Boolean(process.env.CHAOS_KEEP);
   try {
     const [temporalCli, mongoBinary] = [await resolveGoTool(TEMPORAL_CLI), await resolveMongoServer()];
     const ports = {
@@ -186,7 +188,10 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       FLAVOURS_REDEEM_URL: partner.redeemUrl,
       FLAVOURS_OUTBOUND_SECRET: 'chaos-outbound-secret',
       PARTNER_CALL_TIMEOUT_MS: '2000',
-      PARTNER_REDEEM_DEADLINE_MS: '120000',
+      // A task in flight when Temporal is killed can be lost; its activity's schedule-to-close timeout recovers it, so
+      // these bound how long that takes (an unknown outcome is then reconciled, and the stub always answers).
+      PARTNER_REDEEM_DEADLINE_MS: '30000',
+      PARTNER_RECONCILE_LIMIT_MS: '60000',
       REDEMPTION_SYNC_WAIT_MS: '5000',
       WORKFLOW_BUNDLE_PATH: settings.workflowBundlePath,
       // Two workers on one machine: their metrics would want the same port.
@@ -328,11 +333,36 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     log(`all ${journeys.length} journeys answered after ${Math.round((Date.now() - begin) / 1000)} s; settling`);
 
     const violations: string[] = [];
+    const noteViolations = () => {
+      if (violations.length > 0) keep = true;
+    };
     for (const journey of journeys) {
       for (const contradiction of journey.contradictions) {
         violations.push(`${journey.key} (${journey.kind}): ${contradiction}; answers: ${journey.answers.join(', ')}`);
       }
     }
+
+    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection });
+    /** What a stuck redemption's workflow is doing: its pending activities and its last failed workflow task. */
+    const whyStuck = async (id: string) => {
+      try {
+        const handle = client.workflow.getHandle(workflowIdOf(id));
+        const { raw } = await handle.describe();
+        const activities = (raw.pendingActivities ?? []).map(
+          (activity) =>
+            `${activity.activityType?.name} attempt ${activity.attempt} (${activity.lastFailure?.message ?? 'no failure'})`,
+        );
+        const history = await handle.fetchHistory();
+        const taskFailures = (history.events ?? [])
+          .filter((event) => event.workflowTaskFailedEventAttributes)
+          .map((event) => event.workflowTaskFailedEventAttributes?.failure?.message);
+        return `pending: ${activities.join('; ') || 'none'}; failed workflow tasks: ${taskFailures.slice(-2).join(' | ') || 'none'}`;
+      } catch (error) {
+        return `(not described: ${(error as Error).message})`;
+      }
+    };
 
     // Nothing lost or stuck: every redemption answered reaches the end its answers promised.
     const ids = journeys.flatMap((journey) => (journey.redemptionId ? [journey.redemptionId] : []));
@@ -346,7 +376,9 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       stored = new Map(documents.map((document) => [document._id as unknown as string, document]));
       const unsettled = ids.filter((id) => !FINAL.has(stored.get(id)?.status));
       if (unsettled.length === 0 || Date.now() > settleDeadline) {
-        for (const id of unsettled) violations.push(`${id} is stuck at ${stored.get(id)?.status ?? 'missing'}`);
+        for (const id of unsettled) {
+          violations.push(`${id} is stuck at ${stored.get(id)?.status ?? 'missing'}: ${await whyStuck(id)}`);
+        }
         break;
       }
       await sleep(1_000);
@@ -396,9 +428,6 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     }
 
     // No workflow failed, and none is left running.
-    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection });
     const failed = await client.workflow.count('ExecutionStatus = "Failed"');
     if (failed.count > 0) violations.push(`${failed.count} workflows failed`);
     const runningDeadline = Date.now() + 60_000;
@@ -412,6 +441,7 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       await sleep(1_000);
     }
 
+    noteViolations();
     const tally = (values: string[]) =>
       values.reduce<Record<string, number>>((counts, value) => ({ ...counts, [value]: (counts[value] ?? 0) + 1 }), {});
     const processes = { 'worker-1': workers[0]!, 'worker-2': workers[1]!, store, temporal, api };
@@ -427,9 +457,12 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       seconds: Math.round((Date.now() - begin) / 1000),
       violations,
     };
+  } catch (error) {
+    keep = true;
+    throw error;
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    if (!process.env.CHAOS_KEEP) rmSync(dir, { recursive: true, force: true });
-    else log(`kept ${dir}`);
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+    else log(`kept the processes' logs in ${dir}`);
   }
 }
