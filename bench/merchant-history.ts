@@ -15,13 +15,19 @@ export interface HistoryShape {
   heavyMemberEntries: number;
   optionId: number;
   costPoints: number;
+  /** Names this history's members, redemptions and coupons, so that two histories can share a store. */
+  tag: string;
 }
 
 const EARN_POINTS = 500;
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
-export function historyEmail(memberIndex: number): string {
-  return `history-${memberIndex}@merchant.example`;
+export function historyEmail(tag: string, memberIndex: number): string {
+  return `${tag}-${memberIndex}@merchant.example`;
+}
+
+export function historyRedemptionId(tag: string, redemptionIndex: number): string {
+  return `red_${tag}_${redemptionIndex}`;
 }
 
 /** How many of `total` fall to item `index` of `count`, spread as evenly as whole numbers allow. */
@@ -78,21 +84,21 @@ function historyOf(shape: HistoryShape, plan: MemberPlan, now: number): MemberHi
   const step = YEAR_MS / (plan.entries + 2);
   let tick = 0;
   const nextTime = () => new Date(createdAt + step * ++tick);
-  const email = historyEmail(plan.index);
+  const email = historyEmail(shape.tag, plan.index);
   const entries: ImportedEntry[] = [];
   const earn = (n: number) => {
     for (let k = 0; k < n; k++) {
       entries.push({
         type: 'EARN',
         points: EARN_POINTS,
-        idempotencyKey: `import:${plan.index}:earn:${entries.length}`,
+        idempotencyKey: `import:${shape.tag}:${plan.index}:earn:${entries.length}`,
         created_at: nextTime(),
       });
     }
   };
   earn(Math.ceil(earns / 2));
   const redemptions = kinds.map((kind, k) => {
-    const id = `red_history_${plan.firstRedemption + k}`;
+    const id = historyRedemptionId(shape.tag, plan.firstRedemption + k);
     const at = nextTime();
     const delayed = kind === 'delayed';
     const events: StoredEvent[] = [
@@ -141,7 +147,10 @@ function historyOf(shape: HistoryShape, plan: MemberPlan, now: number): MemberHi
       points: shape.costPoints,
       delay_points_deduction: delayed,
       currency: null,
-      coupon_code: kind === 'rejected' ? null : `HIST-${(plan.firstRedemption + k).toString(36).toUpperCase()}`,
+      coupon_code:
+        kind === 'rejected'
+          ? null
+          : `${shape.tag.toUpperCase()}-${(plan.firstRedemption + k).toString(36).toUpperCase()}`,
       status: kind === 'rejected' ? 'rejected' : 'completed',
       reason: kind === 'rejected' ? 'insufficient_points' : null,
       partner: null,

@@ -42,7 +42,7 @@ import {
 import type { emptyWorkflow, sequentialActivitiesWorkflow } from './workflows';
 
 const settings = {
-  redemptions: positiveInt('BENCH_REDEMPTIONS', 50),
+  redemptions: positiveInt('BENCH_REDEMPTIONS', 200),
   appends: positiveInt('BENCH_APPENDS', 100),
   concurrency: positiveInt('BENCH_CONCURRENCY', 10),
   sync_wait_ms: positiveInt('BENCH_SYNC_WAIT_MS', 60_000),

@@ -1,5 +1,6 @@
 /**
- * Whether redemptions stay fast as the store fills. The same scenarios run on an empty store; after importing a
+ * Whether redemptions stay fast as the store fills. The same scenarios run on a new store (500 imported members, for
+ * the reads to find: about 10 entries and 2 redemptions each, the shape every stage reads); after importing a
  * merchant's history through the store's own code (at SCALE=1: 1,000,000 ledger entries over 100,000 members, one of
  * them with 10,000, and 200,000 redemptions with their audit trails and coupons); and after 10,000 more ledger
  * entries written through the API. Then 20,000 delayed redemptions wait for their orders, and the worker's memory and
@@ -37,7 +38,7 @@ import {
   type Row,
   type Teardown,
 } from './measure';
-import { historyEmail, importMembers, type HistoryShape } from './merchant-history';
+import { historyEmail, historyRedemptionId, importMembers, type HistoryShape } from './merchant-history';
 
 const API_KEY = 'bench-scale-key';
 const DB_NAME = 'bench_scale';
@@ -61,6 +62,7 @@ const settings = {
   waiting: Math.round(20_000 * scale),
   api_ledger_writes: Math.round(10_000 * scale),
   samples: positiveInt('BENCH_SAMPLES', 200),
+  few_members: 500,
   concurrency: 10,
   waiting_concurrency: 20,
   import_batch_members: 500,
@@ -81,10 +83,14 @@ interface Bench {
   created: Map<string, number>;
   newMember: () => Promise<{ id: string; email: string }>;
   workerPid: number;
+  /** How long each stage waited for PostgreSQL's autovacuum to finish before measuring. */
+  quietSeconds: Record<string, number>;
   /** The worker's memory while the stage's delayed redemptions wait for their orders, by stage. */
   fewWaiting: Record<string, ReturnType<typeof memoryOf>>;
-  /** Redemptions, ledger owners and members of the imported history to read; empty before the import. */
-  history?: { redemptionIds: () => string; memberId: (index: number) => string; heavy: { id: string; email: string } };
+  /** What the stage reads: imported redemptions and members, the same shape in every stage. */
+  reads: { redemptionId: () => string; memberId: (index: number) => string };
+  /** The member with many entries, once the merchant's history is imported. */
+  heavy?: { id: string; email: string };
 }
 
 async function redeemImmediately(bench: Bench, email: string): Promise<string> {
@@ -121,23 +127,22 @@ function spread(n: number): (index: number) => number {
 }
 
 /**
- * The scenarios measured at each stage. Reads go to the imported history once there is one, else to what this stage
- * wrote. `label` prefixes the scenario names.
+ * The scenarios measured at each stage, once the store is quiet. Reads go to imported members and redemptions of the
+ * same shape in every stage (about 10 entries and 2 redemptions a member), so that only the store's size differs.
+ * `label` prefixes the scenario names.
  */
 async function measureStage(bench: Bench, label: string): Promise<Row[]> {
   const { samples, concurrency } = settings;
   const name = (scenario: string) => `${label}: ${scenario}`;
   const members = await Promise.all(Array.from({ length: operationsOf(samples) }, () => bench.newMember()));
-  const redemptionIds: string[] = [];
+  bench.quietSeconds[label] = await untilQuiet(bench.config.mongo.postgresUrl);
   const rows: Row[] = [];
   rows.push(
     await measureAfterWarmUp(
       name(`immediate redemption, new member each, ${concurrency} in flight`),
       samples,
       concurrency,
-      async (i) => {
-        redemptionIds.push(await redeemImmediately(bench, members[i]!.email));
-      },
+      (i) => redeemImmediately(bench, members[i]!.email),
     ),
   );
   const single = Math.max(20, Math.round(samples / 4));
@@ -147,30 +152,23 @@ async function measureStage(bench: Bench, label: string): Promise<Row[]> {
       redeemImmediately(bench, singleMembers[i]!.email),
     ),
   );
-  const { history } = bench;
-  if (history) {
+  const { heavy, reads } = bench;
+  if (heavy) {
     rows.push(
       await measureAfterWarmUp(
         name(`immediate redemption, member with ${settings.heavy_member_entries}+ entries, 1 in flight`),
         single,
         1,
-        () => redeemImmediately(bench, history.heavy.email),
+        () => redeemImmediately(bench, heavy.email),
       ),
     );
   }
-  const readRedemption = history
-    ? () => history.redemptionIds()
-    : (() => {
-        const pick = spread(redemptionIds.length);
-        let next = 0;
-        return () => redemptionIds[pick(next++)]!;
-      })();
   rows.push(
     await measureAfterWarmUp(name(`GET a redemption, ${concurrency} in flight`), samples * 2, concurrency, async () => {
-      await bench.api(`/v1/redemptions/${readRedemption()}`, 200);
+      await bench.api(`/v1/redemptions/${reads.redemptionId()}`, 200);
     }),
   );
-  const ledgerOwner = history ? history.memberId : (index: number) => members[spread(members.length)(index)]!.id;
+  const ledgerOwner = reads.memberId;
   rows.push(
     await measureAfterWarmUp(
       name(`GET a ledger page, ${concurrency} in flight`),
@@ -181,14 +179,14 @@ async function measureStage(bench: Bench, label: string): Promise<Row[]> {
       },
     ),
   );
-  if (history) {
+  if (heavy) {
     rows.push(
       await measureAfterWarmUp(
         name(`GET ledger pages 1-100 of the member with ${settings.heavy_member_entries}+ entries`),
         samples,
         concurrency,
         async (i) => {
-          await bench.api(`/v1/members/${history.heavy.id}/ledger?page=${1 + (i % 100)}`, 200);
+          await bench.api(`/v1/members/${heavy.id}/ledger?page=${1 + (i % 100)}`, 200);
         },
       ),
     );
@@ -252,6 +250,40 @@ async function databaseBytes(postgresUrl: string | undefined): Promise<number | 
   try {
     const { rows } = await client.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes');
     return Number(rows[0]!.bytes);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Reads spread over a history's members (never its heavy member 0) and redemptions. */
+function readsOf(shape: HistoryShape, memberIds: string[]): Bench['reads'] {
+  const pickMember = spread(shape.members - 1);
+  const pickRedemption = spread(shape.redemptions);
+  let next = 0;
+  return {
+    redemptionId: () => historyRedemptionId(shape.tag, pickRedemption(next++)),
+    memberId: (index) => memberIds[1 + pickMember(index)]!,
+  };
+}
+
+/**
+ * Waits until no autovacuum worker runs (at most 5 minutes) and returns how long that took: a stage measures the store,
+ * not the maintenance that the writes before it set off.
+ */
+async function untilQuiet(postgresUrl: string | undefined): Promise<number> {
+  if (!postgresUrl) return 0;
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  const begin = performance.now();
+  try {
+    for (;;) {
+      const { rows } = await client.query<{ workers: string }>(
+        "SELECT count(*) AS workers FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
+      );
+      if (Number(rows[0]!.workers) === 0 || performance.now() - begin > 300_000) break;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    return round((performance.now() - begin) / 1000, 1);
   } finally {
     await client.end();
   }
@@ -324,6 +356,8 @@ async function main(): Promise<void> {
       created,
       workerPid: worker.pid!,
       fewWaiting: {},
+      quietSeconds: {},
+      reads: { redemptionId: () => '', memberId: () => '' },
       newMember: async () => {
         const member = await createMemberWithPoints(mongo.db, NEW_MEMBER_POINTS);
         created.set(member._id, NEW_MEMBER_POINTS);
@@ -331,7 +365,19 @@ async function main(): Promise<void> {
       },
     };
 
-    const empty = await measureStage(bench, 'empty store');
+    // A new merchant: a few members with the same history each as the big import's, for the reads to find.
+    const fewShape: HistoryShape = {
+      members: settings.few_members,
+      ledgerEntries: settings.few_members * 10,
+      redemptions: settings.few_members * 2,
+      heavyMemberEntries: 10,
+      optionId: option.id,
+      costPoints: COST_POINTS,
+      tag: 'few',
+    };
+    const fewIds = await importMembers(mongo.db, fewShape, 0, fewShape.members);
+    bench.reads = readsOf(fewShape, fewIds);
+    const empty = await measureStage(bench, 'new store (500 members)');
 
     const shape: HistoryShape = {
       members: settings.members,
@@ -340,6 +386,7 @@ async function main(): Promise<void> {
       heavyMemberEntries: settings.heavy_member_entries,
       optionId: option.id,
       costPoints: COST_POINTS,
+      tag: 'history',
     };
     const memberIds: string[] = [];
     const batches = Math.ceil(shape.members / settings.import_batch_members);
@@ -366,14 +413,9 @@ async function main(): Promise<void> {
     const bytesAfterImport = await databaseBytes(config.mongo.postgresUrl);
     console.log('store after import', counts, `${round((bytesAfterImport ?? 0) / 2 ** 20, 1)} MiB`);
 
-    const pickRedemption = spread(shape.redemptions);
-    let nextRedemption = 0;
     const pickMember = spread(shape.members - 1);
-    bench.history = {
-      redemptionIds: () => `red_history_${pickRedemption(nextRedemption++)}`,
-      memberId: (index) => memberIds[1 + pickMember(index)]!,
-      heavy: { id: memberIds[0]!, email: historyEmail(0) },
-    };
+    bench.reads = readsOf(shape, memberIds);
+    bench.heavy = { id: memberIds[0]!, email: historyEmail(shape.tag, 0) };
     const full = await measureStage(bench, 'imported history');
 
     const writers = spread(shape.members);
@@ -393,11 +435,12 @@ async function main(): Promise<void> {
     // Imported members (never the heavy one) each hold one redemption until its order comes.
     const waitingCoupons = await time('start waiting redemptions', () =>
       inFlight(settings.waiting, settings.waiting_concurrency, (index) =>
-        redeemDelayed(bench, historyEmail(1 + pickMember(index))),
+        redeemDelayed(bench, historyEmail(shape.tag, 1 + pickMember(index))),
       ),
     );
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const manyWaiting = memoryOf(worker.pid!);
+    bench.quietSeconds[`${settings.waiting} waiting`] = await untilQuiet(config.mongo.postgresUrl);
     const pickWaiting = spread(waitingCoupons.length);
     const waitingCapture = await measureAfterWarmUp(
       `${settings.waiting} waiting: order capturing a held coupon, ${settings.concurrency} in flight`,
@@ -426,7 +469,7 @@ async function main(): Promise<void> {
       console.log(`${row.stage} vs a new member: p50 x ${row.p50_ratio}, rate x ${row.per_second_ratio}`);
     const workerMemory = {
       max_cached_workflows: config.workerMaxCachedWorkflows,
-      few_waiting: { waiting: operationsOf(settings.samples), ...bench.fewWaiting['empty store'] },
+      few_waiting: { waiting: operationsOf(settings.samples), ...bench.fewWaiting['new store (500 members)'] },
       few_waiting_by_stage: bench.fewWaiting,
       many_waiting: { waiting: settings.waiting, ...manyWaiting },
     };
@@ -446,6 +489,7 @@ async function main(): Promise<void> {
         bytes_at_end: bytesAtEnd,
       },
       timings_seconds: timings,
+      waited_for_autovacuum_seconds: bench.quietSeconds,
       import_documents_per_second: round(
         (counts.members + counts.ledger_entries + counts.redemptions * 2) / timings.import!,
         0,
