@@ -87,6 +87,8 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   if (identity) {
     chownSync(options.dataDir, identity.uid, identity.gid);
     letOthersTraverse(dirname(options.dataDir));
+    // The binaries live in node_modules, which may sit in a directory only we can enter (a fresh clone in a temp dir).
+    letOthersTraverse(dirname(binaries.postgres));
   }
   const logFile = join(options.dataDir, 'postgres.log');
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
