@@ -11,6 +11,7 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateStage,
   type Client,
+  type WorkflowHandle,
   type WorkflowUpdateHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
@@ -229,24 +230,26 @@ export class RedemptionWorkflows {
   }
 
   cancelRedemption(redemptionId: string): Promise<RedemptionOutcome | undefined> {
-    return this.refusalsMapped(redemptionId, async () => {
-      const update = await this.handle(redemptionId).startUpdate(cancelRedemptionUpdate, {
-        args: [],
-        waitForStage: WorkflowUpdateStage.ACCEPTED,
-      });
-      return resultWithin(update, this.config.redemptionSyncWaitMs);
-    });
+    return this.ownWorkflowOutcome(redemptionId, (handle) =>
+      handle.startUpdate(cancelRedemptionUpdate, { waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    );
   }
 
   /** An operator's action on the redemption's own workflow (release a hold, resolve a review); see messages.ts. */
   operatorUpdate<Arg>(redemptionId: string, update: UpdateDefinition<RedemptionOutcome, [Arg]>, arg: Arg) {
-    return this.refusalsMapped(redemptionId, async () => {
-      const handle = await this.handle(redemptionId).startUpdate(update, {
-        args: [arg],
-        waitForStage: WorkflowUpdateStage.ACCEPTED,
-      });
-      return resultWithin(handle, this.config.redemptionSyncWaitMs);
-    });
+    return this.ownWorkflowOutcome(redemptionId, (handle) =>
+      handle.startUpdate(update, { args: [arg], waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    );
+  }
+
+  /** An update started on the redemption's own workflow: its outcome if it comes within REDEMPTION_SYNC_WAIT_MS. */
+  private ownWorkflowOutcome(
+    redemptionId: string,
+    start: (handle: WorkflowHandle) => Promise<WorkflowUpdateHandle<RedemptionOutcome>>,
+  ): Promise<RedemptionOutcome | undefined> {
+    return this.refusalsMapped(redemptionId, async () =>
+      resultWithin(await start(this.handle(redemptionId)), this.config.redemptionSyncWaitMs),
+    );
   }
 
   /** An operator's refund: to the redemption's workflow while it runs, else to its orders workflow. */

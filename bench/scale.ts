@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
+import { withPostgres } from '../store/postgres-lookups';
 import { closeServer, listen } from '../api/server';
 import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../config/logger';
@@ -245,14 +245,10 @@ async function startWorker(config: Config, env: Record<string, string>, logFile:
 
 async function databaseBytes(postgresUrl: string | undefined): Promise<number | undefined> {
   if (!postgresUrl) return undefined;
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
+  return withPostgres(postgresUrl, async (client) => {
     const { rows } = await client.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes');
     return Number(rows[0]!.bytes);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** Reads spread over a history's members (never its heavy member 0) and redemptions. */
@@ -272,10 +268,8 @@ function readsOf(shape: HistoryShape, memberIds: string[]): Bench['reads'] {
  */
 async function untilQuiet(postgresUrl: string | undefined): Promise<number> {
   if (!postgresUrl) return 0;
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  const begin = performance.now();
-  try {
+  return withPostgres(postgresUrl, async (client) => {
+    const begin = performance.now();
     for (;;) {
       const { rows } = await client.query<{ workers: string }>(
         "SELECT count(*) AS workers FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
@@ -284,20 +278,11 @@ async function untilQuiet(postgresUrl: string | undefined): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
     return round((performance.now() - begin) / 1000, 1);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function vacuumAnalyze(postgresUrl: string | undefined): Promise<void> {
-  if (!postgresUrl) return;
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    await client.query('VACUUM (ANALYZE)');
-  } finally {
-    await client.end();
-  }
+  if (postgresUrl) await withPostgres(postgresUrl, (client) => client.query('VACUUM (ANALYZE)'));
 }
 
 function compareStages(stage: Row[], baseline: Row[], strip: (name: string) => string): Row[] {

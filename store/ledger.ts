@@ -120,7 +120,12 @@ export function balancesOf(entry: Pick<LedgerEntry, 'balance_after' | 'held_afte
 type Head = Pick<LedgerHead, 'seq' | 'balance_after' | 'held_after'>;
 const EMPTY_HEAD: Head = { seq: 0, balance_after: 0, held_after: 0 };
 
-/** The entry that follows `head`; the caller has checked that its balances stay non-negative. */
+/** Whether balances would leave points_held, or points_available, negative. */
+function overdraws({ balance_after, held_after }: Pick<Head, 'balance_after' | 'held_after'>): boolean {
+  return held_after < 0 || balance_after - held_after < 0;
+}
+
+/** The entry that follows `head`; the caller checks that it does not overdraw. */
 function entryAfter(head: Head, request: AppendRequest, createdAt: Date): LedgerEntry {
   const deltas = deltasFor(request.type, request.points);
   const seq = head.seq + 1;
@@ -210,9 +215,8 @@ export class Ledger {
     // The hint is trusted until an insert proves it stale; then the true head is found by reading forward.
     let head: Head = (await this.heads.findOne({ _id: request.memberId })) ?? EMPTY_HEAD;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const balanceAfter = head.balance_after + deltas.balance;
-      const heldAfter = head.held_after + deltas.held;
-      if (heldAfter < 0 || balanceAfter - heldAfter < 0) {
+      const entry = entryAfter(head, request, new Date());
+      if (overdraws(entry)) {
         // A retried step whose entry was written before must get that entry back, not a refusal.
         const earlier = await this.earlierEntry(request, deltas);
         if (earlier) return earlier;
@@ -223,7 +227,6 @@ export class Ledger {
         head = newest;
         continue;
       }
-      const entry = entryAfter(head, request, new Date());
       try {
         await this.entries.insertOne(entry);
         await this.rememberHead(request.memberId, entry);
@@ -254,7 +257,7 @@ export class Ledger {
       let head: Head = EMPTY_HEAD;
       for (const { created_at, ...request } of imported) {
         const entry = entryAfter(head, { ...request, memberId }, created_at);
-        if (entry.held_after < 0 || entry.balance_after - entry.held_after < 0) {
+        if (overdraws(entry)) {
           throw new InsufficientPointsError(balancesOf(head).points_available, request.points);
         }
         entries.push(entry);

@@ -8,22 +8,37 @@ import pg from 'pg';
 /** FerretDB's table of collection → table name, in the schema named after the database. */
 const METADATA_TABLE = '_ferretdb_database_metadata';
 
-export async function createLookupIndexes(
+/** Runs `work` on a connection to the PostgreSQL under FerretDB, closed afterwards. */
+export async function withPostgres<T>(postgresUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The table FerretDB keeps each collection of `database` in, by collection name. */
+export async function ferretDbTables(client: pg.Client, database: string): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ collection: string; table: string }>(
+    `SELECT _jsonb->>'_id' AS collection, _jsonb->>'table' AS table ` +
+      `FROM ${client.escapeIdentifier(database)}.${client.escapeIdentifier(METADATA_TABLE)}`,
+  );
+  return new Map(rows.map((row) => [row.collection, row.table]));
+}
+
+export function createLookupIndexes(
   postgresUrl: string,
   database: string,
   fieldsByCollection: Record<string, string[]>,
 ): Promise<void> {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
+  return withPostgres(postgresUrl, async (client) => {
     const schema = client.escapeIdentifier(database);
     await client.query('BEGIN');
     // API and workers start together: one creates, the others find the indexes there.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`lookup-indexes:${database}`]);
-    const { rows } = await client.query<{ collection: string; table: string }>(
-      `SELECT _jsonb->>'_id' AS collection, _jsonb->>'table' AS table FROM ${schema}.${client.escapeIdentifier(METADATA_TABLE)}`,
-    );
-    const tables = new Map(rows.map((row) => [row.collection, row.table]));
+    const tables = await ferretDbTables(client, database);
     for (const [collection, fields] of Object.entries(fieldsByCollection)) {
       const table = tables.get(collection);
       if (!table) throw new Error(`FerretDB has no table for collection ${collection} in database ${database}.`);
@@ -36,7 +51,5 @@ export async function createLookupIndexes(
       }
     }
     await client.query('COMMIT');
-  } finally {
-    await client.end();
-  }
+  });
 }

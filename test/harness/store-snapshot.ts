@@ -6,6 +6,7 @@
  */
 import { BSON, type Db } from 'mongodb';
 import pg from 'pg';
+import { ferretDbTables } from '../../store/postgres-lookups';
 
 export const SNAPSHOT_COLLECTIONS = [
   'members',
@@ -32,10 +33,7 @@ export async function storeSnapshotter(db: Db, postgresUrl: string | undefined):
   const client = new pg.Client({ connectionString: postgresUrl });
   await client.connect();
   const schema = client.escapeIdentifier(db.databaseName);
-  const { rows } = await client.query<{ collection: string; table: string }>(
-    `SELECT _jsonb->>'_id' AS collection, _jsonb->>'table' AS table FROM ${schema}._ferretdb_database_metadata`,
-  );
-  const tables = new Map(rows.map((row) => [row.collection, row.table]));
+  const tables = await ferretDbTables(client, db.databaseName);
   const query = SNAPSHOT_COLLECTIONS.filter((name) => tables.has(name))
     .map(
       (name) =>

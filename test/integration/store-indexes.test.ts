@@ -4,7 +4,7 @@
  * FerretDB, `COLLSCAN` on MongoDB).
  */
 import type { Document } from 'mongodb';
-import pg from 'pg';
+import { withPostgres } from '../../store/postgres-lookups';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Ledger, ledgerEntryId } from '../../store/ledger';
 import { Members } from '../../store/members';
@@ -135,12 +135,7 @@ describe('store queries on hot paths', () => {
 
     // Up-to-date statistics, as autovacuum keeps them on a live store, so that the plans are the ones it would run.
     const postgresUrl = inject('postgresUrl');
-    if (postgresUrl) {
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      await client.query(`ANALYZE`);
-      await client.end();
-    }
+    if (postgresUrl) await withPostgres(postgresUrl, (client) => client.query('ANALYZE'));
   }, 300_000);
 
   afterAll(async () => {
