@@ -1,17 +1,13 @@
 /**
  * The points ledger: append-only entries, each carrying the member's running balances after it.
  *
- * Concurrency: FerretDB v1 does not make update/findAndModify atomic, and neither server gives us transactions
- * here, so no balance is ever updated in place. A member's entries are numbered 1, 2, 3…, and the n-th one has the
- * _id `<member>/<n>`: of two writers racing for the next number exactly one can insert it, and the loser re-reads
- * and tries again (optimistic concurrency). A unique index on the idempotency key makes writing a key twice have the
- * effect of once. A member's balances are those of their newest entry, which by construction is the fold of all.
- *
- * Cost does not grow with history: every read is by _id or by an indexed equality that matches a bounded number of
- * entries. `ledger_heads` remembers each member's newest entry number; it is only a hint (it may lag after a crash,
- * never lead), because the insert of the next number is what proves the head.
+ * Each member's entries are a numbered log (store/numbered-log.ts): the n-th one has the _id `<member>/<n>`, so of two
+ * writers racing for the next number exactly one can insert it, and a unique idempotency key makes writing a key
+ * twice have the effect of once. A member's balances are those of their newest entry, which by construction is the
+ * fold of all. `ledger_heads` remembers each member's newest entry number, as a hint.
  */
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
+import { NumberedLog, numberedEntryId } from './numbered-log';
 
 export const LEDGER_TYPES = ['EARN', 'ADJUST', 'HOLD', 'RELEASE', 'CAPTURE', 'DEBIT', 'REFUND'] as const;
 export type LedgerType = (typeof LEDGER_TYPES)[number];
@@ -81,12 +77,10 @@ export class IdempotencyKeyConflictError extends Error {
   }
 }
 
-const MAX_ATTEMPTS = 64;
 const BLOCK_SIZE = 50;
-const DUPLICATE_KEY = 11000;
 
 export function ledgerEntryId(memberId: string, seq: number): string {
-  return `${memberId}/${seq}`;
+  return numberedEntryId(memberId, seq);
 }
 
 function blockOf(memberId: string, seq: number): string {
@@ -157,49 +151,21 @@ export interface LedgerObserver {
 export class Ledger {
   private readonly entries: Collection<LedgerEntry>;
   private readonly heads: Collection<LedgerHead>;
-  /** The last queued append of each member in this process. */
-  private readonly memberQueues = new Map<string, Promise<unknown>>();
+  private readonly log: NumberedLog<LedgerEntry, Head>;
 
-  constructor(
-    db: Db,
-    private readonly observer: LedgerObserver = {},
-  ) {
+  constructor(db: Db, observer: LedgerObserver = {}) {
     this.entries = db.collection<LedgerEntry>('ledger');
     this.heads = db.collection<LedgerHead>('ledger_heads');
-  }
-
-  /**
-   * Runs one member's appends from this process one after another, so that they do not lose optimistic-concurrency
-   * races to each other; writers in other processes are still kept honest by the entry numbers.
-   */
-  private queuedFor<T>(memberId: string, run: () => Promise<T>): Promise<T> {
-    const previous = this.memberQueues.get(memberId) ?? Promise.resolve();
-    const result = previous.then(run);
-    const settled = result.catch(() => undefined);
-    this.memberQueues.set(memberId, settled);
-    void settled.then(() => {
-      if (this.memberQueues.get(memberId) === settled) this.memberQueues.delete(memberId);
+    this.log = new NumberedLog<LedgerEntry, Head>(this.entries, this.heads, {
+      empty: EMPTY_HEAD,
+      headOf: ({ seq, balance_after, held_after }) => ({ seq, balance_after, held_after }),
+      contentionError: (memberId, attempts) => new LedgerContentionError(memberId, attempts),
+      contentionRetry: () => observer.contentionRetry?.(),
     });
-    return result;
   }
 
   async balances(memberId: string): Promise<Balances> {
-    return balancesOf(await this.head(memberId));
-  }
-
-  /** The member's newest entry: the hint, then forward past anything written after it. */
-  private async head(memberId: string): Promise<Head> {
-    const hint = await this.heads.findOne({ _id: memberId });
-    return this.newestFrom(memberId, hint ?? EMPTY_HEAD);
-  }
-
-  private async newestFrom(memberId: string, known: Head): Promise<Head> {
-    let newest = known;
-    for (;;) {
-      const next = await this.entries.findOne({ _id: ledgerEntryId(memberId, newest.seq + 1) });
-      if (!next) return newest;
-      newest = next;
-    }
+    return balancesOf(await this.log.head(memberId));
   }
 
   /**
@@ -207,42 +173,26 @@ export class Ledger {
    * InsufficientPointsError when the entry would make points_available (or points_held) negative.
    */
   append(request: AppendRequest): Promise<{ entry: LedgerEntry; duplicate: boolean }> {
-    return this.queuedFor(request.memberId, () => this.appendOnce(request));
-  }
-
-  private async appendOnce(request: AppendRequest): Promise<{ entry: LedgerEntry; duplicate: boolean }> {
     const deltas = deltasFor(request.type, request.points);
-    // The hint is trusted until an insert proves it stale; then the true head is found by reading forward.
-    let head: Head = (await this.heads.findOne({ _id: request.memberId })) ?? EMPTY_HEAD;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const entry = entryAfter(head, request, new Date());
-      if (overdraws(entry)) {
-        // A retried step whose entry was written before must get that entry back, not a refusal.
-        const earlier = await this.earlierEntry(request, deltas);
-        if (earlier) return earlier;
-        const newest = await this.newestFrom(request.memberId, head);
-        if (newest.seq === head.seq) {
-          throw new InsufficientPointsError(balancesOf(head).points_available, Math.abs(deltas.balance - deltas.held));
+    return this.log.append({
+      log: request.memberId,
+      idempotencyKey: request.idempotencyKey,
+      next: (head, createdAt) => entryAfter(head, request, createdAt),
+      refusal: (entry, head) =>
+        overdraws(entry)
+          ? new InsufficientPointsError(balancesOf(head).points_available, Math.abs(deltas.balance - deltas.held))
+          : undefined,
+      checkEarlier: (existing) => {
+        if (
+          existing.member_id !== request.memberId ||
+          existing.type !== request.type ||
+          existing.balance_delta !== deltas.balance ||
+          existing.held_delta !== deltas.held
+        ) {
+          throw new IdempotencyKeyConflictError(request.idempotencyKey);
         }
-        head = newest;
-        continue;
-      }
-      try {
-        await this.entries.insertOne(entry);
-        await this.rememberHead(request.memberId, entry);
-        return { entry, duplicate: false };
-      } catch (error) {
-        if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
-      }
-      // Either this key was written before, or another writer took this number.
-      const earlier = await this.earlierEntry(request, deltas);
-      if (earlier) return earlier;
-      this.observer.contentionRetry?.();
-      head = await this.newestFrom(request.memberId, head);
-      await this.rememberHead(request.memberId, head);
-      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 5)));
-    }
-    throw new LedgerContentionError(request.memberId, MAX_ATTEMPTS);
+      },
+    });
   }
 
   /**
@@ -271,33 +221,6 @@ export class Ledger {
     if (heads.length > 0) await this.heads.insertMany(heads, { ordered: false });
   }
 
-  private async earlierEntry(
-    request: AppendRequest,
-    deltas: { balance: number; held: number },
-  ): Promise<{ entry: LedgerEntry; duplicate: true } | undefined> {
-    const existing = await this.entries.findOne({ idempotency_key: request.idempotencyKey });
-    if (!existing) return undefined;
-    if (
-      existing.member_id !== request.memberId ||
-      existing.type !== request.type ||
-      existing.balance_delta !== deltas.balance ||
-      existing.held_delta !== deltas.held
-    ) {
-      throw new IdempotencyKeyConflictError(request.idempotencyKey);
-    }
-    return { entry: existing, duplicate: true };
-  }
-
-  /** Moves the hint; racing writers may leave it behind the true head, which only costs a read forward later. */
-  private async rememberHead(memberId: string, head: Head): Promise<void> {
-    const { seq, balance_after, held_after } = head;
-    try {
-      await this.heads.replaceOne({ _id: memberId }, { seq, balance_after, held_after }, { upsert: true });
-    } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
-    }
-  }
-
   /**
    * One page of a member's entries, newest first unless asked for oldest first. Entry numbers are dense, so the page
    * is a known range of numbers, read as the few blocks that hold it.
@@ -306,7 +229,7 @@ export class Ledger {
     memberId: string,
     page: { skip: number; limit: number; oldestFirst?: boolean },
   ): Promise<{ entries: LedgerEntry[]; total: number }> {
-    const total = (await this.head(memberId)).seq;
+    const total = (await this.log.head(memberId)).seq;
     const [from, to] = page.oldestFirst
       ? [page.skip + 1, Math.min(total, page.skip + page.limit)]
       : [Math.max(1, total - page.skip - page.limit + 1), total - page.skip];
