@@ -8,6 +8,14 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { couponCodeFromRandomBytes } from '../domain/coupon';
 import { FailureType } from '../domain/failures';
+import {
+  LIMIT_REFUSALS,
+  isLimitRefusal,
+  limitScopes,
+  type LimitRefusal,
+  type LimitSlot,
+  type OptionLimits,
+} from '../domain/limits';
 import type { RedemptionOption } from '../domain/options';
 import type { PartnerName } from '../domain/partners';
 import { memberIdentifierOf, type CreateRedemptionRequest, type RedemptionInput } from '../domain/redemption';
@@ -20,6 +28,7 @@ import {
   LedgerContentionError,
   type LedgerType,
 } from '../store/ledger';
+import { LimitReachedError, LimitUsage, usageKey } from '../store/limit-usage';
 import { Members } from '../store/members';
 import { Options } from '../store/options';
 import { Redemptions, type AuditEvent, type RedemptionChanges } from '../store/redemptions';
@@ -75,6 +84,23 @@ export interface ReleasePointsInput extends StatusStep, PointsOfRedemption {
   status: Extract<RedemptionStatus, 'expired' | 'cancelled'>;
 }
 
+export interface ClaimLimitSlotsInput {
+  redemptionId: string;
+  memberId: string;
+  optionId: number;
+  limits: OptionLimits;
+}
+
+/** Room in every limit (and the slots taken), or the first limit that had none (and nothing taken). */
+export type LimitClaim = { ok: true; slots: LimitSlot[] } | { ok: false; reason: LimitRefusal };
+
+export interface ReleaseLimitSlotsInput {
+  redemptionId: string;
+  slots: LimitSlot[];
+  /** Why: the status the redemption ends in. */
+  cause: RedemptionStatus;
+}
+
 export interface RedemptionState {
   status: RedemptionStatus;
   reason: RejectionReason | null;
@@ -85,6 +111,8 @@ export interface RedemptionState {
   version: number;
   completed_at: string | null;
   option: RedemptionOption | null;
+  /** Absent from states loaded before limits existed. */
+  limit_slots?: LimitSlot[];
 }
 
 export interface CompensatedInput extends StatusStep {
@@ -105,6 +133,13 @@ export function createRedemptionSteps(db: Db, metrics: WorkerMetrics = createWor
   const members = new Members(db);
   const options = new Options(db);
   const redemptions = new Redemptions(db);
+  const usage = new LimitUsage(db);
+
+  async function giveBack(redemptionId: string, slots: LimitSlot[], cause: string): Promise<void> {
+    for (const { kind, scope } of slots) {
+      await usage.release({ scope, idempotencyKey: usageKey(redemptionId, kind, 'release'), redemptionId, cause });
+    }
+  }
 
   /** Appends the step's ledger entry (its idempotency key is the redemption and the step) and returns its audit event. */
   async function appendToLedger(
@@ -220,6 +255,51 @@ export function createRedemptionSteps(db: Db, metrics: WorkerMetrics = createWor
       return couponCode;
     },
 
+    /**
+     * Takes the redemption's slot in each of its option's limits, or none when one has no room left. A repeated step
+     * finds the slots it took, even in an earlier period, and a refusal it already answered (the slots it had taken
+     * meanwhile given back, with the refusal as their cause).
+     */
+    async claimLimitSlots(input: ClaimLimitSlotsInput): Promise<LimitClaim> {
+      const { redemptionId } = input;
+      const slots: LimitSlot[] = [];
+      for (const { kind, scope, limit } of limitScopes(input.limits, input.optionId, input.memberId, new Date())) {
+        try {
+          const claim = await usage.claim({
+            scope,
+            limit,
+            idempotencyKey: usageKey(redemptionId, kind, 'claim'),
+            redemptionId,
+          });
+          // A repeated step whose slot was given back had been refused by a later limit: that is still the answer.
+          const released = claim.duplicate ? await usage.entryWithKey(usageKey(redemptionId, kind, 'release')) : null;
+          if (released)
+            return { ok: false, reason: isLimitRefusal(released.cause) ? released.cause : LIMIT_REFUSALS[kind] };
+          slots.push({ kind, scope: claim.entry.scope });
+        } catch (error) {
+          if (!(error instanceof LimitReachedError)) throw error;
+          await giveBack(redemptionId, slots, LIMIT_REFUSALS[kind]);
+          return { ok: false, reason: LIMIT_REFUSALS[kind] };
+        }
+      }
+      await redemptions.appendEvent(
+        redemptionId,
+        'limits:claim',
+        { type: 'limit_slots_claimed', data: { slots } },
+        { limit_slots: slots },
+      );
+      return { ok: true, slots };
+    },
+
+    /** The redemption ended without its reward (or gave it back): its slots in the option's limits are free again. */
+    async releaseLimitSlots({ redemptionId, slots, cause }: ReleaseLimitSlotsInput): Promise<void> {
+      await giveBack(redemptionId, slots, cause);
+      await redemptions.appendEvent(redemptionId, 'limits:release', {
+        type: 'limit_slots_released',
+        data: { slots, cause },
+      });
+    },
+
     /** The order arrived: the held points are captured and the redemption goes on to fulfilment. */
     async capturePoints(input: CapturePointsInput): Promise<void> {
       const entry = await appendToLedger(input, 'CAPTURE', 'capture');
@@ -255,6 +335,7 @@ export function createRedemptionSteps(db: Db, metrics: WorkerMetrics = createWor
         version: document.version,
         completed_at: document.completed_at ?? null,
         option: await options.get(document.redemption_option_id),
+        limit_slots: document.limit_slots ?? [],
       };
     },
 

@@ -33,6 +33,8 @@ const REJECTION_MESSAGES: Record<RejectionReason, string> = {
   currency_not_supported: "This reward is not offered in that currency; omit currency to use the option's own.",
   points_required: 'This reward converts points to money: send point_redemptions.',
   invalid_points: 'point_redemptions does not fit this reward: use its cost, or a positive multiple of its unit.',
+  member_limit_reached: 'The member has redeemed this reward as often as its limit allows for now.',
+  out_of_stock: 'This reward is out of stock.',
 };
 
 /** Create Redemption's answer for a redemption in each state (SPEC §3). */

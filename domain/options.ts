@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SUPPORTED_CURRENCIES, isSupportedCurrency } from './currency';
+import { optionLimitsSchema } from './limits';
 import { PARTNER_NAMES } from './partners';
 import { plainText, requiredText } from './text';
 
@@ -86,6 +87,7 @@ export const optionInputSchema = z
     active: z.boolean().default(true),
     starts_at: dateTime.optional(),
     ends_at: dateTime.optional().meta({ description: 'Must be later than starts_at', 'x-later-than': 'starts_at' }),
+    limits: optionLimitsSchema.optional(),
   })
   .strict()
   .superRefine((option, ctx) => {

@@ -36,6 +36,8 @@ export const REJECTION_REASONS = [
   'currency_not_supported',
   'points_required',
   'invalid_points',
+  'member_limit_reached',
+  'out_of_stock',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

@@ -22,6 +22,9 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { member_id: 1, seq: 1 }, name: 'member_seq' },
   ],
   ledger_heads: [],
+  // The same numbered layout as the ledger, per limit scope (`<scope>/<seq>`).
+  limit_usage: [{ key: { idempotency_key: 1 }, name: 'idempotency_key_unique', unique: true }],
+  limit_usage_heads: [],
   redemption_options: [],
   coupons: [{ key: { redemption_id: 1 }, name: 'one_coupon_per_redemption', unique: true }],
   redemptions: [

@@ -1,4 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
+import type { LimitSlot } from '../domain/limits';
 import type { PartnerName } from '../domain/partners';
 import type { CreateRedemptionRequest, RedemptionEvent } from '../domain/redemption';
 import type { RedemptionStatus, RejectionReason } from '../domain/states';
@@ -21,6 +22,8 @@ export interface RedemptionDocument {
   expires_at: string | null;
   /** When the redemption completed: an order cancellation refunds it only within the refund window from then. */
   completed_at?: string;
+  /** The slots the redemption took in its option's limits, given back when it ends without its reward. */
+  limit_slots?: LimitSlot[];
   created_at: Date;
   updated_at: Date;
   /** The version of the workflow step that last changed the status; only a newer step changes it again. */
@@ -40,6 +43,7 @@ export type RedemptionChanges = Partial<
     | 'order_id'
     | 'expires_at'
     | 'completed_at'
+    | 'limit_slots'
   >
 >;
 

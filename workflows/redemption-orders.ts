@@ -103,6 +103,10 @@ export async function redemptionOrdersWorkflow({
       points: current.points!,
       version: current.version + 1,
     });
+    const slots = current.limit_slots ?? [];
+    if (slots.length > 0) {
+      await store('Give back the limit slot (refunded)').releaseLimitSlots({ redemptionId, slots, cause: 'refunded' });
+    }
     current.status = 'refunded';
     upsertSearchAttributes([{ key: RedemptionStatusKey, value: 'refunded' }]);
     showState(current);

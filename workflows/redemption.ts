@@ -27,6 +27,7 @@ import type { PartnerRedeemInput } from '../activities/partner-fulfilment';
 import { ORDER_CLAIM_LEASE_MS, checkCouponUse } from '../domain/coupon-use';
 import { checkEligibility } from '../domain/eligibility';
 import { FailureType } from '../domain/failures';
+import type { LimitSlot } from '../domain/limits';
 import type { RedemptionOption } from '../domain/options';
 import type { OrderCapture, RedemptionInput, RedemptionOutcome } from '../domain/redemption';
 import { redemptionCurrentDetails, type RedemptionProgress } from '../domain/redemption-summary';
@@ -406,6 +407,23 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     const expiresAt = delayed ? new Date(Date.now() + ttlSeconds * 1000).toISOString() : undefined;
     progress.expiresAt = expiresAt;
 
+    // An option with limits takes a slot in each before any points move; an option without adds no step at all.
+    let slots: LimitSlot[] = [];
+    if (option!.limits) {
+      const claim = await store('Take a slot in the option’s limits').claimLimitSlots({
+        redemptionId: id,
+        memberId: memberId!,
+        optionId: option!.id,
+        limits: option!.limits,
+      });
+      if (!claim.ok) return reject(claim.reason, memberId, found);
+      slots = claim.slots;
+    }
+    const giveSlotsBack = async (cause: RedemptionStatus) => {
+      if (slots.length === 0) return;
+      await store(`Give back the limit slot (${cause})`).releaseLimitSlots({ redemptionId: id, slots, cause });
+    };
+
     let couponCode: string;
     try {
       couponCode = await store(
@@ -422,7 +440,10 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
         },
       });
     } catch (error) {
-      if (isFailureOfType(error, FailureType.InsufficientPoints)) return reject('insufficient_points', memberId, found);
+      if (isFailureOfType(error, FailureType.InsufficientPoints)) {
+        await giveSlotsBack('rejected');
+        return reject('insufficient_points', memberId, found);
+      }
       throw error;
     }
     outcome.coupon_code = couponCode;
@@ -445,6 +466,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
           version: nextVersion(),
           status,
         });
+        await giveSlotsBack(status);
         statusChanged(status);
         return finish();
       }
@@ -459,6 +481,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
 
     // Compensations are registered only after their step succeeded, and run newest first.
     const compensations: { name: string; run: () => Promise<unknown> }[] = [];
+    compensations.unshift({ name: 'give back the limit slot', run: () => giveSlotsBack('compensated') });
     compensations.unshift({
       name: 'refund points',
       run: () => store(`Compensate: refund ${eligibility.points} points`).refundPoints(pointsOfRedemption),
@@ -536,6 +559,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
         ...pointsOfRedemption,
         version: nextVersion(),
       });
+      await giveSlotsBack('refunded');
       statusChanged('refunded');
     }
     return finish();

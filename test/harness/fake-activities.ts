@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import { FailureType } from '../../domain/failures';
+import { limitScopes, type LimitRefusal, type LimitSlot } from '../../domain/limits';
 import type { RedemptionOption } from '../../domain/options';
 import type { RedemptionInput } from '../../domain/redemption';
 import type { RedemptionStatus } from '../../domain/states';
@@ -29,6 +30,8 @@ export interface FakeScenario {
   partner?: PartnerOutcome[];
   /** voidCoupon fails for good (a non-retryable failure), as a broken coupon store would. */
   voidCouponFails?: boolean;
+  /** claimLimitSlots finds no room: the limit that refuses. Default: room in every limit. */
+  limitRefusal?: LimitRefusal;
   /** Milliseconds a call takes, by its trail line (e.g. `capturePoints`), to hold the saga mid-step. */
   slowCalls?: Record<string, number>;
 }
@@ -53,7 +56,13 @@ interface RedemptionState {
   appliedSteps: Set<string>;
   partnerCalls: number;
   /** What the store would hold, for the orders workflow that reads it once the redemption's workflow has ended. */
-  stored: { status: RedemptionStatus; order_id: string | null; version: number; completed_at: string | null };
+  stored: {
+    status: RedemptionStatus;
+    order_id: string | null;
+    version: number;
+    completed_at: string | null;
+    limit_slots?: LimitSlot[];
+  };
 }
 
 export class FakeActivities {
@@ -105,6 +114,22 @@ export class FakeActivities {
     rejectRedemption: async (input) => {
       const state = this.record(input.redemptionId, 'rejectRedemption', input, 'rejectRedemption');
       this.store(state, input.version, 'rejected');
+    },
+
+    claimLimitSlots: async (input) => {
+      const state = this.record(input.redemptionId, 'claimLimitSlots', input, 'claimLimitSlots');
+      const refusal = state.scenario.limitRefusal;
+      if (refusal) return { ok: false, reason: refusal };
+      const slots = limitScopes(input.limits, input.optionId, input.memberId, new Date()).map(({ kind, scope }) => ({
+        kind,
+        scope,
+      }));
+      state.stored.limit_slots = slots;
+      return { ok: true, slots };
+    },
+
+    releaseLimitSlots: async (input) => {
+      this.record(input.redemptionId, 'releaseLimitSlots', input, `releaseLimitSlots:${input.cause}`);
     },
 
     reservePoints: async (input) => {
