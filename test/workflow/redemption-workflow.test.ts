@@ -971,6 +971,106 @@ describe.concurrent('redemption workflow with fake activities', () => {
     });
   });
 
+  describe('redemption limits', () => {
+    const limited = (input: Record<string, unknown> = {}) =>
+      optionOf({ limits: { per_member: { count: 2, period: 'day' }, stock: 10 }, ...input });
+
+    it.each(['member_limit_reached', 'out_of_stock'] as const)(
+      'rejects with %s when a limit has no room, before any ledger entry',
+      async (reason) => {
+        const redemption = await startRedemption({ member: member(), option: limited(), limitRefusal: reason });
+        expect(await redemption.handle.result()).toMatchObject({ status: 'rejected', reason, coupon_code: null });
+        expect(fake.trail(redemption.id)).toEqual(['beginRedemption', 'claimLimitSlots', 'rejectRedemption']);
+        expect(fake.callsOf(redemption.id, 'claimLimitSlots')[0]!.input).toEqual({
+          redemptionId: redemption.id,
+          memberId: MEMBER_ID,
+          optionId: OPTION_ID,
+          limits: { per_member: { count: 2, period: 'day' }, stock: 10 },
+        });
+        expect(fake.balances(redemption.id).points_balance).toBe(500);
+      },
+    );
+
+    it('takes its slots before the points, and gives them back when the ledger refuses the points', async () => {
+      const redemption = await startRedemption({ member: member(500), ledgerPoints: 40, option: limited() });
+      expect(await redemption.handle.result()).toMatchObject({ status: 'rejected', reason: 'insufficient_points' });
+      expect(fake.trail(redemption.id)).toEqual([
+        'beginRedemption',
+        'claimLimitSlots',
+        'reservePoints:DEBIT',
+        'releaseLimitSlots:rejected',
+        'rejectRedemption',
+      ]);
+      expect(fake.callsOf(redemption.id, 'releaseLimitSlots')[0]!.input.slots).toEqual([
+        {
+          kind: 'member',
+          scope: expect.stringMatching(new RegExp(`^member/${OPTION_ID}/${MEMBER_ID}/\\d{4}-\\d{2}-\\d{2}$`)),
+        },
+        { kind: 'stock', scope: `stock/${OPTION_ID}` },
+      ]);
+    });
+
+    it('gives the slots back last when it compensates', async () => {
+      const redemption = await startRedemption({
+        member: member(),
+        option: limited({ partner: 'loyapro' }),
+        partner: ['rejected'],
+      });
+      expect(await redemption.handle.result()).toMatchObject({ status: 'compensated' });
+      expect(fake.trail(redemption.id)).toEqual([
+        'beginRedemption',
+        'claimLimitSlots',
+        'reservePoints:DEBIT',
+        'partner:loyapro:rejected',
+        'voidCoupon',
+        'refundPoints',
+        'releaseLimitSlots:compensated',
+        'markCompensated',
+      ]);
+    });
+
+    it('gives the slots back when the coupon expires, and keeps them when the redemption completes', async () => {
+      const expired = await startRedemption(
+        { member: member(), option: limited({ coupon_ttl_seconds: 1 }) },
+        { delay_points_deduction: true },
+      );
+      expect(await expired.handle.result()).toMatchObject({ status: 'expired' });
+      expect(fake.trail(expired.id)).toEqual([
+        'beginRedemption',
+        'claimLimitSlots',
+        'reservePoints:HOLD',
+        'releasePoints:expired',
+        'releaseLimitSlots:expired',
+      ]);
+
+      const completed = await startRedemption({ member: member(), option: limited() });
+      expect(await completed.handle.result()).toMatchObject({ status: 'completed' });
+      expect(fake.trail(completed.id)).toEqual([
+        'beginRedemption',
+        'claimLimitSlots',
+        'reservePoints:DEBIT',
+        'completeRedemption',
+      ]);
+    });
+
+    it('gives the slots back when an order cancelled after the workflow ended refunds the redemption', async () => {
+      const redemption = await startRedemption({ member: member(), option: limited() });
+      expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
+      const orders = routing(30);
+      await orders.captureOrder(redemption.id, { order_id: 'o-limits' });
+      expect(await orders.cancelOrder(redemption.id, 'o-limits')).toMatchObject({ status: 'refunded' });
+      expect(fake.trail(redemption.id).filter((line) => line !== 'loadRedemptionState')).toEqual([
+        'beginRedemption',
+        'claimLimitSlots',
+        'reservePoints:DEBIT',
+        'completeRedemption',
+        'recordOrder:o-limits',
+        'refundOrder',
+        'releaseLimitSlots:refunded',
+      ]);
+    });
+  });
+
   describe('history size', () => {
     async function historyOf(handle: RedemptionHandle) {
       const events = (await handle.fetchHistory()).events ?? [];
