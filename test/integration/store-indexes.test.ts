@@ -7,6 +7,8 @@ import type { Document } from 'mongodb';
 import { withPostgres } from '../../store/postgres-lookups';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Ledger, ledgerEntryId } from '../../store/ledger';
+import { LimitUsage } from '../../store/limit-usage';
+import { numberedEntryId } from '../../store/numbered-log';
 import { Members } from '../../store/members';
 import { PartnerNotifications } from '../../store/partner-notifications';
 import { Redemptions } from '../../store/redemptions';
@@ -19,6 +21,7 @@ const MEMBERS = 2_000;
 const ENTRIES_PER_MEMBER = 3;
 const OPTIONS = 2_000;
 const REDEMPTIONS = 2_000;
+const LIMIT_SCOPES = 500;
 
 /** Every plan node's kind: PostgreSQL's `Node Type`s under FerretDB, MongoDB's `stage`s. */
 function planNodes(explained: Document): string[] {
@@ -80,6 +83,17 @@ describe('store queries on hot paths', () => {
       memberIds.map(async (memberId) => {
         for (let seq = 1; seq <= ENTRIES_PER_MEMBER; seq++) {
           await ledger.append({ memberId, type: 'EARN', points: 10, idempotencyKey: `seed:${memberId}:${seq}` });
+        }
+      }),
+    );
+
+    const usage = new LimitUsage(db);
+    await Promise.all(
+      Array.from({ length: LIMIT_SCOPES }, async (_, index) => {
+        const scope = `member/1/${memberIds[index]}/lifetime`;
+        for (let claim = 1; claim <= 3; claim++) {
+          const redemptionId = `rdm_seed${index}_${claim}`;
+          await usage.claim({ scope, limit: 5, idempotencyKey: `${redemptionId}:member:claim`, redemptionId });
         }
       }),
     );
@@ -157,6 +171,16 @@ describe('store queries on hot paths', () => {
     expectIndexBacked('idempotency key', await find('ledger', { idempotency_key: `seed:${memberId}:2` }));
     expectIndexBacked('ledger page block', await find('ledger', { block: `${memberId}/0` }));
     expectIndexBacked('entries of a redemption', await find('ledger', { redemption_id: redemptionIds[3] }));
+  });
+
+  it('reads a limit scope’s head, its entries by position and its idempotency keys through indexes', async () => {
+    const scope = `member/1/${memberIds[7]}/lifetime`;
+    expectIndexBacked('usage head hint', await find('limit_usage_heads', { _id: scope }));
+    expectIndexBacked('usage entry by position', await find('limit_usage', { _id: numberedEntryId(scope, 2) }));
+    expectIndexBacked(
+      'usage idempotency key',
+      await find('limit_usage', { idempotency_key: 'rdm_seed7_2:member:claim' }),
+    );
   });
 
   it('finds a member by id and by each identifier through indexes', async () => {
