@@ -25,7 +25,7 @@ export const optionLimitsSchema = z
   })
   .meta({
     id: 'RedemptionOptionLimits',
-    minProperties: 1,
+    anyOf: [{ required: ['per_member'] }, { required: ['stock'] }],
     description:
       'Caps on redemptions: per member and period, and in all. A cancelled, expired, compensated, refunded or ' +
       'rejected redemption gives its slot back.',

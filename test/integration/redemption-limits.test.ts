@@ -180,6 +180,12 @@ describe('redemption limits', () => {
     const option = await createOption({ limits });
     expect(await readJson(await stack.api.request(`/v1/redemption-options/${option.id}`))).toMatchObject({ limits });
 
+    const document = await readJson(await stack.api.request('/openapi.json'));
+    const schema = document.components.schemas.RedemptionOptionLimits;
+    expect(Object.keys(schema.properties)).toEqual(['per_member', 'stock']);
+    expect(schema.properties.per_member.properties.period.enum).toEqual(['day', 'week', 'month', 'lifetime']);
+    expect(schema.additionalProperties).toBe(false);
+
     const invalid: Array<[unknown, string]> = [
       [{}, 'limits'],
       [{ per_member: { count: 0, period: 'day' } }, 'limits.per_member.count'],
