@@ -481,7 +481,9 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
 
     // Compensations are registered only after their step succeeded, and run newest first.
     const compensations: { name: string; run: () => Promise<unknown> }[] = [];
-    compensations.unshift({ name: 'give back the limit slot', run: () => giveSlotsBack('compensated') });
+    if (slots.length > 0) {
+      compensations.unshift({ name: 'give back the limit slot', run: () => giveSlotsBack('compensated') });
+    }
     compensations.unshift({
       name: 'refund points',
       run: () => store(`Compensate: refund ${eligibility.points} points`).refundPoints(pointsOfRedemption),

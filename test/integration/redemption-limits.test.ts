@@ -5,9 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedemptionSteps } from '../../activities/redemption-steps';
+import { workflowIdOf } from '../../application/redemption-workflows';
 import { periodKey } from '../../domain/limits';
 import { LimitReachedError, LimitUsage } from '../../store/limit-usage';
 import { createMemberWithPoints, foldLedger } from '../harness/fixtures';
+import { recordHistory } from '../harness/histories';
 import { readJson, startTestStack, startTestWorker, type RunningWorker, type TestStack } from '../harness/stack';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
@@ -52,6 +54,12 @@ describe('redemption limits', () => {
       json: body,
     });
     return { status: res.status, body: await readJson(res) };
+  }
+
+  /** Records a redemption's history for the replay test once its workflow has ended (RECORD_HISTORIES=1 only). */
+  async function recordEnded(id: string, name: string) {
+    await stack.client.workflow.getHandle(workflowIdOf(id)).result();
+    await recordHistory(stack.client, id, name);
   }
 
   const codeOf = (answer: { body: any }) => answer.body.error?.code;
@@ -113,6 +121,8 @@ describe('redemption limits', () => {
       slots: [{ kind: 'member', scope: `member/${option.id}/${member._id}/lifetime` }],
     });
 
+    await recordEnded(held.body.id, 'limited-delayed-cancelled');
+
     const third = await redeem(body);
     expect(third.status).toBe(201);
     expect(await usage().count(`member/${option.id}/${member._id}/lifetime`)).toBe(1);
@@ -125,6 +135,7 @@ describe('redemption limits', () => {
     partner.queue({ status: 400, body: { message: 'unknown reward' } });
     const refused = await redeem({ customer_email: first!.email, redemption_option_id: option.id });
     expect(refused.status).toBe(502);
+    await recordEnded(/redemption (\S+)\)/.exec(refused.body.error.message)![1]!, 'limited-compensated');
     expect(await usage().count(`stock/${option.id}`)).toBe(0);
 
     const redeemed = await redeem({ customer_email: second!.email, redemption_option_id: option.id });

@@ -15,6 +15,9 @@ const EXPECTED_PATHS = [
   'delayed-expired',
   'delayed-cancelled',
   'needs-review-not-fulfilled',
+  // An option with limits: a slot taken before the points, and given back.
+  'limited-delayed-cancelled',
+  'limited-compensated',
   // Recorded before workflows carried the member's id instead of their identifier (scrubbed here): such workflows,
   // still running from before, find their member by the identifier in their input.
   'legacy-request-with-identifiers',
