@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/env';
 import { createWorkerMetrics } from './metrics';
 import { createPartnerFulfilment } from './partner-fulfilment';
+import { createReconciliationActivities } from './reconciliation';
 import { createRedemptionSteps } from './redemption-steps';
 
 export interface ActivityDeps {
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createRedemptionSteps(deps.db, metrics),
     ...createPartnerFulfilment(deps.db, deps.config, metrics),
+    ...createReconciliationActivities(deps.db),
   };
 }
 

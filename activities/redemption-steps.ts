@@ -19,6 +19,7 @@ import {
 import type { RedemptionOption } from '../domain/options';
 import type { PartnerName } from '../domain/partners';
 import { memberIdentifierOf, type CreateRedemptionRequest, type RedemptionInput } from '../domain/redemption';
+import { utcDay } from '../domain/reports';
 import type { ReviewResolution } from '../domain/review';
 import { isFinal, type RedemptionStatus, type RejectionReason } from '../domain/states';
 import {
@@ -222,6 +223,7 @@ export function createRedemptionSteps(db: Db, metrics: WorkerMetrics = createWor
             order_id: null,
             expires_at: null,
             created_at: now,
+            created_day: utcDay(now),
             updated_at: now,
             version: 0,
           },

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { PARTNER_NAMES } from '../domain/partners';
 import { REDEMPTION_STATUSES, isFinal } from '../domain/states';
 import { PartnerNotifications } from '../store/partner-notifications';
+import { ReconciliationReports } from '../store/reconciliation-reports';
 import { Redemptions } from '../store/redemptions';
 
 /**
@@ -22,6 +23,7 @@ export function createMetrics(db: Db) {
   collectDefaultMetrics({ register: registry });
   const redemptions = new Redemptions(db);
   const notifications = new PartnerNotifications(db);
+  const reconciliations = new ReconciliationReports(db);
 
   const httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -83,6 +85,27 @@ export function createMetrics(db: Db) {
     collect: fromStore(async (gauge) => {
       const counts = await Promise.all(PARTNER_NAMES.map((partner) => notifications.countPending(partner)));
       PARTNER_NAMES.forEach((partner, index) => gauge.set({ partner }, counts[index]!));
+    }),
+  });
+  // From the newest report in the store, not from the worker that ran it: right with any number of workers.
+  new Gauge({
+    name: 'loyalty_reconciliation_mismatches',
+    help: 'Members and redemptions whose ledger did not reconcile in the latest reconciliation run',
+    registers: [registry],
+    collect: fromStore(async (gauge) => {
+      const latest = await reconciliations.latest();
+      if (latest) gauge.set(latest.mismatch_count);
+      else gauge.reset();
+    }),
+  });
+  new Gauge({
+    name: 'loyalty_reconciliation_last_run_timestamp_seconds',
+    help: 'When the latest reconciliation run finished (Unix time)',
+    registers: [registry],
+    collect: fromStore(async (gauge) => {
+      const latest = await reconciliations.latest();
+      if (latest) gauge.set(latest.finished_at.getTime() / 1000);
+      else gauge.reset();
     }),
   });
 

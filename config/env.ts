@@ -52,6 +52,14 @@ const envSchema = z.object({
     .trim()
     .regex(/^(off|[^\s:]+:\d{1,5})$/, 'must be host:port (e.g. 127.0.0.1:9464), or off')
     .default('127.0.0.1:9464'),
+  RECONCILE_SCHEDULE: z
+    .string()
+    .trim()
+    .regex(
+      /^(off|every \d+[smhd]|\S+( \S+){4})$/,
+      'must be a five-field cron expression in UTC (e.g. "0 3 * * *"), "every <n><s|m|h|d>" (e.g. "every 6h"), or off',
+    )
+    .default('0 3 * * *'),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   OTEL_SERVICE_NAME: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -100,6 +108,11 @@ export interface Config {
   /** Where the worker serves the Temporal SDK's Prometheus metrics (and its own business metrics); none when off. */
   workerMetricsAddress?: string;
   /**
+   * When the worker's Temporal Schedule runs the ledger reconciliation: a cron expression (UTC) or an interval; none
+   * (the schedule paused) when off.
+   */
+  reconcileSchedule?: { cron: string } | { every: string };
+  /**
    * OpenTelemetry tracing: spans go over OTLP/HTTP to `${otlpEndpoint}/v1/traces`. Off (and no interceptor installed)
    * without an endpoint.
    */
@@ -134,6 +147,11 @@ function apiKeyOf(entry: string): ApiKey {
 /** The inbound secret an embedded `npm start` gives a partner that has none, so that the demo can sign its calls. */
 export function devInboundSecret(partner: PartnerName): string {
   return `dev-${partner}-secret`;
+}
+
+function reconcileScheduleOf(value: string): Config['reconcileSchedule'] {
+  if (value === 'off') return undefined;
+  return value.startsWith('every ') ? { every: value.slice('every '.length) } : { cron: value };
 }
 
 /**
@@ -194,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     workerMaxCachedWorkflows: values.WORKER_MAX_CACHED_WORKFLOWS,
     partners,
     workerMetricsAddress: values.WORKER_METRICS_ADDRESS === 'off' ? undefined : values.WORKER_METRICS_ADDRESS,
+    reconcileSchedule: reconcileScheduleOf(values.RECONCILE_SCHEDULE),
     tracing: {
       otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, ''),
       serviceName: values.OTEL_SERVICE_NAME,

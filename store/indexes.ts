@@ -32,8 +32,11 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { status: 1 }, name: 'status' },
     { key: { coupon_code: 1 }, name: 'coupon_code' },
     { key: { order_id: 1 }, name: 'order' },
+    { key: { created_day: 1 }, name: 'created_day' },
   ],
   partner_notifications: [{ key: { state: 1, received_at: 1 }, name: 'state' }],
+  reconciliation_reports: [],
+  reconciliation_latest: [],
 };
 
 /** The fields each collection is looked up by: `_id`, and the first key of each of its indexes. */

@@ -33,7 +33,7 @@ export interface LedgerEntry {
 }
 
 /** The newest entry of a member, as far as this hint knows. */
-interface LedgerHead {
+export interface LedgerHead {
   _id: string;
   seq: number;
   balance_after: number;
@@ -243,6 +243,24 @@ export class Ledger {
       .filter((entry) => entry.seq >= from && entry.seq <= to)
       .sort((a, b) => (page.oldestFirst ? a.seq - b.seq : b.seq - a.seq));
     return { entries, total };
+  }
+
+  /** The member's head hint as stored (none before the first append finished), for reconciliation to check. */
+  headHint(memberId: string): Promise<LedgerHead | null> {
+    return this.heads.findOne({ _id: memberId });
+  }
+
+  /**
+   * All of a member's entries, oldest first, one block at a time: memory holds a block, not a history. Reading goes on
+   * past an empty block up to the block of `throughSeq` (the head hint), so a lost block shows as missing entries.
+   */
+  async *blocksOf(memberId: string, throughSeq = 0): AsyncGenerator<LedgerEntry[]> {
+    const lastHinted = throughSeq > 0 ? Math.floor((throughSeq - 1) / BLOCK_SIZE) : -1;
+    for (let index = 0; ; index++) {
+      const entries = await this.entries.find({ block: `${memberId}/${index}` }).toArray();
+      if (entries.length === 0 && index > lastHinted) return;
+      yield entries.sort((a, b) => a.seq - b.seq);
+    }
   }
 
   async entriesOfRedemption(redemptionId: string): Promise<LedgerEntry[]> {

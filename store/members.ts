@@ -69,6 +69,19 @@ export class Members {
     return taken;
   }
 
+  /** Every member's id, in batches (reconciliation reads them all, holding one batch). */
+  async *idsInBatches(size: number): AsyncGenerator<string[]> {
+    let batch: string[] = [];
+    for await (const { _id } of this.members.find({}, { projection: { _id: 1 }, batchSize: size })) {
+      batch.push(_id);
+      if (batch.length === size) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
   findById(id: string): Promise<Member | null> {
     return this.members.findOne({ _id: id });
   }

@@ -1,6 +1,7 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import type { LimitSlot } from '../domain/limits';
 import type { PartnerName } from '../domain/partners';
+import { utcDay, type ReportedRedemption } from '../domain/reports';
 import type { CreateRedemptionRequest, RedemptionEvent } from '../domain/redemption';
 import type { RedemptionStatus, RejectionReason } from '../domain/states';
 import { duplicateKeyIndex } from './duplicate-key';
@@ -25,10 +26,18 @@ export interface RedemptionDocument {
   /** The slots the redemption took in its option's limits, given back when it ends without its reward. */
   limit_slots?: LimitSlot[];
   created_at: Date;
+  /**
+   * The UTC day of created_at (`2026-11-27`): reports read a range one day at a time by this indexed equality, because
+   * FerretDB v1 does not push a range filter down to PostgreSQL. Absent on redemptions stored before it existed.
+   */
+  created_day?: string;
   updated_at: Date;
   /** The version of the workflow step that last changed the status; only a newer step changes it again. */
   version: number;
 }
+
+/** What reconciliation reads of a redemption. */
+export type RedemptionState = Pick<RedemptionDocument, '_id' | 'status' | 'points' | 'member_id' | 'version'>;
 
 export type RedemptionChanges = Partial<
   Pick<
@@ -128,7 +137,9 @@ export class Redemptions {
   async importMany(redemptions: Array<{ document: RedemptionDocument; events: StoredEvent[] }>): Promise<void> {
     if (redemptions.length === 0) return;
     await this.redemptions.insertMany(
-      redemptions.map(({ document, events }) => stored(document, events)),
+      redemptions.map(({ document, events }) =>
+        stored({ created_day: utcDay(document.created_at), ...document }, events),
+      ),
       { ordered: false },
     );
     const coupons = redemptions.flatMap(({ document }) =>
@@ -205,6 +216,34 @@ export class Redemptions {
     for (const { points, partner } of waiting)
       held.set(partner ?? 'none', (held.get(partner ?? 'none') ?? 0) + (points ?? 0));
     return held;
+  }
+
+  /** What the report reads of the redemptions created on a UTC day, streamed (an indexed equality, one day at a time). */
+  createdOn(day: string): AsyncIterable<ReportedRedemption> {
+    return this.redemptions.find(
+      { created_day: day },
+      {
+        projection: { _id: 0, created_at: 1, created_day: 1, status: 1, points: 1, partner: 1, redemption_option_id: 1 },
+        batchSize: 1_000,
+      },
+    ) as unknown as AsyncIterable<ReportedRedemption>;
+  }
+
+  /** Every redemption's status and points, in batches (reconciliation reads them all, holding one batch). */
+  async *statesInBatches(size: number): AsyncGenerator<RedemptionState[]> {
+    const cursor = this.redemptions.find(
+      {},
+      { projection: { _id: 1, status: 1, points: 1, member_id: 1, version: 1 }, batchSize: size },
+    );
+    let batch: RedemptionState[] = [];
+    for await (const redemption of cursor) {
+      batch.push(redemption as RedemptionState);
+      if (batch.length === size) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   /** The redemption with its audit trail, oldest event first. */

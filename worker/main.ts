@@ -5,6 +5,7 @@ import { connectServices } from '../application/wiring';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { createWorker, tracedBundlePath } from './create-worker';
+import { ensureReconciliationSchedule } from './reconciliation-schedule';
 import { installWorkerRuntime } from './runtime';
 
 // The worker serves no HTTP, so it needs no API keys: embedded mode only relaxes that requirement.
@@ -15,6 +16,7 @@ const services = await connectServices(config, { serviceName: 'redemption-worker
 const { mongo, tracing } = services;
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
+  await ensureReconciliationSchedule(services.temporal, config);
   const worker = await createWorker({
     connection,
     namespace: config.temporal.namespace,

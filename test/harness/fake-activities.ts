@@ -265,6 +265,10 @@ export class FakeActivities {
         nonRetryable: outcome === 'rejected',
       });
     },
+
+    reconcileLedger: async () => {
+      throw new Error('The redemption workflows never run the ledger reconciliation.');
+    },
   };
 
   private state(redemptionId: string): RedemptionState {
