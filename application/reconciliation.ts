@@ -8,11 +8,7 @@ import type { Db } from 'mongodb';
 import { LedgerFold, checkRedemptionEntries, type Discrepancy } from '../domain/reconciliation';
 import { Ledger } from '../store/ledger';
 import { Members } from '../store/members';
-import {
-  ReconciliationReports,
-  type Mismatch,
-  type ReconciliationReport,
-} from '../store/reconciliation-reports';
+import { ReconciliationReports, type Mismatch, type ReconciliationReport } from '../store/reconciliation-reports';
 import { Redemptions, type RedemptionState } from '../store/redemptions';
 
 /** Mismatches a report lists; the count goes on past them. */
@@ -68,9 +64,9 @@ export async function reconcileLedger(db: Db, options: ReconciliationOptions): P
     checkRedemptionEntries(redemption, await ledger.entriesOfRedemption(redemption._id));
 
   async function checkRedemptions(batch: RedemptionState[]): Promise<void> {
-    const suspects = (await Promise.all(batch.map(async (each) => ({ each, problems: await problemsOf(each) })))).filter(
-      ({ problems }) => problems.length > 0,
-    );
+    const suspects = (
+      await Promise.all(batch.map(async (each) => ({ each, problems: await problemsOf(each) })))
+    ).filter(({ problems }) => problems.length > 0);
     if (suspects.length > 0) {
       await new Promise((resolve) => setTimeout(resolve, options.recheckDelayMs ?? RECHECK_DELAY_MS));
       for (const { each } of suspects) {

@@ -14,6 +14,7 @@ import { ConfigError, DEV_API_KEY, devInboundSecret, loadConfig } from '../confi
 import { PARTNER_NAMES } from '../domain/partners';
 import { createLogger } from '../config/logger';
 import { createWorker } from '../worker/create-worker';
+import { ensureReconciliationSchedule } from '../worker/reconciliation-schedule';
 import { installWorkerRuntime } from '../worker/runtime';
 import { seedDemoData } from './demo-data';
 import { isPortOpen, startMongoServer, startTemporal, type RunningServer } from './servers';
@@ -102,6 +103,7 @@ async function main() {
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     tracing,
   });
+  await ensureReconciliationSchedule(temporal, config);
   const workerRun = worker.run();
   cleanups.push(async () => {
     worker.shutdown();

@@ -223,7 +223,15 @@ export class Redemptions {
     return this.redemptions.find(
       { created_day: day },
       {
-        projection: { _id: 0, created_at: 1, created_day: 1, status: 1, points: 1, partner: 1, redemption_option_id: 1 },
+        projection: {
+          _id: 0,
+          created_at: 1,
+          created_day: 1,
+          status: 1,
+          points: 1,
+          partner: 1,
+          redemption_option_id: 1,
+        },
         batchSize: 1_000,
       },
     ) as unknown as AsyncIterable<ReportedRedemption>;

@@ -112,16 +112,82 @@ describe('a redemption’s ledger entries against its status', () => {
     ['pending', [], null],
     ['awaiting_order', [['HOLD', 300]], 300],
     ['redeeming', [['DEBIT', 300]], 300],
-    ['needs_review', [['HOLD', 300], ['CAPTURE', 300]], 300],
+    [
+      'needs_review',
+      [
+        ['HOLD', 300],
+        ['CAPTURE', 300],
+      ],
+      300,
+    ],
     ['completed', [['DEBIT', 300]], 300],
-    ['completed', [['HOLD', 300], ['CAPTURE', 300]], 300],
-    ['completed', [['DEBIT', 300], ['REFUND', 100], ['REFUND', 150]], 300],
-    ['compensated', [['DEBIT', 300], ['REFUND', 300]], 300],
-    ['compensated', [['HOLD', 300], ['CAPTURE', 300], ['REFUND', 300]], 300],
-    ['refunded', [['DEBIT', 300], ['REFUND', 300]], 300],
-    ['refunded', [['DEBIT', 300], ['REFUND', 100], ['REFUND', 200]], 300],
-    ['expired', [['HOLD', 300], ['RELEASE', 300]], 300],
-    ['cancelled', [['HOLD', 300], ['RELEASE', 300]], 300],
+    [
+      'completed',
+      [
+        ['HOLD', 300],
+        ['CAPTURE', 300],
+      ],
+      300,
+    ],
+    [
+      'completed',
+      [
+        ['DEBIT', 300],
+        ['REFUND', 100],
+        ['REFUND', 150],
+      ],
+      300,
+    ],
+    [
+      'compensated',
+      [
+        ['DEBIT', 300],
+        ['REFUND', 300],
+      ],
+      300,
+    ],
+    [
+      'compensated',
+      [
+        ['HOLD', 300],
+        ['CAPTURE', 300],
+        ['REFUND', 300],
+      ],
+      300,
+    ],
+    [
+      'refunded',
+      [
+        ['DEBIT', 300],
+        ['REFUND', 300],
+      ],
+      300,
+    ],
+    [
+      'refunded',
+      [
+        ['DEBIT', 300],
+        ['REFUND', 100],
+        ['REFUND', 200],
+      ],
+      300,
+    ],
+    [
+      'expired',
+      [
+        ['HOLD', 300],
+        ['RELEASE', 300],
+      ],
+      300,
+    ],
+    [
+      'cancelled',
+      [
+        ['HOLD', 300],
+        ['RELEASE', 300],
+      ],
+      300,
+    ],
   ] as const)('accepts a %s redemption with %j', (status, moves, points) => {
     const entries = entriesOf(...(moves as unknown as Array<[LedgerType, number]>));
     expect(checkRedemptionEntries(redemption(status, points), entries)).toEqual([]);
@@ -130,16 +196,59 @@ describe('a redemption’s ledger entries against its status', () => {
   it.each([
     ['completed', [], ['points_moved']],
     ['completed', [['HOLD', 300]], ['points_moved']],
-    ['completed', [['DEBIT', 300], ['HOLD', 300], ['CAPTURE', 300]], ['points_moved']],
-    ['completed', [['DEBIT', 300], ['REFUND', 400]], ['refund_total']],
+    [
+      'completed',
+      [
+        ['DEBIT', 300],
+        ['HOLD', 300],
+        ['CAPTURE', 300],
+      ],
+      ['points_moved'],
+    ],
+    [
+      'completed',
+      [
+        ['DEBIT', 300],
+        ['REFUND', 400],
+      ],
+      ['refund_total'],
+    ],
     ['compensated', [['DEBIT', 300]], ['refund_total']],
     ['compensated', [['REFUND', 300]], ['points_moved']],
-    ['refunded', [['DEBIT', 300], ['REFUND', 200]], ['refund_total']],
+    [
+      'refunded',
+      [
+        ['DEBIT', 300],
+        ['REFUND', 200],
+      ],
+      ['refund_total'],
+    ],
     ['expired', [['HOLD', 300]], ['points_moved']],
-    ['cancelled', [['HOLD', 300], ['CAPTURE', 300]], ['points_moved']],
-    ['awaiting_order', [['HOLD', 300], ['RELEASE', 300]], ['points_moved']],
+    [
+      'cancelled',
+      [
+        ['HOLD', 300],
+        ['CAPTURE', 300],
+      ],
+      ['points_moved'],
+    ],
+    [
+      'awaiting_order',
+      [
+        ['HOLD', 300],
+        ['RELEASE', 300],
+      ],
+      ['points_moved'],
+    ],
     ['rejected', [['DEBIT', 300]], ['points_moved']],
-    ['needs_review', [['DEBIT', 300], ['REFUND', 300]], ['refund_total']],
+    [
+      'needs_review',
+      [
+        ['DEBIT', 300],
+        ['REFUND', 300],
+      ],
+      ['refund_total'],
+    ],
     ['completed', [['DEBIT', 250]], ['entry_amount']],
   ] as const)('reports a %s redemption with %j', (status, moves, expected) => {
     const entries = entriesOf(...(moves as unknown as Array<[LedgerType, number]>));
