@@ -13,6 +13,7 @@ import { membersRouter } from './members';
 import { optionsRouter } from './options';
 import { ordersRouter } from './orders';
 import { redemptionsRouter } from './redemptions';
+import { reportsRouter } from './reports';
 import { createMetrics } from './metrics';
 import { RouteBook } from './routes';
 import { traceRequests } from './tracing';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
   v1.use(optionsRouter(deps, routes));
   v1.use(redemptionsRouter(deps, application, routes, metrics));
   v1.use(ordersRouter(application, routes));
+  v1.use(reportsRouter(application, routes));
   app.use('/v1', v1);
   app.use(deliverectWebhooksRouter(deps, routes));
   app.use(posWebhooksRouter(deps, application, routes));

@@ -48,8 +48,11 @@ export interface RouteDefinition<
   query?: Q;
   /** Request headers, each named as the document shows it (read case-insensitively). */
   headers?: H;
-  /** Status → description, and the schema of a JSON answer where there is one. */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /**
+   * Status → description, the schema of a JSON answer where there is one, and the other media types the answer can
+   * come in (chosen by the request's Accept header).
+   */
+  responses: Record<number, { description: string; schema?: z.ZodType; otherContent?: Record<string, z.ZodType> }>;
   auth?: 'api-key' | 'partner';
 }
 
@@ -101,8 +104,13 @@ export class RouteBook {
 
   describe(definition: RouteDefinition<z.ZodType, z.ZodType, z.ZodType>): void {
     const responses: RouteConfig['responses'] = {};
-    for (const [status, { description, schema }] of Object.entries(definition.responses)) {
-      responses[status] = schema ? { description, content: { 'application/json': { schema } } } : { description };
+    for (const [status, { description, schema, otherContent = {} }] of Object.entries(definition.responses)) {
+      const content = Object.fromEntries(
+        Object.entries({ ...(schema ? { 'application/json': schema } : {}), ...otherContent }).map(
+          ([mediaType, body]) => [mediaType, { schema: body }],
+        ),
+      );
+      responses[status] = Object.keys(content).length > 0 ? { description, content } : { description };
     }
     if (definition.body || definition.params || definition.query || definition.headers) {
       responses['400'] ??= { description: 'Invalid input', content: { 'application/json': { schema: errorSchema } } };

@@ -24,6 +24,22 @@ function startOfUtcDay(at: Date): Date {
   return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
 }
 
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A bound of a report's range: a date (its midnight, UTC) or a date-time with its time zone; undefined if neither. */
+export function parseInstant(text: string): Date | undefined {
+  const date = DATE.exec(text);
+  if (date) {
+    const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+    const at = new Date(Date.UTC(year, month - 1, day));
+    return at.getUTCFullYear() === year && at.getUTCMonth() === month - 1 && at.getUTCDate() === day ? at : undefined;
+  }
+  if (!DATE_TIME.test(text)) return undefined;
+  const at = new Date(text);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
 /** The UTC days that [from, to) touches, oldest first. */
 export function daysOf(from: Date, to: Date): string[] {
   const days: string[] = [];
@@ -33,7 +49,7 @@ export function daysOf(from: Date, to: Date): string[] {
 
 /**
  * The range a report covers: `to` defaults to the start of tomorrow (UTC) or to `from` + 30 days, `from` to `to` −
- * 30 days. Undefined with the reason when it is longer than MAX_REPORT_DAYS.
+ * 30 days; refused, with the reason, when longer than MAX_REPORT_DAYS.
  */
 export function reportRange(
   given: { from?: Date; to?: Date },
