@@ -16,6 +16,7 @@ const CONTRACT: [string, string][] = [
   ['post', '/v1/redemptions/{id}/cancel'],
   ['post', '/v1/orders'],
   ['post', '/v1/orders/{order_id}/cancel'],
+  ['get', '/v1/reports/redemptions'],
   ['post', '/webhooks/{partner}/check_reward'],
   ['post', '/webhooks/{partner}/redeem_reward'],
   ['post', '/webhooks/deliverect/loyalty-programs'],
@@ -91,6 +92,9 @@ describe('OpenAPI document', () => {
     const sortPattern = new RegExp(sort.schema.pattern, 'u');
     expect(['-created_at, status', '', 'updated_at,'].every((value) => sortPattern.test(value))).toBe(true);
     expect(['name', '- status', 'created_at;status'].some((value) => sortPattern.test(value))).toBe(false);
+    const report = document.paths['/v1/reports/redemptions'].get;
+    expect(Object.keys(report.responses['200'].content)).toEqual(['application/json', 'text/csv']);
+    expect(report.parameters.map((parameter: any) => parameter.name)).toEqual(['from', 'to', 'group_by']);
     const partner = document.paths['/webhooks/{partner}/check_reward'].post.parameters[0];
     expect(partner.schema.enum).toEqual(['flavours', 'retm', 'bonat', 'loyapro']);
   });

@@ -15,6 +15,7 @@ import { Redemptions } from '../../store/redemptions';
 import { createOption } from '../harness/fixtures';
 import { connectTestMongo, testConfig } from '../harness/stack';
 import type { MongoHandle } from '../../store/connect';
+import { utcDay } from '../../domain/reports';
 import type { RedemptionStatus } from '../../domain/states';
 
 const MEMBERS = 2_000;
@@ -127,6 +128,8 @@ describe('store queries on hot paths', () => {
           order_id: `order-${index}`,
           expires_at: null,
           created_at: now,
+          // Redemptions of 200 days, ten a day, as a report reads them.
+          created_day: utcDay(new Date(Date.UTC(2026, 0, 1) + (index % 200) * 24 * 3600 * 1000)),
           updated_at: now,
           version: 0,
         },
@@ -146,6 +149,11 @@ describe('store queries on hot paths', () => {
       });
       if (index % 50 !== 0) await notifications.markDone(`deliverect:order:seed-${index}`);
     }
+
+    // Three years of daily reconciliation runs.
+    await db
+      .collection<{ _id: string }>('reconciliation_reports')
+      .insertMany(Array.from({ length: 1_000 }, (_, index) => ({ _id: `rec_${index}`, mismatch_count: 0 })));
 
     // Up-to-date statistics, as autovacuum keeps them on a live store, so that the plans are the ones it would run.
     const postgresUrl = inject('postgresUrl');
@@ -213,8 +221,17 @@ describe('store queries on hot paths', () => {
     expectIndexBacked('list by member and status', await find('redemptions', { ...member, status: 'completed' }));
     expectIndexBacked('count by member', await count('redemptions', member));
     expectIndexBacked('count by status', await count('redemptions', { status: 'awaiting_order' }));
+    expectIndexBacked(
+      'redemptions created on a day (reports)',
+      await find('redemptions', { created_day: '2026-02-01' }),
+    );
     // The metrics' gauges read the statuses work waits in, whose matches are bounded by the work in flight.
     expectIndexBacked('waiting by status (metrics)', await count('redemptions', { status: 'redeeming' }));
+  });
+
+  // The newest run's pointer (what the metrics read) is one document by construction: its table is never scanned long.
+  it('reads a reconciliation report by id through an index, however many runs there were', async () => {
+    expectIndexBacked('reconciliation report', await find('reconciliation_reports', { _id: 'rec_7' }));
   });
 
   it('reads the partner inbox by id, its pending work and its backlog through indexes', async () => {
