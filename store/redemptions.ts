@@ -237,6 +237,29 @@ export class Redemptions {
     ) as unknown as AsyncIterable<ReportedRedemption>;
   }
 
+  /**
+   * Gives `created_day` to the redemptions stored before it existed (a scan, run once by `npm run backfill:report-days`);
+   * returns how many it changed. Atomic per document on MongoDB; FerretDB v1 applies an update as read, change,
+   * replace, so there it runs with the workers stopped, lest a step's write to the same redemption be lost.
+   */
+  async backfillCreatedDay(): Promise<number> {
+    let changed = 0;
+    const legacy = this.redemptions.find(
+      { created_day: { $exists: false } },
+      { projection: { _id: 1, created_at: 1 } },
+    );
+    for await (const { _id, created_at } of legacy) {
+      const result = await this.inWriteQueue(_id, () =>
+        this.redemptions.updateOne(
+          { _id, created_day: { $exists: false } },
+          { $set: { created_day: utcDay(created_at) } },
+        ),
+      );
+      changed += result.modifiedCount;
+    }
+    return changed;
+  }
+
   /** Every redemption's status and points, in batches (reconciliation reads them all, holding one batch). */
   async *statesInBatches(size: number): AsyncGenerator<RedemptionState[]> {
     const cursor = this.redemptions.find(

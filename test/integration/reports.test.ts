@@ -165,6 +165,24 @@ describe('redemptions report', () => {
     expect(defaults.body.totals.count).toBe(7);
   });
 
+  it('counts a redemption stored before created_day existed once it is backfilled', async () => {
+    const legacy = {
+      _id: 'rdm_legacy',
+      status: 'completed',
+      points: 700,
+      partner: null,
+      redemption_option_id: plainOption,
+      created_at: new Date('2025-03-12T08:00:00Z'),
+    };
+    await stack.mongo.db.collection<{ _id: string }>('redemptions').insertOne(legacy);
+    const day = async () => (await report('from=2025-03-12&to=2025-03-13')).body.totals.count;
+    expect(await day()).toBe(0);
+    expect(await new Redemptions(stack.mongo.db).backfillCreatedDay()).toBe(1);
+    expect(await day()).toBe(1);
+    expect(await new Redemptions(stack.mongo.db).backfillCreatedDay()).toBe(0);
+    await stack.mongo.db.collection<{ _id: string }>('redemptions').deleteOne({ _id: 'rdm_legacy' });
+  });
+
   it('exports CSV with a header row and a filename, which parses back to the same numbers', async () => {
     const json = await report('from=2025-03-10&to=2025-03-14&group_by=day');
     const { res, body } = await report('from=2025-03-10&to=2025-03-14&group_by=day', { accept: 'text/csv' });
