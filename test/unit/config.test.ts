@@ -38,6 +38,18 @@ describe('configuration', () => {
     );
   });
 
+  it('reads RECONCILE_SCHEDULE as a cron expression (daily at 03:00 UTC by default), an interval, or off, and names a bad one', () => {
+    expect(loadConfig({ API_KEYS: 'k1' }).reconcileSchedule).toEqual({ cron: '0 3 * * *' });
+    expect(loadConfig({ API_KEYS: 'k1', RECONCILE_SCHEDULE: '30 1 * * 1' }).reconcileSchedule).toEqual({
+      cron: '30 1 * * 1',
+    });
+    expect(loadConfig({ API_KEYS: 'k1', RECONCILE_SCHEDULE: 'every 6h' }).reconcileSchedule).toEqual({ every: '6h' });
+    expect(loadConfig({ API_KEYS: 'k1', RECONCILE_SCHEDULE: 'off' }).reconcileSchedule).toBeUndefined();
+    for (const bad of ['daily', 'every day', '0 3 * *']) {
+      expect(() => loadConfig({ API_KEYS: 'k1', RECONCILE_SCHEDULE: bad }), bad).toThrow(/RECONCILE_SCHEDULE/);
+    }
+  });
+
   it('splits API_KEYS on commas, each key of its own client or of the client it names, and reads every partner variable', () => {
     const config = loadConfig({
       API_KEYS: ' a , b , till:t1,till:t2',
