@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { normalizeEmail } from '../domain/email';
 import type { MemberIdentifier } from '../domain/redemption';
+import { inBatches } from './batches';
 import { duplicateKeyIndex } from './duplicate-key';
 
 export const MEMBER_IDENTIFIERS = ['email', 'phone_number', 'pos_account_id', 'external_id'] as const;
@@ -71,15 +72,8 @@ export class Members {
 
   /** Every member's id, in batches (reconciliation reads them all, holding one batch). */
   async *idsInBatches(size: number): AsyncGenerator<string[]> {
-    let batch: string[] = [];
-    for await (const { _id } of this.members.find({}, { projection: { _id: 1 }, batchSize: size })) {
-      batch.push(_id);
-      if (batch.length === size) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch;
+    const members = this.members.find({}, { projection: { _id: 1 }, batchSize: size });
+    for await (const batch of inBatches(members, size)) yield batch.map(({ _id }) => _id);
   }
 
   findById(id: string): Promise<Member | null> {

@@ -4,6 +4,7 @@ import type { PartnerName } from '../domain/partners';
 import { utcDay, type ReportedRedemption } from '../domain/reports';
 import type { CreateRedemptionRequest, RedemptionEvent } from '../domain/redemption';
 import type { RedemptionStatus, RejectionReason } from '../domain/states';
+import { inBatches } from './batches';
 import { duplicateKeyIndex } from './duplicate-key';
 
 export interface RedemptionDocument {
@@ -220,7 +221,7 @@ export class Redemptions {
 
   /** What the report reads of the redemptions created on a UTC day, streamed (an indexed equality, one day at a time). */
   createdOn(day: string): AsyncIterable<ReportedRedemption> {
-    return this.redemptions.find(
+    return this.redemptions.find<ReportedRedemption>(
       { created_day: day },
       {
         projection: {
@@ -234,7 +235,7 @@ export class Redemptions {
         },
         batchSize: 1_000,
       },
-    ) as unknown as AsyncIterable<ReportedRedemption>;
+    );
   }
 
   /**
@@ -261,20 +262,12 @@ export class Redemptions {
   }
 
   /** Every redemption's status and points, in batches (reconciliation reads them all, holding one batch). */
-  async *statesInBatches(size: number): AsyncGenerator<RedemptionState[]> {
-    const cursor = this.redemptions.find(
+  statesInBatches(size: number): AsyncGenerator<RedemptionState[]> {
+    const states = this.redemptions.find<RedemptionState>(
       {},
       { projection: { _id: 1, status: 1, points: 1, member_id: 1, version: 1 }, batchSize: size },
     );
-    let batch: RedemptionState[] = [];
-    for await (const redemption of cursor) {
-      batch.push(redemption as RedemptionState);
-      if (batch.length === size) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch;
+    return inBatches(states, size);
   }
 
   /** The redemption with its audit trail, oldest event first. */
