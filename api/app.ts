@@ -16,6 +16,7 @@ import { redemptionsRouter } from './redemptions';
 import { createMetrics } from './metrics';
 import { RouteBook } from './routes';
 import { traceRequests } from './tracing';
+import { webhookEndpointsRouter } from './webhook-endpoints';
 import { deliverectWebhooksRouter } from './webhooks/deliverect';
 import { posWebhooksRouter } from './webhooks/pos';
 
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
   v1.use(optionsRouter(deps, routes));
   v1.use(redemptionsRouter(deps, application, routes, metrics));
   v1.use(ordersRouter(application, routes));
+  v1.use(webhookEndpointsRouter(deps, application, routes));
   app.use('/v1', v1);
   app.use(deliverectWebhooksRouter(deps, routes));
   app.use(posWebhooksRouter(deps, application, routes));

@@ -8,6 +8,7 @@ import type { Config } from '../config/env';
 import { OrderDesk } from './orders';
 import { RedemptionActions } from './redemption-actions';
 import { RedemptionDesk } from './redemptions';
+import { WebhookEndpointsDesk } from './webhook-endpoints';
 
 export interface ApplicationDeps {
   config: Config;
@@ -23,6 +24,8 @@ export function createApplication(deps: ApplicationDeps) {
     actions: new RedemptionActions(deps),
     /** Orders capturing coupons, and their cancellation. */
     orders: new OrderDesk(deps),
+    /** The merchant's webhook endpoints and their deliveries. */
+    webhookEndpoints: new WebhookEndpointsDesk(deps.db),
   };
 }
 

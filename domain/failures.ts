@@ -63,6 +63,7 @@ const REFUSAL_STATUS = {
   redemption_not_releasable: 409,
   redemption_not_refundable: 409,
   invalid_operator_action: 422,
+  webhook_endpoint_not_found: 404,
 } as const satisfies Record<OrderRefusal, number> & Record<string, 404 | 409 | 422>;
 
 export type RefusalCode = keyof typeof REFUSAL_STATUS;

@@ -1,2 +1,3 @@
 export { redemptionWorkflow } from './redemption';
 export { redemptionOrdersWorkflow } from './redemption-orders';
+export { webhookDeliveriesWorkflow } from './webhook-deliveries';
