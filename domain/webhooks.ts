@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { REDEMPTION_STATUSES, type RedemptionStatus } from './states';
-import { plainText } from './text';
+import { NUL_FREE, NUL_MESSAGE, plainText } from './text';
 
 export const WEBHOOK_EVENT_TYPES = REDEMPTION_STATUSES.map((status) => `redemption.${status}` as const);
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -42,6 +42,7 @@ export const webhookEndpointInputSchema = z
     url: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .max(2000)
+      .regex(NUL_FREE, NUL_MESSAGE)
       .meta({ example: 'https://merchant.example/hooks/loyalty' }),
     events: z
       .array(z.enum([ALL_EVENTS, ...WEBHOOK_EVENT_TYPES]))
