@@ -109,14 +109,19 @@ export async function startTestWorker(
         { shutdownGraceTime: '1s' },
       );
   const running = Promise.all([worker.run(), webhookWorker?.run()]);
+  let stopped: Promise<void> | undefined;
   return {
     worker,
-    async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      if (webhookWorker?.getState() === 'RUNNING') webhookWorker.shutdown();
-      await running;
-      await connection.close();
-      await temporal.connection.close();
+    // Once: a suite may stop the stack's worker before the stack closes.
+    stop() {
+      stopped ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        if (webhookWorker?.getState() === 'RUNNING') webhookWorker.shutdown();
+        await running;
+        await connection.close();
+        await temporal.connection.close();
+      })();
+      return stopped;
     },
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../domain/webhook-signature';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
-import { readJson, startTestStack, type TestStack } from '../harness/stack';
+import { readJson, startTestStack, startTestWorker, type RunningWorker, type TestStack } from '../harness/stack';
 import { startStubPartner, type RecordedCall, type StubPartner } from '../harness/stub-partner';
 
 /** A merchant's receiver: a local HTTP server whose answers the test scripts. */
@@ -9,6 +9,7 @@ type Receiver = StubPartner;
 
 describe('merchant webhooks', () => {
   let stack: TestStack;
+  let replacement: RunningWorker | undefined;
   const receivers: Receiver[] = [];
 
   beforeAll(async () => {
@@ -17,6 +18,7 @@ describe('merchant webhooks', () => {
     });
   });
   afterAll(async () => {
+    await replacement?.stop();
     await stack?.close();
     await Promise.all(receivers.map((receiver) => receiver.close()));
   });
@@ -258,5 +260,27 @@ describe('merchant webhooks', () => {
       .poll(async () => (await call(`/v1/webhook-endpoints/${id}/deliveries`)).body.data[0]?.error, { timeout: 5000 })
       .toBe('no answer within 1000 ms');
     await call(`/v1/webhook-endpoints/${id}`, { method: 'DELETE' });
+  });
+
+  // Last: it replaces the stack's worker.
+  it('keeps retrying a delivery across a worker restart until the endpoint accepts it', async () => {
+    const receiver = await newReceiver({ status: 500 });
+    const { id } = await register(receiver.redeemUrl, ['redemption.completed']);
+    const redemption = await redeem();
+    await waitForCallsFor(receiver, redemption.id, 2);
+
+    await stack.worker!.stop();
+    receiver.setDefault({ status: 204 });
+    const failedBefore = callsFor(receiver, redemption.id).length;
+    replacement = await startTestWorker(stack.config, stack.mongo);
+
+    await expect
+      .poll(async () => (await call(`/v1/webhook-endpoints/${id}/deliveries`)).body.data[0]?.http_status, {
+        timeout: 15_000,
+      })
+      .toBe(204);
+    const received = callsFor(receiver, redemption.id);
+    expect(received.length).toBeGreaterThan(failedBefore);
+    expect(new Set(received.map((delivery) => delivery.headers['webhook-id'])).size).toBe(1);
   });
 });
