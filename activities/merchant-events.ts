@@ -1,7 +1,7 @@
 /**
  * Emits a merchant event after a redemption's status changed: `redemption.<status>`, stored once under an id derived
- * from the redemption and the step's version, then queued for each subscribed endpoint in that endpoint's deliveries
- * workflow for the redemption. Called by the status-changing steps, in the order the changes happen.
+ * from the redemption and the step's version, then signalled, with the subscribed endpoints, to the redemption's
+ * webhook deliveries workflow. Called by the status-changing steps, in the order the changes happen.
  */
 import type { Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
@@ -30,9 +30,11 @@ export function webhookEventId(redemptionId: string, version: number): string {
   return `evt_${createHash('sha256').update(`${redemptionId}/${version}`).digest('hex').slice(0, 32)}`;
 }
 
-export function webhookDeliveriesWorkflowId(endpointId: string, redemptionId: string): string {
-  return `webhooks/${endpointId}/${redemptionId}`;
+export function webhookDeliveriesWorkflowId(redemptionId: string): string {
+  return `webhooks/${redemptionId}`;
 }
+
+type WebhookEvent = { eventId: string; endpointIds: string[] };
 
 export function createMerchantEvents(db: Db, temporal: Client, config: Config): MerchantEvents {
   const endpoints = new WebhookEndpoints(db);
@@ -58,31 +60,27 @@ export function createMerchantEvents(db: Db, temporal: Client, config: Config): 
         data: toRedemptionView(document),
       });
       await events.insertOnce({ _id: eventId, type, redemption_id: redemptionId, body, created_at: createdAt });
-      await Promise.all(
-        subscribed.map((endpoint) =>
-          temporal.workflow.signalWithStart<typeof webhookDeliveriesWorkflow, [{ eventId: string }]>(
-            'webhookDeliveriesWorkflow',
+      // One signal per event, whatever the number of endpoints: the redemption's step waits on nothing more.
+      await temporal.workflow.signalWithStart<typeof webhookDeliveriesWorkflow, [WebhookEvent]>(
+        'webhookDeliveriesWorkflow',
+        {
+          workflowId: webhookDeliveriesWorkflowId(redemptionId),
+          taskQueue: config.temporal.taskQueue,
+          args: [
             {
-              workflowId: webhookDeliveriesWorkflowId(endpoint._id, redemptionId),
-              taskQueue: config.temporal.taskQueue,
-              args: [
-                {
-                  endpointId: endpoint._id,
-                  redemptionId,
-                  taskQueue: config.webhooks.taskQueue,
-                  timeoutMs: config.webhooks.timeoutMs,
-                  retry: {
-                    initialIntervalMs: config.webhooks.retryInitialMs,
-                    maximumIntervalMs: config.webhooks.retryMaxMs,
-                  },
-                },
-              ],
-              signal: webhookEventSignal,
-              signalArgs: [{ eventId }],
-              staticSummary: `Webhook deliveries of redemption ${redemptionId} to endpoint ${endpoint._id}`,
+              redemptionId,
+              taskQueue: config.webhooks.taskQueue,
+              timeoutMs: config.webhooks.timeoutMs,
+              retry: {
+                initialIntervalMs: config.webhooks.retryInitialMs,
+                maximumIntervalMs: config.webhooks.retryMaxMs,
+              },
             },
-          ),
-        ),
+          ],
+          signal: webhookEventSignal,
+          signalArgs: [{ eventId, endpointIds: subscribed.map((endpoint) => endpoint._id) }],
+          staticSummary: `Webhook deliveries of redemption ${redemptionId}`,
+        },
       );
     },
   };

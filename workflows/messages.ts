@@ -40,5 +40,5 @@ export const refundRedemptionUpdate = defineUpdate<RedemptionOutcome, [OperatorN
 
 export const redemptionStatusQuery = defineQuery<RedemptionOutcome>('redemptionStatus');
 
-/** A merchant event for the webhook deliveries of one (endpoint, redemption): its id in the store, nothing else. */
-export const webhookEventSignal = defineSignal<[{ eventId: string }]>('webhookEvent');
+/** A merchant event for its redemption's webhook deliveries: ids only (the event's body is in the store). */
+export const webhookEventSignal = defineSignal<[{ eventId: string; endpointIds: string[] }]>('webhookEvent');

@@ -1,8 +1,9 @@
 /**
- * The webhook deliveries of one redemption's events to one endpoint. Events arrive as signals (the workflow is
- * signalled-with-start per event), are delivered one after the other so that the endpoint sees them in the order
- * they happened, and the workflow ends when its queue is empty; a later event starts a new run. Each delivery is an
- * activity on the webhook task queue, retried by Temporal with backoff for up to DELIVERY_DEADLINE_MS.
+ * The webhook deliveries of one redemption's events. Events arrive as signals (the workflow is signalled-with-start per
+ * event, with the endpoints that subscribe to it), and each endpoint has its own lane: its events are delivered one
+ * after the other, in the order they happened, while a slow endpoint's lane never holds up another's. The workflow
+ * ends when every lane is empty; a later event starts a new run. Each delivery is an activity on the webhook task
+ * queue, retried by Temporal with backoff for up to DELIVERY_DEADLINE_MS.
  */
 import { ActivityFailure, condition, log, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { WebhookDeliveryActivities } from '../activities/webhook-delivery';
@@ -10,7 +11,6 @@ import { DELIVERY_BACKOFF_COEFFICIENT, DELIVERY_DEADLINE_MS, type DeliveryRetry 
 import { webhookEventSignal } from './messages';
 
 export interface WebhookDeliveriesInput {
-  endpointId: string;
   redemptionId: string;
   /** The webhook activities' own task queue. */
   taskQueue: string;
@@ -31,35 +31,46 @@ export async function webhookDeliveriesWorkflow(input: WebhookDeliveriesInput): 
     },
   });
 
-  const queue: string[] = [];
-  const seen = new Set<string>();
-  setHandler(webhookEventSignal, ({ eventId }) => {
-    // A retried step signals its event again: it is delivered once per run.
-    if (seen.has(eventId)) return;
-    seen.add(eventId);
-    queue.push(eventId);
-  });
+  /** Endpoint → the events still to deliver to it; an endpoint is here while its lane runs. */
+  const lanes = new Map<string, string[]>();
+  const queued = new Set<string>();
 
-  // Started by signal-with-start: its first event is on the way.
-  await condition(() => queue.length > 0);
-  // Signal handlers are synchronous, so once the queue is empty after the last delivery no signal is half-handled;
-  // one that arrives as the run completes makes Temporal retry the completion with that signal in history.
-  for (let eventId = queue.shift(); eventId !== undefined; eventId = queue.shift()) {
-    setCurrentDetails(`Delivering ${eventId} to ${input.endpointId}`);
+  async function deliver(endpointId: string, eventId: string): Promise<void> {
     try {
-      const result = await deliverWebhook({
-        endpointId: input.endpointId,
-        eventId,
-        retry: input.retry,
-        timeoutMs: input.timeoutMs,
-      });
-      if (result.outcome !== 'delivered') {
-        log.info('webhook not delivered', { eventId, endpointId: input.endpointId, outcome: result.outcome });
-      }
+      const result = await deliverWebhook({ endpointId, eventId, retry: input.retry, timeoutMs: input.timeoutMs });
+      if (result.outcome !== 'delivered') log.info('webhook not delivered', { eventId, endpointId, ...result });
     } catch (error) {
-      // Retried for the whole deadline and still failing: given up, and the attempts are in the deliveries list.
+      // Retried for the whole deadline and still failing: given up; its attempts are in the deliveries list.
       if (!(error instanceof ActivityFailure)) throw error;
-      log.warn('webhook delivery given up', { eventId, endpointId: input.endpointId, error: String(error.cause) });
+      log.warn('webhook delivery given up', { eventId, endpointId, error: String(error.cause) });
     }
   }
+
+  async function runLane(endpointId: string, lane: string[]): Promise<void> {
+    for (let eventId = lane.shift(); eventId !== undefined; eventId = lane.shift()) {
+      await deliver(endpointId, eventId);
+    }
+    lanes.delete(endpointId);
+  }
+
+  setHandler(webhookEventSignal, ({ eventId, endpointIds }) => {
+    for (const endpointId of endpointIds) {
+      // A retried step signals its event again: it is delivered once per run.
+      if (queued.has(`${endpointId}/${eventId}`)) continue;
+      queued.add(`${endpointId}/${eventId}`);
+      const lane = lanes.get(endpointId);
+      if (lane) {
+        lane.push(eventId);
+      } else {
+        const newLane = [eventId];
+        lanes.set(endpointId, newLane);
+        void runLane(endpointId, newLane);
+      }
+    }
+    setCurrentDetails(`Delivering to ${lanes.size} endpoint(s)`);
+  });
+
+  // Started by signal-with-start, so its first event is on the way. A signal that arrives as the run completes makes
+  // Temporal retry the completion with that signal in history, so no event is left behind.
+  await condition(() => queued.size > 0 && lanes.size === 0);
 }

@@ -247,7 +247,7 @@ describe('merchant webhooks', () => {
     await call(`/v1/webhook-endpoints/${id}`, { method: 'DELETE' });
   });
 
-  it('does not slow redemptions while an endpoint holds every request without answering', async () => {
+  it('does not slow redemptions or other endpoints while an endpoint holds every request without answering', async () => {
     const receiver = await newReceiver({ hang: true });
     const { id } = await register(receiver.redeemUrl);
     await redeem(); // warms the path up
@@ -256,6 +256,16 @@ describe('merchant webhooks', () => {
     // Each answers once completed; a redemption that waited for the endpoint would take its 1 s timeout per event.
     expect(Date.now() - started).toBeLessThan(3000);
     expect(receiver.calls.length).toBeGreaterThan(0);
+    // Nor does it hold up another endpoint's deliveries of the same redemption's events.
+    const healthy = await newReceiver();
+    const { id: healthyId } = await register(healthy.redeemUrl);
+    const redemption = await redeem();
+    expect((await waitForCallsFor(healthy, redemption.id, 3)).map((delivery) => delivery.body.type)).toEqual([
+      'redemption.pending',
+      'redemption.redeeming',
+      'redemption.completed',
+    ]);
+    await call(`/v1/webhook-endpoints/${healthyId}`, { method: 'DELETE' });
     await expect
       .poll(async () => (await call(`/v1/webhook-endpoints/${id}/deliveries`)).body.data[0]?.error, { timeout: 5000 })
       .toBe('no answer within 1000 ms');
