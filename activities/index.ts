@@ -1,7 +1,9 @@
+import type { Client } from '@temporalio/client';
 import type { MetricMeter } from '@temporalio/common';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
+import { createMerchantEvents } from './merchant-events';
 import { createWorkerMetrics } from './metrics';
 import { createPartnerFulfilment } from './partner-fulfilment';
 import { createReconciliationActivities } from './reconciliation';
@@ -11,6 +13,8 @@ export interface ActivityDeps {
   db: Db;
   config: Config;
   logger: Logger;
+  /** Signals merchant webhook deliveries when a redemption's status changes. */
+  temporal: Client;
   /** Where business metrics go: the worker runtime's meter (`Runtime.instance().metricMeter`); none if omitted. */
   meter?: MetricMeter;
 }
@@ -18,7 +22,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const metrics = createWorkerMetrics(deps.meter);
   return {
-    ...createRedemptionSteps(deps.db, metrics),
+    ...createRedemptionSteps(deps.db, metrics, createMerchantEvents(deps.db, deps.temporal, deps.config)),
     ...createPartnerFulfilment(deps.db, deps.config, metrics),
     ...createReconciliationActivities(deps.db),
   };

@@ -34,6 +34,7 @@ import { Members } from '../store/members';
 import { Options } from '../store/options';
 import { Redemptions, type AuditEvent, type RedemptionChanges } from '../store/redemptions';
 import { maskRequest } from './masking';
+import type { MerchantEvents } from './merchant-events';
 import { stepFailure } from './step-failure';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 
@@ -129,7 +130,18 @@ function statusEvent(status: RedemptionStatus, data: Record<string, unknown>): A
   return { type: 'status', status, ...(Object.keys(data).length > 0 ? { data } : {}) };
 }
 
-export function createRedemptionSteps(db: Db, metrics: WorkerMetrics = createWorkerMetrics()) {
+/** For the steps' own tests: no merchant events. */
+const NO_MERCHANT_EVENTS: MerchantEvents = { statusChanged: async () => undefined };
+
+/**
+ * `merchantEvents` hears of every status change after it is written, including the creation as pending: a step
+ * repeated after its change was applied tells it again (it de-duplicates), so that each change is emitted at least once.
+ */
+export function createRedemptionSteps(
+  db: Db,
+  metrics: WorkerMetrics = createWorkerMetrics(),
+  merchantEvents: MerchantEvents = NO_MERCHANT_EVENTS,
+) {
   const ledger = new Ledger(db, { contentionRetry: () => metrics.ledgerContentionRetry() });
   const members = new Members(db);
   const options = new Options(db);
@@ -190,6 +202,7 @@ export function createRedemptionSteps(db: Db, metrics: WorkerMetrics = createWor
       );
       metrics.redemptionFinished(status, partner);
     }
+    await merchantEvents.statusChanged({ redemptionId, version, status });
   }
 
   async function memberWithPoints({ request, memberId }: BeginRedemptionInput) {
@@ -232,6 +245,7 @@ export function createRedemptionSteps(db: Db, metrics: WorkerMetrics = createWor
         memberWithPoints(input),
         options.get(request.redemption_option_id),
       ]);
+      await merchantEvents.statusChanged({ redemptionId, version: 0, status: 'pending' });
       return { memberId: member?.id ?? null, option, availablePoints: member?.available ?? 0 };
     },
 

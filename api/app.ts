@@ -17,6 +17,7 @@ import { reportsRouter } from './reports';
 import { createMetrics } from './metrics';
 import { RouteBook } from './routes';
 import { traceRequests } from './tracing';
+import { webhookEndpointsRouter } from './webhook-endpoints';
 import { deliverectWebhooksRouter } from './webhooks/deliverect';
 import { posWebhooksRouter } from './webhooks/pos';
 
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps) {
   v1.use(redemptionsRouter(deps, application, routes, metrics));
   v1.use(ordersRouter(application, routes));
   v1.use(reportsRouter(application, routes));
+  v1.use(webhookEndpointsRouter(deps, application, routes));
   app.use('/v1', v1);
   app.use(deliverectWebhooksRouter(deps, routes));
   app.use(posWebhooksRouter(deps, application, routes));

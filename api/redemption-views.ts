@@ -1,8 +1,8 @@
 import type { Response } from 'express';
 import { z } from 'zod';
-import { redemptionViewSchema, type RedemptionView } from '../domain/redemption';
+import { redemptionViewSchema } from '../domain/redemption';
 import { REDEMPTION_STATUSES, type RejectionReason } from '../domain/states';
-import type { RedemptionDocument } from '../store/redemptions';
+import { toRedemptionView, type RedemptionDocument } from '../store/redemptions';
 import { ApiError } from './errors';
 
 export const redemptionWithEventsSchema = redemptionViewSchema
@@ -66,23 +66,4 @@ export function answerCreateRedemption(res: Response, document: RedemptionDocume
   }
 }
 
-/** What every caller sees of a stored redemption. */
-export function toRedemptionView(document: RedemptionDocument): RedemptionView {
-  return {
-    id: document._id,
-    member_id: document.member_id,
-    redemption_option_id: document.redemption_option_id,
-    points: document.points,
-    delay_points_deduction: document.delay_points_deduction,
-    currency: document.currency,
-    coupon_code: document.coupon_code,
-    reward_text: document.coupon_code,
-    status: document.status,
-    reason: document.reason,
-    partner: document.partner,
-    order_id: document.order_id,
-    expires_at: document.expires_at,
-    created_at: document.created_at.toISOString(),
-    updated_at: document.updated_at.toISOString(),
-  };
-}
+export { toRedemptionView };

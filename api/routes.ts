@@ -23,7 +23,7 @@ export const errorSchema = z
 /** The `{}` partners expect from a webhook that succeeded. */
 export const emptyAnswerSchema = z.object({}).meta({ id: 'EmptyAnswer' });
 
-type Method = 'get' | 'post';
+type Method = 'get' | 'post' | 'delete';
 
 export interface RouteInput<B, P, Q, H = undefined> {
   body: B;

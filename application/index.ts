@@ -9,6 +9,7 @@ import { OrderDesk } from './orders';
 import { RedemptionActions } from './redemption-actions';
 import { RedemptionDesk } from './redemptions';
 import { ReportDesk } from './reports';
+import { WebhookEndpointsDesk } from './webhook-endpoints';
 
 export interface ApplicationDeps {
   config: Config;
@@ -26,6 +27,8 @@ export function createApplication(deps: ApplicationDeps) {
     orders: new OrderDesk(deps),
     /** Counts and points of redemptions over a range. */
     reports: new ReportDesk(deps),
+    /** The merchant's webhook endpoints and their deliveries. */
+    webhookEndpoints: new WebhookEndpointsDesk(deps.db),
   };
 }
 

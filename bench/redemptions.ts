@@ -277,7 +277,7 @@ async function benchRedemptions(
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ db: worker.db, config, logger }),
+    activities: createActivities({ db: worker.db, config, logger, temporal }),
   });
   const rows = await redemptionWorker.runUntil(async () => [
     await redemptionScenario(`http: immediate redemption, own member each, ${concurrency} in flight`, (index) =>

@@ -45,6 +45,9 @@ const envSchema = z.object({
   PARTNER_RECONCILE_LIMIT_MS: positiveInt(DEFAULT_PARTNER_RECONCILE_LIMIT_MS),
   DEFAULT_COUPON_TTL_SECONDS: z.coerce.number().int().positive().max(MAX_COUPON_TTL_SECONDS).default(604_800),
   ORDER_REFUND_WINDOW_SECONDS: positiveInt(30 * 24 * 3600),
+  WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  WEBHOOK_RETRY_INITIAL_MS: positiveInt(5_000),
+  WEBHOOK_RETRY_MAX_MS: positiveInt(3_600_000),
   WORKFLOW_BUNDLE_PATH: optionalText,
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt(1000),
   WORKER_METRICS_ADDRESS: z
@@ -95,6 +98,12 @@ export interface Config {
   partnerReconcileLimitMs: number;
   defaultCouponTtlSeconds: number;
   orderRefundWindowSeconds: number;
+  /**
+   * Merchant webhooks: delivered by activities on their own task queue (`<TEMPORAL_TASK_QUEUE>-webhooks`), so that a
+   * slow endpoint never holds a slot redemptions need; each attempt times out after `timeoutMs`, and failed attempts
+   * are retried with exponential backoff from `retryInitialMs` up to `retryMaxMs` apart.
+   */
+  webhooks: { taskQueue: string; timeoutMs: number; retryInitialMs: number; retryMaxMs: number };
   logLevel: string;
   /** A workflow bundle built ahead of time (`npm run bundle`); without one the worker bundles at start. */
   workflowBundlePath?: string;
@@ -167,6 +176,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     throw new ConfigError(issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const values = parsed.data;
+  if (values.WEBHOOK_RETRY_MAX_MS < values.WEBHOOK_RETRY_INITIAL_MS) {
+    throw new ConfigError(['WEBHOOK_RETRY_MAX_MS: must be at least WEBHOOK_RETRY_INITIAL_MS']);
+  }
   const partnerValue = (name: string) => parsedPartners.data[name];
   const apiKeys = (values.API_KEYS ?? '')
     .split(',')
@@ -207,6 +219,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     partnerReconcileLimitMs: values.PARTNER_RECONCILE_LIMIT_MS,
     defaultCouponTtlSeconds: values.DEFAULT_COUPON_TTL_SECONDS,
     orderRefundWindowSeconds: values.ORDER_REFUND_WINDOW_SECONDS,
+    webhooks: {
+      taskQueue: `${values.TEMPORAL_TASK_QUEUE}-webhooks`,
+      timeoutMs: values.WEBHOOK_TIMEOUT_MS,
+      retryInitialMs: values.WEBHOOK_RETRY_INITIAL_MS,
+      retryMaxMs: values.WEBHOOK_RETRY_MAX_MS,
+    },
     logLevel: values.LOG_LEVEL,
     workflowBundlePath: values.WORKFLOW_BUNDLE_PATH,
     workerMaxCachedWorkflows: values.WORKER_MAX_CACHED_WORKFLOWS,

@@ -64,6 +64,7 @@ const REFUSAL_STATUS = {
   redemption_not_refundable: 409,
   invalid_operator_action: 422,
   report_range_too_long: 422,
+  webhook_endpoint_not_found: 404,
 } as const satisfies Record<OrderRefusal, number> & Record<string, 404 | 409 | 422>;
 
 export type RefusalCode = keyof typeof REFUSAL_STATUS;

@@ -7,14 +7,15 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities';
+import { createWebhookDelivery } from '../activities/webhook-delivery';
 import { connectServices } from '../application/wiring';
 import { closeServer, listen } from '../api/server';
 import { DeliverectInbox } from '../application/deliverect-inbox';
 import { ConfigError, DEV_API_KEY, devInboundSecret, loadConfig } from '../config/env';
 import { PARTNER_NAMES } from '../domain/partners';
 import { createLogger } from '../config/logger';
-import { createWorker } from '../worker/create-worker';
 import { ensureReconciliationSchedule } from '../worker/reconciliation-schedule';
+import { createWebhookWorker, createWorker } from '../worker/create-worker';
 import { installWorkerRuntime } from '../worker/runtime';
 import { seedDemoData } from './demo-data';
 import { isPortOpen, startMongoServer, startTemporal, type RunningServer } from './servers';
@@ -99,14 +100,22 @@ async function main() {
     connection: workerConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ db: mongo.db, config, logger, meter: Runtime.instance().metricMeter }),
+    activities: createActivities({ db: mongo.db, config, logger, temporal, meter: Runtime.instance().metricMeter }),
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     tracing,
   });
   await ensureReconciliationSchedule(temporal, config);
-  const workerRun = worker.run();
+  const webhookWorker = await createWebhookWorker({
+    connection: workerConnection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.webhooks.taskQueue,
+    activities: createWebhookDelivery(mongo.db),
+    tracing,
+  });
+  const workerRun = Promise.all([worker.run(), webhookWorker.run()]);
   cleanups.push(async () => {
     worker.shutdown();
+    webhookWorker.shutdown();
     await workerRun;
   });
 

@@ -37,6 +37,9 @@ const INDEXES: Record<string, IndexDescription[]> = {
   partner_notifications: [{ key: { state: 1, received_at: 1 }, name: 'state' }],
   reconciliation_reports: [],
   reconciliation_latest: [],
+  webhook_endpoints: [{ key: { status: 1 }, name: 'status' }],
+  webhook_events: [],
+  webhook_deliveries: [{ key: { endpoint_id: 1, attempted_at: -1 }, name: 'endpoint' }],
 };
 
 /** The fields each collection is looked up by: `_id`, and the first key of each of its indexes. */

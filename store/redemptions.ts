@@ -2,7 +2,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import type { LimitSlot } from '../domain/limits';
 import type { PartnerName } from '../domain/partners';
 import { utcDay, type ReportedRedemption } from '../domain/reports';
-import type { CreateRedemptionRequest, RedemptionEvent } from '../domain/redemption';
+import type { CreateRedemptionRequest, RedemptionEvent, RedemptionView } from '../domain/redemption';
 import type { RedemptionStatus, RejectionReason } from '../domain/states';
 import { inBatches } from './batches';
 import { duplicateKeyIndex } from './duplicate-key';
@@ -329,4 +329,25 @@ export class Redemptions {
   async voidCoupon(redemptionId: string): Promise<void> {
     await this.coupons.updateOne({ redemption_id: redemptionId }, { $set: { voided_at: new Date() } });
   }
+}
+
+/** What every caller sees of a stored redemption. */
+export function toRedemptionView(document: RedemptionDocument): RedemptionView {
+  return {
+    id: document._id,
+    member_id: document.member_id,
+    redemption_option_id: document.redemption_option_id,
+    points: document.points,
+    delay_points_deduction: document.delay_points_deduction,
+    currency: document.currency,
+    coupon_code: document.coupon_code,
+    reward_text: document.coupon_code,
+    status: document.status,
+    reason: document.reason,
+    partner: document.partner,
+    order_id: document.order_id,
+    expires_at: document.expires_at,
+    created_at: document.created_at.toISOString(),
+    updated_at: document.updated_at.toISOString(),
+  };
 }

@@ -40,3 +40,22 @@ export function createWorker(settings: WorkerSettings, overrides: Partial<Worker
     ...overrides,
   });
 }
+
+/**
+ * The worker of merchant webhook deliveries: activities only, on their own task queue, so that endpoints that are slow
+ * or down hold its slots and never the redemption worker's. Runs in the same process as the redemption worker.
+ */
+export function createWebhookWorker(
+  settings: Pick<WorkerSettings, 'connection' | 'namespace' | 'activities' | 'tracing'> & { taskQueue: string },
+  overrides: Partial<WorkerOptions> = {},
+): Promise<Worker> {
+  return Worker.create({
+    connection: settings.connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    activities: settings.activities,
+    shutdownGraceTime: '10s',
+    ...(settings.tracing ? { interceptors: { activity: settings.tracing.workerOptions.interceptors?.activity } } : {}),
+    ...overrides,
+  });
+}

@@ -1,11 +1,12 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { createActivities } from '../activities';
+import { createWebhookDelivery } from '../activities/webhook-delivery';
 import { connectServices } from '../application/wiring';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
-import { createWorker, tracedBundlePath } from './create-worker';
 import { ensureReconciliationSchedule } from './reconciliation-schedule';
+import { createWebhookWorker, createWorker, tracedBundlePath } from './create-worker';
 import { installWorkerRuntime } from './runtime';
 
 // The worker serves no HTTP, so it needs no API keys: embedded mode only relaxes that requirement.
@@ -13,7 +14,7 @@ const config = loadConfig(process.env, { embedded: true });
 const logger = createLogger(config.logLevel, 'worker');
 installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
 const services = await connectServices(config, { serviceName: 'redemption-worker' });
-const { mongo, tracing } = services;
+const { mongo, tracing, temporal } = services;
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 try {
   await ensureReconciliationSchedule(services.temporal, config);
@@ -21,7 +22,7 @@ try {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ db: mongo.db, config, logger, meter: Runtime.instance().metricMeter }),
+    activities: createActivities({ db: mongo.db, config, logger, temporal, meter: Runtime.instance().metricMeter }),
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     tracing,
     // A traced worker runs the bundle that has the OpenTelemetry workflow interceptors in it.
@@ -31,9 +32,22 @@ try {
         }
       : undefined,
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
-  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
-  await worker.run();
+  const webhookWorker = await createWebhookWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.webhooks.taskQueue,
+    activities: createWebhookDelivery(mongo.db),
+    tracing,
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      worker.shutdown();
+      webhookWorker.shutdown();
+    });
+  }
+  logger.info({ taskQueue: config.temporal.taskQueue, webhookTaskQueue: config.webhooks.taskQueue }, 'worker running');
+  // Either one failing stops the process: its supervisor restarts both.
+  await Promise.all([worker.run(), webhookWorker.run()]);
 } finally {
   await connection.close();
   await services.close();

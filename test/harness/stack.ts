@@ -6,12 +6,13 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities';
+import { createWebhookDelivery } from '../../activities/webhook-delivery';
 import { connectServices } from '../../application/wiring';
 import { listen, closeServer } from '../../api/server';
 import { loadConfig, type Config } from '../../config/env';
 import type { Tracing } from '../../config/tracing';
 import { connectMongo, type MongoHandle } from '../../store/connect';
-import { createWorker } from '../../worker/create-worker';
+import { createWebhookWorker, createWorker } from '../../worker/create-worker';
 import { installWorkerRuntime } from '../../worker/runtime';
 
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -59,7 +60,10 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Runs a worker on the config's task queue with the real activities, or with the ones given (fakes). */
+/**
+ * Runs a worker on the config's task queue with the real activities, or with the ones given (fakes), and beside it the
+ * webhook deliveries' worker, as worker/main.ts does.
+ */
 export async function startTestWorker(
   config: Config,
   mongo: MongoHandle,
@@ -73,6 +77,7 @@ export async function startTestWorker(
 ): Promise<RunningWorker> {
   installWorkerRuntime({ logLevel: 'ERROR' });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const temporal = await connectTestClient(config);
   const worker = await createWorker(
     {
       connection,
@@ -80,19 +85,43 @@ export async function startTestWorker(
       taskQueue: config.temporal.taskQueue,
       activities:
         options.activities ??
-        createActivities({ db: mongo.db, config, logger: testLogger, meter: Runtime.instance().metricMeter }),
+        createActivities({
+          db: mongo.db,
+          config,
+          logger: testLogger,
+          temporal,
+          meter: Runtime.instance().metricMeter,
+        }),
       workflowBundle: options.workflowBundle ?? sharedWorkflowBundle(),
       tracing: options.tracing,
     },
     { shutdownGraceTime: '1s', ...options.overrides },
   );
-  const running = worker.run();
+  const webhookWorker = options.activities
+    ? undefined
+    : await createWebhookWorker(
+        {
+          connection,
+          namespace: config.temporal.namespace,
+          taskQueue: config.webhooks.taskQueue,
+          activities: createWebhookDelivery(mongo.db),
+        },
+        { shutdownGraceTime: '1s' },
+      );
+  const running = Promise.all([worker.run(), webhookWorker?.run()]);
+  let stopped: Promise<void> | undefined;
   return {
     worker,
-    async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await connection.close();
+    // Once: a suite may stop the stack's worker before the stack closes.
+    stop() {
+      stopped ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        if (webhookWorker?.getState() === 'RUNNING') webhookWorker.shutdown();
+        await running;
+        await connection.close();
+        await temporal.connection.close();
+      })();
+      return stopped;
     },
   };
 }

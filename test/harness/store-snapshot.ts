@@ -16,6 +16,7 @@ export const SNAPSHOT_COLLECTIONS = [
   'coupons',
   'redemption_options',
   'partner_notifications',
+  'webhook_endpoints',
 ] as const;
 
 /** Collection → document id → the document as text. */

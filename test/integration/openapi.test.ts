@@ -22,6 +22,12 @@ const CONTRACT: [string, string][] = [
   ['post', '/webhooks/deliverect/loyalty-programs'],
   ['post', '/webhooks/deliverect/orders'],
   ['post', '/webhooks/deliverect/orders/cancel'],
+  ['post', '/v1/webhook-endpoints'],
+  ['get', '/v1/webhook-endpoints'],
+  ['get', '/v1/webhook-endpoints/{id}'],
+  ['delete', '/v1/webhook-endpoints/{id}'],
+  ['post', '/v1/webhook-endpoints/{id}/rotate-secret'],
+  ['get', '/v1/webhook-endpoints/{id}/deliveries'],
   ['get', '/healthz'],
   ['get', '/readyz'],
 ];

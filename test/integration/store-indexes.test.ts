@@ -17,12 +17,14 @@ import { connectTestMongo, testConfig } from '../harness/stack';
 import type { MongoHandle } from '../../store/connect';
 import { utcDay } from '../../domain/reports';
 import type { RedemptionStatus } from '../../domain/states';
+import type { WebhookDeliveryDocument, WebhookEndpointDocument, WebhookEventDocument } from '../../store/webhooks';
 
 const MEMBERS = 2_000;
 const ENTRIES_PER_MEMBER = 3;
 const OPTIONS = 2_000;
 const REDEMPTIONS = 2_000;
 const LIMIT_SCOPES = 500;
+const WEBHOOK_ENDPOINTS = 1_000;
 
 /** Every plan node's kind: PostgreSQL's `Node Type`s under FerretDB, MongoDB's `stage`s. */
 function planNodes(explained: Document): string[] {
@@ -154,6 +156,45 @@ describe('store queries on hot paths', () => {
     await db
       .collection<{ _id: string }>('reconciliation_reports')
       .insertMany(Array.from({ length: 1_000 }, (_, index) => ({ _id: `rec_${index}`, mismatch_count: 0 })));
+    // Webhooks: endpoints (most long disabled, so that the enabled ones are few), events and delivery attempts.
+    const endpointIds = Array.from({ length: WEBHOOK_ENDPOINTS }, (_, index) => `whe_seed${index}`);
+    await db.collection<WebhookEndpointDocument>('webhook_endpoints').insertMany(
+      endpointIds.map((_id, index) => ({
+        _id,
+        url: `https://merchant-${index}.example/hooks`,
+        events: ['*'],
+        description: null,
+        secret: 'whsec_c2VlZA==',
+        status: index % 100 === 0 ? 'enabled' : 'disabled',
+        disabled_reason: null,
+        created_at: new Date(),
+        updated_at: new Date(),
+      })),
+    );
+    await db.collection<WebhookEventDocument>('webhook_events').insertMany(
+      redemptionIds.map((redemptionId, index) => ({
+        _id: `evt_seed${index}`,
+        type: 'redemption.completed' as const,
+        redemption_id: redemptionId,
+        body: '{}',
+        created_at: new Date(),
+      })),
+    );
+    await db.collection<WebhookDeliveryDocument>('webhook_deliveries').insertMany(
+      redemptionIds.map((_, index) => ({
+        _id: `dlv_seed${index}`,
+        endpoint_id: endpointIds[index % WEBHOOK_ENDPOINTS]!,
+        event_id: `evt_seed${index}`,
+        event_type: 'redemption.completed' as const,
+        attempt: 1,
+        http_status: 200,
+        error: null,
+        latency_ms: 5,
+        succeeded: true,
+        next_try_at: null,
+        attempted_at: new Date(Date.now() + index),
+      })),
+    );
 
     // Up-to-date statistics, as autovacuum keeps them on a live store, so that the plans are the ones it would run.
     const postgresUrl = inject('postgresUrl');
@@ -243,6 +284,20 @@ describe('store queries on hot paths', () => {
     expectIndexBacked(
       'inbox backlog (metrics)',
       await count('partner_notifications', { partner: 'deliverect', state: 'received' }),
+    );
+  });
+
+  it('reads webhook endpoints, the enabled ones, events and an endpoint’s deliveries through indexes', async () => {
+    expectIndexBacked('endpoint by id', await find('webhook_endpoints', { _id: 'whe_seed7' }));
+    expectIndexBacked(
+      'enabled endpoints (every status change)',
+      await find('webhook_endpoints', { status: 'enabled' }),
+    );
+    expectIndexBacked('event by id', await find('webhook_events', { _id: 'evt_seed7' }));
+    expectIndexBacked("an endpoint's deliveries", await find('webhook_deliveries', { endpoint_id: 'whe_seed7' }));
+    expectIndexBacked(
+      "count of an endpoint's deliveries",
+      await count('webhook_deliveries', { endpoint_id: 'whe_seed7' }),
     );
   });
 });

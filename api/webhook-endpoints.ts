@@ -1,0 +1,224 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Application } from '../application';
+import { plainText } from '../domain/text';
+import { ALL_EVENTS, WEBHOOK_EVENT_TYPES, webhookEndpointInputSchema } from '../domain/webhooks';
+import type { WebhookDeliveryDocument, WebhookEndpointDocument } from '../store/webhooks';
+import type { AppDeps } from './app';
+import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
+import { errorSchema, type RouteBook } from './routes';
+
+const MOUNT = '/v1';
+const TAG = 'Webhook endpoints';
+
+const webhookEndpointSchema = z
+  .object({
+    id: z.string(),
+    url: z.url(),
+    events: z.array(z.enum([ALL_EVENTS, ...WEBHOOK_EVENT_TYPES])),
+    description: z.string().nullable(),
+    status: z.enum(['enabled', 'disabled']).meta({ description: 'Disabled when its URL answered 410 Gone' }),
+    disabled_reason: z.string().nullable(),
+    created_at: z.iso.datetime(),
+  })
+  .meta({ id: 'WebhookEndpoint' });
+
+const endpointWithSecretSchema = webhookEndpointSchema
+  .extend({
+    secret: z.string().meta({
+      description: 'whsec_<base64>: the HMAC key is the base64-decoded part. Shown only on create and rotate',
+    }),
+  })
+  .meta({ id: 'WebhookEndpointWithSecret' });
+
+const deliverySchema = z
+  .object({
+    id: z.string(),
+    event_id: z.string(),
+    event_type: z.enum(WEBHOOK_EVENT_TYPES),
+    attempt: z.number().int().min(1),
+    http_status: z.number().int().nullable().meta({ description: 'Null when no answer came; see error' }),
+    error: z.string().nullable(),
+    latency_ms: z.number().int(),
+    succeeded: z.boolean(),
+    next_try_at: z.iso.datetime().nullable().meta({ description: 'Null when no other attempt will be made' }),
+    attempted_at: z.iso.datetime(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+const idParams = z.object({ id: plainText(100).min(1).meta({ description: 'The endpoint id (whe_…)' }) });
+const SORTS = { created_at: 'created_at', url: 'url' } as const;
+const listQuery = paginationQuery(Object.keys(SORTS));
+const deliveriesQuery = paginationQuery([]);
+
+function endpointView(endpoint: WebhookEndpointDocument) {
+  return {
+    id: endpoint._id,
+    url: endpoint.url,
+    events: endpoint.events,
+    description: endpoint.description,
+    status: endpoint.status,
+    disabled_reason: endpoint.disabled_reason,
+    created_at: endpoint.created_at.toISOString(),
+  };
+}
+
+function deliveryView(delivery: WebhookDeliveryDocument) {
+  return {
+    id: delivery._id,
+    event_id: delivery.event_id,
+    event_type: delivery.event_type,
+    attempt: delivery.attempt,
+    http_status: delivery.http_status,
+    error: delivery.error,
+    latency_ms: delivery.latency_ms,
+    succeeded: delivery.succeeded,
+    next_try_at: delivery.next_try_at?.toISOString() ?? null,
+    attempted_at: delivery.attempted_at.toISOString(),
+  };
+}
+
+export function webhookEndpointsRouter(
+  deps: AppDeps,
+  { webhookEndpoints: desk }: Application,
+  routes: RouteBook,
+): Router {
+  const router = Router();
+  const notFound = { description: 'Unknown endpoint', schema: errorSchema };
+
+  routes.add(
+    router,
+    MOUNT,
+    {
+      method: 'post',
+      path: '/v1/webhook-endpoints',
+      summary: 'Register a URL for signed redemption events; its secret is shown only in this answer',
+      tag: TAG,
+      auth: 'api-key',
+      body: webhookEndpointInputSchema,
+      responses: { 201: { description: 'Registered', schema: endpointWithSecretSchema } },
+    },
+    async ({ body }, _req, res) => {
+      const endpoint = await desk.create(body);
+      res.status(201).json({ ...endpointView(endpoint), secret: endpoint.secret });
+    },
+  );
+
+  routes.add(
+    router,
+    MOUNT,
+    {
+      method: 'get',
+      path: '/v1/webhook-endpoints',
+      summary: 'The webhook endpoints, oldest first unless sorted otherwise',
+      tag: TAG,
+      auth: 'api-key',
+      query: listQuery,
+      responses: {
+        200: {
+          description: 'One page of endpoints',
+          schema: paginatedSchema(webhookEndpointSchema, 'WebhookEndpointPage'),
+        },
+      },
+    },
+    async ({ query }, req, res) => {
+      const sort = parseSort(query.sort, SORTS, { created_at: 1 });
+      const { items, total } = await desk.list({ ...pageWindow(query), sort });
+      res.json(
+        paginate(deps.config.publicBaseUrl, req, {
+          items: items.map(endpointView),
+          total,
+          page: query.page,
+          perPage: query.per_page,
+        }),
+      );
+    },
+  );
+
+  routes.add(
+    router,
+    MOUNT,
+    {
+      method: 'get',
+      path: '/v1/webhook-endpoints/{id}',
+      summary: 'One webhook endpoint (without its secret)',
+      tag: TAG,
+      auth: 'api-key',
+      params: idParams,
+      responses: { 200: { description: 'The endpoint', schema: webhookEndpointSchema }, 404: notFound },
+    },
+    async ({ params }, _req, res) => {
+      res.json(endpointView(await desk.get(params.id)));
+    },
+  );
+
+  routes.add(
+    router,
+    MOUNT,
+    {
+      method: 'delete',
+      path: '/v1/webhook-endpoints/{id}',
+      summary: 'Delete a webhook endpoint: it receives nothing more, not even deliveries already under way',
+      tag: TAG,
+      auth: 'api-key',
+      params: idParams,
+      responses: { 204: { description: 'Deleted' }, 404: notFound },
+    },
+    async ({ params }, _req, res) => {
+      await desk.delete(params.id);
+      res.status(204).end();
+    },
+  );
+
+  routes.add(
+    router,
+    MOUNT,
+    {
+      method: 'post',
+      path: '/v1/webhook-endpoints/{id}/rotate-secret',
+      summary: 'Replace the signing secret: every attempt from now on is signed with the new one, shown only here',
+      tag: TAG,
+      auth: 'api-key',
+      params: idParams,
+      responses: {
+        200: { description: 'The endpoint with its new secret', schema: endpointWithSecretSchema },
+        404: notFound,
+      },
+    },
+    async ({ params }, _req, res) => {
+      const endpoint = await desk.rotateSecret(params.id);
+      res.json({ ...endpointView(endpoint), secret: endpoint.secret });
+    },
+  );
+
+  routes.add(
+    router,
+    MOUNT,
+    {
+      method: 'get',
+      path: '/v1/webhook-endpoints/{id}/deliveries',
+      summary: "The endpoint's delivery attempts, newest first",
+      tag: TAG,
+      auth: 'api-key',
+      params: idParams,
+      query: deliveriesQuery,
+      responses: {
+        200: { description: 'One page of attempts', schema: paginatedSchema(deliverySchema, 'WebhookDeliveryPage') },
+        404: notFound,
+      },
+    },
+    async ({ params, query }, req, res) => {
+      const { items, total } = await desk.deliveries(params.id, pageWindow(query));
+      res.json(
+        paginate(deps.config.publicBaseUrl, req, {
+          items: items.map(deliveryView),
+          total,
+          page: query.page,
+          perPage: query.per_page,
+        }),
+      );
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,51 @@
+/**
+ * Merchant webhook endpoints as use cases: register one (its secret is shown this once), list, read and delete them,
+ * rotate a secret, and read an endpoint's delivery attempts. Deliveries themselves run in the worker.
+ */
+import type { Db } from 'mongodb';
+import { Refusal } from '../domain/failures';
+import type { WebhookEndpointInput } from '../domain/webhooks';
+import { WebhookDeliveries, WebhookEndpoints, type WebhookEndpointDocument } from '../store/webhooks';
+
+type Page = { skip: number; limit: number };
+
+export class WebhookEndpointsDesk {
+  private readonly endpoints: WebhookEndpoints;
+  private readonly attempts: WebhookDeliveries;
+
+  constructor(db: Db) {
+    this.endpoints = new WebhookEndpoints(db);
+    this.attempts = new WebhookDeliveries(db);
+  }
+
+  /** The endpoint receives the events it subscribes to from the next status change on. */
+  create(input: WebhookEndpointInput): Promise<WebhookEndpointDocument> {
+    return this.endpoints.create(input);
+  }
+
+  list(page: Page & { sort: Record<string, 1 | -1> }) {
+    return this.endpoints.list(page);
+  }
+
+  async get(id: string): Promise<WebhookEndpointDocument> {
+    return (await this.endpoints.get(id)) ?? notFound(id);
+  }
+
+  /** Deliveries already queued for it are dropped at their next attempt. */
+  async delete(id: string): Promise<void> {
+    if (!(await this.endpoints.delete(id))) notFound(id);
+  }
+
+  async rotateSecret(id: string): Promise<WebhookEndpointDocument> {
+    return (await this.endpoints.rotateSecret(id)) ?? notFound(id);
+  }
+
+  async deliveries(id: string, page: Page) {
+    await this.get(id);
+    return this.attempts.listForEndpoint(id, page);
+  }
+}
+
+function notFound(id: string): never {
+  throw new Refusal('webhook_endpoint_not_found', `Webhook endpoint ${id} was not found.`);
+}

@@ -1,0 +1,71 @@
+/**
+ * Merchant webhooks: the events a merchant can subscribe to, what an endpoint registration accepts, and the delivery
+ * schedule (Temporal retries each delivery with this backoff; the deliveries list shows the next try from it).
+ */
+import { z } from 'zod';
+import { REDEMPTION_STATUSES, type RedemptionStatus } from './states';
+import { plainText } from './text';
+
+export const WEBHOOK_EVENT_TYPES = REDEMPTION_STATUSES.map((status) => `redemption.${status}` as const);
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+/** Subscribes an endpoint to every event type, including ones added later. */
+export const ALL_EVENTS = '*';
+
+export function eventTypeOf(status: RedemptionStatus): WebhookEventType {
+  return `redemption.${status}`;
+}
+
+export function subscribesTo(events: readonly string[], type: WebhookEventType): boolean {
+  return events.includes(ALL_EVENTS) || events.includes(type);
+}
+
+/** How long a delivery is retried before it is given up. */
+export const DELIVERY_DEADLINE_MS = 3 * 24 * 3600 * 1000;
+export const DELIVERY_BACKOFF_COEFFICIENT = 2;
+
+export interface DeliveryRetry {
+  initialIntervalMs: number;
+  maximumIntervalMs: number;
+}
+
+/** The wait after failed attempt `attempt` (from 1), as Temporal's retry policy computes it. */
+export function retryDelayMs(attempt: number, retry: DeliveryRetry): number {
+  const delay = retry.initialIntervalMs * DELIVERY_BACKOFF_COEFFICIENT ** (attempt - 1);
+  return Math.min(delay, retry.maximumIntervalMs);
+}
+
+/** A receiver must refuse a delivery whose Webhook-Timestamp is older than this (replay protection). */
+export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
+
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
+const LABEL = '[A-Za-z0-9](?:-?[A-Za-z0-9])*';
+const HOST = `(?:(?:${LABEL}\\.)*[A-Za-z](?:-?[A-Za-z0-9])*|${OCTET}(?:\\.${OCTET}){3})`;
+const PORT = '(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?';
+/**
+ * An endpoint URL: http(s), a host name (its last label not numeric, no `--`, so no punycode that might not decode) or
+ * a dotted IPv4 address, a port, then any visible ASCII. Every URL it matches is one fetch accepts, so the OpenAPI
+ * document can carry the rule as it is.
+ */
+export const WEBHOOK_URL = new RegExp(`^https?://${HOST}${PORT}(?:[/?][\\x21-\\x7e]*)?$`);
+
+export const webhookEndpointInputSchema = z
+  .object({
+    url: z
+      .string()
+      .max(2000)
+      .regex(
+        WEBHOOK_URL,
+        'must be an http(s) URL with a host name or IPv4 address, e.g. https://merchant.example/hooks',
+      )
+      .meta({ example: 'https://merchant.example/hooks/loyalty' }),
+    events: z
+      .array(z.enum([ALL_EVENTS, ...WEBHOOK_EVENT_TYPES]))
+      .min(1)
+      .max(WEBHOOK_EVENT_TYPES.length + 1)
+      .transform((events) => [...new Set(events)])
+      .meta({ description: 'The event types to receive, or ["*"] for all of them' }),
+    description: plainText(500).optional(),
+  })
+  .strict()
+  .meta({ id: 'WebhookEndpointInput' });
+export type WebhookEndpointInput = z.output<typeof webhookEndpointInputSchema>;
