@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { redemptionViewSchema, type RedemptionView } from '../domain/redemption';
 import { REDEMPTION_STATUSES, type RejectionReason } from '../domain/states';
-import type { RedemptionDocument } from '../store/redemptions';
+import { pointsRefundedOf, type RedemptionDocument } from '../store/redemptions';
 import { ApiError } from './errors';
 
 export const redemptionWithEventsSchema = redemptionViewSchema
@@ -79,6 +79,7 @@ export function toRedemptionView(document: RedemptionDocument): RedemptionView {
     reason: document.reason,
     partner: document.partner,
     order_id: document.order_id,
+    points_refunded: pointsRefundedOf(document),
     expires_at: document.expires_at,
     created_at: document.created_at.toISOString(),
     updated_at: document.updated_at.toISOString(),

@@ -63,6 +63,9 @@ const REFUSAL_STATUS = {
   redemption_not_releasable: 409,
   redemption_not_refundable: 409,
   invalid_operator_action: 422,
+  invalid_order_cancellation: 422,
+  order_subtotal_unknown: 422,
+  order_not_settled: 409,
 } as const satisfies Record<OrderRefusal, number> & Record<string, 404 | 409 | 422>;
 
 export type RefusalCode = keyof typeof REFUSAL_STATUS;

@@ -21,10 +21,29 @@ export interface RedemptionDocument {
   expires_at: string | null;
   /** When the redemption completed: an order cancellation refunds it only within the refund window from then. */
   completed_at?: string;
+  /** The subtotal of the order that used the coupon, when it said (minor units): partial cancels by amount need it. */
+  order_subtotal?: number;
+  /** Points given back by cancellations of the order so far; absent before any (a refunded one gave back all). */
+  points_refunded?: number;
+  /** The cumulative amount of the order's subtotal cancelled, capped at the subtotal. */
+  amount_cancelled?: number;
+  /** The partial cancellations applied, each with the points it refunded, so that a resent one refunds nothing more. */
+  order_cancellations?: AppliedCancellation[];
   created_at: Date;
   updated_at: Date;
   /** The version of the workflow step that last changed the status; only a newer step changes it again. */
   version: number;
+}
+
+/** Redemptions refunded in full before partial cancellations existed carry no count: all their points went back. */
+export function pointsRefundedOf(document: RedemptionDocument): number {
+  if (document.points_refunded !== undefined) return document.points_refunded;
+  return document.status === 'refunded' || document.status === 'compensated' ? (document.points ?? 0) : 0;
+}
+
+export interface AppliedCancellation {
+  id: string;
+  points: number;
 }
 
 export type RedemptionChanges = Partial<
@@ -40,6 +59,10 @@ export type RedemptionChanges = Partial<
     | 'order_id'
     | 'expires_at'
     | 'completed_at'
+    | 'order_subtotal'
+    | 'points_refunded'
+    | 'amount_cancelled'
+    | 'order_cancellations'
   >
 >;
 
@@ -164,14 +187,20 @@ export class Redemptions {
     return (await this.redemptions.findOne({ _id: id, event_keys: key }, { projection: { _id: 1 } })) !== null;
   }
 
-  /** Appends an audit event outside a status change, with the fields it sets if any; its key makes a repeat a no-op. */
-  async appendEvent(id: string, key: string, event: AuditEvent, changes: RedemptionChanges = {}): Promise<void> {
+  /** Appends audit events outside a status change, with the fields they set if any; the key makes a repeat a no-op. */
+  async appendEvent(
+    id: string,
+    key: string,
+    event: AuditEvent | AuditEvent[],
+    changes: RedemptionChanges = {},
+  ): Promise<void> {
     await this.inWriteQueue(id, () => {
       const at = new Date();
       const fields = Object.keys(changes).length > 0 ? { $set: { ...changes, updated_at: at } } : {};
+      const events = (Array.isArray(event) ? event : [event]).map((one) => ({ at, ...one }));
       return this.redemptions.updateOne(
         { _id: id, event_keys: { $ne: key } },
-        { ...fields, $push: { events: { at, ...event }, event_keys: key } },
+        { ...fields, $push: { events: { $each: events }, event_keys: key } },
       );
     });
   }

@@ -399,6 +399,7 @@ describe.concurrent('redemption workflow with fake activities', () => {
         points: 100,
         orderId: 'o-1',
         sourcePartner: null,
+        orderSubtotal: 2500,
       });
       expect(fake.callsOf(redemption.id, 'redeemWithPartner')[0]!.input).toMatchObject({
         couponCode: redemption.coupon,
@@ -913,9 +914,12 @@ describe.concurrent('redemption workflow with fake activities', () => {
       expect(await redemption.handle.result()).toMatchObject({ status: 'completed', order_id: 'o-1' });
 
       const orders = routing(30);
-      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, 'o-2'))).toBe('order_mismatch');
-      expect(await orders.cancelOrder(redemption.id, 'o-1')).toMatchObject({ status: 'refunded', order_id: 'o-1' });
-      expect(await orders.cancelOrder(redemption.id, 'o-1')).toMatchObject({ status: 'refunded' });
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, { order_id: 'o-2' }))).toBe('order_mismatch');
+      expect(await orders.cancelOrder(redemption.id, { order_id: 'o-1' })).toMatchObject({
+        status: 'refunded',
+        order_id: 'o-1',
+      });
+      expect(await orders.cancelOrder(redemption.id, { order_id: 'o-1' })).toMatchObject({ status: 'refunded' });
       // Each order event reads the stored redemption first (loadRedemptionState, left out here).
       expect(fake.trail(redemption.id).filter((line) => line !== 'loadRedemptionState')).toEqual([
         'beginRedemption',
@@ -940,14 +944,14 @@ describe.concurrent('redemption workflow with fake activities', () => {
       await redemption.decision();
       expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
       const orders = routing(30);
-      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, 'o-9'))).toBe('order_mismatch');
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, { order_id: 'o-9' }))).toBe('order_mismatch');
 
       expect(await orders.captureOrder(redemption.id, { order_id: 'o-9' })).toMatchObject({
         status: 'completed',
         order_id: 'o-9',
       });
       expect(await refusalCodeOf(orders.captureOrder(redemption.id, { order_id: 'o-10' }))).toBe('coupon_already_used');
-      expect(await orders.cancelOrder(redemption.id, 'o-9')).toMatchObject({ status: 'refunded' });
+      expect(await orders.cancelOrder(redemption.id, { order_id: 'o-9' })).toMatchObject({ status: 'refunded' });
       expect(fake.trail(redemption.id).filter((line) => line !== 'loadRedemptionState')).toEqual([
         'beginRedemption',
         'reservePoints:DEBIT',
@@ -965,7 +969,9 @@ describe.concurrent('redemption workflow with fake activities', () => {
       const orders = routing(1);
       await orders.captureOrder(redemption.id, { order_id: 'o-late' });
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, 'o-late'))).toBe('refund_window_passed');
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, { order_id: 'o-late' }))).toBe(
+        'refund_window_passed',
+      );
       expect(fake.trail(redemption.id)).not.toContain('refundOrder');
       expect(fake.balances(redemption.id).points_balance).toBe(400);
     });
