@@ -962,6 +962,37 @@ describe.concurrent('redemption workflow with fake activities', () => {
       expect(fake.balances(redemption.id).points_balance).toBe(500);
     });
 
+    it('refuses part of an order while its reward is being fulfilled, and refunds that part once it has completed', async () => {
+      const redemption = await startRedemption(
+        { member: member(), option: optionOf({ partner: 'flavours' }), partner: ['stalled'] },
+        { delay_points_deduction: true },
+      );
+      await redemption.decision();
+      const capture = redemption.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-part' }] });
+      await expect.poll(() => fake.trail(redemption.id)).toContain('partner:flavours:stalled');
+      const orders = routing(30);
+      const part = { order_id: 'o-part', cancellation_id: 'ocx_aaaaaaaaaaaaaaaaaaaaaaaaaa' };
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, part))).toBe('order_not_settled');
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, { ...part, cancellation_id: 'mine' }))).toBe(
+        'invalid_order_cancellation',
+      );
+      expect(await capture).toMatchObject({ status: 'completed' });
+      await redemption.handle.result();
+
+      expect(await orders.cancelOrder(redemption.id, part)).toMatchObject({
+        status: 'refunded',
+        cancellation_refund: 100,
+      });
+      expect(fake.callsOf(redemption.id, 'refundOrderPart')[0]!.input).toMatchObject({
+        cancellationId: part.cancellation_id,
+        refund: 100,
+        pointsRefunded: 100,
+        allRefunded: true,
+      });
+      expect(fake.trail(redemption.id)).not.toContain('refundOrder');
+      expect(fake.balances(redemption.id).points_balance).toBe(500);
+    });
+
     it('refuses to refund once the refund window has passed', async () => {
       const redemption = await startRedemption({ member: member(), option: optionOf() });
       await redemption.decision();
