@@ -62,7 +62,14 @@ export const orderCancelSchema = z
     message: 'send either items or amount, not both',
     path: ['amount'],
   })
-  .meta({ id: 'OrderCancellation', not: { required: ['items', 'amount'] } });
+  .meta({
+    id: 'OrderCancellation',
+    oneOf: [
+      { required: ['items'], properties: { amount: false } },
+      { required: ['amount'], properties: { items: false } },
+      { properties: { items: false, amount: false } },
+    ],
+  });
 
 const cancelHeaders = z.object({
   'Idempotency-Key': idempotencyKeyHeader(
