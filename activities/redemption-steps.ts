@@ -22,12 +22,7 @@ import {
 } from '../store/ledger';
 import { Members } from '../store/members';
 import { Options } from '../store/options';
-import {
-  Redemptions,
-  type AppliedCancellation,
-  type AuditEvent,
-  type RedemptionChanges,
-} from '../store/redemptions';
+import { Redemptions, type AppliedCancellation, type AuditEvent, type RedemptionChanges } from '../store/redemptions';
 import { maskRequest } from './masking';
 import { stepFailure } from './step-failure';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';

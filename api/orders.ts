@@ -51,11 +51,9 @@ export const orderCancelSchema = z
       .max(100)
       .optional()
       .meta({ description: 'Refunds the item rewards of these items: one reward per unit, in full' }),
-    amount: positiveInt
-      .optional()
-      .meta({
-        description: "Minor units of the order's subtotal cancelled: order-level rewards refunded in proportion",
-      }),
+    amount: positiveInt.optional().meta({
+      description: "Minor units of the order's subtotal cancelled: order-level rewards refunded in proportion",
+    }),
   })
   .strict()
   .refine((part) => part.items === undefined || part.amount === undefined, {

@@ -160,9 +160,7 @@ export async function redemptionOrdersWorkflow({
   /** Part of the order was cancelled: once per cancellation, what that part is owed (domain/partial-refund.ts). */
   async function refundPart(
     current: RedemptionState,
-    cancellation: Required<Omit<OrderCancellation, 'amount'>> & {
-      amount?: number;
-    },
+    cancellation: OrderCancellation & { cancellation_id: string },
   ): Promise<RedemptionOutcome> {
     const applied = (current.order_cancellations ?? []).find((one) => one.id === cancellation.cancellation_id);
     if (applied) return { ...outcomeOf(current), cancellation_refund: applied.points };
