@@ -993,7 +993,7 @@ describe.concurrent('redemption workflow with fake activities', () => {
       expect(fake.balances(redemption.id).points_balance).toBe(500);
     });
 
-    it('refuses to refund once the refund window has passed', async () => {
+    it('refuses to refund the order, or part of it, once the refund window has passed', async () => {
       const redemption = await startRedemption({ member: member(), option: optionOf() });
       await redemption.decision();
       await redemption.handle.result();
@@ -1003,7 +1003,10 @@ describe.concurrent('redemption workflow with fake activities', () => {
       expect(await refusalCodeOf(orders.cancelOrder(redemption.id, { order_id: 'o-late' }))).toBe(
         'refund_window_passed',
       );
+      const part = { order_id: 'o-late', cancellation_id: 'ocx_bbbbbbbbbbbbbbbbbbbbbbbbbb' };
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, part))).toBe('refund_window_passed');
       expect(fake.trail(redemption.id)).not.toContain('refundOrder');
+      expect(fake.callsOf(redemption.id, 'refundOrderPart')).toEqual([]);
       expect(fake.balances(redemption.id).points_balance).toBe(400);
     });
   });
