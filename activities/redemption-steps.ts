@@ -32,7 +32,7 @@ import {
 import { LimitReachedError, LimitUsage, usageKey } from '../store/limit-usage';
 import { Members } from '../store/members';
 import { Options } from '../store/options';
-import { Redemptions, type AuditEvent, type RedemptionChanges } from '../store/redemptions';
+import { Redemptions, type AppliedCancellation, type AuditEvent, type RedemptionChanges } from '../store/redemptions';
 import { maskRequest } from './masking';
 import type { MerchantEvents } from './merchant-events';
 import { stepFailure } from './step-failure';
@@ -73,13 +73,15 @@ export interface RejectInput extends StatusStep {
 export interface ReservePointsInput extends StatusStep, PointsOfRedemption {
   /** Held until the order arrives, or debited now. */
   delayed: boolean;
-  changes: Pick<RedemptionChanges, 'currency' | 'partner' | 'expires_at' | 'order_id'>;
+  changes: Pick<RedemptionChanges, 'currency' | 'partner' | 'expires_at' | 'order_id' | 'order_subtotal'>;
 }
 
 export interface CapturePointsInput extends StatusStep, PointsOfRedemption {
   orderId: string;
   /** The partner whose own webhook captured the coupon, if one did. */
   sourcePartner: PartnerName | null;
+  /** The order's subtotal, when it said. */
+  orderSubtotal?: number;
 }
 
 export interface ReleasePointsInput extends StatusStep, PointsOfRedemption {
@@ -115,6 +117,27 @@ export interface RedemptionState {
   option: RedemptionOption | null;
   /** Absent from states loaded before limits existed. */
   limit_slots?: LimitSlot[];
+  /** Absent from histories recorded before partial cancellations: read as none. */
+  order_subtotal?: number | null;
+  points_refunded?: number;
+  amount_cancelled?: number;
+  order_cancellations?: AppliedCancellation[];
+}
+
+/** A partial cancellation of the order, applied to one redemption (see domain/partial-refund.ts). */
+export interface RefundOrderPartInput extends StatusStep {
+  redemptionId: string;
+  memberId: string;
+  cancellationId: string;
+  /** Points given back now (r' − r); zero writes no ledger entry. */
+  refund: number;
+  /** Points given back by the order's cancellations after this one (r'): names the ledger entry. */
+  pointsRefunded: number;
+  amountCancelled: number;
+  /** The cancellations applied, this one included. */
+  cancellations: AppliedCancellation[];
+  /** Whether every point is back now: the redemption becomes refunded. */
+  allRefunded: boolean;
 }
 
 export interface CompensatedInput extends StatusStep {
@@ -319,7 +342,8 @@ export function createRedemptionSteps(
     /** The order arrived: the held points are captured and the redemption goes on to fulfilment. */
     async capturePoints(input: CapturePointsInput): Promise<void> {
       const entry = await appendToLedger(input, 'CAPTURE', 'capture');
-      await changeStatus(input, 'redeeming', { order_id: input.orderId }, [entry], {
+      const subtotal = input.orderSubtotal !== undefined ? { order_subtotal: input.orderSubtotal } : {};
+      await changeStatus(input, 'redeeming', { order_id: input.orderId, ...subtotal }, [entry], {
         source_partner: input.sourcePartner,
       });
     },
@@ -352,6 +376,10 @@ export function createRedemptionSteps(
         completed_at: document.completed_at ?? null,
         option: await options.get(document.redemption_option_id),
         limit_slots: document.limit_slots ?? [],
+        order_subtotal: document.order_subtotal ?? null,
+        points_refunded: document.points_refunded ?? 0,
+        amount_cancelled: document.amount_cancelled ?? 0,
+        order_cancellations: document.order_cancellations ?? [],
       };
     },
 
@@ -391,10 +419,43 @@ export function createRedemptionSteps(
       await redemptions.appendEvent(redemptionId, 'review', { type: 'review_resolved', data: { ...resolution } });
     },
 
-    /** The order that used a completed redemption was cancelled: the points go back. */
-    async refundOrder(input: StatusStep & PointsOfRedemption): Promise<void> {
+    /**
+     * The order that used a completed redemption was cancelled: the points not given back yet go back. `total` is the
+     * redemption's points, when part of them went back before (absent: `points` is all of them).
+     */
+    async refundOrder(input: StatusStep & PointsOfRedemption & { total?: number }): Promise<void> {
       const entry = await appendToLedger(input, 'REFUND', 'refund');
-      await changeStatus(input, 'refunded', {}, [entry]);
+      await changeStatus(input, 'refunded', { points_refunded: input.total ?? input.points }, [entry]);
+    },
+
+    /**
+     * Part of the order was cancelled. The ledger entry is named by the points given back after it (r', which only
+     * grows), and the cancellation is recorded under its own key, so a step run twice gives back points once.
+     */
+    async refundOrderPart(input: RefundOrderPartInput): Promise<void> {
+      const { redemptionId, memberId, refund, pointsRefunded } = input;
+      const events: AuditEvent[] = [];
+      if (refund > 0) {
+        events.push(
+          await appendToLedger({ redemptionId, memberId, points: refund }, 'REFUND', `refund-to:${pointsRefunded}`),
+        );
+      }
+      events.push({
+        type: 'order_partly_cancelled',
+        data: {
+          cancellation_id: input.cancellationId,
+          points: refund,
+          points_refunded: pointsRefunded,
+          amount_cancelled: input.amountCancelled,
+        },
+      });
+      const changes: RedemptionChanges = {
+        points_refunded: pointsRefunded,
+        amount_cancelled: input.amountCancelled,
+        order_cancellations: input.cancellations,
+      };
+      if (input.allRefunded) await changeStatus(input, 'refunded', changes, events);
+      else await redemptions.appendEvent(redemptionId, `cancel:${input.cancellationId}`, events, changes);
     },
 
     /** Audits an operator's action on the redemption: which, who and why. */
@@ -414,12 +475,20 @@ export function createRedemptionSteps(
     },
 
     /** An order used the coupon of an immediate redemption, whose points are already paid. */
-    async recordOrder({ redemptionId, orderId }: { redemptionId: string; orderId: string }): Promise<void> {
+    async recordOrder({
+      redemptionId,
+      orderId,
+      orderSubtotal,
+    }: {
+      redemptionId: string;
+      orderId: string;
+      orderSubtotal?: number;
+    }): Promise<void> {
       await redemptions.appendEvent(
         redemptionId,
         `order:${orderId}`,
         { type: 'order_attached', data: { order_id: orderId } },
-        { order_id: orderId },
+        { order_id: orderId, ...(orderSubtotal !== undefined ? { order_subtotal: orderSubtotal } : {}) },
       );
     },
   };

@@ -6,7 +6,7 @@ import type { OrderCapture } from '../domain/redemption';
 import { requiredText } from '../domain/text';
 import type { Application } from '../application';
 import { redemptionRefSchema } from './redemption-views';
-import { errorSchema, type RouteBook } from './routes';
+import { errorSchema, idempotencyKeyHeader, type RouteBook } from './routes';
 
 const text = requiredText(200);
 
@@ -32,6 +32,58 @@ export const orderSchema = z
       { required: ['coupon_codes'], properties: { coupon_code: false } },
     ],
   });
+
+const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** Part of an order: its items, or an amount of its subtotal; neither (or no body) is the whole order. */
+export const orderCancelSchema = z
+  .object({
+    items: z
+      .array(
+        z
+          .object({
+            plu: text.meta({ description: "The item's PLU, as a reward's item_plu names it" }),
+            quantity: positiveInt.max(10_000).meta({ description: 'Units of that item cancelled' }),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: 'Refunds the item rewards of these items: one reward per unit, in full' }),
+    amount: positiveInt.optional().meta({
+      description: "Minor units of the order's subtotal cancelled: order-level rewards refunded in proportion",
+    }),
+  })
+  .strict()
+  .refine((part) => part.items === undefined || part.amount === undefined, {
+    message: 'send either items or amount, not both',
+    path: ['amount'],
+  })
+  .meta({
+    id: 'OrderCancellation',
+    oneOf: [
+      { required: ['items'], properties: { amount: false } },
+      { required: ['amount'], properties: { items: false } },
+      { properties: { items: false, amount: false } },
+    ],
+  });
+
+const cancelHeaders = z.object({
+  'Idempotency-Key': idempotencyKeyHeader(
+    'Names a partial cancellation: resent with the same key, it refunds nothing more',
+  ),
+});
+
+const orderCancelledSchema = z
+  .object({
+    order_id: z.string(),
+    redemptions: z.array(redemptionRefSchema),
+    refunds: z
+      .array(z.object({ id: z.string(), points: z.number().int() }))
+      .meta({ description: 'Points this cancellation gave back, by redemption (none when nothing was owed)' }),
+  })
+  .meta({ id: 'OrderCancelled' });
 
 const orderAnswerSchema = z
   .object({ order_id: z.string(), redemptions: z.array(redemptionRefSchema) })
@@ -86,18 +138,26 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
     {
       method: 'post',
       path: '/v1/orders/{order_id}/cancel',
-      summary: 'The order was cancelled: refund the points it captured',
+      summary:
+        'The order was cancelled, in whole (no body) or in part (items or amount): refund what it captured for that part',
       tag: 'Orders',
       auth: 'api-key',
       params: z.object({ order_id: text }),
+      body: orderCancelSchema,
+      headers: cancelHeaders,
       responses: {
-        200: { description: 'Refunded', schema: orderAnswerSchema },
+        200: { description: 'Refunded what was owed, possibly nothing', schema: orderCancelledSchema },
         404: error('No redemption was used by that order'),
-        422: error('Past the refund window'),
+        409: error('A reward of the order is not settled yet (order_not_settled)'),
+        422: error('Past the refund window, or an amount for an order whose subtotal is unknown'),
       },
     },
-    async ({ params }, _req, res) => {
-      res.json({ order_id: params.order_id, redemptions: await desk.cancelOrder(params.order_id) });
+    async ({ params, body, headers }, _req, res) => {
+      const cancelled = await desk.cancelOrder(params.order_id, body, {
+        clientId: res.locals.clientId as string,
+        idempotencyKey: headers['Idempotency-Key'],
+      });
+      res.json({ order_id: params.order_id, ...cancelled });
     },
   );
 

@@ -18,20 +18,13 @@ import {
   redemptionWithEventsSchema,
   toRedemptionView,
 } from './redemption-views';
-import { errorSchema, type RouteBook } from './routes';
+import { errorSchema, idempotencyKeyHeader, type RouteBook } from './routes';
 
 const idParams = z.object({ id: plainText(100).min(1) });
 const idempotencyHeaders = z.object({
-  'Idempotency-Key': z
-    .string()
-    .min(1, 'must be 1 to 255 characters')
-    .max(255, 'must be 1 to 255 characters')
-    .optional()
-    .meta({
-      description: 'The same key with the same body answers the same redemption; with another body, 409',
-      // HTTP drops the spaces around a header value, and a value holds visible ASCII and inner spaces.
-      pattern: '^[\\x21-\\x7e](?:[\\x20-\\x7e]*[\\x21-\\x7e])?$',
-    }),
+  'Idempotency-Key': idempotencyKeyHeader(
+    'The same key with the same body answers the same redemption; with another body, 409',
+  ),
 });
 const actionParams = z.object({ id: plainText(100).min(1), action: z.enum(OPERATOR_ACTIONS) });
 const actionBodySchema = z

@@ -20,6 +20,15 @@ export const errorSchema = z
   })
   .meta({ id: 'Error' });
 
+/** An optional `Idempotency-Key` request header, described for the route that reads it. */
+export function idempotencyKeyHeader(description: string) {
+  return z.string().min(1, 'must be 1 to 255 characters').max(255, 'must be 1 to 255 characters').optional().meta({
+    description,
+    // HTTP drops the spaces around a header value, and a value holds visible ASCII and inner spaces.
+    pattern: '^[\\x21-\\x7e](?:[\\x20-\\x7e]*[\\x21-\\x7e])?$',
+  });
+}
+
 /** The `{}` partners expect from a webhook that succeeded. */
 export const emptyAnswerSchema = z.object({}).meta({ id: 'EmptyAnswer' });
 

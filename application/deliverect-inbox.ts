@@ -8,6 +8,7 @@
  */
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
+import { OrderDesk } from './orders';
 import { partiesOf } from './redemption-parties';
 import {
   customerIdentifierOf,
@@ -52,6 +53,7 @@ export class DeliverectInbox {
   private readonly redemptions: Redemptions;
   private readonly db: Db;
   private readonly workflows: RedemptionWorkflows;
+  private readonly orders: OrderDesk;
   private readonly logger: Logger;
 
   constructor(deps: ApplicationDeps & { logger: Logger }) {
@@ -59,6 +61,7 @@ export class DeliverectInbox {
     this.redemptions = new Redemptions(deps.db);
     this.db = deps.db;
     this.workflows = new RedemptionWorkflows(deps.temporal, deps.config);
+    this.orders = new OrderDesk(deps);
     this.logger = deps.logger;
   }
 
@@ -166,10 +169,9 @@ export class DeliverectInbox {
   private async refundOrder(orderId: string): Promise<boolean> {
     const order = await this.notifications.get(orderNotificationId(orderId));
     if (order?.state === 'received') await this.startOrder(order);
-    const ids = new Set(order?.redemption_ids ?? []);
-    for (const redemption of await this.redemptions.findByOrderId(orderId)) ids.add(redemption._id);
-    if (!order && ids.size === 0) return false;
-    for (const redemptionId of ids) await this.workflows.requestOrderCancellation(redemptionId, orderId);
+    if (!order && (await this.redemptions.findByOrderId(orderId)).length === 0) return false;
+    // The whole order, as POST /v1/orders/{id}/cancel without a body; Deliverect names no part of an order.
+    await this.orders.requestWholeCancellation(orderId, order?.redemption_ids ?? []);
     return true;
   }
 }

@@ -4,10 +4,33 @@ import type { Config } from '../config/env';
 import { normalizeCouponCode } from '../domain/coupon';
 import { checkCouponUse } from '../domain/coupon-use';
 import { Refusal } from '../domain/failures';
+import {
+  canApportion,
+  isItemRewardOf,
+  itemCancellationPlan,
+  type CancelledItem,
+  type OrderCancellationPart,
+  type OrderReward,
+} from '../domain/partial-refund';
 import type { OrderCapture } from '../domain/redemption';
+import type { RedemptionStatus } from '../domain/states';
 import { Options } from '../store/options';
-import { Redemptions, type RedemptionDocument } from '../store/redemptions';
-import { RedemptionWorkflows } from './redemption-workflows';
+import { Redemptions, pointsRefundedOf, type RedemptionDocument } from '../store/redemptions';
+import { RedemptionWorkflows, cancellationIdFor } from './redemption-workflows';
+
+/** Points one cancellation gave back on one redemption. */
+export interface Refund {
+  id: string;
+  points: number;
+}
+
+export interface OrderCancelled {
+  redemptions: Array<{ id: string; status: RedemptionStatus }>;
+  refunds: Refund[];
+}
+
+/** Statuses of a redemption whose points are still on their way: part of its order cannot be refunded yet. */
+const UNSETTLED: RedemptionStatus[] = ['pending', 'awaiting_order', 'redeeming', 'needs_review'];
 
 /**
  * Orders that use coupons: capturing their redemptions, and refunding them when the order is cancelled. Also used by
@@ -17,11 +40,13 @@ export class OrderDesk {
   private readonly redemptions: Redemptions;
   private readonly options: Options;
   private readonly workflows: RedemptionWorkflows;
+  private readonly refundWindowSeconds: number;
 
   constructor(deps: { db: Db; temporal: Client; config: Config }) {
     this.redemptions = new Redemptions(deps.db);
     this.options = new Options(deps.db);
     this.workflows = new RedemptionWorkflows(deps.temporal, deps.config);
+    this.refundWindowSeconds = deps.config.orderRefundWindowSeconds;
   }
 
   /** The redemptions behind the codes; an unknown or malformed code is a 404 naming it. */
@@ -71,15 +96,152 @@ export class OrderDesk {
     }
   }
 
-  async cancelOrder(orderId: string) {
+  /**
+   * The order was cancelled: in whole (no part), or the items or the amount named (domain/partial-refund.ts). A
+   * partial cancellation is named by the client's Idempotency-Key when it sent one, so a resent one refunds nothing
+   * more; without one, each call is a new cancellation. Answers with every redemption of the order and what this
+   * cancellation refunded.
+   */
+  async cancelOrder(
+    orderId: string,
+    part: OrderCancellationPart = {},
+    client: { clientId: string; idempotencyKey?: string | undefined } = { clientId: '' },
+  ): Promise<OrderCancelled> {
     const documents = await this.redemptions.findByOrderId(orderId);
     if (documents.length === 0) throw new Refusal('order_not_found', `No redemption was used by order ${orderId}.`);
-    const results = [];
+    const id = cancellationIdFor(client.clientId, orderId, client.idempotencyKey);
+    let refunds: Refund[];
+    if (part.items !== undefined) refunds = await this.cancelItems(orderId, part.items, documents, id);
+    else if (part.amount !== undefined) refunds = await this.cancelAmount(orderId, part.amount, documents, id);
+    else refunds = await this.cancelWhole(orderId, documents);
+    const redemptions = await Promise.all(documents.map((document) => this.reference(document._id)));
+    return { redemptions, refunds };
+  }
+
+  /**
+   * Asks each redemption of the order (and those named, which may not be stored yet) to refund the whole order, without
+   * waiting: for partners that must be answered at once. Their workflows refund on their own.
+   */
+  async requestWholeCancellation(orderId: string, redemptionIds: Iterable<string> = []): Promise<void> {
+    const ids = new Set(redemptionIds);
+    for (const redemption of await this.redemptions.findByOrderId(orderId)) ids.add(redemption._id);
+    for (const redemptionId of ids) await this.workflows.requestOrderCancellation(redemptionId, orderId);
+  }
+
+  private async cancelWhole(orderId: string, documents: RedemptionDocument[]): Promise<Refund[]> {
+    const refunds: Refund[] = [];
     for (const document of documents) {
-      await this.workflows.cancelOrder(document._id, orderId);
-      results.push(await this.reference(document._id));
+      await this.workflows.cancelOrder(document._id, { order_id: orderId });
+      const after = await this.redemptions.get(document._id);
+      const points = (after ? pointsRefundedOf(after) : 0) - pointsRefundedOf(document);
+      if (points > 0) refunds.push({ id: document._id, points });
     }
-    return results;
+    return refunds;
+  }
+
+  /** Order-level rewards, each in proportion to the share of the subtotal cancelled. */
+  private async cancelAmount(
+    orderId: string,
+    amount: number,
+    documents: RedemptionDocument[],
+    cancellationId: string,
+  ): Promise<Refund[]> {
+    const rewards = await this.rewardsOf(documents, cancellationId);
+    const targets = documents.filter((_document, index) => !isItemRewardOf(rewards[index]!));
+    this.checkRefundable(targets);
+    const unknown = targets.find(
+      (document) =>
+        document.status === 'completed' && !canApportion({ order_subtotal: document.order_subtotal ?? null }),
+    );
+    if (unknown) {
+      throw new Refusal(
+        'order_subtotal_unknown',
+        `Order ${orderId} did not say its subtotal, so an amount cannot be apportioned; cancel the whole order or its items instead.`,
+      );
+    }
+    const refunds: Refund[] = [];
+    for (const document of targets) {
+      const outcome = await this.workflows.cancelOrder(document._id, {
+        order_id: orderId,
+        cancellation_id: cancellationId,
+        amount,
+      });
+      const points = outcome?.cancellation_refund ?? 0;
+      if (points > 0) refunds.push({ id: document._id, points });
+    }
+    return refunds;
+  }
+
+  /**
+   * Item rewards for the PLUs named, each in full, one per unit. Candidates are refunded one at a time and counted only
+   * when this cancellation refunded them, so two cancellations at once never count the same reward.
+   */
+  private async cancelItems(
+    orderId: string,
+    items: CancelledItem[],
+    documents: RedemptionDocument[],
+    cancellationId: string,
+  ): Promise<Refund[]> {
+    const rewards = await this.rewardsOf(documents, cancellationId);
+    const plan = itemCancellationPlan(items, rewards);
+    const named = new Set(plan.map((line) => line.plu));
+    this.checkRefundable(
+      documents.filter((_document, index) => {
+        const reward = rewards[index]!;
+        return isItemRewardOf(reward) && named.has(reward.item_plu!);
+      }),
+    );
+    const refunds: Refund[] = [];
+    for (const { quantity, candidates } of plan) {
+      let covered = 0;
+      for (const id of candidates) {
+        if (covered >= quantity) break;
+        const outcome = await this.workflows.cancelOrder(id, { order_id: orderId, cancellation_id: cancellationId });
+        const points = outcome?.cancellation_refund ?? 0;
+        if (points > 0) {
+          covered += 1;
+          refunds.push({ id, points });
+        }
+      }
+    }
+    return refunds;
+  }
+
+  private async rewardsOf(documents: RedemptionDocument[], cancellationId: string): Promise<OrderReward[]> {
+    return Promise.all(
+      documents.map(async (document) => {
+        const option = await this.options.get(document.redemption_option_id);
+        const appliedHere = (document.order_cancellations ?? []).some((applied) => applied.id === cancellationId);
+        return {
+          id: document._id,
+          type: option?.type ?? null,
+          item_plu: option?.item_plu ?? null,
+          refundable: document.status === 'completed' || appliedHere,
+        };
+      }),
+    );
+  }
+
+  /**
+   * Refuses a partial cancellation before it changes anything when one of the redemptions it would refund is still on
+   * its way (its workflow refunds only a settled one) or past its refund window. The workflows check again.
+   */
+  private checkRefundable(documents: RedemptionDocument[]): void {
+    for (const document of documents) {
+      if (UNSETTLED.includes(document.status)) {
+        throw new Refusal(
+          'order_not_settled',
+          `Redemption ${document._id} of this order is ${document.status}, not settled yet; cancel part of the order once it has completed, or cancel the whole order.`,
+        );
+      }
+      const refundableUntil = Date.parse(document.completed_at ?? '') + this.refundWindowSeconds * 1000;
+      if (document.status === 'completed' && !(Date.now() <= refundableUntil)) {
+        throw new Refusal(
+          'refund_window_passed',
+          `Redemption ${document._id} is past its refund window; adjust the member's points instead.`,
+        );
+      }
+    }
   }
 
   private async reference(id: string) {

@@ -21,6 +21,7 @@ import type { RedemptionOption } from '../domain/options';
 import {
   withoutIdentifiers,
   type CreateRedemptionRequest,
+  type OrderCancellation,
   type OrderCapture,
   type RedemptionInput,
   type RedemptionOutcome,
@@ -54,6 +55,16 @@ function base32(bytes: Uint8Array, length: number): string {
 export function redemptionIdFor(clientId: string, idempotencyKey: string | undefined): string {
   if (idempotencyKey === undefined) return `rdm_${base32(randomBytes(26), 26)}`;
   return `rdm_${base32(createHash('sha256').update(`${clientId}\n${idempotencyKey}`).digest(), 26)}`;
+}
+
+/**
+ * Names a partial order cancellation: stable for a client's Idempotency-Key on that order, so a resent cancellation
+ * is the same one and refunds nothing more; random without one.
+ */
+export function cancellationIdFor(clientId: string, orderId: string, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return `ocx_${base32(randomBytes(26), 26)}`;
+  const digest = createHash('sha256').update(`${clientId}\n${orderId}\n${idempotencyKey}`).digest();
+  return `ocx_${base32(digest, 26)}`;
 }
 
 /** For a redemption named by a partner's own ids (e.g. Deliverect's orderId and programId): stable across deliveries. */
@@ -257,8 +268,9 @@ export class RedemptionWorkflows {
     return this.orderEvent(redemptionId, refundRedemptionUpdate, [note], { wait: true });
   }
 
-  cancelOrder(redemptionId: string, orderId: string): Promise<RedemptionOutcome | undefined> {
-    return this.orderEvent(redemptionId, cancelOrderUpdate, [{ order_id: orderId }], { wait: true });
+  /** The order was cancelled, in whole or in part (see cancelOrderUpdate). */
+  cancelOrder(redemptionId: string, cancellation: OrderCancellation): Promise<RedemptionOutcome | undefined> {
+    return this.orderEvent(redemptionId, cancelOrderUpdate, [cancellation], { wait: true });
   }
 
   /**
@@ -333,7 +345,7 @@ export class RedemptionWorkflows {
 
 const ORDER_EVENT_ATTEMPTS = 5;
 
-type OrderEventArgs = [OrderCapture] | [{ order_id: string }] | [OperatorNote];
+type OrderEventArgs = [OrderCapture] | [{ order_id: string }] | [OrderCancellation] | [OperatorNote];
 
 /** How the orders workflow's summary names the event that started it. */
 const ORDER_EVENT_NAMES: Record<string, string> = {

@@ -65,6 +65,9 @@ const REFUSAL_STATUS = {
   invalid_operator_action: 422,
   report_range_too_long: 422,
   webhook_endpoint_not_found: 404,
+  invalid_order_cancellation: 422,
+  order_subtotal_unknown: 422,
+  order_not_settled: 409,
 } as const satisfies Record<OrderRefusal, number> & Record<string, 404 | 409 | 422>;
 
 export type RefusalCode = keyof typeof REFUSAL_STATUS;

@@ -179,6 +179,8 @@ export interface RedemptionFacts {
   status: RedemptionStatus;
   points: number | null;
   member_id: string | null;
+  /** The points its order's partial cancellations gave back, when any did: its REFUNDs must add up to exactly that. */
+  points_refunded?: number;
 }
 
 export interface RedemptionEntry {
@@ -240,9 +242,18 @@ export function checkRedemptionEntries(redemption: RedemptionFacts, entries: Red
       ? refunds.length === 0
       : refunded === 'points'
         ? refundTotal === points
-        : points === null || refundTotal <= points;
+        : redemption.points_refunded !== undefined
+          ? refundTotal === redemption.points_refunded
+          : points === null || refundTotal <= points;
   if (!refundFits) {
-    const wanted = { none: 'no refund', points: `refunds of ${points} points`, up_to_points: `at most ${points}` };
+    const wanted = {
+      none: 'no refund',
+      points: `refunds of ${points} points`,
+      up_to_points:
+        redemption.points_refunded !== undefined
+          ? `refunds of the ${redemption.points_refunded} points its order's cancellations gave back`
+          : `at most ${points}`,
+    };
     problems.push({
       code: 'refund_total',
       message: `A ${redemption.status} redemption has ${wanted[refunded]}; its ledger refunds ${refundTotal}.`,

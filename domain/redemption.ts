@@ -52,6 +52,15 @@ export interface OrderCapture {
   source_partner?: PartnerName;
 }
 
+/** An order cancellation as a redemption's workflow receives it (see cancelOrderUpdate). */
+export interface OrderCancellation {
+  order_id: string;
+  /** Names a partial cancellation, so that it is applied once; absent for the whole order. */
+  cancellation_id?: string;
+  /** Minor units of the order's subtotal cancelled (order-level rewards); absent: the whole redemption. */
+  amount?: number;
+}
+
 /** Settings fixed at start so that the workflow's decisions replay identically. */
 export interface RedemptionSettings {
   couponTtlSeconds: number;
@@ -98,6 +107,8 @@ export interface RedemptionOutcome {
   reason: RejectionReason | null;
   coupon_code: string | null;
   order_id: string | null;
+  /** Points a partial order cancellation gave back (its answer only; the same again for a resent one). */
+  cancellation_refund?: number;
 }
 
 export interface RedemptionEvent {
@@ -122,6 +133,10 @@ export const redemptionViewSchema = z
     reason: z.enum(REJECTION_REASONS).nullable(),
     partner: z.enum(PARTNER_NAMES).nullable(),
     order_id: z.string().nullable(),
+    points_refunded: z
+      .number()
+      .int()
+      .meta({ description: 'Points given back so far by order cancellations, refunds or compensation' }),
     expires_at: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),

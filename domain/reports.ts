@@ -74,6 +74,8 @@ export interface ReportedRedemption {
   points: number | null;
   partner: string | null;
   redemption_option_id: number;
+  /** Points given back by cancellations of its order, when any were (partial refunds included). */
+  points_refunded?: number;
 }
 
 export interface ReportRow {
@@ -84,7 +86,7 @@ export interface ReportRow {
   points: number;
   /** Points the ledger debited or captured for them. */
   points_spent: number;
-  /** Points the ledger refunded to members (compensated and refunded redemptions). */
+  /** Points the ledger refunded to members: compensated and refunded redemptions, and partly cancelled orders. */
   points_refunded: number;
 }
 
@@ -98,7 +100,7 @@ const SPENT: ReadonlySet<RedemptionStatus> = new Set([
   'compensated',
   'refunded',
 ]);
-/** Statuses whose points came back in full (the ledger's REFUND). */
+/** Statuses whose points came back in full (the ledger's REFUND), for redemptions that do not count them. */
 const REFUNDED: ReadonlySet<RedemptionStatus> = new Set(['compensated', 'refunded']);
 
 function keyOf(redemption: ReportedRedemption, group: ReportGroup): string {
@@ -135,7 +137,7 @@ export class ReportTally {
     this.rows.set(key, row);
     const points = redemption.points ?? 0;
     const spent = SPENT.has(redemption.status) ? points : 0;
-    const refunded = REFUNDED.has(redemption.status) ? points : 0;
+    const refunded = redemption.points_refunded ?? (REFUNDED.has(redemption.status) ? points : 0);
     for (const totals of [row, this.totals]) {
       totals.count += 1;
       totals.points_spent += spent;

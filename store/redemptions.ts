@@ -26,6 +26,14 @@ export interface RedemptionDocument {
   completed_at?: string;
   /** The slots the redemption took in its option's limits, given back when it ends without its reward. */
   limit_slots?: LimitSlot[];
+  /** The subtotal of the order that used the coupon, when it said (minor units): partial cancels by amount need it. */
+  order_subtotal?: number;
+  /** Points given back by cancellations of the order so far; absent before any (a refunded one gave back all). */
+  points_refunded?: number;
+  /** The cumulative amount of the order's subtotal cancelled, capped at the subtotal. */
+  amount_cancelled?: number;
+  /** The partial cancellations applied, each with the points it refunded, so that a resent one refunds nothing more. */
+  order_cancellations?: AppliedCancellation[];
   created_at: Date;
   /**
    * The UTC day of created_at (`2026-11-27`): reports read a range one day at a time by this indexed equality, because
@@ -38,7 +46,20 @@ export interface RedemptionDocument {
 }
 
 /** What reconciliation reads of a redemption. */
-export type RedemptionState = Pick<RedemptionDocument, '_id' | 'status' | 'points' | 'member_id' | 'version'>;
+export type RedemptionState = Pick<
+  RedemptionDocument,
+  '_id' | 'status' | 'points' | 'member_id' | 'version' | 'points_refunded'
+>;
+/** Redemptions refunded in full before partial cancellations existed carry no count: all their points went back. */
+export function pointsRefundedOf(document: RedemptionDocument): number {
+  if (document.points_refunded !== undefined) return document.points_refunded;
+  return document.status === 'refunded' || document.status === 'compensated' ? (document.points ?? 0) : 0;
+}
+
+export interface AppliedCancellation {
+  id: string;
+  points: number;
+}
 
 export type RedemptionChanges = Partial<
   Pick<
@@ -54,6 +75,10 @@ export type RedemptionChanges = Partial<
     | 'expires_at'
     | 'completed_at'
     | 'limit_slots'
+    | 'order_subtotal'
+    | 'points_refunded'
+    | 'amount_cancelled'
+    | 'order_cancellations'
   >
 >;
 
@@ -180,14 +205,20 @@ export class Redemptions {
     return (await this.redemptions.findOne({ _id: id, event_keys: key }, { projection: { _id: 1 } })) !== null;
   }
 
-  /** Appends an audit event outside a status change, with the fields it sets if any; its key makes a repeat a no-op. */
-  async appendEvent(id: string, key: string, event: AuditEvent, changes: RedemptionChanges = {}): Promise<void> {
+  /** Appends audit events outside a status change, with the fields they set if any; the key makes a repeat a no-op. */
+  async appendEvent(
+    id: string,
+    key: string,
+    event: AuditEvent | AuditEvent[],
+    changes: RedemptionChanges = {},
+  ): Promise<void> {
     await this.inWriteQueue(id, () => {
       const at = new Date();
       const fields = Object.keys(changes).length > 0 ? { $set: { ...changes, updated_at: at } } : {};
+      const events = (Array.isArray(event) ? event : [event]).map((one) => ({ at, ...one }));
       return this.redemptions.updateOne(
         { _id: id, event_keys: { $ne: key } },
-        { ...fields, $push: { events: { at, ...event }, event_keys: key } },
+        { ...fields, $push: { events: { $each: events }, event_keys: key } },
       );
     });
   }
@@ -232,6 +263,7 @@ export class Redemptions {
           points: 1,
           partner: 1,
           redemption_option_id: 1,
+          points_refunded: 1,
         },
         batchSize: 1_000,
       },
@@ -265,7 +297,7 @@ export class Redemptions {
   statesInBatches(size: number): AsyncGenerator<RedemptionState[]> {
     const states = this.redemptions.find<RedemptionState>(
       {},
-      { projection: { _id: 1, status: 1, points: 1, member_id: 1, version: 1 }, batchSize: size },
+      { projection: { _id: 1, status: 1, points: 1, member_id: 1, version: 1, points_refunded: 1 }, batchSize: size },
     );
     return inBatches(states, size);
   }
@@ -346,6 +378,7 @@ export function toRedemptionView(document: RedemptionDocument): RedemptionView {
     reason: document.reason,
     partner: document.partner,
     order_id: document.order_id,
+    points_refunded: pointsRefundedOf(document),
     expires_at: document.expires_at,
     created_at: document.created_at.toISOString(),
     updated_at: document.updated_at.toISOString(),

@@ -1,6 +1,6 @@
 /** The redemption workflow's updates and query, defined once for the workflow and its callers. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { OrderCapture, RedemptionOutcome } from '../domain/redemption';
+import type { OrderCancellation, OrderCapture, RedemptionOutcome } from '../domain/redemption';
 import type { OperatorNote } from '../domain/operator-actions';
 import type { ReviewResolution } from '../domain/review';
 
@@ -23,8 +23,12 @@ export const releaseClaimUpdate = defineUpdate<RedemptionOutcome, [{ order_id: s
 /** Cancels a redemption still waiting for its order; the hold is released. */
 export const cancelRedemptionUpdate = defineUpdate<RedemptionOutcome, []>('cancelRedemption');
 
-/** The order that used the coupon was cancelled: the points go back. */
-export const cancelOrderUpdate = defineUpdate<RedemptionOutcome, [{ order_id: string }]>('cancelOrder');
+/**
+ * The order that used the coupon was cancelled: the points go back. With a `cancellation_id`, part of the order was
+ * cancelled (see domain/partial-refund.ts): `amount` of its subtotal, or, without one, the item this reward covers. A
+ * partial cancellation applies to a settled redemption only, once, and answers with what it refunded.
+ */
+export const cancelOrderUpdate = defineUpdate<RedemptionOutcome, [OrderCancellation]>('cancelOrder');
 
 /**
  * An operator settles a redemption in needs_review: `fulfilled` completes it and keeps the points debited,

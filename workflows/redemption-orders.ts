@@ -8,6 +8,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -16,11 +17,12 @@ import {
 import type { Activities } from '../activities';
 import type { RedemptionState } from '../activities/redemption-steps';
 import { ORDER_CLAIM_LEASE_MS, checkCouponUse } from '../domain/coupon-use';
-import type { OrderCapture, RedemptionOutcome } from '../domain/redemption';
+import type { OrderCancellation, OrderCapture, RedemptionOutcome } from '../domain/redemption';
 import { redemptionCurrentDetails } from '../domain/redemption-summary';
 import type { RefusalCode } from '../domain/failures';
 import { RedemptionStatusKey } from '../domain/search-attributes';
-import { operatorInputProblem } from '../domain/operator-actions';
+import { operatorInputProblem, type OperatorNote } from '../domain/operator-actions';
+import { canApportion, orderCancellationProblem, refundStep } from '../domain/partial-refund';
 import {
   cancelOrderUpdate,
   captureOrderUpdate,
@@ -42,10 +44,25 @@ function refuse(code: RefusalCode, message: string): never {
   throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
 }
 
+function refuseProblem(problem: string | null): void {
+  if (problem) refuse('invalid_order_cancellation', problem);
+}
+
 export async function redemptionOrdersWorkflow({
   redemptionId,
   orderRefundWindowSeconds,
 }: RedemptionOrdersInput): Promise<void> {
+  // Refunds take turns, so that each one starts from what the one before gave back. Runs recorded before partial
+  // cancellations let concurrent refunds overlap (a repeated whole refund then changed nothing).
+  const refundsInTurn = patched('order-refunds-in-turn');
+  let lastTurn: Promise<unknown> = Promise.resolve();
+  function inTurn<T>(run: () => Promise<T>): Promise<T> {
+    if (!refundsInTurn) return run();
+    const turn = lastTurn.then(run);
+    lastTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
   setCurrentDetails(`Loading redemption ${redemptionId}`);
   const loading = store('Load the redemption').loadRedemptionState({ redemptionId });
 
@@ -96,17 +113,28 @@ export async function redemptionOrdersWorkflow({
     return outcomeOf(await loaded());
   });
 
-  async function refund(current: RedemptionState, why: string): Promise<void> {
-    await store(`Refund ${current.points} points: ${why}`).refundOrder({
-      redemptionId,
-      memberId: current.member_id!,
-      points: current.points!,
-      version: current.version + 1,
-    });
+  /** A redemption refunded in full gives its slots in the option's limits back. */
+  async function giveSlotsBack(current: RedemptionState): Promise<void> {
     const slots = current.limit_slots ?? [];
     if (slots.length > 0) {
       await store('Give back the limit slot (refunded)').releaseLimitSlots({ redemptionId, slots, cause: 'refunded' });
     }
+  }
+
+  /** Gives back every point not given back yet. */
+  async function refund(current: RedemptionState, why: string): Promise<void> {
+    const earlier = current.points_refunded ?? 0;
+    const points = current.points! - earlier;
+    await store(`Refund ${points} points: ${why}`).refundOrder({
+      redemptionId,
+      memberId: current.member_id!,
+      points,
+      version: current.version + 1,
+      ...(earlier > 0 ? { total: current.points! } : {}),
+    });
+    await giveSlotsBack(current);
+    current.version += 1;
+    current.points_refunded = current.points!;
     current.status = 'refunded';
     upsertSearchAttributes([{ key: RedemptionStatusKey, value: 'refunded' }]);
     showState(current);
@@ -117,17 +145,18 @@ export async function redemptionOrdersWorkflow({
     if (claim?.order_id === capture.order_id) claim = undefined;
     if (!use.sameOrder) {
       // Only a completed redemption gets here without an order: its points are paid, the order claims the coupon.
-      await store(`Record order ${capture.order_id}`).recordOrder({ redemptionId, orderId: capture.order_id });
+      await store(`Record order ${capture.order_id}`).recordOrder({
+        redemptionId,
+        orderId: capture.order_id,
+        ...(capture.subtotal !== undefined ? { orderSubtotal: capture.subtotal } : {}),
+      });
       current.order_id = capture.order_id;
       showState(current);
     }
     return outcomeOf(current);
   });
 
-  setHandler(cancelOrderUpdate, async ({ order_id }) => {
-    const current = await loaded();
-    if (current.order_id !== order_id) refuse('order_mismatch', 'This redemption was not used by that order.');
-    if (current.status !== 'completed') return outcomeOf(current);
+  function checkRefundWindow(current: RedemptionState): void {
     const refundableUntil = Date.parse(current.completed_at ?? '') + orderRefundWindowSeconds * 1000;
     if (!(Date.now() <= refundableUntil)) {
       refuse(
@@ -135,11 +164,80 @@ export async function redemptionOrdersWorkflow({
         `Redemption ${redemptionId} is past its refund window; adjust the member's points instead.`,
       );
     }
-    await refund(current, `order ${order_id} cancelled`);
-    return outcomeOf(current);
-  });
+  }
 
-  setHandler(refundRedemptionUpdate, async (note) => {
+  /** Part of the order was cancelled: once per cancellation, what that part is owed (domain/partial-refund.ts). */
+  async function refundPart(
+    current: RedemptionState,
+    cancellation: OrderCancellation & { cancellation_id: string },
+  ): Promise<RedemptionOutcome> {
+    const applied = (current.order_cancellations ?? []).find((one) => one.id === cancellation.cancellation_id);
+    if (applied) return { ...outcomeOf(current), cancellation_refund: applied.points };
+    if (current.status !== 'completed') return { ...outcomeOf(current), cancellation_refund: 0 };
+    checkRefundWindow(current);
+    const progress = {
+      points: current.points!,
+      points_refunded: current.points_refunded ?? 0,
+      amount_cancelled: current.amount_cancelled ?? 0,
+      order_subtotal: current.order_subtotal ?? null,
+    };
+    if (cancellation.amount !== undefined && !canApportion(progress)) {
+      refuse(
+        'order_subtotal_unknown',
+        `Order ${cancellation.order_id} did not say its subtotal; cancel the whole order or its items instead.`,
+      );
+    }
+    const step = refundStep(progress, cancellation.amount);
+    const cancellations = [
+      ...(current.order_cancellations ?? []),
+      { id: cancellation.cancellation_id, points: step.refund },
+    ];
+    const allRefunded = step.points_refunded >= progress.points;
+    await store(`Refund ${step.refund} points: part of order ${cancellation.order_id} cancelled`).refundOrderPart({
+      redemptionId,
+      memberId: current.member_id!,
+      cancellationId: cancellation.cancellation_id,
+      refund: step.refund,
+      pointsRefunded: step.points_refunded,
+      amountCancelled: step.amount_cancelled,
+      cancellations,
+      allRefunded,
+      version: current.version + 1,
+    });
+    Object.assign(current, {
+      points_refunded: step.points_refunded,
+      amount_cancelled: step.amount_cancelled,
+      order_cancellations: cancellations,
+    });
+    if (allRefunded) {
+      await giveSlotsBack(current);
+      current.version += 1;
+      current.status = 'refunded';
+      upsertSearchAttributes([{ key: RedemptionStatusKey, value: 'refunded' }]);
+    }
+    showState(current);
+    return { ...outcomeOf(current), cancellation_refund: step.refund };
+  }
+
+  setHandler(
+    cancelOrderUpdate,
+    (cancellation) =>
+      inTurn(async () => {
+        const current = await loaded();
+        const { order_id, cancellation_id } = cancellation;
+        if (current.order_id !== order_id) refuse('order_mismatch', 'This redemption was not used by that order.');
+        if (cancellation_id !== undefined) return refundPart(current, { ...cancellation, cancellation_id });
+        if (current.status !== 'completed') return outcomeOf(current);
+        checkRefundWindow(current);
+        await refund(current, `order ${order_id} cancelled`);
+        return outcomeOf(current);
+      }),
+    { validator: (cancellation) => refuseProblem(orderCancellationProblem(cancellation)) },
+  );
+
+  setHandler(refundRedemptionUpdate, (note) => inTurn(() => operatorRefund(note)));
+
+  async function operatorRefund(note: OperatorNote): Promise<RedemptionOutcome> {
     const problem = operatorInputProblem(note, { reasonRequired: true });
     if (problem) refuse('invalid_operator_action', problem);
     const current = await loaded();
@@ -152,7 +250,7 @@ export async function redemptionOrdersWorkflow({
     await store('Record the operator refund').recordOperatorAction({ redemptionId, action: 'refund', note });
     await refund(current, 'an operator refunded it');
     return outcomeOf(current);
-  });
+  }
 
   const state = await loading;
   if (state) {

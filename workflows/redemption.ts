@@ -33,6 +33,7 @@ import type { OrderCapture, RedemptionInput, RedemptionOutcome } from '../domain
 import { redemptionCurrentDetails, type RedemptionProgress } from '../domain/redemption-summary';
 import type { RefusalCode } from '../domain/failures';
 import { operatorInputProblem, type OperatorNote } from '../domain/operator-actions';
+import { orderCancellationProblem } from '../domain/partial-refund';
 import { DEFAULT_PARTNER_RECONCILE_LIMIT_MS, reviewResolutionProblem, type ReviewResolution } from '../domain/review';
 import { CouponCodeKey, MemberIdKey, OptionIdKey, PartnerKey, RedemptionStatusKey } from '../domain/search-attributes';
 import { isDecided, isFinal, type RedemptionStatus, type RejectionReason } from '../domain/states';
@@ -74,6 +75,11 @@ function isOutcomeUnknown(error: unknown): boolean {
 
 /** How fulfilment ended: fulfilled, definitely not (refused, or every attempt failed for sure), or unknown. */
 type Fulfilment = { result: 'fulfilled' } | { result: 'failed' | 'unknown'; failure: string };
+
+/** The order's subtotal for a store step, when the order said. */
+function subtotalOf(order: OrderCapture): { orderSubtotal?: number } {
+  return order.subtotal !== undefined ? { orderSubtotal: order.subtotal } : {};
+}
 
 function failureText(error: unknown): string {
   return String((error as Error).cause ?? error);
@@ -225,7 +231,11 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
       if (claim?.order_id === capture.order_id) claim = undefined;
       if (outcome.status === 'completed') {
         // An immediate redemption's points are already paid: the order only claims the coupon.
-        await store(`Record order ${capture.order_id}`).recordOrder({ redemptionId: id, orderId: capture.order_id });
+        await store(`Record order ${capture.order_id}`).recordOrder({
+          redemptionId: id,
+          orderId: capture.order_id,
+          ...subtotalOf(capture),
+        });
         showProgress();
         return outcome;
       }
@@ -287,14 +297,27 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
 
   setHandler(
     cancelOrderUpdate,
-    async () => {
+    async ({ cancellation_id }) => {
+      // A partial cancellation gets here only once the redemption is final, with nothing left to refund.
+      if (cancellation_id !== undefined) return { ...outcome, cancellation_refund: 0 };
       orderCancelRequested = true;
       await condition(() => isFinal(outcome.status));
       return outcome;
     },
     {
-      validator: ({ order_id }) => {
-        if (outcome.order_id !== order_id) refuse('order_mismatch', 'This redemption was not used by that order.');
+      validator: (cancellation) => {
+        const problem = orderCancellationProblem(cancellation);
+        if (problem) refuse('invalid_order_cancellation', problem);
+        if (outcome.order_id !== cancellation.order_id) {
+          refuse('order_mismatch', 'This redemption was not used by that order.');
+        }
+        // Part of an order is refunded by the redemption's orders workflow, once this one has ended with it.
+        if (cancellation.cancellation_id !== undefined && !isFinal(outcome.status)) {
+          refuse(
+            'order_not_settled',
+            `The reward of this order is ${outcome.status}, not settled yet; cancel part of the order once it has completed, or cancel the whole order.`,
+          );
+        }
       },
     },
   );
@@ -437,6 +460,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
           partner: rewardPartner,
           ...(expiresAt ? { expires_at: expiresAt } : {}),
           ...(!delayed && order ? { order_id: order.order_id } : {}),
+          ...(!delayed && order?.subtotal !== undefined ? { order_subtotal: order.subtotal } : {}),
         },
       });
     } catch (error) {
@@ -475,6 +499,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
         version: nextVersion(),
         orderId: order.order_id,
         sourcePartner: order.source_partner ?? null,
+        ...subtotalOf(order),
       });
       statusChanged('redeeming');
     }

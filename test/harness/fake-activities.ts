@@ -233,6 +233,14 @@ export class FakeActivities {
       this.store(state, input.version, 'refunded');
     },
 
+    refundOrderPart: async (input) => {
+      const state = this.record(input.redemptionId, 'refundOrderPart', input, `refundOrderPart:${input.refund}`);
+      this.applyOnce(state, `refund-to:${input.pointsRefunded}`, () => {
+        state.balance += input.refund;
+      });
+      if (input.allRefunded) this.store(state, input.version, 'refunded');
+    },
+
     recordOperatorAction: async (input) => {
       this.record(input.redemptionId, 'recordOperatorAction', input, `recordOperatorAction:${input.action}`);
     },

@@ -184,6 +184,31 @@ describe('Deliverect webhooks', () => {
     expect((await balances()).points_balance).toBe(before);
   });
 
+  it("keeps the order's subtotal, so part of it can be cancelled through the API, and its cancel refunds the rest", async () => {
+    const before = (await balances()).points_balance;
+    expect((await post('orders', orderWith('D-part', [discount.id, comboDiscount.id]))).status).toBe(200);
+    const discountId = deliverectRedemptionId('D-part', discount.id);
+    const comboId = deliverectRedemptionId('D-part', comboDiscount.id);
+    for (const id of [discountId, comboId]) {
+      await expect.poll(() => statusOf(id), { timeout: 10_000 }).toBe('completed');
+    }
+    const cancelPart = async (json: unknown) => {
+      const res = await stack.api.request('/v1/orders/D-part/cancel', { method: 'POST', json });
+      expect(res.status).toBe(200);
+      return (await readJson(res)).refunds;
+    };
+    // Half of the seed's subtotal (1700): half of the order-level programme's 100 points.
+    expect(await cancelPart({ amount: 850 })).toEqual([{ id: discountId, points: 50 }]);
+    expect(await cancelPart({ items: [{ plu: 'CMB-02', quantity: 1 }] })).toEqual([{ id: comboId, points: 150 }]);
+    expect((await balances()).points_balance).toBe(before - 50);
+
+    expect((await post('orders/cancel', { orderId: 'D-part', isCancelled: true })).status).toBe(200);
+    await expect.poll(() => statusOf(discountId), { timeout: 10_000 }).toBe('refunded');
+    expect((await balances()).points_balance).toBe(before);
+    const view = await readJson(await stack.api.request(`/v1/redemptions/${discountId}`));
+    expect(view.points_refunded).toBe(100);
+  });
+
   it('answers the order notification before the fulfilling partner has answered', async () => {
     flavours.queue({ status: 200, delayMs: 3_000 });
     const res = await post('orders', orderWith('D-slow', [viaFlavours.id]));

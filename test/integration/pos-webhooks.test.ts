@@ -63,6 +63,29 @@ describe('POS reward webhooks', () => {
     return { member, redemption: await readJson(res) };
   }
 
+  it('lets the order a POS redeemed be cancelled by its items; by amount it names no subtotal, so that is refused', async () => {
+    const redeemed = async (optionOverrides: Record<string, unknown> = {}) => {
+      const { member, redemption } = await delayedCoupon(optionOverrides);
+      expect((await call('flavours', 'redeem_reward', body(redemption.coupon_code), asFlavours)).status).toBe(200);
+      // The POS order is named by the partner and the coupon (see posOrderOf).
+      const cancel = (json: unknown) =>
+        stack.api.request(`/v1/orders/flavours:${redemption.coupon_code}/cancel`, { method: 'POST', json });
+      return { member, redemption, cancel };
+    };
+
+    const item = await redeemed();
+    const byItem = await item.cancel({ items: [{ plu: 'COF-01', quantity: 1 }] });
+    expect(byItem.status).toBe(200);
+    expect((await readJson(byItem)).refunds).toEqual([{ id: item.redemption.id, points: 100 }]);
+    expect(await new Ledger(stack.mongo.db).balances(item.member._id)).toMatchObject({ points_balance: 1_000 });
+
+    const orderLevel = await redeemed({ type: 'discount_amount', item_plu: undefined, discount: 500 });
+    const byAmount = await orderLevel.cancel({ amount: 500 });
+    expect(byAmount.status).toBe(422);
+    expect((await readJson(byAmount)).error.code).toBe('order_subtotal_unknown');
+    expect(await new Ledger(stack.mongo.db).balances(orderLevel.member._id)).toMatchObject({ points_balance: 900 });
+  });
+
   it('answers check_reward with 200 {} for a live coupon at its business and branch, in any letter case', async () => {
     const { redemption } = await delayedCoupon();
     const res = await call('flavours', 'check_reward', body(redemption.coupon_code.toLowerCase()), asFlavours);

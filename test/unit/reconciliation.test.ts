@@ -255,6 +255,15 @@ describe('a redemption’s ledger entries against its status', () => {
     expect(codes(checkRedemptionEntries(redemption(status), entries))).toEqual(expected);
   });
 
+  it('holds a partly cancelled order’s refunds to the points its cancellations gave back', () => {
+    const partly = { ...redemption('completed'), points_refunded: 100 };
+    expect(codes(checkRedemptionEntries(partly, entriesOf(['DEBIT', 300], ['REFUND', 100])))).toEqual([]);
+    expect(codes(checkRedemptionEntries(partly, entriesOf(['DEBIT', 300])))).toEqual(['refund_total']);
+    expect(codes(checkRedemptionEntries(partly, entriesOf(['DEBIT', 300], ['REFUND', 100], ['REFUND', 50])))).toEqual([
+      'refund_total',
+    ]);
+  });
+
   it('reports an entry in another member’s ledger', () => {
     const entries = entriesOf(['DEBIT', 300]).map((entry) => ({ ...entry, member_id: 'mem_2' }));
     expect(codes(checkRedemptionEntries(redemption('completed'), entries))).toEqual(['entry_member']);

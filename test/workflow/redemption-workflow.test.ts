@@ -399,6 +399,7 @@ describe.concurrent('redemption workflow with fake activities', () => {
         points: 100,
         orderId: 'o-1',
         sourcePartner: null,
+        orderSubtotal: 2500,
       });
       expect(fake.callsOf(redemption.id, 'redeemWithPartner')[0]!.input).toMatchObject({
         couponCode: redemption.coupon,
@@ -913,9 +914,12 @@ describe.concurrent('redemption workflow with fake activities', () => {
       expect(await redemption.handle.result()).toMatchObject({ status: 'completed', order_id: 'o-1' });
 
       const orders = routing(30);
-      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, 'o-2'))).toBe('order_mismatch');
-      expect(await orders.cancelOrder(redemption.id, 'o-1')).toMatchObject({ status: 'refunded', order_id: 'o-1' });
-      expect(await orders.cancelOrder(redemption.id, 'o-1')).toMatchObject({ status: 'refunded' });
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, { order_id: 'o-2' }))).toBe('order_mismatch');
+      expect(await orders.cancelOrder(redemption.id, { order_id: 'o-1' })).toMatchObject({
+        status: 'refunded',
+        order_id: 'o-1',
+      });
+      expect(await orders.cancelOrder(redemption.id, { order_id: 'o-1' })).toMatchObject({ status: 'refunded' });
       // Each order event reads the stored redemption first (loadRedemptionState, left out here).
       expect(fake.trail(redemption.id).filter((line) => line !== 'loadRedemptionState')).toEqual([
         'beginRedemption',
@@ -940,14 +944,14 @@ describe.concurrent('redemption workflow with fake activities', () => {
       await redemption.decision();
       expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
       const orders = routing(30);
-      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, 'o-9'))).toBe('order_mismatch');
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, { order_id: 'o-9' }))).toBe('order_mismatch');
 
       expect(await orders.captureOrder(redemption.id, { order_id: 'o-9' })).toMatchObject({
         status: 'completed',
         order_id: 'o-9',
       });
       expect(await refusalCodeOf(orders.captureOrder(redemption.id, { order_id: 'o-10' }))).toBe('coupon_already_used');
-      expect(await orders.cancelOrder(redemption.id, 'o-9')).toMatchObject({ status: 'refunded' });
+      expect(await orders.cancelOrder(redemption.id, { order_id: 'o-9' })).toMatchObject({ status: 'refunded' });
       expect(fake.trail(redemption.id).filter((line) => line !== 'loadRedemptionState')).toEqual([
         'beginRedemption',
         'reservePoints:DEBIT',
@@ -958,15 +962,51 @@ describe.concurrent('redemption workflow with fake activities', () => {
       expect(fake.balances(redemption.id).points_balance).toBe(500);
     });
 
-    it('refuses to refund once the refund window has passed', async () => {
+    it('refuses part of an order while its reward is being fulfilled, and refunds that part once it has completed', async () => {
+      const redemption = await startRedemption(
+        { member: member(), option: optionOf({ partner: 'flavours' }), partner: ['stalled'] },
+        { delay_points_deduction: true },
+      );
+      await redemption.decision();
+      const capture = redemption.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-part' }] });
+      await expect.poll(() => fake.trail(redemption.id)).toContain('partner:flavours:stalled');
+      const orders = routing(30);
+      const part = { order_id: 'o-part', cancellation_id: 'ocx_aaaaaaaaaaaaaaaaaaaaaaaaaa' };
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, part))).toBe('order_not_settled');
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, { ...part, cancellation_id: 'mine' }))).toBe(
+        'invalid_order_cancellation',
+      );
+      expect(await capture).toMatchObject({ status: 'completed' });
+      await redemption.handle.result();
+
+      expect(await orders.cancelOrder(redemption.id, part)).toMatchObject({
+        status: 'refunded',
+        cancellation_refund: 100,
+      });
+      expect(fake.callsOf(redemption.id, 'refundOrderPart')[0]!.input).toMatchObject({
+        cancellationId: part.cancellation_id,
+        refund: 100,
+        pointsRefunded: 100,
+        allRefunded: true,
+      });
+      expect(fake.trail(redemption.id)).not.toContain('refundOrder');
+      expect(fake.balances(redemption.id).points_balance).toBe(500);
+    });
+
+    it('refuses to refund the order, or part of it, once the refund window has passed', async () => {
       const redemption = await startRedemption({ member: member(), option: optionOf() });
       await redemption.decision();
       await redemption.handle.result();
       const orders = routing(1);
       await orders.captureOrder(redemption.id, { order_id: 'o-late' });
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, 'o-late'))).toBe('refund_window_passed');
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, { order_id: 'o-late' }))).toBe(
+        'refund_window_passed',
+      );
+      const part = { order_id: 'o-late', cancellation_id: 'ocx_bbbbbbbbbbbbbbbbbbbbbbbbbb' };
+      expect(await refusalCodeOf(orders.cancelOrder(redemption.id, part))).toBe('refund_window_passed');
       expect(fake.trail(redemption.id)).not.toContain('refundOrder');
+      expect(fake.callsOf(redemption.id, 'refundOrderPart')).toEqual([]);
       expect(fake.balances(redemption.id).points_balance).toBe(400);
     });
   });
@@ -1058,7 +1098,7 @@ describe.concurrent('redemption workflow with fake activities', () => {
       expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
       const orders = routing(30);
       await orders.captureOrder(redemption.id, { order_id: 'o-limits' });
-      expect(await orders.cancelOrder(redemption.id, 'o-limits')).toMatchObject({ status: 'refunded' });
+      expect(await orders.cancelOrder(redemption.id, { order_id: 'o-limits' })).toMatchObject({ status: 'refunded' });
       expect(fake.trail(redemption.id).filter((line) => line !== 'loadRedemptionState')).toEqual([
         'beginRedemption',
         'claimLimitSlots',

@@ -12,6 +12,8 @@ const EXPECTED_PATHS = [
   'rejected',
   'delayed-captured',
   'order-cancelled-refunded',
+  // Part of the order cancelled by amount, three times: the third refunds the rest.
+  'order-partly-cancelled',
   'delayed-expired',
   'delayed-cancelled',
   'needs-review-not-fulfilled',
