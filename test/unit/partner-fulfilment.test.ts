@@ -95,7 +95,8 @@ function setup(options: { failWrites?: boolean; hangReads?: boolean; attempt?: n
         redemption_id: filter._id,
         key: filter.event_keys.$ne,
         keyPushed: update.$push.event_keys,
-        ...update.$push.events,
+        // An audit write pushes its events with $each; a partner attempt writes one.
+        ...update.$push.events.$each[0],
       }));
   return { run, events, updates };
 }
@@ -248,7 +249,7 @@ describe('redeemWithPartner', () => {
     const failure = await failureOf(env.run(createPartnerFulfilment(db, config).redeemWithPartner, inputFor()));
     expect(failure.type).toBe('PartnerUnavailable');
     expect(failure.nonRetryable).toBe(false);
-    expect(updates[0]!.update.$push.events.data).toMatchObject({ outcome: 'unreachable' });
+    expect(events()[0].data).toMatchObject({ outcome: 'unreachable' });
   });
 
   it('treats 409 as PartnerOutcomeUnknown while reconciling: the earlier request with this key may still be running', async () => {
