@@ -249,7 +249,7 @@ describe('redeemWithPartner', () => {
     const failure = await failureOf(env.run(createPartnerFulfilment(db, config).redeemWithPartner, inputFor()));
     expect(failure.type).toBe('PartnerUnavailable');
     expect(failure.nonRetryable).toBe(false);
-    expect(events()[0].data).toMatchObject({ outcome: 'unreachable' });
+    expect(updates[0]!.update.$push.events.$each[0].data).toMatchObject({ outcome: 'unreachable' });
   });
 
   it('treats 409 as PartnerOutcomeUnknown while reconciling: the earlier request with this key may still be running', async () => {
