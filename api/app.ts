@@ -93,7 +93,7 @@ export function createApp(deps: AppDeps) {
   v1.use(reportsRouter(application, routes));
   v1.use(webhookEndpointsRouter(deps, application, routes));
   app.use('/v1', v1);
-  app.use(deliverectWebhooksRouter(deps, routes));
+  app.use(deliverectWebhooksRouter(deps, application, routes));
   app.use(posWebhooksRouter(deps, application, routes));
 
   const document = routes.document();

@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/env';
+import { LoyaltyPrograms } from './loyalty-programs';
 import { OrderDesk } from './orders';
 import { RedemptionActions } from './redemption-actions';
 import { RedemptionDesk } from './redemptions';
@@ -27,6 +28,8 @@ export function createApplication(deps: ApplicationDeps) {
     orders: new OrderDesk(deps),
     /** Counts and points of redemptions over a range. */
     reports: new ReportDesk(deps),
+    /** Deliverect's question: the member's programmes for a basket. */
+    loyaltyPrograms: new LoyaltyPrograms(deps),
     /** The merchant's webhook endpoints and their deliveries. */
     webhookEndpoints: new WebhookEndpointsDesk(deps.db),
   };

@@ -6,6 +6,7 @@
  * refused. Pure code: no I/O, no Node built-ins.
  */
 import { z } from 'zod';
+import type { LimitRefusal } from './limits';
 import { minorUnits } from './currency';
 import { normalizeEmail } from './email';
 import { isOptionLive } from './eligibility';
@@ -178,7 +179,8 @@ export type ProgramInapplicability =
   | 'min_subtotal_not_met'
   | 'branch_not_allowed'
   | 'currency_not_supported'
-  | 'business_not_allowed';
+  | 'business_not_allowed'
+  | LimitRefusal;
 
 /**
  * Every PLU of the basket with its total quantity, sub items included at any depth. A sub item's quantity is per
@@ -197,6 +199,12 @@ export function basketPlus(order: Pick<DeliverectOrder, 'items'>): Map<string, n
   return totals;
 }
 
+/** What a member's programmes depend on: their available points, and the options whose limits have no room for them. */
+export interface ProgramMember {
+  availablePoints: number;
+  limitsReached?: ReadonlyMap<number, LimitRefusal>;
+}
+
 /**
  * The first reason this option cannot be used on this basket by a member with these points, or undefined when it
  * can. Does not check whether the option is live: callers offer live options only.
@@ -204,11 +212,13 @@ export function basketPlus(order: Pick<DeliverectOrder, 'items'>): Map<string, n
 export function programInapplicability(
   option: RedemptionOption,
   request: LoyaltyProgramsRequest,
-  member: { availablePoints: number },
+  member: ProgramMember,
   plus: Map<string, number> = basketPlus(request.order),
 ): ProgramInapplicability | undefined {
   const order = request.order;
   if (option.cost_points === undefined || member.availablePoints < option.cost_points) return 'insufficient_points';
+  const limitReached = member.limitsReached?.get(option.id);
+  if (limitReached) return limitReached;
   // Every item reward needs its PLU in the basket with a quantity above 0. For buy_one_get_one_free one unit is
   // enough: the member orders (pays for) that one and the reward adds the second for free, so requiring two would
   // refuse the very basket the programme is meant for.
@@ -237,7 +247,7 @@ export function programInapplicability(
 export function loyaltyProgramsFor(
   options: RedemptionOption[],
   request: LoyaltyProgramsRequest,
-  member: { availablePoints: number },
+  member: ProgramMember,
   now: Date,
 ): LoyaltyProgram[] {
   const plus = basketPlus(request.order);

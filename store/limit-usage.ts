@@ -4,7 +4,7 @@
  * (store/numbered-log.ts). A claim is refused when it would take the count past the limit; a release takes one off.
  */
 import type { Collection, Db } from 'mongodb';
-import type { LimitKind } from '../domain/limits';
+import { LIMIT_REFUSALS, limitScopes, type LimitKind, type LimitRefusal, type OptionLimits } from '../domain/limits';
 import { NumberedLog, numberedEntryId, type NumberedEntry } from './numbered-log';
 
 export interface UsageEntry extends NumberedEntry {
@@ -65,6 +65,19 @@ export class LimitUsage {
   /** Slots in use in a scope. */
   async count(scope: string): Promise<number> {
     return (await this.log.head(scope)).count_after;
+  }
+
+  /** The first of an option's limits with no room left for the member now, if one is full; it takes nothing. */
+  async refusalFor(
+    limits: OptionLimits,
+    optionId: number,
+    memberId: string,
+    at: Date,
+  ): Promise<LimitRefusal | undefined> {
+    for (const { kind, scope, limit } of limitScopes(limits, optionId, memberId, at)) {
+      if ((await this.count(scope)) >= limit) return LIMIT_REFUSALS[kind];
+    }
+    return undefined;
   }
 
   /**

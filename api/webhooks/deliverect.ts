@@ -2,18 +2,14 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
-  customerIdentifierOf,
   deliverectCancelSchema,
   deliverectOrderNotificationSchema,
-  loyaltyProgramsFor,
   loyaltyProgramsRequestSchema,
 } from '../../domain/deliverect';
 import { PARTNERS } from '../../domain/partners';
-import { Ledger } from '../../store/ledger';
-import { Members } from '../../store/members';
-import { Options } from '../../store/options';
 import type { AppDeps, RawBodyRequest } from '../app';
 import { emptyAnswerSchema, errorSchema, type RouteBook } from '../routes';
+import type { Application } from '../../application';
 import { DeliverectInbox } from '../../application/deliverect-inbox';
 import { requirePartnerCredential } from './partner-auth';
 
@@ -41,11 +37,8 @@ const DELIVERECT_PATHS = [
   '/webhooks/deliverect/orders/cancel',
 ];
 
-export function deliverectWebhooksRouter(deps: AppDeps, routes: RouteBook): Router {
+export function deliverectWebhooksRouter(deps: AppDeps, application: Application, routes: RouteBook): Router {
   const router = Router();
-  const members = new Members(deps.db);
-  const options = new Options(deps.db);
-  const ledger = new Ledger(deps.db);
   const inbox = new DeliverectInbox(deps);
   router.post(DELIVERECT_PATHS, requirePartnerCredential(deps.config, PARTNERS.deliverect));
   const failures = {
@@ -66,13 +59,7 @@ export function deliverectWebhooksRouter(deps: AppDeps, routes: RouteBook): Rout
       responses: { 200: { description: 'Programmes', schema: z.array(programSchema) }, ...failures },
     },
     async ({ body }, _req, res) => {
-      const member = await members.findByIdentifier(customerIdentifierOf(body.order));
-      if (!member) {
-        res.json([]);
-        return;
-      }
-      const { points_available } = await ledger.balances(member._id);
-      res.json(loyaltyProgramsFor(await options.all(), body, { availablePoints: points_available }, new Date()));
+      res.json(await application.loyaltyPrograms.forBasket(body));
     },
   );
 

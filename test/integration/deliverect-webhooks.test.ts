@@ -344,4 +344,49 @@ describe('Deliverect webhooks', () => {
       stop();
     }
   });
+  it('marks a programme not applicable once its limit has no room for the member, and applicable again when it does', async () => {
+    const db = stack.mongo.db;
+    const onceEach = await createOption(db, {
+      currency: 'EUR',
+      type: 'discount_amount',
+      item_plu: undefined,
+      cost_points: 10,
+      discount: 10,
+      limits: { per_member: { count: 1, period: 'lifetime' } },
+    });
+    const lastOne = await createOption(db, {
+      currency: 'EUR',
+      type: 'discount_amount',
+      item_plu: undefined,
+      cost_points: 10,
+      discount: 10,
+      limits: { stock: 1 },
+    });
+    const applicability = async () => {
+      const programs = await readJson(await post('loyalty-programs', SEED_REQUEST));
+      const applicable = (option: RedemptionOption) =>
+        programs.find((program: any) => program.programId === String(option.id))?.applicable;
+      return [applicable(onceEach), applicable(lastOne)];
+    };
+    expect(await applicability()).toEqual([true, true]);
+
+    const redeem = (option: RedemptionOption, delayed: boolean) =>
+      stack.api.request('/v1/redemptions', {
+        method: 'POST',
+        headers: { 'Idempotency-Key': `limits-${option.id}` },
+        json: {
+          customer_email: SEED_REQUEST.order.customer.email,
+          redemption_option_id: option.id,
+          delay_points_deduction: delayed,
+        },
+      });
+    expect((await redeem(onceEach, false)).status).toBe(201);
+    const held = await readJson(await redeem(lastOne, true));
+    expect(held.status).toBe('awaiting_order');
+    expect(await applicability()).toEqual([false, false]);
+
+    // The held coupon is cancelled: its slot in the stock is free again.
+    expect((await stack.api.request(`/v1/redemptions/${held.id}/cancel`, { method: 'POST' })).status).toBe(200);
+    expect(await applicability()).toEqual([false, true]);
+  });
 });

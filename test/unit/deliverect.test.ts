@@ -10,6 +10,7 @@ import {
   loyaltyProgramsRequestSchema,
   programInapplicability,
   type LoyaltyProgramsRequest,
+  type ProgramMember,
 } from '../../domain/deliverect';
 import { optionInputSchema, type RedemptionOption } from '../../domain/options';
 
@@ -106,7 +107,7 @@ const seedBasketWithDrinks = () => request((json) => json.order.items.push(item(
 
 const RICH = { availablePoints: 1_000 };
 
-function applicable(option: RedemptionOption, req: LoyaltyProgramsRequest, member = RICH): boolean {
+function applicable(option: RedemptionOption, req: LoyaltyProgramsRequest, member: ProgramMember = RICH): boolean {
   const programs = loyaltyProgramsFor([option], req, member, NOW);
   expect(programs).toHaveLength(1);
   return programs[0]!.applicable;
@@ -431,6 +432,18 @@ describe('loyaltyProgramsFor', () => {
     expect(applicable(option, request(), { availablePoints: 99 })).toBe(false);
     expect(programInapplicability(option, request(), { availablePoints: 99 })).toBe('insufficient_points');
     expect(applicable(option, request(), { availablePoints: 100 })).toBe(true);
+  });
+
+  it('is not applicable when one of the option’s limits has no room for the member', () => {
+    const option = discountAmount({ cost_points: 100 });
+    const full = (refusal: 'member_limit_reached' | 'out_of_stock') => ({
+      ...RICH,
+      limitsReached: new Map([[option.id, refusal]]),
+    });
+    expect(programInapplicability(option, request(), full('member_limit_reached'))).toBe('member_limit_reached');
+    expect(programInapplicability(option, request(), full('out_of_stock'))).toBe('out_of_stock');
+    expect(applicable(option, request(), full('out_of_stock'))).toBe(false);
+    expect(applicable(option, request(), { ...RICH, limitsReached: new Map() })).toBe(true);
   });
 
   it('is not applicable when the reward item is not in the basket', () => {
