@@ -2,13 +2,20 @@
 export type Answer = Record<string, unknown>;
 
 export function apiClient(url: string, apiKey: string) {
-  return async (path: string, expectedStatus: number, body?: unknown): Promise<Answer> => {
+  return async (
+    path: string,
+    expectedStatus: number,
+    body?: unknown,
+    method: string = body === undefined ? 'GET' : 'POST',
+  ): Promise<Answer> => {
     const res = await fetch(`${url}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
+      method,
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const answer = (await res.json()) as Answer;
+    // A 204 has no body.
+    const text = await res.text();
+    const answer = (text === '' ? {} : JSON.parse(text)) as Answer;
     if (res.status !== expectedStatus) {
       throw new Error(`${path} answered ${res.status}, expected ${expectedStatus}: ${JSON.stringify(answer)}`);
     }

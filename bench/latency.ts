@@ -4,6 +4,7 @@ export interface Summary {
   seconds: number;
   per_second: number;
   p50_ms: number;
+  p95_ms: number;
   p99_ms: number;
 }
 
@@ -22,6 +23,7 @@ export function summarize(name: string, latenciesMs: readonly number[], seconds:
     seconds: round(seconds, 3),
     per_second: round(sorted.length / seconds, 1),
     p50_ms: round(percentile(sorted, 50), 2),
+    p95_ms: round(percentile(sorted, 95), 2),
     p99_ms: round(percentile(sorted, 99), 2),
   };
 }

@@ -21,6 +21,7 @@ export interface HistoryShape {
 
 const EARN_POINTS = 500;
 const YEAR_MS = 365 * 24 * 3600 * 1000;
+const GOLDEN_RATIO = (Math.sqrt(5) - 1) / 2;
 
 export function historyEmail(tag: string, memberIndex: number): string {
   return `${tag}-${memberIndex}@merchant.example`;
@@ -79,9 +80,14 @@ function historyOf(shape: HistoryShape, plan: MemberPlan, now: number): MemberHi
   if (earns < 1 || Math.ceil(earns / 2) * EARN_POINTS < plan.redemptions * shape.costPoints) {
     throw new Error(`member ${plan.index}: ${plan.entries} entries cannot hold ${plan.redemptions} redemptions`);
   }
-  // Times spread over the past year, one step per entry, oldest first.
-  const createdAt = now - YEAR_MS;
-  const step = YEAR_MS / (plan.entries + 2);
+  // One step per entry, oldest first, over the member's own span. A member's redemptions come half-way through its
+  // entries, so the spans are centred on days spread evenly over the past year (each member its own, by the golden
+  // ratio): the redemptions of a history are spread over the past year's days as a real merchant's are, not bunched on
+  // the few days that one span for every member would give them. A span lasts up to a year, less for a recent middle.
+  const middle = now - (((plan.index + 0.5) * GOLDEN_RATIO) % 1) * YEAR_MS;
+  const halfSpan = Math.min(YEAR_MS / 2, now - middle);
+  const createdAt = middle - halfSpan;
+  const step = (2 * halfSpan) / (plan.entries + 2);
   let tick = 0;
   const nextTime = () => new Date(createdAt + step * ++tick);
   const email = historyEmail(shape.tag, plan.index);

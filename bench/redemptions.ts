@@ -2,9 +2,10 @@
  * What a redemption costs on the embedded stack, against an empty Temporal workflow and one of 4 sequential no-op
  * activities measured in the same run: ledger appends with and without optimistic-concurrency contention, and
  * immediate and delayed redemptions through the real API and a real worker, on their own members and all on one
- * member, with the history events of one redemption and the worker's store round trips per redemption. Ends by
- * checking every balance against the fold of its ledger, and fails if any answer or balance is not what the product
- * promises.
+ * member, with the history events of one redemption and the worker's store round trips per redemption. Then the
+ * immediate redemptions again while two merchant webhook endpoints receive every event, one of them never answering,
+ * against the immediate redemptions without endpoints. Ends by checking every balance against the fold of its ledger,
+ * and fails if any answer, webhook event or balance is not what the product promises.
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -12,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
 import { createActivities } from '../activities';
+import { createWebhookDelivery } from '../activities/webhook-delivery';
 import { workflowIdOf } from '../application/redemption-workflows';
 import { closeServer, listen } from '../api/server';
 import { loadConfig, type Config } from '../config/env';
@@ -19,11 +21,11 @@ import { createLogger } from '../config/logger';
 import { connectMongo } from '../store/connect';
 import { Ledger, LedgerContentionError } from '../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../test/harness/fixtures';
-import { createWorker } from '../worker/create-worker';
+import { createWebhookWorker, createWorker } from '../worker/create-worker';
 import { installWorkerRuntime } from '../worker/runtime';
 import * as benchActivities from './activities';
 import { apiClient, expectField, type Answer } from './api-client';
-import { round } from './latency';
+import { compare, round } from './latency';
 import {
   againstActivitiesBaseline,
   againstBaseline,
@@ -39,6 +41,7 @@ import {
   type Row,
   type Teardown,
 } from './measure';
+import { answeringReceiver, hangingReceiver, type ReceivedEvent } from './webhook-receivers';
 import type { emptyWorkflow, sequentialActivitiesWorkflow } from './workflows';
 
 const settings = {
@@ -60,6 +63,15 @@ const COST_POINTS = 100;
 /** Enough for one redemption with room to spare, so that no answer is a 422 for lack of points. */
 const POINTS_PER_MEMBER = 10 * COST_POINTS;
 const EARN_POINTS = 10;
+/**
+ * How long a webhook delivery waits for an answer: short, so that the endpoint that never answers times out, and its
+ * deliveries are retried, during the run.
+ */
+const WEBHOOK_TIMEOUT_MS = 2_000;
+/** The events of an immediate redemption, in order. */
+const IMMEDIATE_EVENTS = ['redemption.pending', 'redemption.redeeming', 'redemption.completed'];
+/** How long, after the webhook scenario, the answering endpoint may take to receive every event. */
+const WEBHOOK_DRAIN_DEADLINE_MS = 300_000;
 const benchWorkflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 
 /**
@@ -215,7 +227,7 @@ async function benchRedemptions(
   connection: NativeConnection,
   worker: CountingHandle,
   teardown: Teardown,
-): Promise<{ rows: Row[]; apiUrl: string }> {
+): Promise<{ rows: Row[]; apiUrl: string; webhooks: WebhookFigures }> {
   const ledgerEntries = () => apiDb.collection('ledger').countDocuments({});
   const logger = createLogger(config.logLevel, 'bench');
   const { server, url } = await listen({ config, db: apiDb, temporal, logger }, 0);
@@ -279,18 +291,133 @@ async function benchRedemptions(
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ db: worker.db, config, logger, temporal }),
   });
-  const rows = await redemptionWorker.runUntil(async () => [
-    await redemptionScenario(`http: immediate redemption, own member each, ${concurrency} in flight`, (index) =>
-      redeemImmediately(immediateMembers[index]!.email, immediateMembers[index]!._id),
-    ),
-    await redemptionScenario(`http: delayed redemption + order, own member each, ${concurrency} in flight`, (index) =>
-      redeemDelayedThenOrder(delayedMembers[index]!.email, delayedMembers[index]!._id, `bench-order-${index}`),
-    ),
-    await redemptionScenario(`http: immediate redemption, one member, ${concurrency} in flight`, () =>
-      redeemImmediately(sharedMember!.email, sharedMember!._id),
-    ),
-  ]);
-  return { rows, apiUrl: url };
+  // As worker/main.ts runs them: the webhook deliveries' worker, on its own task queue, next to the redemption worker.
+  const webhookWorker = await createWebhookWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.webhooks.taskQueue,
+    activities: createWebhookDelivery(worker.db),
+  });
+  const { rows, webhooks } = await webhookWorker.runUntil(() =>
+    redemptionWorker.runUntil(async () => {
+      const immediate = await redemptionScenario(
+        `http: immediate redemption, own member each, ${concurrency} in flight`,
+        (index) => redeemImmediately(immediateMembers[index]!.email, immediateMembers[index]!._id),
+      );
+      const delayed = await redemptionScenario(
+        `http: delayed redemption + order, own member each, ${concurrency} in flight`,
+        (index) =>
+          redeemDelayedThenOrder(delayedMembers[index]!.email, delayedMembers[index]!._id, `bench-order-${index}`),
+      );
+      const oneMember = await redemptionScenario(
+        `http: immediate redemption, one member, ${concurrency} in flight`,
+        () => redeemImmediately(sharedMember!.email, sharedMember!._id),
+      );
+      // Last, so that the deliveries it leaves retrying (to the endpoint that never answers) run behind no other scenario.
+      const webhookMembers = await newMembers(operationsOf(redemptions), POINTS_PER_MEMBER);
+      const withWebhooks = await benchWebhooks(api, immediate, () =>
+        redemptionScenario(
+          `http: immediate redemption, 2 webhook endpoints (1 never answers), own member each, ${concurrency} in flight`,
+          (index) => redeemImmediately(webhookMembers[index]!.email, webhookMembers[index]!._id),
+        ),
+      );
+      return { rows: [immediate, delayed, oneMember, withWebhooks.row], webhooks: withWebhooks.figures };
+    }),
+  );
+  return { rows, apiUrl: url, webhooks };
+}
+
+interface WebhookFigures {
+  endpoints: number;
+  /** The scenario with endpoints against the same scenario without, measured earlier in this run. */
+  versus_immediate: { baseline: string; per_second_ratio: number; p50_ratio: number; p95_ratio: number };
+  answering_endpoint: {
+    events_expected: number;
+    events_received: number;
+    /** Requests beyond one per event: deliveries repeated although the endpoint answered 200. */
+    repeated_deliveries: number;
+    /** From the scenario's last answer until the endpoint had every event. */
+    seconds_until_all_received: number;
+  };
+  /** Requests to the endpoint that never answers, each given up after WEBHOOK_TIMEOUT_MS, retries included. */
+  hanging_endpoint: { requests: number; timeout_ms: number };
+}
+
+/**
+ * Registers, through the API, an endpoint that answers 200 at once and one that never answers, both for every event;
+ * runs the scenario; waits until the answering one has received each redemption's 3 events exactly; deletes both.
+ */
+async function benchWebhooks(
+  api: ReturnType<typeof apiClient>,
+  immediate: Row,
+  run: () => Promise<Row>,
+): Promise<{ row: Row; figures: WebhookFigures }> {
+  const answering = await answeringReceiver();
+  const hanging = await hangingReceiver();
+  try {
+    const endpointIds: string[] = [];
+    for (const receiver of [answering, hanging]) {
+      const endpoint = await api('/v1/webhook-endpoints', 201, { url: receiver.url, events: ['*'] });
+      endpointIds.push(endpoint.id as string);
+    }
+    const row = await run();
+    const finished = performance.now();
+    const expected = operationsOf(settings.redemptions) * IMMEDIATE_EVENTS.length;
+    const received = () => new Set(answering.events.map((event) => event.webhookId)).size;
+    while (received() < expected && performance.now() - finished < WEBHOOK_DRAIN_DEADLINE_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const drained = performance.now();
+    for (const id of endpointIds) await api(`/v1/webhook-endpoints/${id}`, 204, undefined, 'DELETE');
+    checkWebhookEvents(answering.events, expected);
+    const { per_second_ratio, p50_ratio } = compare(row, immediate);
+    return {
+      row,
+      figures: {
+        endpoints: endpointIds.length,
+        versus_immediate: {
+          baseline: immediate.name,
+          per_second_ratio,
+          p50_ratio,
+          p95_ratio: round(row.p95_ms / immediate.p95_ms, 2),
+        },
+        answering_endpoint: {
+          events_expected: expected,
+          events_received: received(),
+          repeated_deliveries: answering.events.length - received(),
+          seconds_until_all_received: round((drained - finished) / 1000, 1),
+        },
+        hanging_endpoint: { requests: hanging.requests(), timeout_ms: WEBHOOK_TIMEOUT_MS },
+      },
+    };
+  } finally {
+    await answering.close();
+    await hanging.close();
+  }
+}
+
+/** Every redemption of the scenario (warm-up included) sent its pending, redeeming and completed events, once each. */
+function checkWebhookEvents(events: ReceivedEvent[], expected: number): void {
+  const byRedemption = new Map<string, Map<string, string>>();
+  for (const { webhookId, type, redemptionId } of events) {
+    const types = byRedemption.get(redemptionId) ?? new Map<string, string>();
+    const known = types.get(type);
+    if (known !== undefined && known !== webhookId) {
+      throw new Error(`redemption ${redemptionId}: two different ${type} events (${known}, ${webhookId})`);
+    }
+    types.set(type, webhookId);
+    byRedemption.set(redemptionId, types);
+  }
+  const redemptions = expected / IMMEDIATE_EVENTS.length;
+  if (byRedemption.size !== redemptions) {
+    throw new Error(`the answering endpoint got events of ${byRedemption.size} redemptions; ${redemptions} ran`);
+  }
+  for (const [redemptionId, types] of byRedemption) {
+    const got = [...types.keys()].sort().join(', ');
+    if (got !== [...IMMEDIATE_EVENTS].sort().join(', ')) {
+      throw new Error(`redemption ${redemptionId}: the answering endpoint got ${got}; expected ${IMMEDIATE_EVENTS}`);
+    }
+  }
 }
 
 /** Every member's balances: the newest entry's running totals, the fold of all entries, the API, and our count. */
@@ -341,6 +468,7 @@ async function main(): Promise<void> {
       FERRETDB_POSTGRESQL_URL: mongoServer.postgresUrl ?? '',
       MONGODB_DB: DB_NAME,
       REDEMPTION_SYNC_WAIT_MS: String(settings.sync_wait_ms),
+      WEBHOOK_TIMEOUT_MS: String(WEBHOOK_TIMEOUT_MS),
       LOG_LEVEL: 'silent',
     });
     // The API's connection is the product's own (it also creates the indexes); the worker's counts its commands.
@@ -364,9 +492,18 @@ async function main(): Promise<void> {
       ...redemptions.rows.map((row) => againstActivitiesBaseline(row, fourActivities!)),
     ].map((row) => againstBaseline(row, baseline!));
     printTable(rows);
+    const { webhooks } = redemptions;
+    console.log(
+      `With ${webhooks.endpoints} webhook endpoints (1 never answers) vs without: rate x ` +
+        `${webhooks.versus_immediate.per_second_ratio}, p50 x ${webhooks.versus_immediate.p50_ratio}, p95 x ` +
+        `${webhooks.versus_immediate.p95_ratio}; the answering endpoint got ` +
+        `${webhooks.answering_endpoint.events_received} events (${IMMEDIATE_EVENTS.length} per redemption) ` +
+        `${webhooks.answering_endpoint.seconds_until_all_received} s after the last answer; the other one ` +
+        `${webhooks.hanging_endpoint.requests} requests, each given up after ${WEBHOOK_TIMEOUT_MS} ms.`,
+    );
 
     const completed = await apiMongo.db.collection('redemptions').countDocuments({ status: 'completed' });
-    const redemptionsRun = 3 * operationsOf(settings.redemptions);
+    const redemptionsRun = 4 * operationsOf(settings.redemptions);
     if (completed !== redemptionsRun) {
       throw new Error(`${completed} redemptions are completed in MongoDB; ${redemptionsRun} were answered 201`);
     }
@@ -379,9 +516,15 @@ async function main(): Promise<void> {
         default_sync_wait_ms: DEFAULT_SYNC_WAIT_MS,
         cost_points: COST_POINTS,
         warm_up_per_scenario: warmUpCount(settings.redemptions, settings.concurrency),
+        webhook_timeout_ms: WEBHOOK_TIMEOUT_MS,
       },
-      checks: { redemptions_completed: completed, balances_equal_to_fold: members },
+      checks: {
+        redemptions_completed: completed,
+        balances_equal_to_fold: members,
+        webhook_events_per_redemption: IMMEDIATE_EVENTS.length,
+      },
       scenarios: rows,
+      webhooks,
     });
   } finally {
     await tearDown(teardown);

@@ -5,7 +5,9 @@
  * them with 10,000, and 200,000 redemptions with their audit trails and coupons); and after 10,000 more ledger
  * entries written through the API. Then 20,000 delayed redemptions wait for their orders, and the worker's memory and
  * the capture of an order are measured against a few waiting. The worker runs as its own process, as in production,
- * so that its memory is its own. Every ratio is to the same scenario measured earlier in the same run.
+ * so that its memory is its own. On the new store and on the imported one, a 30-day redemptions report (by day, by
+ * status) is measured and one reconciliation of the whole store is timed, which must find no mismatch. Every ratio is
+ * to the same scenario measured earlier in the same run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
@@ -14,10 +16,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import { reconcileLedger } from '../application/reconciliation';
 import { withPostgres } from '../store/postgres-lookups';
 import { closeServer, listen } from '../api/server';
 import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../config/logger';
+import { daysOf, utcDay } from '../domain/reports';
 import { stopChild } from '../scripts/processes';
 import { connectMongo } from '../store/connect';
 import { Ledger } from '../store/ledger';
@@ -285,6 +290,102 @@ async function vacuumAnalyze(postgresUrl: string | undefined): Promise<void> {
   if (postgresUrl) await withPostgres(postgresUrl, (client) => client.query('VACUUM (ANALYZE)'));
 }
 
+const DAY_MS = 24 * 3600 * 1000;
+/**
+ * The reports' range: 30 whole UTC days, 90 to 60 days ago, inside both imported histories (spread over the past year)
+ * and before anything this run wrote, so that the new store and the imported one are asked for the same days.
+ */
+function reportRange(now = new Date()): { from: string; to: string; days: string[] } {
+  const today = Date.parse(utcDay(now));
+  const from = new Date(today - 90 * DAY_MS);
+  const to = new Date(today - 60 * DAY_MS);
+  return { from: utcDay(from), to: utcDay(to), days: daysOf(from, to) };
+}
+
+interface ReportFigures {
+  from: string;
+  to: string;
+  /** Redemptions created in the range (the report's total), and their share of the store. */
+  redemptions_in_range: number;
+  share_of_store: number;
+}
+
+/**
+ * The p50 of a 30-day redemptions report grouped by day and by status, at 1 in flight; both must count every
+ * redemption created in the range (an indexed count of the range's days).
+ */
+async function measureReports(bench: Bench, db: Db, label: string): Promise<{ rows: Row[]; figures: ReportFigures }> {
+  const { from, to, days } = reportRange();
+  const inRange = await db.collection('redemptions').countDocuments({ created_day: { $in: days } });
+  const count = Math.max(10, Math.round(settings.samples / 10));
+  const rows: Row[] = [];
+  for (const groupBy of ['day', 'status'] as const) {
+    rows.push(
+      await measureAfterWarmUp(`${label}: 30-day redemptions report by ${groupBy}, 1 in flight`, count, 1, async () => {
+        const report = await bench.api(`/v1/reports/redemptions?from=${from}&to=${to}&group_by=${groupBy}`, 200);
+        const total = (report.totals as { count: number }).count;
+        if (total !== inRange) throw new Error(`the report by ${groupBy} counts ${total}; ${inRange} are in range`);
+      }),
+    );
+  }
+  const stored = await db.collection('redemptions').countDocuments({});
+  return {
+    rows,
+    figures: { from, to, redemptions_in_range: inRange, share_of_store: round(inRange / stored, 3) },
+  };
+}
+
+interface ReconciliationFigures {
+  seconds: number;
+  members: number;
+  entries: number;
+  redemptions: number;
+  mismatches: number;
+  /** Members and their entries are checked first, then redemptions: each rate is over its own part of the run. */
+  members_per_second: number;
+  entries_per_second: number;
+  redemptions_per_second: number;
+  /** This process's resident memory before the run, and its largest growth seen after any batch. */
+  rss_before_mb: number;
+  rss_growth_mb: number;
+}
+
+/** One reconciliation of the whole store, as `npm run reconcile` runs it; any mismatch fails the bench. */
+async function reconcileStore(db: Db, label: string): Promise<ReconciliationFigures> {
+  const rssBefore = process.memoryUsage.rss();
+  let rssPeak = rssBefore;
+  const begin = performance.now();
+  let membersDone = begin;
+  const report = await reconcileLedger(db, {
+    trigger: 'cli',
+    onBatch: (progress) => {
+      rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+      if (progress.redemptions_checked === 0) membersDone = performance.now();
+    },
+  });
+  const end = performance.now();
+  if (report.mismatch_count > 0) {
+    const shown = report.mismatches
+      .slice(0, 5)
+      .map(({ kind, id, problems }) => `${kind} ${id}: ${problems.map((problem) => problem.message).join(' ')}`);
+    throw new Error(`${label}: reconciliation found ${report.mismatch_count} mismatches, e.g.\n${shown.join('\n')}`);
+  }
+  const perSecond = (count: number, ms: number) => (ms > 0 ? round(count / (ms / 1000), 0) : 0);
+  const mb = (bytes: number) => round(bytes / 2 ** 20, 1);
+  return {
+    seconds: round((end - begin) / 1000, 1),
+    members: report.members_checked,
+    entries: report.entries_checked,
+    redemptions: report.redemptions_checked,
+    mismatches: report.mismatch_count,
+    members_per_second: perSecond(report.members_checked, membersDone - begin),
+    entries_per_second: perSecond(report.entries_checked, membersDone - begin),
+    redemptions_per_second: perSecond(report.redemptions_checked, end - membersDone),
+    rss_before_mb: mb(rssBefore),
+    rss_growth_mb: mb(rssPeak - rssBefore),
+  };
+}
+
 function compareStages(stage: Row[], baseline: Row[], strip: (name: string) => string): Row[] {
   return stage.map((row) => {
     const base = baseline.find((candidate) => strip(candidate.name) === strip(row.name));
@@ -316,6 +417,8 @@ async function main(): Promise<void> {
       MONGODB_URI: mongoServer.uri,
       FERRETDB_POSTGRESQL_URL: mongoServer.postgresUrl ?? '',
       MONGODB_DB: DB_NAME,
+      // The bench times its own reconciliation runs; a scheduled one must not run into a measurement.
+      RECONCILE_SCHEDULE: 'off',
     };
     const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
     const mongo = await connectMongo(config.mongo);
@@ -363,6 +466,11 @@ async function main(): Promise<void> {
     const fewIds = await importMembers(mongo.db, fewShape, 0, fewShape.members);
     bench.reads = readsOf(fewShape, fewIds);
     const empty = await measureStage(bench, 'new store (500 members)');
+    const fewReports = await measureReports(bench, mongo.db, 'new store (500 members)');
+    empty.push(...fewReports.rows);
+    const fewReconciliation = await time('reconciliation of the new store', () =>
+      reconcileStore(mongo.db, 'new store'),
+    );
 
     const shape: HistoryShape = {
       members: settings.members,
@@ -402,6 +510,26 @@ async function main(): Promise<void> {
     bench.reads = readsOf(shape, memberIds);
     bench.heavy = { id: memberIds[0]!, email: historyEmail(shape.tag, 0) };
     const full = await measureStage(bench, 'imported history');
+    // After the stage's own scenarios, so that reading the whole store warms nothing they measure.
+    bench.quietSeconds['reports and reconciliation'] = await untilQuiet(config.mongo.postgresUrl);
+    const fullReports = await measureReports(bench, mongo.db, 'imported history');
+    full.push(...fullReports.rows);
+    const fullReconciliation = await time('reconciliation of the imported store', () =>
+      reconcileStore(mongo.db, 'imported store'),
+    );
+    const reconciliation = {
+      new_store: fewReconciliation,
+      imported_store: fullReconciliation,
+      seconds_ratio: round(fullReconciliation.seconds / fewReconciliation.seconds, 1),
+      entries_per_second_ratio: round(fullReconciliation.entries_per_second / fewReconciliation.entries_per_second, 2),
+      redemptions_per_second_ratio: round(
+        fullReconciliation.redemptions_per_second / fewReconciliation.redemptions_per_second,
+        2,
+      ),
+    };
+    console.log('reconciliation', reconciliation);
+    const reports = { new_store: fewReports.figures, imported_store: fullReports.figures };
+    console.log('reports', reports);
 
     const writers = spread(shape.members);
     await time('api ledger writes', () =>
@@ -481,7 +609,9 @@ async function main(): Promise<void> {
       ),
       worker_memory: workerMemory,
       heavy_member_versus_new_member: heavyVersusNew,
-      checks: { balances_equal_to_fold: checked },
+      reports,
+      reconciliation,
+      checks: { balances_equal_to_fold: checked, reconciliation_mismatches: 0 },
       scenarios: rows,
     });
   } finally {
