@@ -110,9 +110,15 @@ export class DeliverectInbox {
     return () => clearInterval(timer);
   }
 
+  /**
+   * Records the notification and hands it over. A notification with the same id again is the same work: what is handed
+   * over is the one recorded first, so a resent order with another body cannot start redemptions it never recorded.
+   */
   private async receive(work: Work, redemptionIds: string[]): Promise<void> {
-    await this.notifications.record({ ...work, partner: 'deliverect', redemption_ids: redemptionIds });
-    await this.handOver(work);
+    const first = (await this.notifications.record({ ...work, partner: 'deliverect', redemption_ids: redemptionIds }))
+      ? work
+      : ((await this.notifications.get(work._id)) ?? work);
+    await this.handOver(first);
   }
 
   /** Hands the work to Temporal; false when it must wait (a cancellation whose order has not arrived). */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliverectInbox, deliverectRedemptionId } from '../../application/deliverect-inbox';
 import type { RedemptionOption } from '../../domain/options';
 import { Ledger } from '../../store/ledger';
+import { Redemptions } from '../../store/redemptions';
 import { PartnerNotifications } from '../../store/partner-notifications';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { readJson, startTestStack, testLogger, type TestStack } from '../harness/stack';
@@ -182,6 +183,19 @@ describe('Deliverect webhooks', () => {
         .toBe('refunded');
     }
     expect((await balances()).points_balance).toBe(before);
+  });
+
+  it('hands over the order recorded first when the same orderId comes again with other programmes', async () => {
+    expect((await post('orders', orderWith('D-resent', [discount.id]))).status).toBe(200);
+    expect((await post('orders', orderWith('D-resent', [comboDiscount.id]))).status).toBe(200);
+    await expect
+      .poll(() => statusOf(deliverectRedemptionId('D-resent', discount.id)), { timeout: 10_000 })
+      .toBe('completed');
+    const started = await new Redemptions(stack.mongo.db).findByOrderId('D-resent');
+    expect(started.map((redemption) => redemption._id)).toEqual([deliverectRedemptionId('D-resent', discount.id)]);
+    expect(
+      (await stack.api.request(`/v1/redemptions/${deliverectRedemptionId('D-resent', comboDiscount.id)}`)).status,
+    ).toBe(404);
   });
 
   it("keeps the order's subtotal, so part of it can be cancelled through the API, and its cancel refunds the rest", async () => {
