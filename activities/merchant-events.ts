@@ -41,10 +41,25 @@ export function createMerchantEvents(db: Db, temporal: Client, config: Config): 
   const events = new WebhookEvents(db);
   const redemptions = new Redemptions(db);
 
+  // Read at most once per endpointsCacheMs, not at every status change of every redemption: most merchants register
+  // few endpoints, rarely. A deleted or disabled one still gets nothing, since each delivery reads its endpoint.
+  let enabled: { readAt: number; endpoints: ReturnType<WebhookEndpoints['enabled']> } | undefined;
+  function enabledEndpoints() {
+    const now = Date.now();
+    if (!enabled || now - enabled.readAt >= config.webhooks.endpointsCacheMs) {
+      const read = endpoints.enabled();
+      enabled = { readAt: now, endpoints: read };
+      read.catch(() => {
+        if (enabled?.endpoints === read) enabled = undefined;
+      });
+    }
+    return enabled.endpoints;
+  }
+
   return {
     async statusChanged({ redemptionId, version, status }) {
       const type = eventTypeOf(status);
-      const subscribed = (await endpoints.enabled()).filter((endpoint) => subscribesTo(endpoint.events, type));
+      const subscribed = (await enabledEndpoints()).filter((endpoint) => subscribesTo(endpoint.events, type));
       if (subscribed.length === 0) return;
       // A step repeated after its change was applied emits again (its first run may have died before emitting); a
       // stale step, overtaken by a newer one, emits nothing.

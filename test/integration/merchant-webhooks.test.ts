@@ -14,7 +14,12 @@ describe('merchant webhooks', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({
-      env: { WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_RETRY_INITIAL_MS: '100', WEBHOOK_RETRY_MAX_MS: '400' },
+      env: {
+        WEBHOOK_ENDPOINTS_CACHE_MS: '0',
+        WEBHOOK_TIMEOUT_MS: '1000',
+        WEBHOOK_RETRY_INITIAL_MS: '100',
+        WEBHOOK_RETRY_MAX_MS: '400',
+      },
     });
   });
   afterAll(async () => {
