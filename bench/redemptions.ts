@@ -232,7 +232,7 @@ async function benchRedemptions(
 ): Promise<{
   rows: Row[];
   apiUrl: string;
-  webhooks: { answering_endpoint: WebhookFigures; plus_endpoint_never_answering: WebhookFigures };
+  webhooks: { both_answering: WebhookFigures; one_never_answering: WebhookFigures };
 }> {
   const ledgerEntries = () => apiDb.collection('ledger').countDocuments({});
   const logger = createLogger(config.logLevel, 'bench');
@@ -320,25 +320,25 @@ async function benchRedemptions(
         () => redeemImmediately(sharedMember!.email, sharedMember!._id),
       );
       // Last, so that the deliveries left retrying (to the endpoint that never answers) run behind no other scenario.
-      // What webhooks cost: one answering endpoint against none; what a dead endpoint costs: one more that never
-      // answers, against the answering one alone.
+      // What webhooks cost: two answering endpoints against none. What a dead endpoint costs: the second one never
+      // answers, against both answering (the same deliveries, one endpoint dead).
       const answeringMembers = await newMembers(operationsOf(redemptions), POINTS_PER_MEMBER);
-      const oneEndpoint = await benchWebhooks(api, immediate, { hanging: false }, () =>
+      const answeringEndpoints = await benchWebhooks(api, immediate, { second: 'answering' }, () =>
         redemptionScenario(
-          `http: immediate redemption, 1 webhook endpoint (answers 200), own member each, ${concurrency} in flight`,
+          `http: immediate redemption, 2 webhook endpoints (both answer 200), own member each, ${concurrency} in flight`,
           (index) => redeemImmediately(answeringMembers[index]!.email, answeringMembers[index]!._id),
         ),
       );
       const hangingMembers = await newMembers(operationsOf(redemptions), POINTS_PER_MEMBER);
-      const deadEndpoint = await benchWebhooks(api, oneEndpoint.row, { hanging: true }, () =>
+      const deadEndpoint = await benchWebhooks(api, answeringEndpoints.row, { second: 'hanging' }, () =>
         redemptionScenario(
           `http: immediate redemption, 2 webhook endpoints (1 never answers), own member each, ${concurrency} in flight`,
           (index) => redeemImmediately(hangingMembers[index]!.email, hangingMembers[index]!._id),
         ),
       );
       return {
-        rows: [immediate, delayed, oneMember, oneEndpoint.row, deadEndpoint.row],
-        webhooks: { answering_endpoint: oneEndpoint.figures, plus_endpoint_never_answering: deadEndpoint.figures },
+        rows: [immediate, delayed, oneMember, answeringEndpoints.row, deadEndpoint.row],
+        webhooks: { both_answering: answeringEndpoints.figures, one_never_answering: deadEndpoint.figures },
       };
     }),
   );
@@ -362,21 +362,22 @@ interface WebhookFigures {
 }
 
 /**
- * Registers, through the API, an endpoint that answers 200 at once and, with `hanging`, one that never answers, each
- * for every event; runs the scenario; waits until the answering one has received each redemption's 3 events exactly;
- * deletes them.
+ * Registers, through the API, an endpoint that answers 200 at once and a second one that answers too or never does,
+ * both for every event; runs the scenario; waits until the answering ones have received each redemption's 3 events
+ * exactly; deletes them.
  */
 async function benchWebhooks(
   api: ReturnType<typeof apiClient>,
   baseline: Row,
-  { hanging: withHanging }: { hanging: boolean },
+  { second }: { second: 'answering' | 'hanging' },
   run: () => Promise<Row>,
 ): Promise<{ row: Row; figures: WebhookFigures }> {
   const answering = await answeringReceiver();
+  const secondAnswering = await answeringReceiver();
   const hanging = await hangingReceiver();
   try {
     const endpointIds: string[] = [];
-    for (const receiver of withHanging ? [answering, hanging] : [answering]) {
+    for (const receiver of [answering, second === 'answering' ? secondAnswering : hanging]) {
       const endpoint = await api('/v1/webhook-endpoints', 201, { url: receiver.url, events: ['*'] });
       endpointIds.push(endpoint.id as string);
     }
@@ -391,6 +392,7 @@ async function benchWebhooks(
     const drained = performance.now();
     for (const id of endpointIds) await api(`/v1/webhook-endpoints/${id}`, 204, undefined, 'DELETE');
     checkWebhookEvents(answering.events, expected);
+    if (second === 'answering') checkWebhookEvents(secondAnswering.events, expected);
     const { per_second_ratio, p50_ratio } = compare(row, baseline);
     return {
       row,
@@ -413,6 +415,7 @@ async function benchWebhooks(
     };
   } finally {
     await answering.close();
+    await secondAnswering.close();
     await hanging.close();
   }
 }
@@ -513,14 +516,14 @@ async function main(): Promise<void> {
       ...redemptions.rows.map((row) => againstActivitiesBaseline(row, fourActivities!)),
     ].map((row) => againstBaseline(row, baseline!));
     printTable(rows);
-    const { answering_endpoint: one, plus_endpoint_never_answering: dead } = redemptions.webhooks;
+    const { both_answering: answering, one_never_answering: dead } = redemptions.webhooks;
     const ratios = ({ versus_baseline: versus }: WebhookFigures) =>
       `rate x ${versus.per_second_ratio}, p50 x ${versus.p50_ratio}, p95 x ${versus.p95_ratio}`;
     console.log(
-      `1 answering webhook endpoint vs none: ${ratios(one)}. Plus 1 that never answers vs the answering one alone: ` +
-        `${ratios(dead)}; the answering endpoint got ${one.answering_endpoint.events_received} and ` +
+      `2 answering webhook endpoints vs none: ${ratios(answering)}. One of the 2 never answering vs both answering: ` +
+        `${ratios(dead)}; the first endpoint got ${answering.answering_endpoint.events_received} and ` +
         `${dead.answering_endpoint.events_received} events (${IMMEDIATE_EVENTS.length} per redemption), all within ` +
-        `${dead.answering_endpoint.seconds_until_all_received} s of the last answer; the other one ` +
+        `${dead.answering_endpoint.seconds_until_all_received} s of the last answer; the one that never answers ` +
         `${dead.hanging_endpoint.requests} requests, each given up after ${WEBHOOK_TIMEOUT_MS} ms.`,
     );
 
