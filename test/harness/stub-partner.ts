@@ -83,3 +83,17 @@ export async function startStubPartner(initial: PartnerBehaviour = { status: 200
       }),
   };
 }
+
+/**
+ * The stack's settings that send Flavours' fulfilment to this stub, with deadlines short enough for a test; `env`
+ * adds to them or overrides them.
+ */
+export function fulfilledByStub(partner: StubPartner, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    FLAVOURS_REDEEM_URL: partner.redeemUrl,
+    FLAVOURS_OUTBOUND_SECRET: 'flavours-outbound-secret',
+    PARTNER_REDEEM_DEADLINE_MS: '3000',
+    PARTNER_CALL_TIMEOUT_MS: '1000',
+    ...env,
+  };
+}

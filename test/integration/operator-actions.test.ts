@@ -4,7 +4,7 @@ import { Ledger } from '../../store/ledger';
 import { releaseHoldUpdate } from '../../workflows/messages';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { TEST_API_KEY, readJson, startTestStack, type TestStack } from '../harness/stack';
-import { startStubPartner, type StubPartner } from '../harness/stub-partner';
+import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 describe("operators' actions on a redemption", () => {
   let stack: TestStack;
@@ -13,14 +13,10 @@ describe("operators' actions on a redemption", () => {
   beforeAll(async () => {
     partner = await startStubPartner();
     stack = await startTestStack({
-      env: {
-        FLAVOURS_REDEEM_URL: partner.redeemUrl,
-        FLAVOURS_OUTBOUND_SECRET: 'flavours-outbound-secret',
-        PARTNER_REDEEM_DEADLINE_MS: '3000',
-        PARTNER_CALL_TIMEOUT_MS: '1000',
+      env: fulfilledByStub(partner, {
         PARTNER_RECONCILE_LIMIT_MS: '2000',
         API_KEYS: `support-desk:${TEST_API_KEY}`,
-      },
+      }),
     });
   });
   afterAll(async () => {

@@ -17,7 +17,7 @@ import { ensureReconciliationSchedule, reconciliationScheduleId } from '../../wo
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { sampleSum, scrape } from '../harness/prometheus';
 import { readJson, startTestStack, testLogger, uniqueName, type TestStack } from '../harness/stack';
-import { startStubPartner, type StubPartner } from '../harness/stub-partner';
+import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -67,11 +67,7 @@ describe('ledger reconciliation', () => {
   beforeAll(async () => {
     partner = await startStubPartner();
     stack = await startTestStack({
-      env: {
-        FLAVOURS_REDEEM_URL: partner.redeemUrl,
-        PARTNER_REDEEM_DEADLINE_MS: '3000',
-        PARTNER_CALL_TIMEOUT_MS: '1000',
-      },
+      env: fulfilledByStub(partner),
     });
     const db = stack.mongo.db;
     const plain = await createOption(db, { cost_points: 100 });

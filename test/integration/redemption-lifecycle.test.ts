@@ -10,7 +10,7 @@ import { resolveTemporalExecutable } from '../../scripts/tools';
 import { resolveReviewUpdate } from '../../workflows/messages';
 import { recordHistory } from '../harness/histories';
 import { TEST_API_KEY, readJson, startTestStack, type TestStack } from '../harness/stack';
-import { startStubPartner, type StubPartner } from '../harness/stub-partner';
+import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 const COUPON_PATTERN = new RegExp(`^([${COUPON_ALPHABET}]{4}-){3}[${COUPON_ALPHABET}]{4}$`);
 
@@ -21,15 +21,12 @@ describe('redemption lifecycle over HTTP', () => {
   beforeAll(async () => {
     partner = await startStubPartner();
     stack = await startTestStack({
-      env: {
-        FLAVOURS_REDEEM_URL: partner.redeemUrl,
-        FLAVOURS_OUTBOUND_SECRET: 'flavours-outbound-secret',
+      env: fulfilledByStub(partner, {
         PARTNER_REDEEM_DEADLINE_MS: '4000',
-        PARTNER_CALL_TIMEOUT_MS: '1000',
         PARTNER_RECONCILE_LIMIT_MS: '3000',
         // One client with two keys (a rotation), and another client.
         API_KEYS: `till:${TEST_API_KEY},till:rotated-key,another-client-key`,
-      },
+      }),
     });
   });
   afterAll(async () => {

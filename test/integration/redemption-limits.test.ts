@@ -11,7 +11,7 @@ import { LimitReachedError, LimitUsage } from '../../store/limit-usage';
 import { createMemberWithPoints, foldLedger } from '../harness/fixtures';
 import { recordHistory } from '../harness/histories';
 import { readJson, startTestStack, startTestWorker, type RunningWorker, type TestStack } from '../harness/stack';
-import { startStubPartner, type StubPartner } from '../harness/stub-partner';
+import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 describe('redemption limits', () => {
   let stack: TestStack;
@@ -21,12 +21,7 @@ describe('redemption limits', () => {
   beforeAll(async () => {
     partner = await startStubPartner();
     stack = await startTestStack({
-      env: {
-        FLAVOURS_REDEEM_URL: partner.redeemUrl,
-        FLAVOURS_OUTBOUND_SECRET: 'flavours-outbound-secret',
-        PARTNER_REDEEM_DEADLINE_MS: '3000',
-        PARTNER_CALL_TIMEOUT_MS: '1000',
-      },
+      env: fulfilledByStub(partner),
     });
     secondWorker = await startTestWorker(stack.config, stack.mongo);
   });

@@ -8,7 +8,7 @@ import type { RedemptionStatus } from '../../domain/states';
 import { Redemptions } from '../../store/redemptions';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { readJson, startTestStack, type TestStack } from '../harness/stack';
-import { startStubPartner, type StubPartner } from '../harness/stub-partner';
+import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 /** Parses RFC 4180 CSV (quoted fields, CRLF line ends) into rows of fields. */
 function parseCsv(text: string): string[][] {
@@ -59,11 +59,7 @@ describe('redemptions report', () => {
   beforeAll(async () => {
     partner = await startStubPartner();
     stack = await startTestStack({
-      env: {
-        FLAVOURS_REDEEM_URL: partner.redeemUrl,
-        PARTNER_REDEEM_DEADLINE_MS: '3000',
-        PARTNER_CALL_TIMEOUT_MS: '1000',
-      },
+      env: fulfilledByStub(partner),
     });
     const db = stack.mongo.db;
     plainOption = (await createOption(db, { cost_points: 100 })).id;
