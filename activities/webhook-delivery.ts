@@ -6,7 +6,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { signWebhook } from '../domain/webhook-signature';
-import { DELIVERY_DEADLINE_MS, retryDelayMs, type DeliveryRetry } from '../domain/webhooks';
+import { DELIVERY_DEADLINE_MS, retryDelayMs, type DeliveryRetry } from '../domain/webhook-retry';
 import { WebhookDeliveries, WebhookEndpoints, WebhookEvents } from '../store/webhooks';
 
 export interface DeliverWebhookInput {

@@ -1,29 +1,11 @@
 import { z } from 'zod';
+import { AMOUNT_TYPES, ITEM_TYPES, OPTION_TYPES, PERCENT_TYPES } from './option-types';
 import { SUPPORTED_CURRENCIES, isSupportedCurrency } from './currency';
 import { optionLimitsSchema } from './limits';
 import { PARTNER_NAMES } from './partners';
 import { plainText, requiredText } from './text';
 
-/** Deliverect's six reward types, plus `variable`: points converted to money at a rate. */
-export const OPTION_TYPES = [
-  'discount_amount',
-  'discount_percentage',
-  'free_item',
-  'buy_one_get_one_free',
-  'item_discount_amount',
-  'item_discount_percentage',
-  'variable',
-] as const;
-export type OptionType = (typeof OPTION_TYPES)[number];
-
-const ITEM_TYPES: OptionType[] = [
-  'free_item',
-  'buy_one_get_one_free',
-  'item_discount_amount',
-  'item_discount_percentage',
-];
-const PERCENT_TYPES: OptionType[] = ['discount_percentage', 'item_discount_percentage'];
-const AMOUNT_TYPES: OptionType[] = ['discount_amount', 'item_discount_amount'];
+export { OPTION_TYPES, isItemReward, isPercentReward, type OptionType } from './option-types';
 
 const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** A coupon waits for its order at most 90 days: a held point is a point the member cannot spend. */
@@ -129,12 +111,4 @@ export type OptionInput = z.output<typeof optionInputSchema>;
 export interface RedemptionOption extends OptionInput {
   id: number;
   created_at: string;
-}
-
-export function isItemReward(type: OptionType): boolean {
-  return ITEM_TYPES.includes(type);
-}
-
-export function isPercentReward(type: OptionType): boolean {
-  return PERCENT_TYPES.includes(type);
 }

@@ -13,7 +13,7 @@
  *   a till that adds fees or tax to its line totals should not be told no. Item rewards are left alone.
  * - No part: the whole order, everything not refunded yet.
  */
-import { isItemReward, type OptionType } from './options';
+import { isItemReward, type OptionType } from './option-types';
 
 export interface CancelledItem {
   plu: string;

@@ -19,21 +19,6 @@ export function subscribesTo(events: readonly string[], type: WebhookEventType):
   return events.includes(ALL_EVENTS) || events.includes(type);
 }
 
-/** How long a delivery is retried before it is given up. */
-export const DELIVERY_DEADLINE_MS = 3 * 24 * 3600 * 1000;
-export const DELIVERY_BACKOFF_COEFFICIENT = 2;
-
-export interface DeliveryRetry {
-  initialIntervalMs: number;
-  maximumIntervalMs: number;
-}
-
-/** The wait after failed attempt `attempt` (from 1), as Temporal's retry policy computes it. */
-export function retryDelayMs(attempt: number, retry: DeliveryRetry): number {
-  const delay = retry.initialIntervalMs * DELIVERY_BACKOFF_COEFFICIENT ** (attempt - 1);
-  return Math.min(delay, retry.maximumIntervalMs);
-}
-
 /** A receiver must refuse a delivery whose Webhook-Timestamp is older than this (replay protection). */
 export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 

@@ -7,7 +7,7 @@
  */
 import { ActivityFailure, condition, log, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { WebhookDeliveryActivities } from '../activities/webhook-delivery';
-import { DELIVERY_BACKOFF_COEFFICIENT, DELIVERY_DEADLINE_MS, type DeliveryRetry } from '../domain/webhooks';
+import { DELIVERY_BACKOFF_COEFFICIENT, DELIVERY_DEADLINE_MS, type DeliveryRetry } from '../domain/webhook-retry';
 import { webhookEventSignal } from './messages';
 
 export interface WebhookDeliveriesInput {
