@@ -13,7 +13,7 @@ export interface ActivityDeps {
   db: Db;
   config: Config;
   logger: Logger;
-  /** Signals merchant webhook deliveries when a redemption's status changes. */
+  /** Starts the lanes that deliver merchant webhooks. */
   temporal: Client;
   /** Where business metrics go: the worker runtime's meter (`Runtime.instance().metricMeter`); none if omitted. */
   meter?: MetricMeter;
@@ -22,7 +22,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const metrics = createWorkerMetrics(deps.meter);
   return {
-    ...createRedemptionSteps(deps.db, metrics, createMerchantEvents(deps.db, deps.temporal, deps.config)),
+    ...createRedemptionSteps(deps.db, metrics, createMerchantEvents(deps.db, deps.temporal, deps.config, deps.logger)),
     ...createPartnerFulfilment(deps.db, deps.config, metrics),
     ...createReconciliationActivities(deps.db),
   };

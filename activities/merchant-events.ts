@@ -1,18 +1,19 @@
 /**
- * Emits a merchant event after a redemption's status changed: `redemption.<status>`, stored once under an id derived
- * from the redemption and the step's version, then signalled, with the subscribed endpoints, to the redemption's
- * webhook deliveries workflow. Called by the status-changing steps, in the order the changes happen.
+ * Emits a merchant event after a redemption's status changed: `redemption.<status>`, written to the webhook outbox
+ * once for each subscribed endpoint, under an id derived from the redemption and the step's version. That write is all
+ * the redemption's step waits for: each endpoint's lane (a workflow of its own) delivers what it is owed.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
+import type { Logger } from 'pino';
 import type { Config } from '../config/env';
 import type { RedemptionStatus } from '../domain/states';
 import { eventTypeOf, subscribesTo } from '../domain/webhooks';
 import { Redemptions, toRedemptionView } from '../store/redemptions';
-import { WebhookEndpoints, WebhookEvents } from '../store/webhooks';
-import type { webhookDeliveriesWorkflow } from '../workflows';
-import { webhookEventSignal } from '../workflows/messages';
+import { WebhookEndpoints, WebhookOutbox } from '../store/webhooks';
+import type { webhookLaneWorkflow } from '../workflows';
+import { nudgeLane } from './webhook-lane-nudges';
 
 export interface StatusChange {
   redemptionId: string;
@@ -30,15 +31,16 @@ export function webhookEventId(redemptionId: string, version: number): string {
   return `evt_${createHash('sha256').update(`${redemptionId}/${version}`).digest('hex').slice(0, 32)}`;
 }
 
-export function webhookDeliveriesWorkflowId(redemptionId: string): string {
-  return `webhooks/${redemptionId}`;
+export function webhookLaneWorkflowId(endpointId: string): string {
+  return `webhook-lane/${endpointId}`;
 }
 
-type WebhookEvent = { eventId: string; endpointIds: string[] };
+/** How often a worker makes sure that an endpoint it writes events for has its lane running. */
+const LANE_CHECK_MS = 60_000;
 
-export function createMerchantEvents(db: Db, temporal: Client, config: Config): MerchantEvents {
+export function createMerchantEvents(db: Db, temporal: Client, config: Config, logger: Logger): MerchantEvents {
   const endpoints = new WebhookEndpoints(db);
-  const events = new WebhookEvents(db);
+  const outbox = new WebhookOutbox(db);
   const redemptions = new Redemptions(db);
 
   // Read at most once per endpointsCacheMs, not at every status change of every redemption: most merchants register
@@ -54,6 +56,35 @@ export function createMerchantEvents(db: Db, temporal: Client, config: Config): 
       });
     }
     return enabled.endpoints;
+  }
+
+  // Started by the first event an endpoint is owed, and checked again now and then (a lane ends when its endpoint is
+  // disabled or deleted). Not awaited: the event is in the outbox, and a lane delivers whatever it finds there.
+  const laneCheckedAt = new Map<string, number>();
+  function ensureLane(endpointId: string): void {
+    const checkedAt = laneCheckedAt.get(endpointId);
+    if (checkedAt !== undefined && Date.now() - checkedAt < LANE_CHECK_MS) return;
+    laneCheckedAt.set(endpointId, Date.now());
+    temporal.workflow
+      .start<typeof webhookLaneWorkflow>('webhookLaneWorkflow', {
+        workflowId: webhookLaneWorkflowId(endpointId),
+        taskQueue: config.temporal.taskQueue,
+        args: [
+          {
+            endpointId,
+            taskQueue: config.webhooks.taskQueue,
+            timeoutMs: config.webhooks.timeoutMs,
+            pollMs: config.webhooks.pollMs,
+            retry: { initialIntervalMs: config.webhooks.retryInitialMs, maximumIntervalMs: config.webhooks.retryMaxMs },
+          },
+        ],
+        staticSummary: `Webhook deliveries to endpoint ${endpointId}`,
+      })
+      .catch((error: unknown) => {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+        laneCheckedAt.delete(endpointId);
+        logger.warn({ err: error, endpointId }, 'could not start the webhook lane; the next event tries again');
+      });
   }
 
   return {
@@ -74,29 +105,23 @@ export function createMerchantEvents(db: Db, temporal: Client, config: Config): 
         created_at: createdAt.toISOString(),
         data: toRedemptionView(document),
       });
-      await events.insertOnce({ _id: eventId, type, redemption_id: redemptionId, body, created_at: createdAt });
-      // One signal per event, whatever the number of endpoints: the redemption's step waits on nothing more.
-      await temporal.workflow.signalWithStart<typeof webhookDeliveriesWorkflow, [WebhookEvent]>(
-        'webhookDeliveriesWorkflow',
-        {
-          workflowId: webhookDeliveriesWorkflowId(redemptionId),
-          taskQueue: config.temporal.taskQueue,
-          args: [
-            {
-              redemptionId,
-              taskQueue: config.webhooks.taskQueue,
-              timeoutMs: config.webhooks.timeoutMs,
-              retry: {
-                initialIntervalMs: config.webhooks.retryInitialMs,
-                maximumIntervalMs: config.webhooks.retryMaxMs,
-              },
-            },
-          ],
-          signal: webhookEventSignal,
-          signalArgs: [{ eventId, endpointIds: subscribed.map((endpoint) => endpoint._id) }],
-          staticSummary: `Webhook deliveries of redemption ${redemptionId}`,
-        },
+      await outbox.owe(
+        subscribed.map((endpoint) => ({
+          _id: `${endpoint._id}/${eventId}`,
+          endpoint_id: endpoint._id,
+          event_id: eventId,
+          event_type: type,
+          redemption_id: redemptionId,
+          version,
+          body,
+          created_at: createdAt,
+          attempts: 0,
+        })),
       );
+      for (const endpoint of subscribed) {
+        nudgeLane(endpoint._id);
+        ensureLane(endpoint._id);
+      }
     },
   };
 }

@@ -1,106 +1,196 @@
 /**
- * Delivers one merchant event to one endpoint: one POST per activity attempt, each recorded. Temporal retries a failed
- * attempt with the workflow's backoff for up to DELIVERY_DEADLINE_MS; these activities run on their own task queue,
- * so an endpoint that hangs holds only a webhook slot, never one a redemption needs.
+ * An endpoint's lane: delivers what the webhook outbox owes one endpoint, one POST per attempt, each recorded. One
+ * redemption's events go one after the other, in the order they happened; several redemptions go at once. When an
+ * attempt fails, the lane stops taking new work and fails, and Temporal retries it with the workflow's backoff: the
+ * next attempt starts again from what is still owed. These activities run on their own task queue, so an endpoint
+ * that hangs holds only its own lane, never a slot a redemption needs.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { signWebhook } from '../domain/webhook-signature';
 import { DELIVERY_DEADLINE_MS, retryDelayMs, type DeliveryRetry } from '../domain/webhook-retry';
-import { WebhookDeliveries, WebhookEndpoints, WebhookEvents } from '../store/webhooks';
+import {
+  WebhookDeliveries,
+  WebhookEndpoints,
+  WebhookOutbox,
+  type OwedWebhookDocument,
+  type WebhookEndpointDocument,
+} from '../store/webhooks';
+import { nudgeOrTimeout } from './webhook-lane-nudges';
 
-export interface DeliverWebhookInput {
+export interface DeliverOwedWebhooksInput {
   endpointId: string;
-  eventId: string;
   retry: DeliveryRetry;
   timeoutMs: number;
+  /** How often an idle lane looks for events written by other processes. */
+  pollMs: number;
 }
 
-export type DeliverWebhookResult =
-  | { outcome: 'delivered'; status: number }
-  /** The endpoint answered 410 Gone: it is disabled, and gets nothing more. */
-  | { outcome: 'gone' }
-  /** Deleted or disabled since the event was queued. */
-  | { outcome: 'skipped'; why: string };
+export type DeliverOwedWebhooksResult =
+  /** Nothing owed for a while, or working again after failed attempts: the workflow runs the lane afresh. */
+  | { outcome: 'idle' | 'recovered' | 'ran_long' }
+  /** The endpoint was deleted, or disabled (it answered 410 Gone): the lane ends. */
+  | { outcome: 'ended'; why: string };
 
 /** The type of the failure a non-2xx answer or a network error raises: retried by Temporal. */
 export const WEBHOOK_ATTEMPT_FAILED = 'WebhookAttemptFailed';
 
-export function createWebhookDelivery(db: Db) {
+/** Redemptions whose events are delivered at once. */
+const PARALLEL_REDEMPTIONS = 8;
+/** A busy lane returns after this, so that its workflow's history stays short. */
+const RUN_MS = 10 * 60_000;
+
+export interface LaneSettings {
+  /** Outbox rows read at a time; one redemption has a handful. */
+  batchSize: number;
+  /** How long a lane waits for work before it returns. */
+  idleMs: number;
+}
+
+type Outcome = 'delivered' | 'failed' | 'gone';
+
+export function createWebhookDelivery(
+  db: Db,
+  { batchSize, idleMs }: LaneSettings = { batchSize: 500, idleMs: 60_000 },
+) {
   const endpoints = new WebhookEndpoints(db);
-  const events = new WebhookEvents(db);
+  const outbox = new WebhookOutbox(db);
   const deliveries = new WebhookDeliveries(db);
 
+  async function deliver(
+    endpoint: WebhookEndpointDocument,
+    owed: OwedWebhookDocument,
+    input: DeliverOwedWebhooksInput,
+  ): Promise<Outcome> {
+    const timestamp = Math.floor(Date.now() / 1000);
+    const started = Date.now();
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(endpoint.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'redemption-orchestrator-webhooks',
+          'webhook-id': owed.event_id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': await signWebhook(endpoint.secret, owed.event_id, timestamp, owed.body),
+        },
+        body: owed.body,
+        redirect: 'manual',
+        // A worker shutting down cancels the lane: the attempt is dropped unrecorded, and made again by the next lane.
+        signal: AbortSignal.any([AbortSignal.timeout(input.timeoutMs), Context.current().cancellationSignal]),
+      });
+      status = response.status;
+      await response.body?.cancel();
+    } catch (failure) {
+      if (Context.current().cancellationSignal.aborted) await Context.current().cancelled;
+      const cause = (failure as Error).cause as { code?: string } | undefined;
+      error =
+        (failure as Error).name === 'TimeoutError'
+          ? `no answer within ${input.timeoutMs} ms`
+          : (cause?.code ?? String(failure));
+    }
+    const latency = Date.now() - started;
+    const succeeded = status !== null && status >= 200 && status < 300;
+    // The lane's next attempt comes after Temporal's backoff for this attempt of the lane.
+    const nextTry = Date.now() + retryDelayMs(Context.current().info.attempt, input.retry);
+    const retried = !succeeded && status !== 410 && nextTry < owed.created_at.getTime() + DELIVERY_DEADLINE_MS;
+    await deliveries.record({
+      endpoint_id: endpoint._id,
+      event_id: owed.event_id,
+      event_type: owed.event_type,
+      attempt: owed.attempts + 1,
+      http_status: status,
+      error,
+      latency_ms: latency,
+      succeeded,
+      next_try_at: retried ? new Date(nextTry) : null,
+      attempted_at: new Date(started),
+    });
+    if (status === 410) return 'gone';
+    // Delivered, or retried until DELIVERY_DEADLINE_MS after the event and given up: owed no more.
+    if (!retried) await outbox.settle(owed._id);
+    else await outbox.failedAttempt(owed._id);
+    return succeeded ? 'delivered' : 'failed';
+  }
+
+  /** What is owed, as one queue per redemption in the order its events happened. */
+  async function owedByRedemption(endpointId: string): Promise<OwedWebhookDocument[][]> {
+    const rows = await outbox.batch(endpointId, batchSize);
+    const byRedemption = new Map<string, OwedWebhookDocument[]>();
+    for (const row of rows) byRedemption.set(row.redemption_id, [...(byRedemption.get(row.redemption_id) ?? []), row]);
+    // A full batch may have left out a redemption's earlier events: read those redemptions' rows whole.
+    const queues =
+      rows.length < batchSize
+        ? [...byRedemption.values()]
+        : await Promise.all([...byRedemption.keys()].map((id) => outbox.forRedemption(endpointId, id)));
+    return queues.map((queue) => queue.sort((a, b) => a.version - b.version));
+  }
+
   return {
-    async deliverWebhook({
-      endpointId,
-      eventId,
-      retry,
-      timeoutMs,
-    }: DeliverWebhookInput): Promise<DeliverWebhookResult> {
-      // Read fresh on every attempt: a rotated secret signs the next attempt, a deleted endpoint gets nothing more.
-      const [endpoint, event] = await Promise.all([endpoints.get(endpointId), events.get(eventId)]);
-      if (!endpoint) return { outcome: 'skipped', why: 'endpoint deleted' };
-      if (endpoint.status !== 'enabled') return { outcome: 'skipped', why: 'endpoint disabled' };
-      if (!event) return { outcome: 'skipped', why: 'event not found' };
-
-      const { attempt, scheduledTimestampMs } = Context.current().info;
-      const timestamp = Math.floor(Date.now() / 1000);
+    async deliverOwedWebhooks(input: DeliverOwedWebhooksInput): Promise<DeliverOwedWebhooksResult> {
+      const context = Context.current();
       const started = Date.now();
-      let status: number | null = null;
-      let error: string | null = null;
-      try {
-        const response = await fetch(endpoint.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': 'redemption-orchestrator-webhooks',
-            'webhook-id': event._id,
-            'webhook-timestamp': String(timestamp),
-            'webhook-signature': await signWebhook(endpoint.secret, event._id, timestamp, event.body),
-          },
-          body: event.body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        status = response.status;
-        await response.body?.cancel();
-      } catch (failure) {
-        const cause = (failure as Error).cause as { code?: string } | undefined;
-        error =
-          (failure as Error).name === 'TimeoutError'
-            ? `no answer within ${timeoutMs} ms`
-            : (cause?.code ?? String(failure));
-      }
-      const attemptedAt = new Date(started);
-      const latency = Date.now() - started;
-      const succeeded = status !== null && status >= 200 && status < 300;
-      const nextTry = Date.now() + retryDelayMs(attempt, retry);
-      const retried = !succeeded && status !== 410 && nextTry < scheduledTimestampMs + DELIVERY_DEADLINE_MS;
-      await deliveries.record({
-        endpoint_id: endpointId,
-        event_id: event._id,
-        event_type: event.type,
-        attempt,
-        http_status: status,
-        error,
-        latency_ms: latency,
-        succeeded,
-        next_try_at: retried ? new Date(nextTry) : null,
-        attempted_at: attemptedAt,
-      });
+      let lastWork = Date.now();
+      let delivered = false;
+      for (;;) {
+        context.heartbeat();
+        if (context.cancellationSignal.aborted) await context.cancelled;
+        // Read fresh each round: a rotated secret signs the next round, a deleted endpoint gets nothing more.
+        const endpoint = await endpoints.get(input.endpointId);
+        if (!endpoint || endpoint.status !== 'enabled') {
+          await outbox.dropFor(input.endpointId);
+          return { outcome: 'ended', why: endpoint ? 'endpoint disabled' : 'endpoint deleted' };
+        }
+        const queues = await owedByRedemption(input.endpointId);
+        if (queues.length === 0) {
+          if (delivered && context.info.attempt > 1) return { outcome: 'recovered' };
+          if (Date.now() - lastWork >= idleMs) return { outcome: 'idle' };
+          await nudgeOrTimeout(input.endpointId, input.pollMs, context.cancellationSignal);
+          continue;
+        }
 
-      if (succeeded) return { outcome: 'delivered', status: status! };
-      if (status === 410) {
-        await endpoints.disable(endpointId, 'the endpoint answered 410 Gone');
-        return { outcome: 'gone' };
+        let stopped: Outcome | undefined;
+        await inParallel(queues, PARALLEL_REDEMPTIONS, async (queue) => {
+          for (const owed of queue) {
+            if (stopped) return;
+            const outcome = await deliver(endpoint, owed, input);
+            context.heartbeat();
+            if (outcome === 'delivered') {
+              delivered = true;
+              continue;
+            }
+            // 410 ends the lane; any other failure stops this redemption's queue (its next events wait their turn).
+            if (stopped !== 'gone') stopped = outcome;
+            return;
+          }
+        });
+        if (stopped === 'gone') {
+          await endpoints.disable(input.endpointId, 'the endpoint answered 410 Gone');
+          await outbox.dropFor(input.endpointId);
+          return { outcome: 'ended', why: 'endpoint answered 410 Gone' };
+        }
+        if (stopped === 'failed') {
+          throw ApplicationFailure.create({
+            type: WEBHOOK_ATTEMPT_FAILED,
+            message: `a delivery to ${endpoint.url} failed; the lane is retried with backoff`,
+          });
+        }
+        lastWork = Date.now();
+        if (lastWork - started >= RUN_MS) return { outcome: 'ran_long' };
       }
-      throw ApplicationFailure.create({
-        type: WEBHOOK_ATTEMPT_FAILED,
-        message: status !== null ? `the endpoint answered ${status}` : `the endpoint could not be reached: ${error}`,
-      });
     },
   };
+}
+
+/** Runs `work` on every item, at most `limit` at a time. */
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(runners);
 }
 
 export type WebhookDeliveryActivities = ReturnType<typeof createWebhookDelivery>;

@@ -5,17 +5,19 @@
 import type { Db } from 'mongodb';
 import { Refusal } from '../domain/failures';
 import type { WebhookEndpointInput } from '../domain/webhooks';
-import { WebhookDeliveries, WebhookEndpoints, type WebhookEndpointDocument } from '../store/webhooks';
+import { WebhookDeliveries, WebhookEndpoints, WebhookOutbox, type WebhookEndpointDocument } from '../store/webhooks';
 
 type Page = { skip: number; limit: number };
 
 export class WebhookEndpointsDesk {
   private readonly endpoints: WebhookEndpoints;
   private readonly attempts: WebhookDeliveries;
+  private readonly outbox: WebhookOutbox;
 
   constructor(db: Db) {
     this.endpoints = new WebhookEndpoints(db);
     this.attempts = new WebhookDeliveries(db);
+    this.outbox = new WebhookOutbox(db);
   }
 
   /** The endpoint receives the events it subscribes to from the next status change on. */
@@ -31,9 +33,10 @@ export class WebhookEndpointsDesk {
     return (await this.endpoints.get(id)) ?? notFound(id);
   }
 
-  /** Deliveries already queued for it are dropped at their next attempt. */
+  /** What it is still owed is dropped; its lane ends at its next round. */
   async delete(id: string): Promise<void> {
     if (!(await this.endpoints.delete(id))) notFound(id);
+    await this.outbox.dropFor(id);
   }
 
   async rotateSecret(id: string): Promise<WebhookEndpointDocument> {

@@ -49,6 +49,7 @@ const envSchema = z.object({
   WEBHOOK_RETRY_INITIAL_MS: positiveInt(5_000),
   WEBHOOK_RETRY_MAX_MS: positiveInt(3_600_000),
   WEBHOOK_ENDPOINTS_CACHE_MS: z.coerce.number().int().nonnegative().max(60_000).default(1_000),
+  WEBHOOK_POLL_MS: positiveInt(1_000),
   WORKFLOW_BUNDLE_PATH: optionalText,
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt(1000),
   WORKER_METRICS_ADDRESS: z
@@ -103,7 +104,8 @@ export interface Config {
    * Merchant webhooks: delivered by activities on their own task queue (`<TEMPORAL_TASK_QUEUE>-webhooks`), so that a
    * slow endpoint never holds a slot redemptions need; each attempt times out after `timeoutMs`, and failed attempts
    * are retried with exponential backoff from `retryInitialMs` up to `retryMaxMs` apart. A worker reads the enabled
-   * endpoints at most once per `endpointsCacheMs`, instead of at every status change of every redemption.
+   * endpoints at most once per `endpointsCacheMs`, instead of at every status change of every redemption. An idle
+   * endpoint's lane looks for events written by other processes every `pollMs` (its own process wakes it at once).
    */
   webhooks: {
     taskQueue: string;
@@ -111,6 +113,7 @@ export interface Config {
     retryInitialMs: number;
     retryMaxMs: number;
     endpointsCacheMs: number;
+    pollMs: number;
   };
   logLevel: string;
   /** A workflow bundle built ahead of time (`npm run bundle`); without one the worker bundles at start. */
@@ -233,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
       retryInitialMs: values.WEBHOOK_RETRY_INITIAL_MS,
       retryMaxMs: values.WEBHOOK_RETRY_MAX_MS,
       endpointsCacheMs: values.WEBHOOK_ENDPOINTS_CACHE_MS,
+      pollMs: values.WEBHOOK_POLL_MS,
     },
     logLevel: values.LOG_LEVEL,
     workflowBundlePath: values.WORKFLOW_BUNDLE_PATH,

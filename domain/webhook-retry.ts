@@ -1,5 +1,5 @@
 /**
- * How a webhook delivery is retried: the policy the deliveries workflow gives Temporal, and the wait after each failed
+ * How a webhook delivery is retried: the policy an endpoint's lane workflow gives Temporal, and the wait after each failed
  * attempt that the deliveries list shows as the next try. No zod here: workflows import it, and what a workflow imports
  * is instantiated once per workflow.
  */

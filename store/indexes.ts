@@ -38,7 +38,10 @@ const INDEXES: Record<string, IndexDescription[]> = {
   reconciliation_reports: [],
   reconciliation_latest: [],
   webhook_endpoints: [{ key: { status: 1 }, name: 'status' }],
-  webhook_events: [],
+  webhook_outbox: [
+    { key: { endpoint_id: 1 }, name: 'endpoint' },
+    { key: { redemption_id: 1 }, name: 'redemption' },
+  ],
   webhook_deliveries: [{ key: { endpoint_id: 1, attempted_at: -1 }, name: 'endpoint' }],
 };
 

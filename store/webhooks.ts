@@ -1,6 +1,6 @@
 /**
- * Merchant webhooks in the store: the endpoints merchants register (with the secret we sign with), the events as sent,
- * and one record per delivery attempt.
+ * Merchant webhooks in the store: the endpoints merchants register (with the secret we sign with), the outbox of events
+ * each endpoint is still owed, and one record per delivery attempt.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
@@ -24,14 +24,26 @@ export interface WebhookEndpointDocument {
   updated_at: Date;
 }
 
-export interface WebhookEventDocument {
-  /** The event id (`evt_…`), the receivers' de-duplication key. */
+/**
+ * An event still owed to one endpoint: written when the event happens, for each endpoint subscribed to it, and removed
+ * once it is delivered, given up or its endpoint is gone. So the outbox holds only what is owed, whatever the history.
+ */
+export interface OwedWebhookDocument {
+  /** `<endpoint>/<event>`: a repeated step writes its event once per endpoint. */
   _id: string;
-  type: WebhookEventType;
+  endpoint_id: string;
+  /** The event id (`evt_…`), the receivers' de-duplication key. */
+  event_id: string;
+  event_type: WebhookEventType;
   redemption_id: string;
+  /** The redemption's version after the change: a redemption's events are delivered in this order. */
+  version: number;
   /** The JSON body exactly as every attempt sends it. */
   body: string;
+  /** When the change happened: the delivery is given up DELIVERY_DEADLINE_MS after it. */
   created_at: Date;
+  /** Attempts made so far. */
+  attempts: number;
 }
 
 export interface WebhookDeliveryDocument {
@@ -39,7 +51,7 @@ export interface WebhookDeliveryDocument {
   endpoint_id: string;
   event_id: string;
   event_type: WebhookEventType;
-  /** Temporal's attempt number of this event's delivery to this endpoint, from 1. */
+  /** The attempt's number among this event's deliveries to this endpoint, from 1. */
   attempt: number;
   /** The HTTP status the endpoint answered, or null when no answer came (see `error`). */
   http_status: number | null;
@@ -116,25 +128,51 @@ export class WebhookEndpoints {
   }
 }
 
-export class WebhookEvents {
-  private readonly events: Collection<WebhookEventDocument>;
+export class WebhookOutbox {
+  private readonly owed: Collection<OwedWebhookDocument>;
 
   constructor(db: Db) {
-    this.events = db.collection<WebhookEventDocument>('webhook_events');
+    this.owed = db.collection<OwedWebhookDocument>('webhook_outbox');
   }
 
-  /** Stores the event once: a repeated step finds its event already there, as first written. */
-  async insertOnce(event: WebhookEventDocument): Promise<void> {
+  /** Owes the event to each endpoint once: a repeated step finds its rows already there, as first written. */
+  async owe(rows: OwedWebhookDocument[]): Promise<void> {
     try {
-      await this.events.insertOne(event);
+      await this.owed.insertMany(rows, { ordered: false });
     } catch (error) {
-      if (duplicateKeyIndex(error) === undefined) throw error;
+      if (!isOnlyDuplicateKeys(error)) throw error;
     }
   }
 
-  get(id: string): Promise<WebhookEventDocument | null> {
-    return this.events.findOne({ _id: id });
+  /** Up to `limit` of what an endpoint is owed, in no particular order. */
+  batch(endpointId: string, limit: number): Promise<OwedWebhookDocument[]> {
+    return this.owed.find({ endpoint_id: endpointId }, { limit }).toArray();
   }
+
+  /** Everything one redemption's events still owe an endpoint. */
+  forRedemption(endpointId: string, redemptionId: string): Promise<OwedWebhookDocument[]> {
+    return this.owed.find({ redemption_id: redemptionId, endpoint_id: endpointId }).toArray();
+  }
+
+  async failedAttempt(id: string): Promise<void> {
+    await this.owed.updateOne({ _id: id }, { $inc: { attempts: 1 } });
+  }
+
+  async settle(id: string): Promise<void> {
+    await this.owed.deleteOne({ _id: id });
+  }
+
+  /** Drops what a deleted or disabled endpoint was owed. */
+  async dropFor(endpointId: string): Promise<void> {
+    await this.owed.deleteMany({ endpoint_id: endpointId });
+  }
+}
+
+function isOnlyDuplicateKeys(error: unknown): boolean {
+  const writeErrors = (error as { writeErrors?: unknown[] | unknown }).writeErrors;
+  if (writeErrors === undefined) return duplicateKeyIndex(error) !== undefined;
+  const list = Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+  return list.every((writeError) => (writeError as { code?: number }).code === 11000);
 }
 
 export class WebhookDeliveries {

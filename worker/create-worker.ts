@@ -54,7 +54,10 @@ export function createWebhookWorker(
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     activities: settings.activities,
-    shutdownGraceTime: '10s',
+    // A lane cancelled by the shutdown loses nothing: what it has not delivered stays owed, and its next run sends it.
+    shutdownGraceTime: '1s',
+    // Each enabled endpoint's lane holds one activity for as long as it runs, mostly waiting.
+    maxConcurrentActivityTaskExecutions: 1_000,
     ...(settings.tracing ? { interceptors: { activity: settings.tracing.workerOptions.interceptors?.activity } } : {}),
     ...overrides,
   });

@@ -1,4 +1,4 @@
 export { redemptionWorkflow } from './redemption';
 export { redemptionOrdersWorkflow } from './redemption-orders';
 export { ledgerReconciliationWorkflow } from './reconciliation';
-export { webhookDeliveriesWorkflow } from './webhook-deliveries';
+export { webhookLaneWorkflow } from './webhook-lane';

@@ -1,5 +1,5 @@
 /** The redemption workflow's updates and query, defined once for the workflow and its callers. */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { OrderCancellation, OrderCapture, RedemptionOutcome } from '../domain/redemption';
 import type { OperatorNote } from '../domain/operator-actions';
 import type { ReviewResolution } from '../domain/review';
@@ -43,6 +43,3 @@ export const releaseHoldUpdate = defineUpdate<RedemptionOutcome, [OperatorNote]>
 export const refundRedemptionUpdate = defineUpdate<RedemptionOutcome, [OperatorNote]>('refundRedemption');
 
 export const redemptionStatusQuery = defineQuery<RedemptionOutcome>('redemptionStatus');
-
-/** A merchant event for its redemption's webhook deliveries: ids only (the event's body is in the store). */
-export const webhookEventSignal = defineSignal<[{ eventId: string; endpointIds: string[] }]>('webhookEvent');

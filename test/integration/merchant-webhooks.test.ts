@@ -184,6 +184,26 @@ describe('merchant webhooks', () => {
     await call(`/v1/webhook-endpoints/${endpointId}`, { method: 'DELETE' });
   });
 
+  it("keeps each of many concurrent redemptions' events in order, owes nothing once delivered, and ends the lane of a deleted endpoint", async () => {
+    const receiver = await newReceiver();
+    const { id: endpointId } = await register(receiver.redeemUrl);
+    const redemptions = await Promise.all(Array.from({ length: 8 }, () => redeem()));
+    for (const redemption of redemptions) {
+      expect((await waitForCallsFor(receiver, redemption.id, 3)).map((delivery) => delivery.body.type)).toEqual([
+        'redemption.pending',
+        'redemption.redeeming',
+        'redemption.completed',
+      ]);
+    }
+    await expect
+      .poll(() => stack.mongo.db.collection('webhook_outbox').countDocuments({ endpoint_id: endpointId }))
+      .toBe(0);
+
+    await call(`/v1/webhook-endpoints/${endpointId}`, { method: 'DELETE' });
+    const lane = stack.client.workflow.getHandle(`webhook-lane/${endpointId}`);
+    await expect.poll(async () => (await lane.describe()).status.name, { timeout: 10_000 }).toBe('COMPLETED');
+  });
+
   it('sends an endpoint only the event types it subscribed to', async () => {
     const receiver = await newReceiver();
     const { id } = await register(receiver.redeemUrl, ['redemption.completed']);

@@ -17,7 +17,7 @@ import { connectTestMongo, testConfig } from '../harness/stack';
 import type { MongoHandle } from '../../store/connect';
 import { utcDay } from '../../domain/reports';
 import type { RedemptionStatus } from '../../domain/states';
-import type { WebhookDeliveryDocument, WebhookEndpointDocument, WebhookEventDocument } from '../../store/webhooks';
+import type { OwedWebhookDocument, WebhookDeliveryDocument, WebhookEndpointDocument } from '../../store/webhooks';
 
 const MEMBERS = 2_000;
 const ENTRIES_PER_MEMBER = 3;
@@ -171,13 +171,18 @@ describe('store queries on hot paths', () => {
         updated_at: new Date(),
       })),
     );
-    await db.collection<WebhookEventDocument>('webhook_events').insertMany(
+    // What the outbox still owes the endpoints: a backlog of one event per redemption, spread over them.
+    await db.collection<OwedWebhookDocument>('webhook_outbox').insertMany(
       redemptionIds.map((redemptionId, index) => ({
-        _id: `evt_seed${index}`,
-        type: 'redemption.completed' as const,
+        _id: `${endpointIds[index % WEBHOOK_ENDPOINTS]}/evt_seed${index}`,
+        endpoint_id: endpointIds[index % WEBHOOK_ENDPOINTS]!,
+        event_id: `evt_seed${index}`,
+        event_type: 'redemption.completed' as const,
         redemption_id: redemptionId,
+        version: 3,
         body: '{}',
         created_at: new Date(),
+        attempts: 0,
       })),
     );
     await db.collection<WebhookDeliveryDocument>('webhook_deliveries').insertMany(
@@ -287,13 +292,20 @@ describe('store queries on hot paths', () => {
     );
   });
 
-  it('reads webhook endpoints, the enabled ones, events and an endpoint’s deliveries through indexes', async () => {
+  it('reads webhook endpoints, the enabled ones, the outbox and an endpoint’s deliveries through indexes', async () => {
     expectIndexBacked('endpoint by id', await find('webhook_endpoints', { _id: 'whe_seed7' }));
     expectIndexBacked(
       'enabled endpoints (every status change)',
       await find('webhook_endpoints', { status: 'enabled' }),
     );
-    expectIndexBacked('event by id', await find('webhook_events', { _id: 'evt_seed7' }));
+    expectIndexBacked(
+      "what the outbox owes an endpoint (each lane's round)",
+      await find('webhook_outbox', { endpoint_id: 'whe_seed7' }),
+    );
+    expectIndexBacked(
+      "what one redemption's events owe an endpoint",
+      await find('webhook_outbox', { redemption_id: redemptionIds[7], endpoint_id: 'whe_seed7' }),
+    );
     expectIndexBacked("an endpoint's deliveries", await find('webhook_deliveries', { endpoint_id: 'whe_seed7' }));
     expectIndexBacked(
       "count of an endpoint's deliveries",

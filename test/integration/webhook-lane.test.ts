@@ -1,0 +1,135 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createWebhookDelivery,
+  WEBHOOK_ATTEMPT_FAILED,
+  type DeliverOwedWebhooksInput,
+} from '../../activities/webhook-delivery';
+import { DELIVERY_DEADLINE_MS } from '../../domain/webhook-retry';
+import type { MongoHandle } from '../../store/connect';
+import { WebhookEndpoints, WebhookOutbox, type OwedWebhookDocument } from '../../store/webhooks';
+import { connectTestMongo, testConfig } from '../harness/stack';
+import { startStubPartner, type StubPartner } from '../harness/stub-partner';
+
+/** An endpoint's lane activity against the real store and a real receiver, with a read batch smaller than the backlog. */
+describe('webhook lane', () => {
+  let mongo: MongoHandle;
+  const receivers: StubPartner[] = [];
+  const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+  beforeAll(async () => {
+    mongo = await connectTestMongo(testConfig());
+  });
+  afterAll(async () => {
+    await mongo?.client.close();
+    await Promise.all(receivers.map((receiver) => receiver.close()));
+  });
+
+  const endpointFor = async (...args: Parameters<typeof startStubPartner>) => {
+    const receiver = await startStubPartner(...args);
+    receivers.push(receiver);
+    const endpoint = await new WebhookEndpoints(mongo.db).create({ url: receiver.redeemUrl, events: ['*'] });
+    return { receiver, endpointId: endpoint._id };
+  };
+  const owed = (endpointId: string, redemptionId: string, version: number, createdAt = new Date()) =>
+    ({
+      _id: `${endpointId}/evt_${redemptionId}_${version}`,
+      endpoint_id: endpointId,
+      event_id: `evt_${redemptionId}_${version}`,
+      event_type: 'redemption.redeeming',
+      redemption_id: redemptionId,
+      version,
+      body: JSON.stringify({ id: `evt_${redemptionId}_${version}`, data: { id: redemptionId, version } }),
+      created_at: createdAt,
+      attempts: 0,
+    }) satisfies OwedWebhookDocument;
+  const runLane = (endpointId: string) => {
+    const lane = createWebhookDelivery(mongo.db, { batchSize: 2, idleMs: 300 }).deliverOwedWebhooks;
+    const input: DeliverOwedWebhooksInput = {
+      endpointId,
+      retry: { initialIntervalMs: 1000, maximumIntervalMs: 4000 },
+      timeoutMs: 1000,
+      pollMs: 50,
+    };
+    return new MockActivityEnvironment(undefined, { logger: silentLogger }).run(lane, input);
+  };
+  const stillOwed = (endpointId: string) =>
+    mongo.db.collection('webhook_outbox').countDocuments({ endpoint_id: endpointId });
+  const attempts = (endpointId: string) =>
+    mongo.db.collection('webhook_deliveries').find({ endpoint_id: endpointId }).sort({ attempted_at: 1 }).toArray();
+
+  it("delivers a backlog larger than one read with each redemption's events in order, and empties the outbox", async () => {
+    const { receiver, endpointId } = await endpointFor();
+    const rows = ['rdm_a', 'rdm_b', 'rdm_c', 'rdm_d'].flatMap((id) => [1, 2, 3].map((v) => owed(endpointId, id, v)));
+    // Written newest first, so that a read in storage order meets a redemption's later events before its earlier ones.
+    await new WebhookOutbox(mongo.db).owe(rows.reverse());
+
+    await expect(runLane(endpointId)).resolves.toEqual({ outcome: 'idle' });
+    expect(receiver.calls).toHaveLength(12);
+    for (const id of ['rdm_a', 'rdm_b', 'rdm_c', 'rdm_d']) {
+      const versions = receiver.calls.filter((call) => call.body.data.id === id).map((call) => call.body.data.version);
+      expect(versions).toEqual([1, 2, 3]);
+    }
+    expect(await stillOwed(endpointId)).toBe(0);
+    expect((await attempts(endpointId)).every((attempt) => attempt.succeeded && attempt.attempt === 1)).toBe(true);
+  });
+
+  it("stops at a failed attempt, holding that redemption's later events, and fails so that Temporal retries it", async () => {
+    const { receiver, endpointId } = await endpointFor({ status: 500 });
+    await new WebhookOutbox(mongo.db).owe([owed(endpointId, 'rdm_e', 1), owed(endpointId, 'rdm_e', 2)]);
+
+    const failure = await runLane(endpointId).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect((failure as ApplicationFailure).type).toBe(WEBHOOK_ATTEMPT_FAILED);
+    expect(receiver.calls.map((call) => call.body.data.version)).toEqual([1]);
+    expect(await stillOwed(endpointId)).toBe(2);
+    const [attempt] = await attempts(endpointId);
+    expect(attempt).toMatchObject({ attempt: 1, http_status: 500, succeeded: false });
+    expect(attempt!.next_try_at.getTime()).toBeGreaterThan(attempt!.attempted_at.getTime());
+
+    receiver.setDefault({ status: 200 });
+    await expect(runLane(endpointId)).resolves.toEqual({ outcome: 'idle' });
+    expect(receiver.calls.map((call) => call.body.data.version)).toEqual([1, 1, 2]);
+    expect((await attempts(endpointId)).map((each) => [each.attempt, each.succeeded])).toEqual([
+      [1, false],
+      [2, true],
+      [1, true],
+    ]);
+  });
+
+  it('gives an event up when its next try would fall after its 3 days', async () => {
+    const { receiver, endpointId } = await endpointFor({ status: 503 });
+    const nearlyThreeDaysAgo = new Date(Date.now() - DELIVERY_DEADLINE_MS + 500);
+    await new WebhookOutbox(mongo.db).owe([owed(endpointId, 'rdm_f', 1, nearlyThreeDaysAgo)]);
+
+    await expect(runLane(endpointId)).rejects.toBeInstanceOf(ApplicationFailure);
+    expect(receiver.calls).toHaveLength(1);
+    expect(await stillOwed(endpointId)).toBe(0);
+    expect(await attempts(endpointId)).toMatchObject([{ attempt: 1, http_status: 503, next_try_at: null }]);
+  });
+
+  it('ends, dropping what was owed, once its endpoint is deleted or answers 410 Gone', async () => {
+    const deleted = await endpointFor();
+    await new WebhookOutbox(mongo.db).owe([owed(deleted.endpointId, 'rdm_g', 1)]);
+    await new WebhookEndpoints(mongo.db).delete(deleted.endpointId);
+    await expect(runLane(deleted.endpointId)).resolves.toEqual({ outcome: 'ended', why: 'endpoint deleted' });
+    expect(deleted.receiver.calls).toHaveLength(0);
+    expect(await stillOwed(deleted.endpointId)).toBe(0);
+
+    const gone = await endpointFor({ status: 410 });
+    await new WebhookOutbox(mongo.db).owe([owed(gone.endpointId, 'rdm_h', 1), owed(gone.endpointId, 'rdm_h', 2)]);
+    await expect(runLane(gone.endpointId)).resolves.toMatchObject({ outcome: 'ended' });
+    expect(gone.receiver.calls).toHaveLength(1);
+    expect(await stillOwed(gone.endpointId)).toBe(0);
+    expect((await new WebhookEndpoints(mongo.db).get(gone.endpointId))?.status).toBe('disabled');
+  });
+
+  it('writes an event once per endpoint however often a repeated step owes it', async () => {
+    const { endpointId } = await endpointFor();
+    const outbox = new WebhookOutbox(mongo.db);
+    await outbox.owe([owed(endpointId, 'rdm_i', 1)]);
+    await outbox.owe([owed(endpointId, 'rdm_i', 1), owed(endpointId, 'rdm_i', 2)]);
+    expect(await stillOwed(endpointId)).toBe(2);
+  });
+});
