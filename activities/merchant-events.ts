@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/env';
 import type { RedemptionStatus } from '../domain/states';
 import { eventTypeOf, subscribesTo } from '../domain/webhooks';
-import { Redemptions, toRedemptionView } from '../store/redemptions';
+import { Redemptions, toRedemptionView, type RedemptionDocument } from '../store/redemptions';
 import { WebhookEndpoints, WebhookOutbox } from '../store/webhooks';
 import type { webhookLaneWorkflow } from '../workflows';
 import { nudgeLane } from './webhook-lane-nudges';
@@ -20,6 +20,8 @@ export interface StatusChange {
   /** The version of the step that made the change (0 for the redemption's creation as pending). */
   version: number;
   status: RedemptionStatus;
+  /** The redemption as the step that made the change wrote it; read from the store when a repeated step has none. */
+  document?: RedemptionDocument;
 }
 
 export interface MerchantEvents {
@@ -88,13 +90,13 @@ export function createMerchantEvents(db: Db, temporal: Client, config: Config, l
   }
 
   return {
-    async statusChanged({ redemptionId, version, status }) {
+    async statusChanged({ redemptionId, version, status, document: written }) {
       const type = eventTypeOf(status);
       const subscribed = (await enabledEndpoints()).filter((endpoint) => subscribesTo(endpoint.events, type));
       if (subscribed.length === 0) return;
       // A step repeated after its change was applied emits again (its first run may have died before emitting); a
       // stale step, overtaken by a newer one, emits nothing.
-      const document = await redemptions.get(redemptionId);
+      const document = written ?? (await redemptions.get(redemptionId));
       if (!document || document.version !== version || document.status !== status) return;
 
       const eventId = webhookEventId(redemptionId, version);

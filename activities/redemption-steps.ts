@@ -32,7 +32,13 @@ import {
 import { LimitReachedError, LimitUsage, usageKey } from '../store/limit-usage';
 import { Members } from '../store/members';
 import { Options } from '../store/options';
-import { Redemptions, type AppliedCancellation, type AuditEvent, type RedemptionChanges } from '../store/redemptions';
+import {
+  Redemptions,
+  type AppliedCancellation,
+  type AuditEvent,
+  type RedemptionChanges,
+  type RedemptionDocument,
+} from '../store/redemptions';
 import { maskRequest } from './masking';
 import type { MerchantEvents } from './merchant-events';
 import { stepFailure } from './step-failure';
@@ -216,16 +222,9 @@ export function createRedemptionSteps(
       ...events,
       statusEvent(status, { ...changes, ...note }),
     ]);
-    // Counted once: a repeated step applies nothing. The partner is read back because most steps do not carry it; a
-    // failed read must not fail a step that has already been applied.
-    if (applied && (isFinal(status) || status === 'completed')) {
-      const partner = await redemptions.get(redemptionId).then(
-        (document) => document?.partner ?? null,
-        () => 'unknown' as const,
-      );
-      metrics.redemptionFinished(status, partner);
-    }
-    await merchantEvents.statusChanged({ redemptionId, version, status });
+    // Counted once: a repeated step applies nothing.
+    if (applied && (isFinal(status) || status === 'completed')) metrics.redemptionFinished(status, applied.partner);
+    await merchantEvents.statusChanged({ redemptionId, version, status, ...(applied ? { document: applied } : {}) });
   }
 
   async function memberWithPoints({ request, memberId }: BeginRedemptionInput) {
@@ -241,34 +240,41 @@ export function createRedemptionSteps(
     async beginRedemption(input: BeginRedemptionInput): Promise<RedemptionContext> {
       const { redemptionId, requestHash, request } = input;
       const now = new Date();
-      const [, member, option] = await Promise.all([
-        redemptions.createIfMissing(
-          {
-            _id: redemptionId,
-            request_hash: requestHash,
-            request,
-            member_id: null,
-            redemption_option_id: request.redemption_option_id,
-            points: null,
-            delay_points_deduction: request.delay_points_deduction,
-            currency: request.currency ?? null,
-            coupon_code: null,
-            status: 'pending',
-            reason: null,
-            partner: null,
-            order_id: null,
-            expires_at: null,
-            created_at: now,
-            created_day: utcDay(now),
-            updated_at: now,
-            version: 0,
-          },
-          { type: 'requested', status: 'pending', data: { request: maskRequest(request) } },
-        ),
+      const pending: RedemptionDocument = {
+        _id: redemptionId,
+        request_hash: requestHash,
+        request,
+        member_id: null,
+        redemption_option_id: request.redemption_option_id,
+        points: null,
+        delay_points_deduction: request.delay_points_deduction,
+        currency: request.currency ?? null,
+        coupon_code: null,
+        status: 'pending',
+        reason: null,
+        partner: null,
+        order_id: null,
+        expires_at: null,
+        created_at: now,
+        created_day: utcDay(now),
+        updated_at: now,
+        version: 0,
+      };
+      const [created, member, option] = await Promise.all([
+        redemptions.createIfMissing(pending, {
+          type: 'requested',
+          status: 'pending',
+          data: { request: maskRequest(request) },
+        }),
         memberWithPoints(input),
         options.get(request.redemption_option_id),
       ]);
-      await merchantEvents.statusChanged({ redemptionId, version: 0, status: 'pending' });
+      await merchantEvents.statusChanged({
+        redemptionId,
+        version: 0,
+        status: 'pending',
+        ...(created ? { document: pending } : {}),
+      });
       return { memberId: member?.id ?? null, option, availablePoints: member?.available ?? 0 };
     },
 

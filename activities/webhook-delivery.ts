@@ -14,6 +14,7 @@ import {
   WebhookEndpoints,
   WebhookOutbox,
   type OwedWebhookDocument,
+  type WebhookDeliveryDocument,
   type WebhookEndpointDocument,
 } from '../store/webhooks';
 import { nudgeOrTimeout } from './webhook-lane-nudges';
@@ -49,6 +50,13 @@ export interface LaneSettings {
 
 type Outcome = 'delivered' | 'failed' | 'gone';
 
+/** What a round of deliveries writes when it ends: one store write for each kind, however many attempts it made. */
+interface RoundWrites {
+  attempts: Array<Omit<WebhookDeliveryDocument, '_id'>>;
+  /** Outbox rows delivered or given up. */
+  settled: string[];
+}
+
 export function createWebhookDelivery(
   db: Db,
   { batchSize, idleMs }: LaneSettings = { batchSize: 500, idleMs: 60_000 },
@@ -61,6 +69,7 @@ export function createWebhookDelivery(
     endpoint: WebhookEndpointDocument,
     owed: OwedWebhookDocument,
     input: DeliverOwedWebhooksInput,
+    writes: RoundWrites,
   ): Promise<Outcome> {
     const timestamp = Math.floor(Date.now() / 1000);
     const started = Date.now();
@@ -96,7 +105,7 @@ export function createWebhookDelivery(
     // The lane's next attempt comes after Temporal's backoff for this attempt of the lane.
     const nextTry = Date.now() + retryDelayMs(Context.current().info.attempt, input.retry);
     const retried = !succeeded && status !== 410 && nextTry < owed.created_at.getTime() + DELIVERY_DEADLINE_MS;
-    await deliveries.record({
+    writes.attempts.push({
       endpoint_id: endpoint._id,
       event_id: owed.event_id,
       event_type: owed.event_type,
@@ -110,7 +119,7 @@ export function createWebhookDelivery(
     });
     if (status === 410) return 'gone';
     // Delivered, or retried until DELIVERY_DEADLINE_MS after the event and given up: owed no more.
-    if (!retried) await outbox.settle(owed._id);
+    if (!retried) writes.settled.push(owed._id);
     else await outbox.failedAttempt(owed._id);
     return succeeded ? 'delivered' : 'failed';
   }
@@ -152,10 +161,11 @@ export function createWebhookDelivery(
         }
 
         let stopped: Outcome | undefined;
+        const writes: RoundWrites = { attempts: [], settled: [] };
         await inParallel(queues, PARALLEL_REDEMPTIONS, async (queue) => {
           for (const owed of queue) {
             if (stopped) return;
-            const outcome = await deliver(endpoint, owed, input);
+            const outcome = await deliver(endpoint, owed, input, writes);
             context.heartbeat();
             if (outcome === 'delivered') {
               delivered = true;
@@ -166,6 +176,7 @@ export function createWebhookDelivery(
             return;
           }
         });
+        await Promise.all([deliveries.record(writes.attempts), outbox.settle(input.endpointId, writes.settled)]);
         if (stopped === 'gone') {
           await endpoints.disable(input.endpointId, 'the endpoint answered 410 Gone');
           await outbox.dropFor(input.endpointId);

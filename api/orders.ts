@@ -148,7 +148,9 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
       responses: {
         200: { description: 'Refunded what was owed, possibly nothing', schema: orderCancelledSchema },
         404: error('No redemption was used by that order'),
-        409: error('A reward of the order is not settled yet (order_not_settled)'),
+        409: error(
+          'A reward of the order is not settled yet (order_not_settled), or the Idempotency-Key was used for another part (idempotency_key_reused)',
+        ),
         422: error('Past the refund window, or an amount for an order whose subtotal is unknown'),
       },
     },

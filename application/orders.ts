@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/env';
 import { normalizeCouponCode } from '../domain/coupon';
@@ -15,6 +16,7 @@ import {
 import type { OrderCapture } from '../domain/redemption';
 import type { RedemptionStatus } from '../domain/states';
 import { Options } from '../store/options';
+import { OrderCancellations } from '../store/order-cancellations';
 import { Redemptions, pointsRefundedOf, type RedemptionDocument } from '../store/redemptions';
 import { RedemptionWorkflows, cancellationIdFor } from './redemption-workflows';
 
@@ -40,12 +42,14 @@ export class OrderDesk {
   private readonly redemptions: Redemptions;
   private readonly options: Options;
   private readonly workflows: RedemptionWorkflows;
+  private readonly cancellations: OrderCancellations;
   private readonly refundWindowSeconds: number;
 
   constructor(deps: { db: Db; temporal: Client; config: Config }) {
     this.redemptions = new Redemptions(deps.db);
     this.options = new Options(deps.db);
     this.workflows = new RedemptionWorkflows(deps.temporal, deps.config);
+    this.cancellations = new OrderCancellations(deps.db);
     this.refundWindowSeconds = deps.config.orderRefundWindowSeconds;
   }
 
@@ -99,7 +103,7 @@ export class OrderDesk {
   /**
    * The order was cancelled: in whole (no part), or the items or the amount named (domain/partial-refund.ts). A
    * partial cancellation is named by the client's Idempotency-Key when it sent one, so a resent one refunds nothing
-   * more; without one, each call is a new cancellation. Answers with every redemption of the order and what this
+   * more, and the same key with another part is refused; without one, each call is a new cancellation. Answers with every redemption of the order and what this
    * cancellation refunded.
    */
   async cancelOrder(
@@ -110,6 +114,16 @@ export class OrderDesk {
     const documents = await this.redemptions.findByOrderId(orderId);
     if (documents.length === 0) throw new Refusal('order_not_found', `No redemption was used by order ${orderId}.`);
     const id = cancellationIdFor(client.clientId, orderId, client.idempotencyKey);
+    const partial = part.items !== undefined || part.amount !== undefined;
+    if (partial && client.idempotencyKey !== undefined) {
+      const request_hash = createHash('sha256').update(JSON.stringify(part)).digest('hex');
+      if (!(await this.cancellations.sameAsFirst({ _id: id, order_id: orderId, request_hash }))) {
+        throw new Refusal(
+          'idempotency_key_reused',
+          'This Idempotency-Key was already used to cancel another part of this order.',
+        );
+      }
+    }
     let refunds: Refund[];
     if (part.items !== undefined) refunds = await this.cancelItems(orderId, part.items, documents, id);
     else if (part.amount !== undefined) refunds = await this.cancelAmount(orderId, part.amount, documents, id);

@@ -53,11 +53,37 @@ export async function reconcileLedger(db: Db, options: ReconciliationOptions): P
     // The hint first: it never leads the entries, and entries only ever follow it.
     const head = await ledger.headHint(memberId);
     const fold = new LedgerFold(head);
-    for await (const block of ledger.blocksOf(memberId, head?.seq ?? 0)) for (const entry of block) fold.add(entry);
+    const named = new Map<string, number>();
+    for await (const block of ledger.blocksOf(memberId, head?.seq ?? 0)) {
+      for (const entry of block) {
+        fold.add(entry);
+        if (entry.redemption_id !== undefined && !named.has(entry.redemption_id)) {
+          named.set(entry.redemption_id, entry.seq);
+        }
+      }
+    }
     const { problems, count } = fold.finish();
+    const unknown = await unknownRedemptions(memberId, named);
     progress.members_checked += 1;
     progress.entries_checked += fold.entries;
-    if (count > 0) record('member', memberId, problems, count);
+    if (count + unknown.length > 0) record('member', memberId, [...problems, ...unknown], count + unknown.length);
+  }
+
+  /** Entries that name a redemption the store does not have (the redemption side cannot see those). */
+  async function unknownRedemptions(memberId: string, named: Map<string, number>): Promise<Discrepancy[]> {
+    if (named.size === 0) return [];
+    const ofMember = await redemptions.idsOfMember(memberId);
+    const unknown: Discrepancy[] = [];
+    for (const [redemptionId, seq] of named) {
+      // Not among the member's: another member's (the redemption side reports that) or none at all.
+      if (ofMember.has(redemptionId) || (await redemptions.get(redemptionId))) continue;
+      unknown.push({
+        code: 'entry_redemption_unknown',
+        seq,
+        message: `Entry ${seq} names redemption ${redemptionId}, which is not in the store.`,
+      });
+    }
+    return unknown;
   }
 
   const problemsOf = async (redemption: RedemptionState) =>

@@ -16,7 +16,8 @@ export type DiscrepancyCode =
   | 'points_moved'
   | 'entry_amount'
   | 'refund_total'
-  | 'entry_member';
+  | 'entry_member'
+  | 'entry_redemption_unknown';
 
 export interface Discrepancy {
   code: DiscrepancyCode;

@@ -35,6 +35,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { created_day: 1 }, name: 'created_day' },
   ],
   partner_notifications: [{ key: { state: 1, received_at: 1 }, name: 'state' }],
+  order_cancellations: [],
   reconciliation_reports: [],
   reconciliation_latest: [],
   webhook_endpoints: [{ key: { status: 1 }, name: 'status' }],

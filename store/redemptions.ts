@@ -117,6 +117,13 @@ function stored(document: RedemptionDocument, events: StoredEvent[]): StoredRede
   return { ...document, events, event_keys: [] };
 }
 
+function withoutEvents(redemption: StoredRedemption): RedemptionDocument {
+  const document: Partial<StoredRedemption> = { ...redemption };
+  delete document.events;
+  delete document.event_keys;
+  return document as RedemptionDocument;
+}
+
 /** Readers of the redemption's state do not carry its audit trail around. */
 const WITHOUT_EVENTS = { projection: { events: 0, event_keys: 0 } } as const;
 
@@ -147,12 +154,17 @@ export class Redemptions {
     this.coupons = db.collection<CouponDocument>('coupons');
   }
 
-  /** Records a new redemption with its first audit event; a retried call finds it already there and changes nothing. */
-  async createIfMissing(document: RedemptionDocument, event: AuditEvent): Promise<void> {
+  /**
+   * Records a new redemption with its first audit event; a retried call finds it already there and changes nothing.
+   * True when this call created it.
+   */
+  async createIfMissing(document: RedemptionDocument, event: AuditEvent): Promise<boolean> {
     try {
       await this.redemptions.insertOne(stored(document, [{ at: document.created_at, ...event }]));
+      return true;
     } catch (error) {
       if (duplicateKeyIndex(error) === undefined) throw error;
+      return false;
     }
   }
 
@@ -179,25 +191,27 @@ export class Redemptions {
   /**
    * One status-changing step of the redemption's workflow: its changes and audit events in one write. It applies only
    * over an older version, so a repeated step changes nothing and a late one cannot move the redemption backwards.
-   * True when this call applied it.
+   * The redemption as this call left it (without its audit trail), or null when it applied nothing.
    */
   async changeStatus(
     id: string,
     version: number,
     changes: RedemptionChanges & { status: RedemptionStatus },
     events: AuditEvent[],
-  ): Promise<boolean> {
-    const result = await this.inWriteQueue(id, () => {
+  ): Promise<RedemptionDocument | null> {
+    const written = await this.inWriteQueue(id, () => {
       const at = new Date();
-      return this.redemptions.updateOne(
+      // No projection: FerretDB v1's findAndModify has none. The audit trail is dropped here instead.
+      return this.redemptions.findOneAndUpdate(
         { _id: id, version: { $lt: version } },
         {
           $set: { ...changes, version, updated_at: at },
           $push: { events: { $each: events.map((event) => ({ at, ...event })) } },
         },
+        { returnDocument: 'after' },
       );
     });
-    return result.modifiedCount > 0;
+    return written && withoutEvents(written);
   }
 
   /** Whether the audit event appended under this key is there (an `_id` read). */
@@ -291,6 +305,12 @@ export class Redemptions {
       changed += result.modifiedCount;
     }
     return changed;
+  }
+
+  /** The ids of a member's redemptions (reconciliation checks that the member's entries name only those). */
+  async idsOfMember(memberId: string): Promise<Set<string>> {
+    const documents = await this.redemptions.find({ member_id: memberId }, { projection: { _id: 1 } }).toArray();
+    return new Set(documents.map((document) => document._id));
   }
 
   /** Every redemption's status and points, in batches (reconciliation reads them all, holding one batch). */

@@ -158,8 +158,9 @@ export class WebhookOutbox {
     await this.owed.updateOne({ _id: id }, { $inc: { attempts: 1 } });
   }
 
-  async settle(id: string): Promise<void> {
-    await this.owed.deleteOne({ _id: id });
+  /** Removes what was delivered or given up (filtered by endpoint first: its rows are the few it is owed). */
+  async settle(endpointId: string, ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.owed.deleteMany({ endpoint_id: endpointId, _id: { $in: ids } });
   }
 
   /** Drops what a deleted or disabled endpoint was owed. */
@@ -182,8 +183,11 @@ export class WebhookDeliveries {
     this.deliveries = db.collection<WebhookDeliveryDocument>('webhook_deliveries');
   }
 
-  async record(attempt: Omit<WebhookDeliveryDocument, '_id'>): Promise<void> {
-    await this.deliveries.insertOne({ _id: `dlv_${randomUUID().replace(/-/g, '')}`, ...attempt });
+  async record(attempts: Array<Omit<WebhookDeliveryDocument, '_id'>>): Promise<void> {
+    if (attempts.length === 0) return;
+    await this.deliveries.insertMany(
+      attempts.map((attempt) => ({ _id: `dlv_${randomUUID().replace(/-/g, '')}`, ...attempt })),
+    );
   }
 
   /** An endpoint's attempts, newest first. */

@@ -180,6 +180,11 @@ describe('partial order cancellation', () => {
     expect(await cancelled(orderId, { amount: 2_500 }, key)).toEqual(first);
     expect(await refundsOf(member)).toEqual([100]);
     expect(await memberBalances(member)).toMatchObject({ points_balance: 700 });
+    // The same key with another part is refused, and refunds nothing.
+    const reused = await cancel(orderId, { amount: 1_000 }, key);
+    expect(reused.status).toBe(409);
+    expect((await readJson(reused)).error.code).toBe('idempotency_key_reused');
+    expect(await refundsOf(member)).toEqual([100]);
 
     // Another key is another cancellation.
     expect((await cancelled(orderId, { amount: 2_500 }, uniqueName('cancel'))).refunds).toEqual([

@@ -167,10 +167,12 @@ describe('ledger reconciliation', () => {
     await copy.db
       .collection<{ _id: string }>('redemptions')
       .updateOne({ _id: made.rejected!.id }, { $set: { status: 'completed', points: 100 } });
+    // Points moved for a redemption that is not in the store.
+    await copy.db.collection<{ _id: string }>('redemptions').deleteOne({ _id: made.cancelled!.id });
 
     const cli = runCli(copy.db.databaseName);
     expect(cli.status, cli.output).toBe(1);
-    expect(cli.output).toContain('4 mismatches');
+    expect(cli.output).toContain('5 mismatches');
 
     const latest = await new ReconciliationReports(copy.db).latest();
     const report = (await new ReconciliationReports(copy.db).get(latest!.report_id))!;
@@ -182,13 +184,14 @@ describe('ledger reconciliation', () => {
         ['member', made.second!.memberId, ['head_ahead']],
         ['redemption', made.second!.id, ['points_moved']],
         ['redemption', made.rejected!.id, ['points_moved']],
+        ['member', made.cancelled!.memberId, ['entry_redemption_unknown']],
       ]),
     );
-    expect(report.mismatch_count).toBe(4);
+    expect(report.mismatch_count).toBe(5);
 
     const api = await listen({ config: stack.config, db: copy.db, temporal: stack.client, logger: testLogger }, 0);
     try {
-      expect(sampleSum(await scrape(`${api.url}/metrics`), 'loyalty_reconciliation_mismatches')).toBe(4);
+      expect(sampleSum(await scrape(`${api.url}/metrics`), 'loyalty_reconciliation_mismatches')).toBe(5);
     } finally {
       await closeServer(api.server);
     }
