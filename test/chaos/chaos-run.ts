@@ -2,7 +2,8 @@
  * A chaos run: the API, two workers, Temporal and the store as separate processes; clients redeem (immediate,
  * delayed then ordered, cancelled, left to expire, ordered then the order cancelled), each retrying with its
  * Idempotency-Key, against a flaky partner; meanwhile a worker, the store, Temporal and the API are each killed with
- * SIGKILL and started again. Then it checks what must hold whatever happened, and reports every violation.
+ * SIGKILL and started again. A merchant's webhook endpoint, flaky too, hears every status change. Then it checks what
+ * must hold whatever happened, and reports every violation.
  */
 import { Client, Connection } from '@temporalio/client';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -59,6 +60,8 @@ export interface ChaosReport {
   crash_restarts: Record<string, number>;
   partner_calls: number;
   partner_fulfilled: number;
+  /** Requests the merchant's webhook endpoint received, retries and repeats included. */
+  webhook_requests: number;
   seconds: number;
   violations: string[];
 }
@@ -115,6 +118,31 @@ async function untilAnswered(
   }
 }
 
+/**
+ * What the merchant's endpoint got wrong: for each redemption, the events it received (de-duplicated on their id, as a
+ * receiver does) must be its status changes as its audit trail lists them, in that order.
+ */
+function webhookProblems(calls: RecordedCall[], trails: Map<string, Array<{ type: string; status?: string }>>) {
+  const seen = new Set<string>();
+  const received = new Map<string, string[]>();
+  for (const call of calls) {
+    if (call.body?.data?.id === undefined || seen.has(call.headers['webhook-id'] as string)) continue;
+    seen.add(call.headers['webhook-id'] as string);
+    received.set(call.body.data.id, [...(received.get(call.body.data.id) ?? []), call.body.type]);
+  }
+  const problems: string[] = [];
+  for (const [id, trail] of trails) {
+    const expected = [
+      'redemption.pending',
+      ...trail.filter((event) => event.type === 'status').map((event) => `redemption.${event.status}`),
+    ];
+    const got = received.get(id) ?? [];
+    if (got.join() !== expected.join())
+      problems.push(`${id}: webhooks ${got.join(', ')}; changes ${expected.join(', ')}`);
+  }
+  return problems;
+}
+
 export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
   const log = settings.log ?? (() => undefined);
   const random = mulberry32(settings.seed);
@@ -145,6 +173,12 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       fulfilled.add(key);
       return { status: 200, body: {} };
     });
+
+    // The merchant's webhook endpoint: one request in five fails, with its own draws so that the partner's stay the same.
+    const webhookRandom = mulberry32(settings.seed + 1);
+    const merchant: StubPartner = await startStubPartner();
+    cleanups.push(() => merchant.close());
+    merchant.setDefault(() => (webhookRandom() < 0.2 ? { status: 503 } : { status: 204 }));
 
     const temporal = new ChaosProcess({
       name: 'temporal',
@@ -197,6 +231,10 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       // Two workers on one machine: their metrics would want the same port.
       WORKER_METRICS_ADDRESS: 'off',
       LOG_LEVEL: 'info',
+      WEBHOOK_TIMEOUT_MS: '2000',
+      WEBHOOK_RETRY_INITIAL_MS: '200',
+      WEBHOOK_RETRY_MAX_MS: '2000',
+      WEBHOOK_POLL_MS: '500',
     };
     const mongo = new MongoClient(env.MONGODB_URI, { ignoreUndefined: true });
     await mongo.connect();
@@ -223,6 +261,14 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     await api.start();
     cleanups.push(() => api.stop());
     const apiUrl = `http://127.0.0.1:${ports.api}`;
+
+    const endpoint = await untilAnswered(`${apiUrl}/v1/webhook-endpoints`, {
+      method: 'POST',
+      body: { url: merchant.redeemUrl, events: ['*'] },
+    });
+    if (endpoint.status !== 201) throw new Error(`the webhook endpoint was not registered: ${endpoint.status}`);
+    // Past the workers' read of the enabled endpoints (WEBHOOK_ENDPOINTS_CACHE_MS), so that it hears every change.
+    await sleep(1_500);
 
     const options = {
       partner: await createOption(db, { name: 'Partner reward', partner: 'flavours', cost_points: 100 }),
@@ -427,12 +473,32 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       if (fold.points_held !== 0) violations.push(`member ${member._id}: ${fold.points_held} points still held`);
     }
 
-    // No workflow failed, and none is left running.
+    // The merchant heard every status change of every redemption, each redemption's in order, and nothing is owed.
+    const webhookDeadline = Date.now() + 120_000;
+    for (;;) {
+      const trails = await db
+        .collection<{ _id: string; events: Array<{ type: string; status?: string }> }>('redemptions')
+        .find({}, { projection: { events: 1 } })
+        .toArray();
+      const problems = webhookProblems(merchant.calls, new Map(trails.map((trail) => [trail._id, trail.events])));
+      const owed = await db.collection('webhook_outbox').countDocuments({});
+      if (owed > 0) problems.push(`${owed} webhook deliveries still owed`);
+      if (problems.length === 0) break;
+      if (Date.now() > webhookDeadline) {
+        violations.push(...problems.slice(0, 20));
+        break;
+      }
+      await sleep(1_000);
+    }
+
+    // No workflow failed, and none is left running but the webhook endpoint's lane.
     const failed = await client.workflow.count('ExecutionStatus = "Failed"');
     if (failed.count > 0) violations.push(`${failed.count} workflows failed`);
     const runningDeadline = Date.now() + 60_000;
     for (;;) {
-      const running = await client.workflow.count('ExecutionStatus = "Running"');
+      const running = await client.workflow.count(
+        'ExecutionStatus = "Running" AND WorkflowType != "webhookLaneWorkflow"',
+      );
       if (running.count === 0) break;
       if (Date.now() > runningDeadline) {
         violations.push(`${running.count} workflows are still running`);
@@ -454,6 +520,7 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       crash_restarts: Object.fromEntries(Object.entries(processes).map(([name, process]) => [name, process.crashes])),
       partner_calls: partner.calls.length,
       partner_fulfilled: fulfilled.size,
+      webhook_requests: merchant.calls.length,
       seconds: Math.round((Date.now() - begin) / 1000),
       violations,
     };

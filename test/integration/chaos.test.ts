@@ -1,8 +1,8 @@
 import { describe, expect, inject, it } from 'vitest';
 import { runChaos } from '../chaos/chaos-run';
 
-describe('chaos: processes killed mid-run, a flaky partner, clients retrying', () => {
-  it('loses nothing, pays nothing twice, refunds no fulfilled reward and contradicts no answer', async () => {
+describe('chaos: processes killed mid-run, a flaky partner and webhook endpoint, clients retrying', () => {
+  it('loses nothing, pays nothing twice, refunds no fulfilled reward, contradicts no answer and tells the merchant every change in order', async () => {
     const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
     const report = await runChaos({
       redemptions: Number(process.env.CHAOS_REDEMPTIONS ?? 200),
