@@ -8,7 +8,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { signWebhook } from '../domain/webhook-signature';
-import { DELIVERY_DEADLINE_MS, retryDelayMs, type DeliveryRetry } from '../domain/webhook-retry';
+import {
+  DELIVERY_DEADLINE_MS,
+  LANE_HEARTBEAT_TIMEOUT_MS,
+  retryDelayMs,
+  type DeliveryRetry,
+} from '../domain/webhook-retry';
 import {
   WebhookDeliveries,
   WebhookEndpoints,
@@ -137,59 +142,68 @@ export function createWebhookDelivery(
     return queues.map((queue) => queue.sort((a, b) => a.version - b.version));
   }
 
+  async function runLane(context: Context, input: DeliverOwedWebhooksInput): Promise<DeliverOwedWebhooksResult> {
+    const started = Date.now();
+    let lastWork = Date.now();
+    let delivered = false;
+    for (;;) {
+      if (context.cancellationSignal.aborted) await context.cancelled;
+      // Read fresh each round: a rotated secret signs the next round, a deleted endpoint gets nothing more.
+      const endpoint = await endpoints.get(input.endpointId);
+      if (!endpoint || endpoint.status !== 'enabled') {
+        await outbox.dropFor(input.endpointId);
+        return { outcome: 'ended', why: endpoint ? 'endpoint disabled' : 'endpoint deleted' };
+      }
+      const queues = await owedByRedemption(input.endpointId);
+      if (queues.length === 0) {
+        if (delivered && context.info.attempt > 1) return { outcome: 'recovered' };
+        if (Date.now() - lastWork >= idleMs) return { outcome: 'idle' };
+        await nudgeOrTimeout(input.endpointId, input.pollMs, context.cancellationSignal);
+        continue;
+      }
+
+      let stopped: Outcome | undefined;
+      const writes: RoundWrites = { attempts: [], settled: [] };
+      await inParallel(queues, PARALLEL_REDEMPTIONS, async (queue) => {
+        for (const owed of queue) {
+          if (stopped) return;
+          const outcome = await deliver(endpoint, owed, input, writes);
+          if (outcome === 'delivered') {
+            delivered = true;
+            continue;
+          }
+          // 410 ends the lane; any other failure stops this redemption's queue (its next events wait their turn).
+          if (stopped !== 'gone') stopped = outcome;
+          return;
+        }
+      });
+      await Promise.all([deliveries.record(writes.attempts), outbox.settle(input.endpointId, writes.settled)]);
+      if (stopped === 'gone') {
+        await endpoints.disable(input.endpointId, 'the endpoint answered 410 Gone');
+        await outbox.dropFor(input.endpointId);
+        return { outcome: 'ended', why: 'endpoint answered 410 Gone' };
+      }
+      if (stopped === 'failed') {
+        throw ApplicationFailure.create({
+          type: WEBHOOK_ATTEMPT_FAILED,
+          message: `a delivery to ${endpoint.url} failed; the lane is retried with backoff`,
+        });
+      }
+      lastWork = Date.now();
+      if (lastWork - started >= RUN_MS) return { outcome: 'ran_long' };
+    }
+  }
+
   return {
     async deliverOwedWebhooks(input: DeliverOwedWebhooksInput): Promise<DeliverOwedWebhooksResult> {
       const context = Context.current();
-      const started = Date.now();
-      let lastWork = Date.now();
-      let delivered = false;
-      for (;;) {
-        context.heartbeat();
-        if (context.cancellationSignal.aborted) await context.cancelled;
-        // Read fresh each round: a rotated secret signs the next round, a deleted endpoint gets nothing more.
-        const endpoint = await endpoints.get(input.endpointId);
-        if (!endpoint || endpoint.status !== 'enabled') {
-          await outbox.dropFor(input.endpointId);
-          return { outcome: 'ended', why: endpoint ? 'endpoint disabled' : 'endpoint deleted' };
-        }
-        const queues = await owedByRedemption(input.endpointId);
-        if (queues.length === 0) {
-          if (delivered && context.info.attempt > 1) return { outcome: 'recovered' };
-          if (Date.now() - lastWork >= idleMs) return { outcome: 'idle' };
-          await nudgeOrTimeout(input.endpointId, input.pollMs, context.cancellationSignal);
-          continue;
-        }
-
-        let stopped: Outcome | undefined;
-        const writes: RoundWrites = { attempts: [], settled: [] };
-        await inParallel(queues, PARALLEL_REDEMPTIONS, async (queue) => {
-          for (const owed of queue) {
-            if (stopped) return;
-            const outcome = await deliver(endpoint, owed, input, writes);
-            context.heartbeat();
-            if (outcome === 'delivered') {
-              delivered = true;
-              continue;
-            }
-            // 410 ends the lane; any other failure stops this redemption's queue (its next events wait their turn).
-            if (stopped !== 'gone') stopped = outcome;
-            return;
-          }
-        });
-        await Promise.all([deliveries.record(writes.attempts), outbox.settle(input.endpointId, writes.settled)]);
-        if (stopped === 'gone') {
-          await endpoints.disable(input.endpointId, 'the endpoint answered 410 Gone');
-          await outbox.dropFor(input.endpointId);
-          return { outcome: 'ended', why: 'endpoint answered 410 Gone' };
-        }
-        if (stopped === 'failed') {
-          throw ApplicationFailure.create({
-            type: WEBHOOK_ATTEMPT_FAILED,
-            message: `a delivery to ${endpoint.url} failed; the lane is retried with backoff`,
-          });
-        }
-        lastWork = Date.now();
-        if (lastWork - started >= RUN_MS) return { outcome: 'ran_long' };
+      // Beats while the process lives, even through an attempt that waits long for its answer: a lane whose worker
+      // died is taken over after LANE_HEARTBEAT_TIMEOUT_MS, whatever WEBHOOK_TIMEOUT_MS is.
+      const beating = setInterval(() => context.heartbeat(), LANE_HEARTBEAT_TIMEOUT_MS / 4);
+      try {
+        return await runLane(context, input);
+      } finally {
+        clearInterval(beating);
       }
     },
   };

@@ -7,6 +7,8 @@
 /** How long a delivery is retried before it is given up. */
 export const DELIVERY_DEADLINE_MS = 3 * 24 * 3600 * 1000;
 export const DELIVERY_BACKOFF_COEFFICIENT = 2;
+/** An endpoint lane's heartbeat timeout: how soon a lane whose worker died is taken over by another. */
+export const LANE_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 export interface DeliveryRetry {
   initialIntervalMs: number;

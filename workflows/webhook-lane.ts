@@ -6,7 +6,7 @@
  */
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { WebhookDeliveryActivities } from '../activities/webhook-delivery';
-import { DELIVERY_BACKOFF_COEFFICIENT, type DeliveryRetry } from '../domain/webhook-retry';
+import { DELIVERY_BACKOFF_COEFFICIENT, LANE_HEARTBEAT_TIMEOUT_MS, type DeliveryRetry } from '../domain/webhook-retry';
 
 export interface WebhookLaneInput {
   endpointId: string;
@@ -23,9 +23,9 @@ const ROUNDS_PER_RUN = 200;
 export async function webhookLaneWorkflow(input: WebhookLaneInput): Promise<void> {
   const { deliverOwedWebhooks } = proxyActivities<WebhookDeliveryActivities>({
     taskQueue: input.taskQueue,
-    // A round returns within minutes; it heartbeats between attempts, each of which lasts at most timeoutMs.
+    // A round returns within minutes, and beats all along.
     startToCloseTimeout: '1 hour',
-    heartbeatTimeout: input.timeoutMs + 30_000,
+    heartbeatTimeout: LANE_HEARTBEAT_TIMEOUT_MS,
     retry: {
       initialInterval: input.retry.initialIntervalMs,
       maximumInterval: input.retry.maximumIntervalMs,
