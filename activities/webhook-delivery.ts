@@ -19,7 +19,7 @@ import {
   WebhookEndpoints,
   WebhookOutbox,
   type OwedWebhookDocument,
-  type WebhookDeliveryDocument,
+  type DeliveryAttempt,
   type WebhookEndpointDocument,
 } from '../store/webhooks';
 import { nudgeOrTimeout } from './webhook-lane-nudges';
@@ -57,7 +57,7 @@ type Outcome = 'delivered' | 'failed' | 'gone';
 
 /** What a round of deliveries writes when it ends: one store write for each kind, however many attempts it made. */
 interface RoundWrites {
-  attempts: Array<Omit<WebhookDeliveryDocument, '_id'>>;
+  attempts: DeliveryAttempt[];
   /** Outbox rows delivered or given up. */
   settled: string[];
 }
@@ -177,7 +177,10 @@ export function createWebhookDelivery(
           return;
         }
       });
-      await Promise.all([deliveries.record(writes.attempts), outbox.settle(input.endpointId, writes.settled)]);
+      await Promise.all([
+        deliveries.record(input.endpointId, writes.attempts),
+        outbox.settle(input.endpointId, writes.settled),
+      ]);
       if (stopped === 'gone') {
         await endpoints.disable(input.endpointId, 'the endpoint answered 410 Gone');
         await outbox.dropFor(input.endpointId);

@@ -65,7 +65,7 @@ function endpointView(endpoint: WebhookEndpointDocument) {
 
 function deliveryView(delivery: WebhookDeliveryDocument) {
   return {
-    id: delivery._id,
+    id: delivery.delivery_id,
     event_id: delivery.event_id,
     event_type: delivery.event_type,
     attempt: delivery.attempt,

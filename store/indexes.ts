@@ -43,7 +43,9 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { endpoint_id: 1 }, name: 'endpoint' },
     { key: { redemption_id: 1 }, name: 'redemption' },
   ],
-  webhook_deliveries: [{ key: { endpoint_id: 1, attempted_at: -1 }, name: 'endpoint' }],
+  // Numbered per endpoint (`<endpoint>/<seq>`), read a block at a time, like the ledger.
+  webhook_deliveries: [{ key: { block: 1 }, name: 'block' }],
+  webhook_delivery_heads: [],
 };
 
 /** The fields each collection is looked up by: `_id`, and the first key of each of its indexes. */

@@ -47,8 +47,14 @@ export interface OwedWebhookDocument {
 }
 
 export interface WebhookDeliveryDocument {
+  /** `<endpoint>/<seq>`: an endpoint's attempts are numbered 1, 2, 3… in the order they were recorded. */
   _id: string;
+  /** The attempt's id in the API (`dlv_…`). */
+  delivery_id: string;
   endpoint_id: string;
+  seq: number;
+  /** `<endpoint>/<block>`: the DELIVERY_BLOCK attempts that one page read fetches together. */
+  block: string;
   event_id: string;
   event_type: WebhookEventType;
   /** The attempt's number among this event's deliveries to this endpoint, from 1. */
@@ -176,29 +182,87 @@ function isOnlyDuplicateKeys(error: unknown): boolean {
   return list.every((writeError) => (writeError as { code?: number }).code === 11000);
 }
 
+/** Attempts per block: a page of the deliveries list reads the blocks that hold it, whatever the history. */
+const DELIVERY_BLOCK = 50;
+
+export type DeliveryAttempt = Omit<WebhookDeliveryDocument, '_id' | 'delivery_id' | 'seq' | 'block'>;
+
+function blockOf(endpointId: string, seq: number): string {
+  return `${endpointId}/${Math.floor((seq - 1) / DELIVERY_BLOCK)}`;
+}
+
+/**
+ * Each endpoint's delivery attempts as a numbered log, the layout of the points ledger: the n-th attempt is
+ * `<endpoint>/<n>`, and a small head document remembers the newest number (a hint: it may lag after a crash, never
+ * lead). One lane records an endpoint's attempts, so numbers are taken without a race; were two lanes to record at
+ * once, the unique _id makes the later one read the head again.
+ */
 export class WebhookDeliveries {
   private readonly deliveries: Collection<WebhookDeliveryDocument>;
+  private readonly heads: Collection<{ _id: string; seq: number }>;
+  /** The newest number this process recorded or read, per endpoint. */
+  private readonly known = new Map<string, number>();
 
   constructor(db: Db) {
     this.deliveries = db.collection<WebhookDeliveryDocument>('webhook_deliveries');
+    this.heads = db.collection<{ _id: string; seq: number }>('webhook_delivery_heads');
   }
 
-  async record(attempts: Array<Omit<WebhookDeliveryDocument, '_id'>>): Promise<void> {
-    if (attempts.length === 0) return;
-    await this.deliveries.insertMany(
-      attempts.map((attempt) => ({ _id: `dlv_${randomUUID().replace(/-/g, '')}`, ...attempt })),
-    );
+  /** The number of the endpoint's newest attempt: the hint, then forward, a block at a time, past what follows it. */
+  async newestSeq(endpointId: string): Promise<number> {
+    let newest = (await this.heads.findOne({ _id: endpointId }))?.seq ?? 0;
+    for (;;) {
+      const block = await this.deliveries
+        .find({ block: blockOf(endpointId, newest + 1) }, { projection: { seq: 1 } })
+        .toArray();
+      const furthest = Math.max(newest, ...block.map((attempt) => attempt.seq));
+      if (furthest === newest) return newest;
+      newest = furthest;
+    }
   }
 
-  /** An endpoint's attempts, newest first. */
+  /** Records a lane's attempts, in order, under the endpoint's next numbers. */
+  async record(endpointId: string, attempts: DeliveryAttempt[]): Promise<void> {
+    let left = attempts;
+    for (let tries = 1; left.length > 0; tries++) {
+      const after = this.known.get(endpointId) ?? (await this.newestSeq(endpointId));
+      const documents = left.map((attempt, index) => ({
+        _id: `${endpointId}/${after + index + 1}`,
+        delivery_id: `dlv_${randomUUID().replace(/-/g, '')}`,
+        seq: after + index + 1,
+        block: blockOf(endpointId, after + index + 1),
+        ...attempt,
+      }));
+      try {
+        await this.deliveries.insertMany(documents, { ordered: true });
+        this.known.set(endpointId, after + documents.length);
+        left = [];
+      } catch (error) {
+        if (duplicateKeyIndex(error) === undefined && !isOnlyDuplicateKeys(error)) throw error;
+        if (tries >= 5) throw error;
+        // Another writer took these numbers, or the hint lagged: what was inserted stays, the rest goes after the head.
+        const inserted = (error as { insertedCount?: number; result?: { insertedCount?: number } }).insertedCount ?? 0;
+        left = left.slice(inserted);
+        this.known.set(endpointId, await this.newestSeq(endpointId));
+      }
+    }
+    await this.heads.replaceOne({ _id: endpointId }, { seq: this.known.get(endpointId)! }, { upsert: true });
+  }
+
+  /** A page of an endpoint's attempts, newest first: read from the blocks that hold it. */
   async listForEndpoint(endpointId: string, page: { skip: number; limit: number }) {
-    const filter = { endpoint_id: endpointId };
-    const [items, total] = await Promise.all([
-      this.deliveries
-        .find(filter, { sort: { attempted_at: -1, _id: -1 }, skip: page.skip, limit: page.limit })
-        .toArray(),
-      this.deliveries.countDocuments(filter),
-    ]);
+    const total = await this.newestSeq(endpointId);
+    const newest = total - page.skip;
+    const oldest = Math.max(1, newest - page.limit + 1);
+    if (newest < 1) return { items: [], total };
+    const blocks = new Set<string>();
+    for (let seq = oldest; seq <= newest; seq += DELIVERY_BLOCK) blocks.add(blockOf(endpointId, seq));
+    blocks.add(blockOf(endpointId, newest));
+    const read = await Promise.all([...blocks].map((block) => this.deliveries.find({ block }).toArray()));
+    const items = read
+      .flat()
+      .filter((attempt) => attempt.seq >= oldest && attempt.seq <= newest)
+      .sort((a, b) => b.seq - a.seq);
     return { items, total };
   }
 }

@@ -186,10 +186,17 @@ describe('store queries on hot paths', () => {
         attempts: 0,
       })),
     );
+    // A head per endpoint, as many as the ledger's (fewer could make PostgreSQL rightly prefer a scan).
+    await db
+      .collection<{ _id: string; seq: number }>('webhook_delivery_heads')
+      .insertMany(Array.from({ length: 2 * WEBHOOK_ENDPOINTS }, (_, index) => ({ _id: `whe_seed${index}`, seq: 2 })));
     await db.collection<WebhookDeliveryDocument>('webhook_deliveries').insertMany(
       redemptionIds.map((_, index) => ({
-        _id: `dlv_seed${index}`,
+        _id: `${endpointIds[index % WEBHOOK_ENDPOINTS]}/${Math.floor(index / WEBHOOK_ENDPOINTS) + 1}`,
+        delivery_id: `dlv_seed${index}`,
         endpoint_id: endpointIds[index % WEBHOOK_ENDPOINTS]!,
+        seq: Math.floor(index / WEBHOOK_ENDPOINTS) + 1,
+        block: `${endpointIds[index % WEBHOOK_ENDPOINTS]}/0`,
         event_id: `evt_seed${index}`,
         event_type: 'redemption.completed' as const,
         attempt: 1,
@@ -307,10 +314,14 @@ describe('store queries on hot paths', () => {
       "what one redemption's events owe an endpoint",
       await find('webhook_outbox', { redemption_id: redemptionIds[7], endpoint_id: 'whe_seed7' }),
     );
-    expectIndexBacked("an endpoint's deliveries", await find('webhook_deliveries', { endpoint_id: 'whe_seed7' }));
     expectIndexBacked(
-      "count of an endpoint's deliveries",
-      await count('webhook_deliveries', { endpoint_id: 'whe_seed7' }),
+      "an endpoint's newest delivery number",
+      await find('webhook_delivery_heads', { _id: 'whe_seed7' }),
     );
+    expectIndexBacked(
+      "a block of an endpoint's deliveries (a page, and the read forward from the head)",
+      await find('webhook_deliveries', { block: 'whe_seed7/0' }),
+    );
+    expectIndexBacked('a delivery by number', await find('webhook_deliveries', { _id: 'whe_seed7/1' }));
   });
 });

@@ -8,7 +8,13 @@ import {
 } from '../../activities/webhook-delivery';
 import { DELIVERY_DEADLINE_MS } from '../../domain/webhook-retry';
 import type { MongoHandle } from '../../store/connect';
-import { WebhookEndpoints, WebhookOutbox, type OwedWebhookDocument } from '../../store/webhooks';
+import {
+  WebhookDeliveries,
+  WebhookEndpoints,
+  WebhookOutbox,
+  type DeliveryAttempt,
+  type OwedWebhookDocument,
+} from '../../store/webhooks';
 import { connectTestMongo, testConfig } from '../harness/stack';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
@@ -131,5 +137,61 @@ describe('webhook lane', () => {
     await outbox.owe([owed(endpointId, 'rdm_i', 1)]);
     await outbox.owe([owed(endpointId, 'rdm_i', 1), owed(endpointId, 'rdm_i', 2)]);
     expect(await stillOwed(endpointId)).toBe(2);
+  });
+
+  describe("an endpoint's attempts, numbered like the ledger", () => {
+    const attempt = (endpointId: string, n: number): DeliveryAttempt => ({
+      endpoint_id: endpointId,
+      event_id: `evt_${n}`,
+      event_type: 'redemption.completed',
+      attempt: 1,
+      http_status: 200,
+      error: null,
+      latency_ms: 1,
+      succeeded: true,
+      next_try_at: null,
+      attempted_at: new Date(),
+    });
+    const pageOf = async (deliveries: WebhookDeliveries, endpointId: string, skip: number, limit: number) => {
+      const { items, total } = await deliveries.listForEndpoint(endpointId, { skip, limit });
+      return { events: items.map((item) => item.event_id), total };
+    };
+
+    it('pages newest first across blocks, and counts every attempt', async () => {
+      const deliveries = new WebhookDeliveries(mongo.db);
+      for (let round = 0; round < 7; round++) {
+        await deliveries.record(
+          'whe_paged',
+          Array.from({ length: 20 }, (_, index) => attempt('whe_paged', round * 20 + index + 1)),
+        );
+      }
+      expect(await pageOf(deliveries, 'whe_paged', 0, 3)).toEqual({
+        events: ['evt_140', 'evt_139', 'evt_138'],
+        total: 140,
+      });
+      const across = await pageOf(deliveries, 'whe_paged', 88, 5);
+      expect(across.events).toEqual(['evt_52', 'evt_51', 'evt_50', 'evt_49', 'evt_48']);
+      expect((await pageOf(deliveries, 'whe_paged', 100, 100)).events).toHaveLength(40);
+      expect(await pageOf(deliveries, 'whe_paged', 140, 10)).toEqual({ events: [], total: 140 });
+    });
+
+    it('goes on after the newest attempt when the head lags it, and when another process recorded meanwhile', async () => {
+      const first = new WebhookDeliveries(mongo.db);
+      await first.record('whe_lagging', [attempt('whe_lagging', 1), attempt('whe_lagging', 2)]);
+      // A crash between the attempts and the head: the head says 0.
+      await mongo.db
+        .collection('webhook_delivery_heads')
+        .updateOne({ _id: 'whe_lagging' as never }, { $set: { seq: 0 } });
+      const second = new WebhookDeliveries(mongo.db);
+      await second.record(
+        'whe_lagging',
+        Array.from({ length: 60 }, (_, index) => attempt('whe_lagging', index + 3)),
+      );
+      // The first process still believes 2 is the newest.
+      await first.record('whe_lagging', [attempt('whe_lagging', 63)]);
+      const all = await pageOf(second, 'whe_lagging', 0, 100);
+      expect(all.total).toBe(63);
+      expect(all.events).toEqual(Array.from({ length: 63 }, (_, index) => `evt_${63 - index}`));
+    });
   });
 });
