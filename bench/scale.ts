@@ -6,8 +6,9 @@
  * entries written through the API. Then 20,000 delayed redemptions wait for their orders, and the worker's memory and
  * the capture of an order are measured against a few waiting. The worker runs as its own process, as in production,
  * so that its memory is its own. On the new store and on the imported one, a 30-day redemptions report (by day, by
- * status) is measured and one reconciliation of the whole store is timed, which must find no mismatch. Every ratio is
- * to the same scenario measured earlier in the same run.
+ * status) is measured and one reconciliation of the whole store is timed, which must find no mismatch. A webhook
+ * endpoint's deliveries list is paged with 1,500 attempts on the new store and with every event of the imported
+ * redemptions (600,000 at SCALE=1) after the import. Every ratio is to the same scenario measured earlier in the same run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { daysOf, utcDay } from '../domain/reports';
 import { stopChild } from '../scripts/processes';
 import { connectMongo } from '../store/connect';
 import { Ledger } from '../store/ledger';
+import { WebhookDeliveries } from '../store/webhooks';
 import { createMemberWithPoints, createOption, foldLedger } from '../test/harness/fixtures';
 import { apiClient, expectField, type Answer, type ApiClient } from './api-client';
 import { round } from './latency';
@@ -66,6 +68,9 @@ const settings = {
   heavy_member_entries: Math.max(100, Math.round(10_000 * scale)),
   waiting: Math.round(20_000 * scale),
   api_ledger_writes: Math.round(10_000 * scale),
+  /** A merchant's webhook endpoint's attempts: every event of every imported redemption (3 each). */
+  delivery_attempts: Math.round(600_000 * scale),
+  few_delivery_attempts: 1_500,
   samples: positiveInt('BENCH_SAMPLES', 200),
   few_members: 500,
   concurrency: 10,
@@ -96,6 +101,10 @@ interface Bench {
   reads: { redemptionId: () => string; memberId: (index: number) => string };
   /** The member with many entries, once the merchant's history is imported. */
   heavy?: { id: string; email: string };
+  /** A webhook endpoint and how many attempts its deliveries list holds. */
+  webhooks: { endpointId: string; attempts: number };
+  /** The attempts the endpoint's deliveries list held when each stage read it. */
+  deliveryAttempts: Record<string, number>;
 }
 
 async function redeemImmediately(bench: Bench, email: string): Promise<string> {
@@ -196,6 +205,18 @@ async function measureStage(bench: Bench, label: string): Promise<Row[]> {
       ),
     );
   }
+  const { endpointId, attempts } = bench.webhooks;
+  bench.deliveryAttempts[label] = attempts;
+  rows.push(
+    await measureAfterWarmUp(
+      name(`GET deliveries pages 1-100 of the webhook endpoint, ${concurrency} in flight`),
+      samples,
+      concurrency,
+      async (i) => {
+        await bench.api(`/v1/webhook-endpoints/${endpointId}/deliveries?page=${1 + (i % 100)}`, 200);
+      },
+    ),
+  );
   const captureMembers = await Promise.all(Array.from({ length: operationsOf(samples) }, () => bench.newMember()));
   const coupons = await inFlight(captureMembers.length, concurrency, (i) =>
     redeemDelayed(bench, captureMembers[i]!.email),
@@ -210,6 +231,28 @@ async function measureStage(bench: Bench, label: string): Promise<Row[]> {
     ),
   );
   return rows;
+}
+
+/** Records `count` more delivery attempts of the bench's webhook endpoint, as its lane does: a round at a time. */
+async function recordAttempts(db: Db, bench: Bench, count: number): Promise<void> {
+  const deliveries = new WebhookDeliveries(db);
+  const { endpointId } = bench.webhooks;
+  for (let done = 0; done < count; done += 500) {
+    const round = Array.from({ length: Math.min(500, count - done) }, (_, index) => ({
+      endpoint_id: endpointId,
+      event_id: `evt_bench_${bench.webhooks.attempts + done + index}`,
+      event_type: 'redemption.completed' as const,
+      attempt: 1,
+      http_status: 204,
+      error: null,
+      latency_ms: 12,
+      succeeded: true,
+      next_try_at: null,
+      attempted_at: new Date(),
+    }));
+    await deliveries.record(endpointId, round);
+  }
+  bench.webhooks.attempts += count;
 }
 
 /** Runs `count` operations with `concurrency` in flight and returns their results in order. */
@@ -446,6 +489,8 @@ async function main(): Promise<void> {
       fewWaiting: {},
       quietSeconds: {},
       reads: { redemptionId: () => '', memberId: () => '' },
+      webhooks: { endpointId: '', attempts: 0 },
+      deliveryAttempts: {},
       newMember: async () => {
         const member = await createMemberWithPoints(mongo.db, NEW_MEMBER_POINTS);
         created.set(member._id, NEW_MEMBER_POINTS);
@@ -465,6 +510,13 @@ async function main(): Promise<void> {
     };
     const fewIds = await importMembers(mongo.db, fewShape, 0, fewShape.members);
     bench.reads = readsOf(fewShape, fewIds);
+    // Subscribed to an event no redemption here has, so that the endpoint is only read, never sent to.
+    const endpoint = await bench.api('/v1/webhook-endpoints', 201, {
+      url: 'http://127.0.0.1:9/hooks',
+      events: ['redemption.needs_review'],
+    });
+    bench.webhooks.endpointId = String(endpoint.id);
+    await recordAttempts(mongo.db, bench, settings.few_delivery_attempts);
     const empty = await measureStage(bench, 'new store (500 members)');
     const fewReports = await measureReports(bench, mongo.db, 'new store (500 members)');
     empty.push(...fewReports.rows);
@@ -497,6 +549,9 @@ async function main(): Promise<void> {
     );
     // As after any bulk load into PostgreSQL: refresh the planner's statistics and the visibility map now, rather than
     // measure the autovacuum that the load set off.
+    await time('delivery attempts import', () =>
+      recordAttempts(mongo.db, bench, settings.delivery_attempts - bench.webhooks.attempts),
+    );
     await time('vacuum analyze after import', () => vacuumAnalyze(config.mongo.postgresUrl));
     const counts = {
       members: await mongo.db.collection('members').estimatedDocumentCount(),
@@ -611,6 +666,7 @@ async function main(): Promise<void> {
       heavy_member_versus_new_member: heavyVersusNew,
       reports,
       reconciliation,
+      webhook_delivery_attempts_by_stage: bench.deliveryAttempts,
       checks: { balances_equal_to_fold: checked, reconciliation_mismatches: 0 },
       scenarios: rows,
     });
