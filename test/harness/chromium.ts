@@ -156,7 +156,8 @@ export class BrowserPage {
       this.child.kill('SIGTERM');
       await exited;
     }
-    rmSync(this.profileDir, { recursive: true, force: true });
+    // Chromium's helper processes can outlive the browser by a moment and still write to the profile.
+    rmSync(this.profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 
   private send(method: string, params: Record<string, unknown> = {}): Promise<any> {
