@@ -7,7 +7,7 @@
  * fold of all. `ledger_heads` remembers each member's newest entry number, as a hint.
  */
 import type { Collection, Db } from 'mongodb';
-import { NumberedLog, numberedEntryId } from './numbered-log';
+import { BLOCK_SIZE, NumberedLog, blockOf, numberedEntryId, readRange } from './numbered-log';
 
 export const LEDGER_TYPES = ['EARN', 'ADJUST', 'HOLD', 'RELEASE', 'CAPTURE', 'DEBIT', 'REFUND'] as const;
 export type LedgerType = (typeof LEDGER_TYPES)[number];
@@ -77,14 +77,8 @@ export class IdempotencyKeyConflictError extends Error {
   }
 }
 
-const BLOCK_SIZE = 50;
-
 export function ledgerEntryId(memberId: string, seq: number): string {
   return numberedEntryId(memberId, seq);
-}
-
-function blockOf(memberId: string, seq: number): string {
-  return `${memberId}/${Math.floor((seq - 1) / BLOCK_SIZE)}`;
 }
 
 function deltasFor(type: LedgerType, points: number): { balance: number; held: number } {
@@ -233,15 +227,13 @@ export class Ledger {
     const [from, to] = page.oldestFirst
       ? [page.skip + 1, Math.min(total, page.skip + page.limit)]
       : [Math.max(1, total - page.skip - page.limit + 1), total - page.skip];
-    if (from > to) return { entries: [], total };
-    const blocks = new Set<string>();
-    for (let seq = from; seq <= to; seq += BLOCK_SIZE) blocks.add(blockOf(memberId, seq));
-    blocks.add(blockOf(memberId, to));
-    const found = await Promise.all([...blocks].map((block) => this.entries.find({ block }).toArray()));
-    const entries = found
-      .flat()
-      .filter((entry) => entry.seq >= from && entry.seq <= to)
-      .sort((a, b) => (page.oldestFirst ? a.seq - b.seq : b.seq - a.seq));
+    const entries = await readRange(
+      memberId,
+      from,
+      to,
+      (block) => this.entries.find({ block }).toArray(),
+      page.oldestFirst ? 'oldest first' : 'newest first',
+    );
     return { entries, total };
   }
 

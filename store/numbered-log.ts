@@ -49,6 +49,36 @@ export function numberedEntryId(log: string, seq: number): string {
   return `${log}/${seq}`;
 }
 
+/** Entries per block: a page of a log reads the few blocks that hold it, whatever the log's length. */
+export const BLOCK_SIZE = 50;
+
+/** The block (`<log>/<n>`) that holds a log's entry `seq`. */
+export function blockOf(log: string, seq: number): string {
+  return `${log}/${Math.floor((seq - 1) / BLOCK_SIZE)}`;
+}
+
+/**
+ * Entries `from` to `to` of a log, in the order asked, read as the blocks that hold them: entry numbers are dense, so
+ * a page is a known range of numbers.
+ */
+export async function readRange<E extends { seq: number }>(
+  log: string,
+  from: number,
+  to: number,
+  readBlock: (block: string) => Promise<E[]>,
+  order: 'oldest first' | 'newest first',
+): Promise<E[]> {
+  if (from > to) return [];
+  const blocks = new Set<string>();
+  for (let seq = from; seq <= to; seq += BLOCK_SIZE) blocks.add(blockOf(log, seq));
+  blocks.add(blockOf(log, to));
+  const found = await Promise.all([...blocks].map(readBlock));
+  return found
+    .flat()
+    .filter((entry) => entry.seq >= from && entry.seq <= to)
+    .sort((a, b) => (order === 'oldest first' ? a.seq - b.seq : b.seq - a.seq));
+}
+
 type HeadDocument<H> = H & { _id: string };
 
 export class NumberedLog<E extends NumberedEntry & H, H extends { seq: number }> {

@@ -7,6 +7,7 @@ import type { Collection, Db } from 'mongodb';
 import { secretFromBytes } from '../domain/webhook-signature';
 import type { WebhookEndpointInput, WebhookEventType } from '../domain/webhooks';
 import { duplicateKeyIndex } from './duplicate-key';
+import { blockOf, readRange } from './numbered-log';
 
 export type EndpointStatus = 'enabled' | 'disabled';
 
@@ -53,7 +54,7 @@ export interface WebhookDeliveryDocument {
   delivery_id: string;
   endpoint_id: string;
   seq: number;
-  /** `<endpoint>/<block>`: the DELIVERY_BLOCK attempts that one page read fetches together. */
+  /** `<endpoint>/<block>`: the attempts that one page read fetches together (store/numbered-log.ts). */
   block: string;
   event_id: string;
   event_type: WebhookEventType;
@@ -182,14 +183,7 @@ function isOnlyDuplicateKeys(error: unknown): boolean {
   return list.every((writeError) => (writeError as { code?: number }).code === 11000);
 }
 
-/** Attempts per block: a page of the deliveries list reads the blocks that hold it, whatever the history. */
-const DELIVERY_BLOCK = 50;
-
 export type DeliveryAttempt = Omit<WebhookDeliveryDocument, '_id' | 'delivery_id' | 'seq' | 'block'>;
-
-function blockOf(endpointId: string, seq: number): string {
-  return `${endpointId}/${Math.floor((seq - 1) / DELIVERY_BLOCK)}`;
-}
 
 /**
  * Each endpoint's delivery attempts as a numbered log, the layout of the points ledger: the n-th attempt is
@@ -254,15 +248,13 @@ export class WebhookDeliveries {
     const total = await this.newestSeq(endpointId);
     const newest = total - page.skip;
     const oldest = Math.max(1, newest - page.limit + 1);
-    if (newest < 1) return { items: [], total };
-    const blocks = new Set<string>();
-    for (let seq = oldest; seq <= newest; seq += DELIVERY_BLOCK) blocks.add(blockOf(endpointId, seq));
-    blocks.add(blockOf(endpointId, newest));
-    const read = await Promise.all([...blocks].map((block) => this.deliveries.find({ block }).toArray()));
-    const items = read
-      .flat()
-      .filter((attempt) => attempt.seq >= oldest && attempt.seq <= newest)
-      .sort((a, b) => b.seq - a.seq);
+    const items = await readRange(
+      endpointId,
+      oldest,
+      newest,
+      (block) => this.deliveries.find({ block }).toArray(),
+      'newest first',
+    );
     return { items, total };
   }
 }
