@@ -103,8 +103,8 @@ export class OrderDesk {
   /**
    * The order was cancelled: in whole (no part), or the items or the amount named (domain/partial-refund.ts). A
    * partial cancellation is named by the client's Idempotency-Key when it sent one, so a resent one refunds nothing
-   * more, and the same key with another part is refused; without one, each call is a new cancellation. Answers with every redemption of the order and what this
-   * cancellation refunded.
+   * more, and the same key with another part is refused; without one, each call is a new cancellation. Answers with
+   * every redemption of the order and what this cancellation refunded.
    */
   async cancelOrder(
     orderId: string,

@@ -8,7 +8,8 @@
  * so that its memory is its own. On the new store and on the imported one, a 30-day redemptions report (by day, by
  * status) is measured and one reconciliation of the whole store is timed, which must find no mismatch. A webhook
  * endpoint's deliveries list is paged with 1,500 attempts on the new store and with every event of the imported
- * redemptions (600,000 at SCALE=1) after the import. Every ratio is to the same scenario measured earlier in the same run.
+ * redemptions (600,000 at SCALE=1) after the import. Every ratio is to the same scenario measured earlier in the same
+ * run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
