@@ -5,19 +5,17 @@
 import type { Db } from 'mongodb';
 import { Refusal } from '../domain/failures';
 import type { WebhookEndpointInput } from '../domain/webhooks';
-import { WebhookDeliveries, WebhookEndpoints, WebhookOutbox, type WebhookEndpointDocument } from '../store/webhooks';
+import { WebhookDeliveries, WebhookEndpoints, type WebhookEndpointDocument } from '../store/webhooks';
 
 type Page = { skip: number; limit: number };
 
 export class WebhookEndpointsDesk {
   private readonly endpoints: WebhookEndpoints;
   private readonly attempts: WebhookDeliveries;
-  private readonly outbox: WebhookOutbox;
 
   constructor(db: Db) {
     this.endpoints = new WebhookEndpoints(db);
     this.attempts = new WebhookDeliveries(db);
-    this.outbox = new WebhookOutbox(db);
   }
 
   /** The endpoint receives the events it subscribes to from the next status change on. */
@@ -33,10 +31,9 @@ export class WebhookEndpointsDesk {
     return (await this.endpoints.get(id)) ?? notFound(id);
   }
 
-  /** What it is still owed is dropped; its lane ends at its next round. */
+  /** Its lane finds it gone at its next round: it drops what the endpoint was still owed, and ends. */
   async delete(id: string): Promise<void> {
     if (!(await this.endpoints.delete(id))) notFound(id);
-    await this.outbox.dropFor(id);
   }
 
   async rotateSecret(id: string): Promise<WebhookEndpointDocument> {

@@ -7,3 +7,11 @@ export function duplicateKeyIndex(error: unknown): string | undefined {
   const fromKeyPattern = error.keyPattern ? Object.keys(error.keyPattern)[0] : undefined;
   return fromMessage ?? fromKeyPattern ?? '';
 }
+
+/** Whether a write (one document, or a bulk insert) failed only because keys were already taken. */
+export function isOnlyDuplicateKeys(error: unknown): boolean {
+  const writeErrors = (error as { writeErrors?: unknown[] | unknown }).writeErrors;
+  if (writeErrors === undefined) return duplicateKeyIndex(error) !== undefined;
+  const list = Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+  return list.every((writeError) => (writeError as { code?: number }).code === 11000);
+}

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { secretFromBytes } from '../domain/webhook-signature';
 import type { WebhookEndpointInput, WebhookEventType } from '../domain/webhooks';
-import { duplicateKeyIndex } from './duplicate-key';
+import { isOnlyDuplicateKeys } from './duplicate-key';
 import { blockOf, readRange } from './numbered-log';
 
 export type EndpointStatus = 'enabled' | 'disabled';
@@ -176,13 +176,6 @@ export class WebhookOutbox {
   }
 }
 
-function isOnlyDuplicateKeys(error: unknown): boolean {
-  const writeErrors = (error as { writeErrors?: unknown[] | unknown }).writeErrors;
-  if (writeErrors === undefined) return duplicateKeyIndex(error) !== undefined;
-  const list = Array.isArray(writeErrors) ? writeErrors : [writeErrors];
-  return list.every((writeError) => (writeError as { code?: number }).code === 11000);
-}
-
 export type DeliveryAttempt = Omit<WebhookDeliveryDocument, '_id' | 'delivery_id' | 'seq' | 'block'>;
 
 /**
@@ -232,10 +225,10 @@ export class WebhookDeliveries {
         this.known.set(endpointId, after + documents.length);
         left = [];
       } catch (error) {
-        if (duplicateKeyIndex(error) === undefined && !isOnlyDuplicateKeys(error)) throw error;
+        if (!isOnlyDuplicateKeys(error)) throw error;
         if (tries >= 5) throw error;
         // Another writer took these numbers, or the hint lagged: what was inserted stays, the rest goes after the head.
-        const inserted = (error as { insertedCount?: number; result?: { insertedCount?: number } }).insertedCount ?? 0;
+        const inserted = (error as { insertedCount?: number }).insertedCount ?? 0;
         left = left.slice(inserted);
         this.known.set(endpointId, await this.newestSeq(endpointId));
       }
