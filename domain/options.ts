@@ -55,8 +55,8 @@ export const optionInputSchema = z
     item_plu: requiredText(100).optional(),
     currency: currencySchema,
     min_subtotal: nonNegativeInt.default(0).meta({ description: 'Minimum order subtotal, minor units' }),
-    branch_ids: z.array(requiredText()).default([]).meta({ description: 'Empty = every branch' }),
-    business_ref: plainText().trim().default('').meta({ description: 'Empty = any business' }),
+    branch_ids: z.array(requiredText(200)).default([]).meta({ description: 'Empty = every branch' }),
+    business_ref: plainText(200).trim().default('').meta({ description: 'Empty = any business' }),
     partner: z.enum(PARTNER_NAMES).nullable().default(null).meta({ description: 'Who fulfils it; null for none' }),
     coupon_ttl_seconds: positiveInt
       .max(MAX_COUPON_TTL_SECONDS)

@@ -150,6 +150,12 @@ describe('redemption options API', () => {
     );
   });
 
+  // An option naming a business or branch longer than an order or a POS call may carry could never be redeemed there.
+  it('refuses a business_ref or a branch id longer than the 200 characters an order may carry', async () => {
+    await expectInvalid({ ...amountOption, business_ref: 'b'.repeat(201) }, 'business_ref');
+    await expectInvalid({ ...amountOption, branch_ids: ['BR-1', 'b'.repeat(201)] }, 'branch_ids.1');
+  });
+
   it('refuses an unknown type, an unknown currency, an unknown partner and an unknown field', async () => {
     await expectInvalid({ ...amountOption, type: 'cashback' }, 'type');
     await expectInvalid({ ...amountOption, currency: 'sar' }, 'currency');
