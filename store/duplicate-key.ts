@@ -8,10 +8,13 @@ export function duplicateKeyIndex(error: unknown): string | undefined {
   return fromMessage ?? fromKeyPattern ?? '';
 }
 
-/** Whether a write (one document, or a bulk insert) failed only because keys were already taken. */
+/**
+ * Whether a write (one document, or a bulk insert) failed only because keys were already taken. A bulk insert that
+ * failed for any other reason (the connection dropped, say) fails with no write errors at all: that is not it.
+ */
 export function isOnlyDuplicateKeys(error: unknown): boolean {
   const writeErrors = (error as { writeErrors?: unknown[] | unknown }).writeErrors;
   if (writeErrors === undefined) return duplicateKeyIndex(error) !== undefined;
   const list = Array.isArray(writeErrors) ? writeErrors : [writeErrors];
-  return list.every((writeError) => (writeError as { code?: number }).code === 11000);
+  return list.length > 0 && list.every((writeError) => (writeError as { code?: number }).code === 11000);
 }
