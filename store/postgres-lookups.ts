@@ -39,13 +39,21 @@ export function createLookupIndexes(
     // API and workers start together: one creates, the others find the indexes there.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`lookup-indexes:${database}`]);
     const tables = await ferretDbTables(client, database);
+    // Only the missing ones: even CREATE INDEX IF NOT EXISTS locks its table against writes until COMMIT, so a
+    // process starting next to running ones would otherwise stall every write to the store for a moment.
+    const { rows } = await client.query<{ indexname: string }>(
+      'SELECT indexname FROM pg_indexes WHERE schemaname = $1',
+      [database],
+    );
+    const existing = new Set(rows.map((row) => row.indexname));
     for (const [collection, fields] of Object.entries(fieldsByCollection)) {
       const table = tables.get(collection);
       if (!table) throw new Error(`FerretDB has no table for collection ${collection} in database ${database}.`);
       for (const field of fields) {
-        const name = client.escapeIdentifier(`${table}_${field}_lookup`.slice(0, 63));
+        const name = `${table}_${field}_lookup`.slice(0, 63);
+        if (existing.has(name)) continue;
         await client.query(
-          `CREATE INDEX IF NOT EXISTS ${name} ON ${schema}.${client.escapeIdentifier(table)} ` +
+          `CREATE INDEX ${client.escapeIdentifier(name)} ON ${schema}.${client.escapeIdentifier(table)} ` +
             `USING gin ((_jsonb->${client.escapeLiteral(field)}) jsonb_path_ops)`,
         );
       }
