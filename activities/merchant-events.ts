@@ -3,16 +3,16 @@
  * once for each subscribed endpoint, under an id derived from the redemption and the step's version. That write is all
  * the redemption's step waits for: each endpoint's lane (a workflow of its own) delivers what it is owed.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
+import { startWebhookLane } from '../application/webhook-lanes';
 import type { Config } from '../config/env';
 import type { RedemptionStatus } from '../domain/states';
 import { eventTypeOf, subscribesTo } from '../domain/webhooks';
 import { Redemptions, toRedemptionView, type RedemptionDocument } from '../store/redemptions';
 import { WebhookEndpoints, WebhookOutbox } from '../store/webhooks';
-import type { webhookLaneWorkflow } from '../workflows';
 import { nudgeLane } from './webhook-lane-nudges';
 
 export interface StatusChange {
@@ -31,10 +31,6 @@ export interface MerchantEvents {
 /** The same id for a repeated step, so that receivers can de-duplicate on Webhook-Id. */
 export function webhookEventId(redemptionId: string, version: number): string {
   return `evt_${createHash('sha256').update(`${redemptionId}/${version}`).digest('hex').slice(0, 32)}`;
-}
-
-export function webhookLaneWorkflowId(endpointId: string): string {
-  return `webhook-lane/${endpointId}`;
 }
 
 /** How often a worker makes sure that an endpoint it writes events for has its lane running. */
@@ -67,26 +63,10 @@ export function createMerchantEvents(db: Db, temporal: Client, config: Config, l
     const checkedAt = laneCheckedAt.get(endpointId);
     if (checkedAt !== undefined && Date.now() - checkedAt < LANE_CHECK_MS) return;
     laneCheckedAt.set(endpointId, Date.now());
-    temporal.workflow
-      .start<typeof webhookLaneWorkflow>('webhookLaneWorkflow', {
-        workflowId: webhookLaneWorkflowId(endpointId),
-        taskQueue: config.temporal.taskQueue,
-        args: [
-          {
-            endpointId,
-            taskQueue: config.webhooks.taskQueue,
-            timeoutMs: config.webhooks.timeoutMs,
-            pollMs: config.webhooks.pollMs,
-            retry: { initialIntervalMs: config.webhooks.retryInitialMs, maximumIntervalMs: config.webhooks.retryMaxMs },
-          },
-        ],
-        staticSummary: `Webhook deliveries to endpoint ${endpointId}`,
-      })
-      .catch((error: unknown) => {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-        laneCheckedAt.delete(endpointId);
-        logger.warn({ err: error, endpointId }, 'could not start the webhook lane; the next event tries again');
-      });
+    startWebhookLane(temporal, config, endpointId).catch((error: unknown) => {
+      laneCheckedAt.delete(endpointId);
+      logger.warn({ err: error, endpointId }, 'could not start the webhook lane; the next event tries again');
+    });
   }
 
   return {

@@ -45,12 +45,16 @@ export const WEBHOOK_ATTEMPT_FAILED = 'WebhookAttemptFailed';
 const PARALLEL_REDEMPTIONS = 8;
 /** A busy lane returns after this, so that its workflow's history stays short. */
 const RUN_MS = 10 * 60_000;
+/** How often a lane drops its endpoint's attempts older than the retention. */
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 export interface LaneSettings {
   /** Outbox rows read at a time; one redemption has a handful. */
-  batchSize: number;
+  batchSize?: number;
   /** How long a lane waits for work before it returns. */
-  idleMs: number;
+  idleMs?: number;
+  /** How long delivery attempts are kept (WEBHOOK_DELIVERY_RETENTION_DAYS). */
+  retentionMs?: number;
 }
 
 type Outcome = 'delivered' | 'failed' | 'gone';
@@ -64,11 +68,18 @@ interface RoundWrites {
 
 export function createWebhookDelivery(
   db: Db,
-  { batchSize, idleMs }: LaneSettings = { batchSize: 500, idleMs: 60_000 },
+  { batchSize = 500, idleMs = 60_000, retentionMs = 30 * 86_400_000 }: LaneSettings = {},
 ) {
   const endpoints = new WebhookEndpoints(db);
   const outbox = new WebhookOutbox(db);
   const deliveries = new WebhookDeliveries(db);
+  const prunedAt = new Map<string, number>();
+
+  async function pruneNowAndThen(endpointId: string): Promise<void> {
+    if (Date.now() - (prunedAt.get(endpointId) ?? 0) < PRUNE_EVERY_MS) return;
+    await deliveries.prune(endpointId, new Date(Date.now() - retentionMs));
+    prunedAt.set(endpointId, Date.now());
+  }
 
   async function deliver(
     endpoint: WebhookEndpointDocument,
@@ -152,8 +163,11 @@ export function createWebhookDelivery(
       const endpoint = await endpoints.get(input.endpointId);
       if (!endpoint || endpoint.status !== 'enabled') {
         await outbox.dropFor(input.endpointId);
+        // A disabled endpoint's attempts stay to be read; a deleted one's can no longer be.
+        if (!endpoint) await deliveries.dropFor(input.endpointId);
         return { outcome: 'ended', why: endpoint ? 'endpoint disabled' : 'endpoint deleted' };
       }
+      await pruneNowAndThen(input.endpointId);
       const queues = await owedByRedemption(input.endpointId);
       if (queues.length === 0) {
         if (delivered && context.info.attempt > 1) return { outcome: 'recovered' };

@@ -197,7 +197,9 @@ export function webhookEndpointsRouter(
     {
       method: 'get',
       path: '/v1/webhook-endpoints/{id}/deliveries',
-      summary: "The endpoint's delivery attempts, newest first",
+      summary:
+        "The endpoint's delivery attempts, newest first; those older than WEBHOOK_DELIVERY_RETENTION_DAYS (30) are " +
+        'dropped, a block of 50 at a time, and `total` still counts them',
       tag: TAG,
       auth: 'api-key',
       params: idParams,

@@ -31,7 +31,7 @@ export function createApplication(deps: ApplicationDeps) {
     /** Deliverect's question: the member's programmes for a basket. */
     loyaltyPrograms: new LoyaltyPrograms(deps),
     /** The merchant's webhook endpoints and their deliveries. */
-    webhookEndpoints: new WebhookEndpointsDesk(deps.db),
+    webhookEndpoints: new WebhookEndpointsDesk(deps),
   };
 }
 

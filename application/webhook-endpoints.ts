@@ -2,10 +2,11 @@
  * Merchant webhook endpoints as use cases: register one (its secret is shown this once), list, read and delete them,
  * rotate a secret, and read an endpoint's delivery attempts. Deliveries themselves run in the worker.
  */
-import type { Db } from 'mongodb';
 import { Refusal } from '../domain/failures';
 import type { WebhookEndpointInput } from '../domain/webhooks';
 import { WebhookDeliveries, WebhookEndpoints, type WebhookEndpointDocument } from '../store/webhooks';
+import type { ApplicationDeps } from './index';
+import { startWebhookLane } from './webhook-lanes';
 
 type Page = { skip: number; limit: number };
 
@@ -13,9 +14,9 @@ export class WebhookEndpointsDesk {
   private readonly endpoints: WebhookEndpoints;
   private readonly attempts: WebhookDeliveries;
 
-  constructor(db: Db) {
-    this.endpoints = new WebhookEndpoints(db);
-    this.attempts = new WebhookDeliveries(db);
+  constructor(private readonly deps: ApplicationDeps) {
+    this.endpoints = new WebhookEndpoints(deps.db);
+    this.attempts = new WebhookDeliveries(deps.db);
   }
 
   /** The endpoint receives the events it subscribes to from the next status change on. */
@@ -31,8 +32,13 @@ export class WebhookEndpointsDesk {
     return (await this.endpoints.get(id)) ?? notFound(id);
   }
 
-  /** Its lane finds it gone at its next round: it drops what the endpoint was still owed, and ends. */
+  /**
+   * Its lane finds it gone at its next round: it drops what the endpoint was still owed and its delivery attempts, and
+   * ends. The lane is started first (a no-op when it runs), so that one which had ended comes back to do that.
+   */
   async delete(id: string): Promise<void> {
+    await this.get(id);
+    await startWebhookLane(this.deps.temporal, this.deps.config, id);
     if (!(await this.endpoints.delete(id))) notFound(id);
   }
 

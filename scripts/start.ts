@@ -109,7 +109,9 @@ async function main() {
     connection: workerConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.webhooks.taskQueue,
-    activities: createWebhookDelivery(mongo.db),
+    activities: createWebhookDelivery(mongo.db, {
+      retentionMs: config.webhooks.deliveryRetentionDays * 86_400_000,
+    }),
     tracing,
   });
   const workerRun = Promise.all([worker.run(), webhookWorker.run()]);

@@ -46,6 +46,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
   // Numbered per endpoint (`<endpoint>/<seq>`), read a block at a time, like the ledger.
   webhook_deliveries: [{ key: { block: 1 }, name: 'block' }],
   webhook_delivery_heads: [],
+  webhook_delivery_pruning: [],
 };
 
 /** The fields each collection is looked up by: `_id`, and the first key of each of its indexes. */

@@ -52,9 +52,19 @@ export function numberedEntryId(log: string, seq: number): string {
 /** Entries per block: a page of a log reads the few blocks that hold it, whatever the log's length. */
 export const BLOCK_SIZE = 50;
 
+/** The number of the block that holds entry `seq`: 0 for entries 1 to BLOCK_SIZE, and so on. */
+export function blockNumberOf(seq: number): number {
+  return Math.floor((seq - 1) / BLOCK_SIZE);
+}
+
 /** The block (`<log>/<n>`) that holds a log's entry `seq`. */
 export function blockOf(log: string, seq: number): string {
-  return `${log}/${Math.floor((seq - 1) / BLOCK_SIZE)}`;
+  return blockId(log, blockNumberOf(seq));
+}
+
+/** A log's block number `n`. */
+export function blockId(log: string, n: number): string {
+  return `${log}/${n}`;
 }
 
 /**

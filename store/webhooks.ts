@@ -7,7 +7,7 @@ import type { Collection, Db } from 'mongodb';
 import { secretFromBytes } from '../domain/webhook-signature';
 import type { WebhookEndpointInput, WebhookEventType } from '../domain/webhooks';
 import { isOnlyDuplicateKeys } from './duplicate-key';
-import { blockOf, readRange } from './numbered-log';
+import { blockId, blockNumberOf, blockOf, readRange } from './numbered-log';
 
 export type EndpointStatus = 'enabled' | 'disabled';
 
@@ -187,12 +187,15 @@ export type DeliveryAttempt = Omit<WebhookDeliveryDocument, '_id' | 'delivery_id
 export class WebhookDeliveries {
   private readonly deliveries: Collection<WebhookDeliveryDocument>;
   private readonly heads: Collection<{ _id: string; seq: number }>;
+  /** Per endpoint, how many of its oldest blocks were dropped (written by its lane only). */
+  private readonly pruned: Collection<{ _id: string; blocks: number }>;
   /** The newest number this process recorded or read, per endpoint. */
   private readonly known = new Map<string, number>();
 
   constructor(db: Db) {
     this.deliveries = db.collection<WebhookDeliveryDocument>('webhook_deliveries');
     this.heads = db.collection<{ _id: string; seq: number }>('webhook_delivery_heads');
+    this.pruned = db.collection<{ _id: string; blocks: number }>('webhook_delivery_pruning');
   }
 
   /** The number of the endpoint's newest attempt: the hint, then forward, a block at a time, past what follows it. */
@@ -234,6 +237,36 @@ export class WebhookDeliveries {
       }
     }
     await this.heads.replaceOne({ _id: endpointId }, { seq: this.known.get(endpointId)! }, { upsert: true });
+  }
+
+  /**
+   * Drops the endpoint's attempts made before `cutoff`, a whole block at a time from the oldest, and never the block
+   * of the newest number, from which numbering reads forward. Each call reads the blocks it drops and the first it may
+   * not: where the last one stopped is kept. How many blocks it dropped.
+   */
+  async prune(endpointId: string, cutoff: Date): Promise<number> {
+    const head = await this.heads.findOne({ _id: endpointId });
+    if (!head) return 0;
+    const first = (await this.pruned.findOne({ _id: endpointId }))?.blocks ?? 0;
+    let next = first;
+    for (; next < blockNumberOf(head.seq); next++) {
+      const block = blockId(endpointId, next);
+      const attempts = await this.deliveries.find({ block }, { projection: { attempted_at: 1 } }).toArray();
+      if (attempts.some((attempt) => attempt.attempted_at >= cutoff)) break;
+      if (attempts.length > 0) await this.deliveries.deleteMany({ block });
+    }
+    if (next > first) await this.pruned.replaceOne({ _id: endpointId }, { blocks: next }, { upsert: true });
+    return next - first;
+  }
+
+  /** Drops every attempt of a deleted endpoint, a block at a time. */
+  async dropFor(endpointId: string): Promise<void> {
+    const first = (await this.pruned.findOne({ _id: endpointId }))?.blocks ?? 0;
+    const newest = await this.newestSeq(endpointId);
+    for (let n = first; n <= blockNumberOf(newest); n++)
+      await this.deliveries.deleteMany({ block: blockId(endpointId, n) });
+    await Promise.all([this.heads.deleteOne({ _id: endpointId }), this.pruned.deleteOne({ _id: endpointId })]);
+    this.known.delete(endpointId);
   }
 
   /** A page of an endpoint's attempts, newest first: read from the blocks that hold it. */

@@ -36,7 +36,9 @@ try {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.webhooks.taskQueue,
-    activities: createWebhookDelivery(mongo.db),
+    activities: createWebhookDelivery(mongo.db, {
+      retentionMs: config.webhooks.deliveryRetentionDays * 86_400_000,
+    }),
     tracing,
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

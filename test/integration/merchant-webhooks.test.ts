@@ -202,6 +202,7 @@ describe('merchant webhooks', () => {
     await call(`/v1/webhook-endpoints/${endpointId}`, { method: 'DELETE' });
     const lane = stack.client.workflow.getHandle(`webhook-lane/${endpointId}`);
     await expect.poll(async () => (await lane.describe()).status.name, { timeout: 10_000 }).toBe('COMPLETED');
+    expect(await stack.mongo.db.collection('webhook_deliveries').countDocuments({ endpoint_id: endpointId })).toBe(0);
   });
 
   it('sends an endpoint only the event types it subscribed to', async () => {
@@ -255,6 +256,16 @@ describe('merchant webhooks', () => {
     expect(callsFor(receiver, second.id)).toHaveLength(0);
     const attempts = (await call(`/v1/webhook-endpoints/${id}/deliveries`)).body.data;
     expect(attempts).toMatchObject([{ attempt: 1, http_status: 410, succeeded: false, next_try_at: null }]);
+
+    // Its lane has ended; deleting the endpoint brings it back to drop the attempts, which nothing can read any more.
+    const lane = stack.client.workflow.getHandle(`webhook-lane/${id}`);
+    await expect.poll(async () => (await lane.describe()).status.name, { timeout: 10_000 }).toBe('COMPLETED');
+    expect((await call(`/v1/webhook-endpoints/${id}`, { method: 'DELETE' })).status).toBe(204);
+    await expect
+      .poll(() => stack.mongo.db.collection('webhook_deliveries').countDocuments({ endpoint_id: id }), {
+        timeout: 10_000,
+      })
+      .toBe(0);
   });
 
   it('signs with the new secret only, once it is rotated', async () => {

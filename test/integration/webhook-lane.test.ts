@@ -140,7 +140,7 @@ describe('webhook lane', () => {
   });
 
   describe("an endpoint's attempts, numbered like the ledger", () => {
-    const attempt = (endpointId: string, n: number): DeliveryAttempt => ({
+    const attempt = (endpointId: string, n: number, attemptedAt = new Date()): DeliveryAttempt => ({
       endpoint_id: endpointId,
       event_id: `evt_${n}`,
       event_type: 'redemption.completed',
@@ -150,8 +150,14 @@ describe('webhook lane', () => {
       latency_ms: 1,
       succeeded: true,
       next_try_at: null,
-      attempted_at: new Date(),
+      attempted_at: attemptedAt,
     });
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+    const recordRange = (deliveries: WebhookDeliveries, endpointId: string, from: number, to: number, at: Date) =>
+      deliveries.record(
+        endpointId,
+        Array.from({ length: to - from + 1 }, (_, index) => attempt(endpointId, from + index, at)),
+      );
     const pageOf = async (deliveries: WebhookDeliveries, endpointId: string, skip: number, limit: number) => {
       const { items, total } = await deliveries.listForEndpoint(endpointId, { skip, limit });
       return { events: items.map((item) => item.event_id), total };
@@ -173,6 +179,41 @@ describe('webhook lane', () => {
       expect(across.events).toEqual(['evt_52', 'evt_51', 'evt_50', 'evt_49', 'evt_48']);
       expect((await pageOf(deliveries, 'whe_paged', 100, 100)).events).toHaveLength(40);
       expect(await pageOf(deliveries, 'whe_paged', 140, 10)).toEqual({ events: [], total: 140 });
+    });
+
+    it('drops attempts past the retention a whole block at a time, never the newest block, and numbers on', async () => {
+      const deliveries = new WebhookDeliveries(mongo.db);
+      // Blocks 0 and 1 (attempts 1–100) are 40 days old; block 2 starts old and ends recent.
+      await recordRange(deliveries, 'whe_kept', 1, 120, daysAgo(40));
+      await recordRange(deliveries, 'whe_kept', 121, 130, daysAgo(1));
+      await expect(deliveries.prune('whe_kept', daysAgo(30))).resolves.toBe(2);
+      const page = await pageOf(deliveries, 'whe_kept', 0, 200);
+      expect(page.total).toBe(130);
+      expect(page.events).toEqual(Array.from({ length: 30 }, (_, index) => `evt_${130 - index}`));
+      // Where it stopped is kept: the next call reads one block and drops nothing.
+      await expect(deliveries.prune('whe_kept', daysAgo(30))).resolves.toBe(0);
+      await recordRange(new WebhookDeliveries(mongo.db), 'whe_kept', 131, 131, new Date());
+      expect((await pageOf(deliveries, 'whe_kept', 0, 1)).events).toEqual(['evt_131']);
+
+      // All of it old: the block of the newest attempt stays, so that numbering still finds its place.
+      await recordRange(deliveries, 'whe_all_old', 1, 75, daysAgo(40));
+      await expect(deliveries.prune('whe_all_old', daysAgo(30))).resolves.toBe(1);
+      expect((await pageOf(deliveries, 'whe_all_old', 0, 100)).events).toHaveLength(25);
+      await recordRange(new WebhookDeliveries(mongo.db), 'whe_all_old', 76, 76, new Date());
+      expect(await pageOf(deliveries, 'whe_all_old', 0, 1)).toEqual({ events: ['evt_76'], total: 76 });
+    });
+
+    it("is pruned by the endpoint's lane, and dropped whole once the endpoint is deleted", async () => {
+      const { endpointId } = await endpointFor();
+      const deliveries = new WebhookDeliveries(mongo.db);
+      await recordRange(deliveries, endpointId, 1, 60, daysAgo(31));
+      await expect(runLane(endpointId)).resolves.toEqual({ outcome: 'idle' });
+      expect(await attempts(endpointId)).toHaveLength(10);
+
+      await new WebhookEndpoints(mongo.db).delete(endpointId);
+      await expect(runLane(endpointId)).resolves.toEqual({ outcome: 'ended', why: 'endpoint deleted' });
+      expect(await attempts(endpointId)).toEqual([]);
+      expect(await pageOf(deliveries, endpointId, 0, 10)).toEqual({ events: [], total: 0 });
     });
 
     it('goes on after the newest attempt when the head lags it, and when another process recorded meanwhile', async () => {
