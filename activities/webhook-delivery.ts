@@ -7,7 +7,9 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
+import { fetch } from 'undici';
 import { signWebhook } from '../domain/webhook-signature';
+import { namesPrivateHost } from '../application/webhook-urls';
 import {
   DELIVERY_DEADLINE_MS,
   LANE_HEARTBEAT_TIMEOUT_MS,
@@ -22,6 +24,7 @@ import {
   type DeliveryAttempt,
   type WebhookEndpointDocument,
 } from '../store/webhooks';
+import { NOT_PUBLIC_CODE, notPublic, publicOnlyDispatcher } from './public-only-dispatcher';
 import { nudgeOrTimeout } from './webhook-lane-nudges';
 
 export interface DeliverOwedWebhooksInput {
@@ -55,6 +58,8 @@ export interface LaneSettings {
   idleMs?: number;
   /** How long delivery attempts are kept (WEBHOOK_DELIVERY_RETENTION_DAYS). */
   retentionMs?: number;
+  /** WEBHOOK_ALLOW_PRIVATE_URLS: off, requests go to public addresses only. */
+  allowPrivateUrls?: boolean;
 }
 
 type Outcome = 'delivered' | 'failed' | 'gone';
@@ -68,8 +73,9 @@ interface RoundWrites {
 
 export function createWebhookDelivery(
   db: Db,
-  { batchSize = 500, idleMs = 60_000, retentionMs = 30 * 86_400_000 }: LaneSettings = {},
+  { batchSize = 500, idleMs = 60_000, retentionMs = 30 * 86_400_000, allowPrivateUrls = false }: LaneSettings = {},
 ) {
+  const dispatcher = allowPrivateUrls ? undefined : publicOnlyDispatcher();
   const endpoints = new WebhookEndpoints(db);
   const outbox = new WebhookOutbox(db);
   const deliveries = new WebhookDeliveries(db);
@@ -92,6 +98,8 @@ export function createWebhookDelivery(
     let status: number | null = null;
     let error: string | null = null;
     try {
+      // An IP address is connected to without a lookup, which is where the dispatcher judges names: judged here.
+      if (dispatcher && namesPrivateHost(new URL(endpoint.url))) throw notPublic(`${endpoint.url} is not public`);
       const response = await fetch(endpoint.url, {
         method: 'POST',
         headers: {
@@ -103,6 +111,7 @@ export function createWebhookDelivery(
         },
         body: owed.body,
         redirect: 'manual',
+        dispatcher,
         // A worker shutting down cancels the lane: the attempt is dropped unrecorded, and made again by the next lane.
         signal: AbortSignal.any([AbortSignal.timeout(input.timeoutMs), Context.current().cancellationSignal]),
       });
@@ -110,11 +119,13 @@ export function createWebhookDelivery(
       await response.body?.cancel();
     } catch (failure) {
       if (Context.current().cancellationSignal.aborted) await Context.current().cancelled;
-      const cause = (failure as Error).cause as { code?: string } | undefined;
+      const cause = ((failure as Error).cause ?? failure) as NodeJS.ErrnoException;
       error =
         (failure as Error).name === 'TimeoutError'
           ? `no answer within ${input.timeoutMs} ms`
-          : (cause?.code ?? String(failure));
+          : cause.code === NOT_PUBLIC_CODE
+            ? `${NOT_PUBLIC_CODE}: ${cause.message}`
+            : (cause.code ?? String(failure));
     }
     const latency = Date.now() - started;
     const succeeded = status !== null && status >= 200 && status < 300;

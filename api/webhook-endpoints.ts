@@ -96,7 +96,14 @@ export function webhookEndpointsRouter(
       tag: TAG,
       auth: 'api-key',
       body: webhookEndpointInputSchema,
-      responses: { 201: { description: 'Registered', schema: endpointWithSecretSchema } },
+      responses: {
+        201: { description: 'Registered', schema: endpointWithSecretSchema },
+        422: {
+          description:
+            'webhook_url_not_public: the URL names a private or local address (see WEBHOOK_ALLOW_PRIVATE_URLS)',
+          schema: errorSchema,
+        },
+      },
     },
     async ({ body }, _req, res) => {
       const endpoint = await desk.create(body);

@@ -3,6 +3,7 @@
  * rotate a secret, and read an endpoint's delivery attempts. Deliveries themselves run in the worker.
  */
 import { Refusal } from '../domain/failures';
+import { namesPrivateHost } from './webhook-urls';
 import type { WebhookEndpointInput } from '../domain/webhooks';
 import { WebhookDeliveries, WebhookEndpoints, type WebhookEndpointDocument } from '../store/webhooks';
 import type { ApplicationDeps } from './index';
@@ -21,6 +22,12 @@ export class WebhookEndpointsDesk {
 
   /** The endpoint receives the events it subscribes to from the next status change on. */
   create(input: WebhookEndpointInput): Promise<WebhookEndpointDocument> {
+    if (!this.deps.config.webhooks.allowPrivateUrls && namesPrivateHost(new URL(input.url))) {
+      throw new Refusal(
+        'webhook_url_not_public',
+        `${input.url} is not on the public internet; webhooks go to public addresses only (WEBHOOK_ALLOW_PRIVATE_URLS).`,
+      );
+    }
     return this.endpoints.create(input);
   }
 

@@ -302,7 +302,7 @@ async function benchRedemptions(
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.webhooks.taskQueue,
-    activities: createWebhookDelivery(worker.db),
+    activities: createWebhookDelivery(worker.db, { allowPrivateUrls: true }),
   });
   const { rows, webhooks } = await webhookWorker.runUntil(() =>
     redemptionWorker.runUntil(async () => {
@@ -493,6 +493,7 @@ async function main(): Promise<void> {
       MONGODB_DB: DB_NAME,
       REDEMPTION_SYNC_WAIT_MS: String(settings.sync_wait_ms),
       WEBHOOK_TIMEOUT_MS: String(WEBHOOK_TIMEOUT_MS),
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
       LOG_LEVEL: 'silent',
     });
     // The API's connection is the product's own (it also creates the indexes); the worker's counts its commands.

@@ -463,6 +463,8 @@ async function main(): Promise<void> {
       MONGODB_DB: DB_NAME,
       // The bench times its own reconciliation runs; a scheduled one must not run into a measurement.
       RECONCILE_SCHEDULE: 'off',
+      // Its endpoint is never sent to, but it is registered at 127.0.0.1.
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     };
     const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
     const mongo = await connectMongo(config.mongo);

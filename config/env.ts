@@ -51,6 +51,7 @@ const envSchema = z.object({
   WEBHOOK_ENDPOINTS_CACHE_MS: z.coerce.number().int().nonnegative().max(60_000).default(1_000),
   WEBHOOK_POLL_MS: positiveInt(1_000),
   WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().positive().max(3650).default(30),
+  WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
   WORKFLOW_BUNDLE_PATH: optionalText,
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt(1000),
   WORKER_METRICS_ADDRESS: z
@@ -107,7 +108,8 @@ export interface Config {
    * are retried with exponential backoff from `retryInitialMs` up to `retryMaxMs` apart. A worker reads the enabled
    * endpoints at most once per `endpointsCacheMs`, instead of at every status change of every redemption. An idle
    * endpoint's lane looks for events written by other processes every `pollMs` (its own process wakes it at once).
-   * Each endpoint's lane drops its delivery attempts older than `deliveryRetentionDays`, now and then.
+   * Each endpoint's lane drops its delivery attempts older than `deliveryRetentionDays`, now and then. Endpoints must
+   * be on the public internet (application/webhook-urls.ts) unless `allowPrivateUrls`.
    */
   webhooks: {
     taskQueue: string;
@@ -117,6 +119,7 @@ export interface Config {
     endpointsCacheMs: number;
     pollMs: number;
     deliveryRetentionDays: number;
+    allowPrivateUrls: boolean;
   };
   logLevel: string;
   /** A workflow bundle built ahead of time (`npm run bundle`); without one the worker bundles at start. */
@@ -241,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
       endpointsCacheMs: values.WEBHOOK_ENDPOINTS_CACHE_MS,
       pollMs: values.WEBHOOK_POLL_MS,
       deliveryRetentionDays: values.WEBHOOK_DELIVERY_RETENTION_DAYS,
+      allowPrivateUrls: values.WEBHOOK_ALLOW_PRIVATE_URLS === 'true',
     },
     logLevel: values.LOG_LEVEL,
     workflowBundlePath: values.WORKFLOW_BUNDLE_PATH,

@@ -65,6 +65,7 @@ const REFUSAL_STATUS = {
   invalid_operator_action: 422,
   report_range_too_long: 422,
   webhook_endpoint_not_found: 404,
+  webhook_url_not_public: 422,
   invalid_order_cancellation: 422,
   order_subtotal_unknown: 422,
   order_not_settled: 409,

@@ -45,7 +45,11 @@ async function main() {
   const embeddedTemporal = !process.env.TEMPORAL_ADDRESS;
   const embeddedMongo = !process.env.MONGODB_URI;
   // Development credentials exist only when every server is our own embedded one.
-  const config = loadConfig(process.env, { embedded: embeddedTemporal && embeddedMongo });
+  const config = loadConfig(
+    // A stack on one's own machine is where a receiver on localhost is the point: unless told otherwise.
+    { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', ...process.env },
+    { embedded: embeddedTemporal && embeddedMongo },
+  );
   // The Temporal runtime is a process-wide singleton; it must be set up before the dev server's test environment.
   installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
   const logger = createLogger(config.logLevel, 'orchestrator');
@@ -111,6 +115,7 @@ async function main() {
     taskQueue: config.webhooks.taskQueue,
     activities: createWebhookDelivery(mongo.db, {
       retentionMs: config.webhooks.deliveryRetentionDays * 86_400_000,
+      allowPrivateUrls: config.webhooks.allowPrivateUrls,
     }),
     tracing,
   });

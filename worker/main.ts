@@ -38,6 +38,7 @@ try {
     taskQueue: config.webhooks.taskQueue,
     activities: createWebhookDelivery(mongo.db, {
       retentionMs: config.webhooks.deliveryRetentionDays * 86_400_000,
+      allowPrivateUrls: config.webhooks.allowPrivateUrls,
     }),
     tracing,
   });

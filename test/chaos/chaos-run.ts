@@ -235,6 +235,7 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       WEBHOOK_RETRY_INITIAL_MS: '200',
       WEBHOOK_RETRY_MAX_MS: '2000',
       WEBHOOK_POLL_MS: '500',
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     };
     const mongo = new MongoClient(env.MONGODB_URI, { ignoreUndefined: true });
     await mongo.connect();

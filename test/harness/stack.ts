@@ -36,6 +36,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     MONGODB_DB: uniqueName('test').replace(/-/g, '_'),
     TEMPORAL_TASK_QUEUE: uniqueName('queue'),
     REDEMPTION_SYNC_WAIT_MS: '15000',
+    // The tests' receivers listen on 127.0.0.1.
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     ...env,
   });
 }
@@ -104,7 +106,7 @@ export async function startTestWorker(
           connection,
           namespace: config.temporal.namespace,
           taskQueue: config.webhooks.taskQueue,
-          activities: createWebhookDelivery(mongo.db),
+          activities: createWebhookDelivery(mongo.db, { allowPrivateUrls: config.webhooks.allowPrivateUrls }),
         },
         { shutdownGraceTime: '1s' },
       );

@@ -50,8 +50,9 @@ describe('webhook lane', () => {
       created_at: createdAt,
       attempts: 0,
     }) satisfies OwedWebhookDocument;
-  const runLane = (endpointId: string) => {
-    const lane = createWebhookDelivery(mongo.db, { batchSize: 2, idleMs: 300 }).deliverOwedWebhooks;
+  // The receivers listen on 127.0.0.1.
+  const runLane = (endpointId: string, { allowPrivateUrls = true } = {}) => {
+    const lane = createWebhookDelivery(mongo.db, { batchSize: 2, idleMs: 300, allowPrivateUrls }).deliverOwedWebhooks;
     const input: DeliverOwedWebhooksInput = {
       endpointId,
       retry: { initialIntervalMs: 1000, maximumIntervalMs: 4000 },
@@ -129,6 +130,19 @@ describe('webhook lane', () => {
     expect(gone.receiver.calls).toHaveLength(1);
     expect(await stillOwed(gone.endpointId)).toBe(0);
     expect((await new WebhookEndpoints(mongo.db).get(gone.endpointId))?.status).toBe('disabled');
+  });
+
+  it('sends nothing to a private address unless private URLs are allowed, and says why in the attempt', async () => {
+    const { receiver, endpointId } = await endpointFor();
+    await new WebhookOutbox(mongo.db).owe([owed(endpointId, 'rdm_private', 1)]);
+    await expect(runLane(endpointId, { allowPrivateUrls: false })).rejects.toMatchObject({
+      type: WEBHOOK_ATTEMPT_FAILED,
+    });
+    expect(receiver.calls).toHaveLength(0);
+    expect(await attempts(endpointId)).toMatchObject([
+      { http_status: null, succeeded: false, error: expect.stringMatching(/^EADDRNOTPUBLIC: /) },
+    ]);
+    expect(await stillOwed(endpointId)).toBe(1);
   });
 
   it('writes an event once per endpoint however often a repeated step owes it', async () => {

@@ -1,0 +1,96 @@
+import type { LookupAddress } from 'node:dns';
+import { createServer, type AddressInfo } from 'node:net';
+import { fetch } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { NOT_PUBLIC_CODE, publicOnlyDispatcher, publicOnlyLookup } from '../../activities/public-only-dispatcher';
+import { isPublicAddress, namesPrivateHost } from '../../application/webhook-urls';
+
+describe('where webhooks may go', () => {
+  it.each([
+    'http://localhost/hook',
+    'http://LOCALHOST./hook',
+    'http://api.localhost/hook',
+    'http://127.0.0.1:8080/hook',
+    'http://0x7f.1/hook',
+    'http://2130706433/hook',
+    'http://0.0.0.0/hook',
+    'http://10.1.2.3/hook',
+    'http://172.20.0.5/hook',
+    'http://192.168.1.10/hook',
+    'http://169.254.169.254/latest/meta-data',
+    'http://100.64.0.1/hook',
+    'http://[::1]/hook',
+    'http://[::]/hook',
+    'http://[fd00::1]/hook',
+    'http://[fe80::1]/hook',
+    'http://[::ffff:10.0.0.1]/hook',
+    'http://[::ffff:127.0.0.1]/hook',
+  ])('refuses %s by its host alone', (url) => {
+    expect(namesPrivateHost(new URL(url))).toBe(true);
+  });
+
+  it.each([
+    'https://merchant.example.com/hook',
+    'https://8.8.8.8/hook',
+    'https://[2001:4860:4860::8888]/hook',
+    'https://localhost.example.com/hook',
+    'https://172.32.0.1/hook',
+  ])('leaves %s to be judged by what it resolves to', (url) => {
+    expect(namesPrivateHost(new URL(url))).toBe(false);
+  });
+
+  it('tells public addresses from the others, IPv4 written as IPv6 included', () => {
+    expect(isPublicAddress('93.184.216.34')).toBe(true);
+    expect(isPublicAddress('2606:2800:220:1:248:1893:25c8:1946')).toBe(true);
+    expect(isPublicAddress('::ffff:93.184.216.34')).toBe(true);
+    expect(isPublicAddress('10.0.0.1')).toBe(false);
+    expect(isPublicAddress('::ffff:192.168.0.1')).toBe(false);
+    expect(isPublicAddress('not an address')).toBe(false);
+  });
+});
+
+describe('the public-only lookup', () => {
+  const resolvingTo =
+    (...addresses: string[]) =>
+    (_host: string, _options: unknown, callback: (error: null, found: LookupAddress[]) => void) =>
+      callback(
+        null,
+        addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+      );
+  const lookUp = (resolve: ReturnType<typeof resolvingTo>, all: boolean) =>
+    new Promise<{ error: NodeJS.ErrnoException | null; found: unknown }>((done) =>
+      publicOnlyLookup(resolve)('merchant.example', { all }, (error, found) => done({ error, found })),
+    );
+
+  it('refuses a name that resolves only to private addresses', async () => {
+    const { error } = await lookUp(resolvingTo('10.0.0.5', '::1'), false);
+    expect(error?.code).toBe(NOT_PUBLIC_CODE);
+  });
+
+  it('connects to the public addresses of a name that has both, and never to the others', async () => {
+    expect((await lookUp(resolvingTo('192.168.0.7', '93.184.216.34'), false)).found).toBe('93.184.216.34');
+    expect((await lookUp(resolvingTo('192.168.0.7', '93.184.216.34', '::1'), true)).found).toEqual([
+      { address: '93.184.216.34', family: 4 },
+    ]);
+  });
+
+  it('makes a real request to a name that resolves to this machine fail before anything is sent', async () => {
+    let connections = 0;
+    const server = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const failure = await fetch(`http://localhost:${port}/hook`, {
+        method: 'POST',
+        dispatcher: publicOnlyDispatcher(),
+      }).catch((error: unknown) => error);
+      expect(((failure as Error).cause as NodeJS.ErrnoException).code).toBe(NOT_PUBLIC_CODE);
+      expect(connections).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+});
