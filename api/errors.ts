@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { MongoNetworkError } from 'mongodb';
 import type { Logger } from 'pino';
 import { Refusal } from '../domain/failures';
 
@@ -86,7 +87,17 @@ function toApiError(error: unknown): ApiError {
   return new ApiError(500, 'internal_error', 'Something went wrong on our side; it has been logged.');
 }
 
+/** A connection to a backing service failed: some reach us as the socket's own error, not wrapped by the driver. */
+const CONNECTION_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTCONN']);
+
 function isDependencyDown(error: unknown): boolean {
   const name = (error as Error)?.name ?? '';
-  return /^Mongo(ServerSelection|Network|NotConnected|Topology)/.test(name) || name === 'ServiceError';
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return (
+    // The driver's network errors include its pool's (PoolClearedOnNetworkError and the like).
+    error instanceof MongoNetworkError ||
+    /^Mongo(ServerSelection|NotConnected|Topology)/.test(name) ||
+    name === 'ServiceError' ||
+    (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code))
+  );
 }

@@ -11,7 +11,6 @@ const deps = { config, db: services.mongo.db, temporal: services.temporal, logge
 const { server, url } = await listen(deps, config.port);
 logger.info({ url }, 'API listening');
 const inbox = new DeliverectInbox(deps);
-await inbox.resumePending();
 const stopResuming = inbox.resumeContinuously();
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -96,17 +96,22 @@ export class DeliverectInbox {
     return finished;
   }
 
-  /** Resumes unfinished notifications now and then, until stopped. */
+  /**
+   * Resumes unfinished notifications at once and then now and then, until stopped. A pass that fails (the store is
+   * unreachable, say) is logged, and the next one tries again: nothing here stops the process.
+   */
   resumeContinuously(everyMs = RESUME_EVERY_MS): () => void {
     let running = false;
-    const timer = setInterval(() => {
+    const pass = () => {
       if (running) return;
       running = true;
       this.resumePending()
         .catch((error: unknown) => this.logger.warn({ err: error }, 'resuming Deliverect notifications failed'))
         .finally(() => (running = false));
-    }, everyMs);
+    };
+    const timer = setInterval(pass, everyMs);
     timer.unref();
+    pass();
     return () => clearInterval(timer);
   }
 

@@ -130,7 +130,6 @@ async function main() {
   const { server } = await listen(deps, config.port);
   cleanups.push(() => closeServer(server));
   const inbox = new DeliverectInbox(deps);
-  await inbox.resumePending();
   const stopResuming = inbox.resumeContinuously();
   cleanups.push(async () => stopResuming());
 

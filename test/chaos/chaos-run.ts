@@ -2,11 +2,12 @@
  * A chaos run: the API, two workers, Temporal and the store as separate processes; clients redeem (immediate,
  * delayed then ordered, cancelled, left to expire, ordered then the order cancelled), each retrying with its
  * Idempotency-Key, against a flaky partner; meanwhile a worker, the store, Temporal and the API are each killed with
- * SIGKILL and started again. A merchant's webhook endpoint, flaky too, hears every status change. Then it checks what
- * must hold whatever happened, and reports every violation.
+ * SIGKILL and started again, and the network between the processes and the store drops a connection twice a second
+ * or so. A merchant's webhook endpoint, flaky too, hears every status change. Then it checks what must hold whatever
+ * happened, and reports every violation.
  */
 import { Client, Connection } from '@temporalio/client';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ import { ferretDbArgs, mongodArgs, temporalDevServerArgs } from '../../scripts/s
 import { resolveGoTool, resolveMongoServer, TEMPORAL_CLI } from '../../scripts/tools';
 import { redemptionIdFor, workflowIdOf } from '../../application/redemption-workflows';
 import { ensureIndexes } from '../../store/indexes';
+import { startFlakyNetwork } from './flaky-network';
 import type { Member } from '../../store/members';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { startStubPartner, type RecordedCall, type StubPartner } from '../harness/stub-partner';
@@ -62,9 +64,14 @@ export interface ChaosReport {
   partner_fulfilled: number;
   /** Requests the merchant's webhook endpoint received, retries and repeats included. */
   webhook_requests: number;
+  /** Connections between the product's processes and the store that the network dropped. */
+  store_connection_drops: number;
   seconds: number;
   violations: string[];
 }
+
+/** While the clients travel, the network drops one store connection this often on average. */
+const STORE_CONNECTION_DROP_GAP_MS = 500;
 
 function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
@@ -210,13 +217,19 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     });
     await store.start();
     cleanups.push(() => store.stop());
+    // The product's processes reach the store through a network that drops a connection now and then.
+    const storeNetwork = await startFlakyNetwork(
+      { host: '127.0.0.1', port: ports.store },
+      mulberry32(settings.seed + 2),
+    );
+    cleanups.push(() => storeNetwork.close());
 
     const env = {
       API_KEYS: `${CLIENT}:${API_KEY}`,
       PORT: String(ports.api),
       TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
       TEMPORAL_TASK_QUEUE: 'chaos',
-      MONGODB_URI: `mongodb://${storeAddress}`,
+      MONGODB_URI: `mongodb://127.0.0.1:${storeNetwork.port}`,
       MONGODB_DB: DB_NAME,
       FERRETDB_POSTGRESQL_URL: postgres?.url ?? '',
       FLAVOURS_REDEEM_URL: partner.redeemUrl,
@@ -237,7 +250,8 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       WEBHOOK_POLL_MS: '500',
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     };
-    const mongo = new MongoClient(env.MONGODB_URI, { ignoreUndefined: true });
+    // The checks read the store directly.
+    const mongo = new MongoClient(`mongodb://${storeAddress}`, { ignoreUndefined: true });
     await mongo.connect();
     cleanups.push(() => mongo.close());
     const db = mongo.db(DB_NAME);
@@ -375,7 +389,9 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
         }
       }
     };
+    storeNetwork.startDropping(STORE_CONNECTION_DROP_GAP_MS);
     await Promise.all(Array.from({ length: settings.concurrency }, lane));
+    storeNetwork.stopDropping();
     await Promise.all(kills);
     log(`all ${journeys.length} journeys answered after ${Math.round((Date.now() - begin) / 1000)} s; settling`);
 
@@ -387,6 +403,10 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       for (const contradiction of journey.contradictions) {
         violations.push(`${journey.key} (${journey.kind}): ${contradiction}; answers: ${journey.answers.join(', ')}`);
       }
+    }
+    // The clients retry any 5xx, but a store, Temporal or the network failing is 503: a 500 is a bug of ours.
+    for (const line of readFileSync(join(dir, 'api.log'), 'utf8').split('\n')) {
+      if (line.includes('"statusCode":500')) violations.push(`the API answered 500: ${line.slice(0, 600)}`);
     }
 
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
@@ -522,6 +542,7 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       partner_calls: partner.calls.length,
       partner_fulfilled: fulfilled.size,
       webhook_requests: merchant.calls.length,
+      store_connection_drops: storeNetwork.drops,
       seconds: Math.round((Date.now() - begin) / 1000),
       violations,
     };
