@@ -88,7 +88,14 @@ function toApiError(error: unknown): ApiError {
 }
 
 /** A connection to a backing service failed: some reach us as the socket's own error, not wrapped by the driver. */
-const CONNECTION_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTCONN']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTCONN',
+]);
 
 function isDependencyDown(error: unknown): boolean {
   const name = (error as Error)?.name ?? '';
