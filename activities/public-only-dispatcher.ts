@@ -1,12 +1,13 @@
 /**
- * The HTTP client of webhook deliveries when endpoints must be public (WEBHOOK_ALLOW_PRIVATE_URLS off): it connects
- * only to public addresses, judged on what the endpoint's name resolves to at the moment it connects, so a name that
- * points at a private address (or is made to, after registration) gets no request.
+ * The HTTP client of webhook deliveries when endpoints must be public (WEBHOOK_ALLOW_PRIVATE_URLS off): it sends
+ * nothing to a URL whose host names a private address (the registration rule, for endpoints stored before it held),
+ * and connects only to public addresses of what a name resolves to at the moment it connects, so a name that points
+ * at a private address (or is made to, after registration) gets no request either.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { Agent } from 'undici';
-import { isPublicAddress } from '../application/webhook-urls';
+import { Agent, type Dispatcher } from 'undici';
+import { isPublicAddress, namesPrivateHost } from '../application/webhook-urls';
 
 /** The code of the connection error for a name that resolves to no public address. */
 export const NOT_PUBLIC_CODE = 'EADDRNOTPUBLIC';
@@ -33,6 +34,11 @@ export function publicOnlyLookup(resolve: Resolve = dnsLookup): LookupFunction {
   };
 }
 
-export function publicOnlyDispatcher(): Agent {
-  return new Agent({ connect: { lookup: publicOnlyLookup() } });
+export function publicOnlyDispatcher(resolve?: Resolve): Dispatcher {
+  // An IP address is connected to without a lookup: it is judged, like names, before the request.
+  return new Agent({ connect: { lookup: publicOnlyLookup(resolve) } }).compose((dispatch) => (options, handler) => {
+    const origin = new URL(String(options.origin));
+    if (namesPrivateHost(origin)) throw notPublic(`${origin.host} is not a public address`);
+    return dispatch(options, handler);
+  });
 }

@@ -9,7 +9,6 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { fetch } from 'undici';
 import { signWebhook } from '../domain/webhook-signature';
-import { namesPrivateHost } from '../application/webhook-urls';
 import {
   DELIVERY_DEADLINE_MS,
   LANE_HEARTBEAT_TIMEOUT_MS,
@@ -24,7 +23,7 @@ import {
   type DeliveryAttempt,
   type WebhookEndpointDocument,
 } from '../store/webhooks';
-import { NOT_PUBLIC_CODE, notPublic, publicOnlyDispatcher } from './public-only-dispatcher';
+import { NOT_PUBLIC_CODE, publicOnlyDispatcher } from './public-only-dispatcher';
 import { nudgeOrTimeout } from './webhook-lane-nudges';
 
 export interface DeliverOwedWebhooksInput {
@@ -98,8 +97,6 @@ export function createWebhookDelivery(
     let status: number | null = null;
     let error: string | null = null;
     try {
-      // An IP address is connected to without a lookup, which is where the dispatcher judges names: judged here.
-      if (dispatcher && namesPrivateHost(new URL(endpoint.url))) throw notPublic(`${endpoint.url} is not public`);
       const response = await fetch(endpoint.url, {
         method: 'POST',
         headers: {

@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/env';
 import { normalizeCouponCode } from '../domain/coupon';
@@ -18,7 +17,7 @@ import type { RedemptionStatus } from '../domain/states';
 import { Options } from '../store/options';
 import { OrderCancellations } from '../store/order-cancellations';
 import { Redemptions, pointsRefundedOf, type RedemptionDocument } from '../store/redemptions';
-import { RedemptionWorkflows, cancellationIdFor } from './redemption-workflows';
+import { RedemptionWorkflows, cancellationIdFor, requestHashOf } from './redemption-workflows';
 
 /** Points one cancellation gave back on one redemption. */
 export interface Refund {
@@ -116,7 +115,7 @@ export class OrderDesk {
     const id = cancellationIdFor(client.clientId, orderId, client.idempotencyKey);
     const partial = part.items !== undefined || part.amount !== undefined;
     if (partial && client.idempotencyKey !== undefined) {
-      const request_hash = createHash('sha256').update(JSON.stringify(part)).digest('hex');
+      const request_hash = requestHashOf(part);
       if (!(await this.cancellations.sameAsFirst({ _id: id, order_id: orderId, request_hash }))) {
         throw new Refusal(
           'idempotency_key_reused',

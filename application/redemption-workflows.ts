@@ -86,7 +86,8 @@ export function ordersWorkflowIdOf(redemptionId: string): string {
   return `redemption-${redemptionId}-orders`;
 }
 
-export function requestHashOf(request: CreateRedemptionRequest): string {
+/** A request's fingerprint, whatever the order of its fields: the same Idempotency-Key must come with the same one. */
+export function requestHashOf(request: object): string {
   const canonical = Object.fromEntries(Object.entries(request).sort(([a], [b]) => a.localeCompare(b)));
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }

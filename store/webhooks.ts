@@ -7,7 +7,7 @@ import type { Collection, Db } from 'mongodb';
 import { secretFromBytes } from '../domain/webhook-signature';
 import type { WebhookEndpointInput, WebhookEventType } from '../domain/webhooks';
 import { isOnlyDuplicateKeys } from './duplicate-key';
-import { blockId, blockNumberOf, blockOf, readRange } from './numbered-log';
+import { blockId, blockNumberOf, blockOf, numberedEntryId, readRange } from './numbered-log';
 
 export type EndpointStatus = 'enabled' | 'disabled';
 
@@ -217,7 +217,7 @@ export class WebhookDeliveries {
     for (let tries = 1; left.length > 0; tries++) {
       const after = this.known.get(endpointId) ?? (await this.newestSeq(endpointId));
       const documents = left.map((attempt, index) => ({
-        _id: `${endpointId}/${after + index + 1}`,
+        _id: numberedEntryId(endpointId, after + index + 1),
         delivery_id: `dlv_${randomUUID().replace(/-/g, '')}`,
         seq: after + index + 1,
         block: blockOf(endpointId, after + index + 1),

@@ -74,7 +74,11 @@ describe('the public-only lookup', () => {
     ]);
   });
 
-  it('makes a real request to a name that resolves to this machine fail before anything is sent', async () => {
+  it.each([
+    ['a name that resolves to this machine', 'merchant.example'],
+    ['localhost', 'localhost'],
+    ['an IP address of this machine', '127.0.0.1'],
+  ])('makes a real request to %s fail before anything is sent', async (_what, host) => {
     let connections = 0;
     const server = createServer((socket) => {
       connections++;
@@ -83,9 +87,10 @@ describe('the public-only lookup', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const failure = await fetch(`http://localhost:${port}/hook`, {
+      // merchant.example "resolves" to the server's address, as a public name pointed at a private one would.
+      const failure = await fetch(`http://${host}:${port}/hook`, {
         method: 'POST',
-        dispatcher: publicOnlyDispatcher(),
+        dispatcher: publicOnlyDispatcher(resolvingTo('127.0.0.1')),
       }).catch((error: unknown) => error);
       expect(((failure as Error).cause as NodeJS.ErrnoException).code).toBe(NOT_PUBLIC_CODE);
       expect(connections).toBe(0);
