@@ -36,6 +36,8 @@ try {
     ],
     ['partner calls / fulfilled', `${report.partner_calls} / ${report.partner_fulfilled}`],
     ['seconds', report.seconds],
+    ['invariants checked', ''],
+    ...Object.entries(report.invariants).map(([invariant, count]): [string, unknown] => [`  ${invariant}`, count]),
     ['violations', report.violations.length],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));

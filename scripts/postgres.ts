@@ -4,10 +4,21 @@
  * on top of it. PostgreSQL refuses to run as root, so under root the server runs as the unprivileged `nobody`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { waitForPort, stopChild, type RunningServer } from './processes';
+import type { ProcessSpec } from './supervisor';
 
 interface PostgresBinaries {
   initdb: string;
@@ -79,7 +90,8 @@ export interface RunningPostgres extends RunningServer {
   url: string;
 }
 
-export async function startPostgres(options: PostgresOptions): Promise<RunningPostgres> {
+/** Creates the cluster on first use and answers how to run its server: the process, and the URL it will serve. */
+export async function preparePostgres(options: PostgresOptions): Promise<{ spec: ProcessSpec; url: string }> {
   const binaries = await postgresBinaries();
   const identity = serverIdentity();
   const clusterDir = join(options.dataDir, 'cluster');
@@ -99,36 +111,48 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     );
     if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
   }
-  const out = openSync(logFile, 'a');
+  closeSync(openSync(logFile, 'a'));
   if (identity) chownSync(logFile, identity.uid, identity.gid);
-  const child: ChildProcess = spawn(
-    binaries.postgres,
-    [
-      '-D',
-      clusterDir,
-      '-p',
-      String(options.port),
-      '-h',
-      '127.0.0.1',
-      // No Unix socket: the default directory may not exist or be writable here.
-      '-c',
-      'unix_socket_directories=',
-      // FerretDB names fields as statement parameters; custom plans let PostgreSQL match them to expression indexes.
-      '-c',
-      'plan_cache_mode=force_custom_plan',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      `max_connections=${MAX_CONNECTIONS + 20}`,
-      ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : []),
-    ],
-    { stdio: ['ignore', out, out], ...identity },
-  );
-  await waitForPort(options.port, child, 'PostgreSQL', logFile, 60_000);
   return {
-    address: `127.0.0.1:${options.port}`,
     url: `postgres://postgres@127.0.0.1:${options.port}/postgres`,
-    // SIGINT is PostgreSQL's fast shutdown: it ends sessions and checkpoints, so the next start needs no recovery.
-    stop: () => stopChild(child, 'SIGINT'),
+    spec: {
+      name: 'postgresql',
+      command: binaries.postgres,
+      args: [
+        '-D',
+        clusterDir,
+        '-p',
+        String(options.port),
+        '-h',
+        '127.0.0.1',
+        // No Unix socket: the default directory may not exist or be writable here.
+        '-c',
+        'unix_socket_directories=',
+        // FerretDB names fields as statement parameters; custom plans let PostgreSQL match them to expression indexes.
+        '-c',
+        'plan_cache_mode=force_custom_plan',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        `max_connections=${MAX_CONNECTIONS + 20}`,
+        ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : []),
+      ],
+      ...identity,
+      logFile,
+      ready: { port: options.port },
+      // PostgreSQL's fast shutdown: it ends sessions and checkpoints, so the next start needs no recovery.
+      stopSignal: 'SIGINT',
+    },
   };
+}
+
+export async function startPostgres(options: PostgresOptions): Promise<RunningPostgres> {
+  const { spec, url } = await preparePostgres(options);
+  const out = openSync(spec.logFile, 'a');
+  const child: ChildProcess = spawn(spec.command, spec.args, {
+    stdio: ['ignore', out, out],
+    ...(spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
+  });
+  await waitForPort(options.port, child, 'PostgreSQL', spec.logFile, 60_000);
+  return { address: `127.0.0.1:${options.port}`, url, stop: () => stopChild(child, spec.stopSignal) };
 }

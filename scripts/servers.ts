@@ -103,7 +103,8 @@ const TEMPORAL_DEV_SERVER_EXTRA_ARGS = [
   'synchronous=OFF',
 ];
 
-const CLI_SEARCH_ATTRIBUTE_TYPES: Record<string, string> = {
+/** The Temporal CLI's names of the search attribute types. */
+export const CLI_SEARCH_ATTRIBUTE_TYPES: Record<string, string> = {
   KEYWORD: 'Keyword',
   INT: 'Int',
   TEXT: 'Text',

@@ -11,13 +11,13 @@ import { createWebhookDelivery } from '../activities/webhook-delivery';
 import { connectServices } from '../application/wiring';
 import { closeServer, listen } from '../api/server';
 import { DeliverectInbox } from '../application/deliverect-inbox';
-import { ConfigError, DEV_API_KEY, devInboundSecret, loadConfig } from '../config/env';
-import { PARTNER_NAMES } from '../domain/partners';
+import { ConfigError, DEV_API_KEY, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { ensureReconciliationSchedule } from '../worker/reconciliation-schedule';
 import { createWebhookWorker, createWorker } from '../worker/create-worker';
 import { installWorkerRuntime } from '../worker/runtime';
 import { seedDemoData } from './demo-data';
+import { embeddedCredentials } from './embedded-credentials';
 import { isPortOpen, startMongoServer, startTemporal, type RunningServer } from './servers';
 import { resolveMongoServer, resolveTemporalExecutable } from './tools';
 
@@ -45,25 +45,13 @@ async function main() {
   const embeddedTemporal = !process.env.TEMPORAL_ADDRESS;
   const embeddedMongo = !process.env.MONGODB_URI;
   // Development credentials exist only when every server is our own embedded one.
-  const config = loadConfig(
-    // A stack on one's own machine is where a receiver on localhost is the point: unless told otherwise.
-    { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', ...process.env },
-    { embedded: embeddedTemporal && embeddedMongo },
-  );
+  const credentials = embeddedTemporal && embeddedMongo ? embeddedCredentials(process.env) : undefined;
+  // A stack on one's own machine is where a receiver on localhost is the point: unless told otherwise.
+  const config = loadConfig({ WEBHOOK_ALLOW_PRIVATE_URLS: 'true', ...process.env, ...credentials?.env });
   // The Temporal runtime is a process-wide singleton; it must be set up before the dev server's test environment.
   installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
   const logger = createLogger(config.logLevel, 'orchestrator');
-  if (config.apiKeys.some(({ key }) => key === DEV_API_KEY)) {
-    logger.warn(
-      `API_KEYS is not set: /v1 accepts the development key "${DEV_API_KEY}". Set API_KEYS outside development.`,
-    );
-  }
-  const devSecrets = PARTNER_NAMES.filter((name) => config.partners[name].inboundSecret === devInboundSecret(name));
-  if (devSecrets.length > 0) {
-    logger.warn(
-      `No <P>_INBOUND_SECRET for ${devSecrets.join(', ')}: their webhooks accept development secrets such as "${devInboundSecret(devSecrets[0]!)}".`,
-    );
-  }
+  for (const warning of credentials?.warnings ?? []) logger.warn(warning);
 
   if (embeddedTemporal) {
     await ensurePortFree(TEMPORAL_PORT, 'TEMPORAL_ADDRESS');

@@ -19,11 +19,16 @@ const toolsSrc = join(projectRoot, '.tools', 'src');
 interface GoTool {
   name: string;
   binary: string;
-  pathVariable: string;
+  /** A variable that names a binary to use instead of building one. */
+  pathVariable?: string;
   goModule: string;
   version: string;
   /** The main package inside the module. */
   mainPackage: string;
+  /** More binaries built from the same module, by name: their main packages. */
+  moreBinaries?: Record<string, string>;
+  /** Folders of the module kept beside the binaries (under `toolFilesDir`), for what the binaries read at run time. */
+  keptFolders?: string[];
   /** Files the build needs that the published module does not carry. */
   generatedFiles?: Record<string, string>;
 }
@@ -47,6 +52,34 @@ export const FERRETDB: GoTool = {
   generatedFiles: { 'build/version/version.txt': 'v1.24.2\n' },
 };
 
+/**
+ * The Temporal server of the production topology (`npm run start:cluster`), at the version the CLI's dev server embeds:
+ * the server, its SQL tool, and the PostgreSQL schema files the tool applies.
+ */
+export const TEMPORAL_SERVER: GoTool = {
+  name: 'Temporal server',
+  binary: 'temporal-server',
+  goModule: 'go.temporal.io/server',
+  version: 'v1.29.1',
+  mainPackage: './cmd/server',
+  moreBinaries: { 'temporal-sql-tool': './cmd/tools/sql' },
+  keptFolders: ['schema/postgresql/v12'],
+};
+
+/** The Temporal UI server, at the version the CLI's dev server embeds; it serves a cluster's UI. */
+export const TEMPORAL_UI_SERVER: GoTool = {
+  name: 'Temporal UI server',
+  binary: 'temporal-ui-server',
+  goModule: 'github.com/temporalio/ui-server/v2',
+  version: 'v2.42.1',
+  mainPackage: './cmd/server',
+};
+
+/** Where a tool's kept folders live once built. */
+export function toolFilesDir(tool: GoTool): string {
+  return join(projectRoot, '.tools', 'share', `${tool.binary}-${tool.version}`);
+}
+
 export function findOnPath(binary: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     const candidate = join(dir, binary);
@@ -61,7 +94,13 @@ function builtVersionStamp(tool: GoTool): string {
 
 function isBuiltAtPinnedVersion(tool: GoTool): boolean {
   const stamp = builtVersionStamp(tool);
-  return existsSync(join(toolsBin, tool.binary)) && existsSync(stamp) && readFileSync(stamp, 'utf8') === tool.version;
+  const binaries = [tool.binary, ...Object.keys(tool.moreBinaries ?? {})];
+  return (
+    binaries.every((binary) => existsSync(join(toolsBin, binary))) &&
+    (tool.keptFolders ?? []).every((folder) => existsSync(join(toolFilesDir(tool), folder))) &&
+    existsSync(stamp) &&
+    readFileSync(stamp, 'utf8') === tool.version
+  );
 }
 
 function goIsInstalled(): boolean {
@@ -111,7 +150,14 @@ async function buildWithGo(tool: GoTool, log: (line: string) => void): Promise<s
 
   mkdirSync(toolsBin, { recursive: true });
   const output = join(toolsBin, tool.binary);
-  await runGo(['build', '-v', '-o', output, tool.mainPackage], source, tool.name, log);
+  const packages = { [tool.binary]: tool.mainPackage, ...tool.moreBinaries };
+  for (const [binary, mainPackage] of Object.entries(packages)) {
+    await runGo(['build', '-v', '-o', join(toolsBin, binary), mainPackage], source, tool.name, log);
+  }
+  for (const folder of tool.keptFolders ?? []) {
+    rmSync(join(toolFilesDir(tool), folder), { recursive: true, force: true });
+    cpSync(join(source, folder), join(toolFilesDir(tool), folder), { recursive: true });
+  }
   writeFileSync(builtVersionStamp(tool), tool.version);
   rmSync(source, { recursive: true, force: true });
   log(`Built ${tool.name} in ${Math.round((Date.now() - started) / 1000)} s: ${output}`);
@@ -126,20 +172,21 @@ function chmodRecursively(dir: string): void {
 export class GoMissingError extends Error {
   constructor(tool: GoTool) {
     super(
-      `${tool.name} is missing: install Go 1.21 or newer (https://go.dev/dl/) so it can be built, or set ${tool.pathVariable} to a ${tool.binary} binary.`,
+      `${tool.name} is missing: install Go 1.21 or newer (https://go.dev/dl/) so it can be built${tool.pathVariable ? `, or set ${tool.pathVariable} to a ${tool.binary} binary` : ''}.`,
     );
   }
 }
 
 /** Returns the path of a working binary for the tool, building it if needed, or throws one actionable sentence. */
 export async function resolveGoTool(tool: GoTool, log: (line: string) => void = console.log): Promise<string> {
-  const explicit = process.env[tool.pathVariable];
+  const explicit = tool.pathVariable && process.env[tool.pathVariable];
   if (explicit) {
     if (!existsSync(explicit)) throw new Error(`${tool.pathVariable} points at ${explicit}, which does not exist.`);
     return explicit;
   }
   if (isBuiltAtPinnedVersion(tool)) return join(toolsBin, tool.binary);
-  const onPath = findOnPath(tool.binary);
+  // A tool with more than one binary or with kept folders is only ever our own build.
+  const onPath = tool.moreBinaries || tool.keptFolders ? undefined : findOnPath(tool.binary);
   if (onPath) return onPath;
   if (!goIsInstalled()) throw new GoMissingError(tool);
   return buildWithGo(tool, log);

@@ -1,32 +1,46 @@
 /**
- * The chaos run's processes: each is started, killed with SIGKILL and started again on demand, and restarted when it
- * dies on its own (as a process supervisor would), so that a killed dependency only costs its dependants a restart.
+ * Processes kept running the way a supervisor such as Kubernetes keeps them: each is started, waited for until it is
+ * ready, and started again a second after it exits without being asked to. The production topology
+ * (`npm run start:cluster`) and the chaos run supervise every process they start with it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { isPortOpen } from '../../scripts/processes';
+import { isPortOpen } from './processes';
 
 export interface ProcessSpec {
   name: string;
   command: string;
   args: string[];
-  env?: Record<string, string>;
+  env?: Record<string, string | undefined>;
   cwd?: string;
+  /** Run as this user (PostgreSQL refuses root). */
+  uid?: number;
+  gid?: number;
   logFile: string;
   /** When the process is ready: its port accepts connections, or its log shows a line. */
   ready: { port: number } | { logLine: string };
+  /** The signal that stops it cleanly (PostgreSQL's fast shutdown is SIGINT). */
+  stopSignal?: NodeJS.Signals;
 }
 
 const READY_TIMEOUT_MS = 120_000;
+const RESTART_DELAY_MS = 1_000;
 
-export class ChaosProcess {
+export class SupervisedProcess {
   private child?: ChildProcess;
   private stopping = false;
-  /** Restarts after the process exited without being asked to: each one is a crash a dependency failure caused. */
+  /** Restarts after the process exited without being asked to. */
   crashes = 0;
   kills = 0;
+  /** Told of every start (with the new pid) and of every exit it did not ask for. */
+  onStart?: (pid: number) => void;
+  onCrash?: (exit: string) => void;
 
-  constructor(private readonly spec: ProcessSpec) {}
+  constructor(readonly spec: ProcessSpec) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   async start(): Promise<void> {
     const { spec } = this;
@@ -36,15 +50,18 @@ export class ChaosProcess {
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env },
       stdio: ['ignore', out, out],
+      ...(spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
     });
     this.child = child;
-    child.once('exit', () => {
+    if (child.pid !== undefined) this.onStart?.(child.pid);
+    child.once('exit', (code, signal) => {
       if (this.child !== child || this.stopping) return;
       this.child = undefined;
       this.crashes++;
+      this.onCrash?.(signal ? `killed by ${signal}` : `exited with code ${code}`);
       setTimeout(() => {
         if (!this.stopping && !this.child) void this.start().catch(() => undefined);
-      }, 1_000);
+      }, RESTART_DELAY_MS);
     });
     await this.waitUntilReady(child, logOffset);
   }
@@ -68,7 +85,7 @@ export class ChaosProcess {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    child.kill(this.spec.stopSignal ?? 'SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(killer);
