@@ -31,3 +31,12 @@ export function hasSeries(exposition: string, name: string, labels: Record<strin
     return Object.entries(labels).every(([key, value]) => found[key] === value);
   });
 }
+
+/** Every sample of `name`, with its labels. */
+export function samplesOf(exposition: string, name: string): Array<{ labels: Record<string, string>; value: number }> {
+  return exposition.split('\n').flatMap((line) => {
+    const match = /^(\w+)(?:\{(.*)\})? ([^ ]+)/.exec(line);
+    if (!match || match[1] !== name) return [];
+    return [{ labels: labelsOf(match[2] ?? ''), value: Number(match[3]) }];
+  });
+}

@@ -5,78 +5,19 @@
  * must hold may break.
  */
 import { Client, Connection } from '@temporalio/client';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterPorts, type ClusterPorts } from '../../scripts/cluster-ports';
 import { isPortOpen } from '../../scripts/processes';
 import { frontendAddress } from '../../scripts/temporal-cluster';
 import { checkAfterwards, Invariants, KINDS, mulberry32, sleep, travel, type Journey } from '../chaos/journeys';
+import { isAlive, startCluster, stopCluster, type Cluster } from '../harness/cluster';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const CLIENT = 'cluster-till';
 const API_KEY = 'cluster-api-key';
 const REDEMPTIONS = 60;
 const CONCURRENCY = 8;
-
-/** A run of free ports below the ephemeral range, so that no outgoing connection takes one meanwhile. */
-async function freePortBase(): Promise<number> {
-  for (;;) {
-    const base = 15_000 + Math.floor(Math.random() * 15_000);
-    const ports = Array.from({ length: 30 }, (_, n) => base + n);
-    const taken = await Promise.all(ports.map((port) => isPortOpen(port)));
-    if (!taken.some(Boolean)) return base;
-  }
-}
-
-interface Cluster {
-  child: ChildProcess;
-  output: () => string;
-  ports: ClusterPorts;
-  dir: string;
-  pids(): Record<string, number>;
-}
-
-async function startCluster(env: Record<string, string>): Promise<Cluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'cluster-'));
-  const base = await freePortBase();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-cluster.ts'], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env, CLUSTER_DATA_DIR: dir, CLUSTER_PORT_BASE: String(base) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 300_000;
-  while (!output.includes('Press Ctrl-C to stop.')) {
-    if (child.exitCode !== null) throw new Error(`start:cluster exited with ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`start:cluster was not up within 300 s:\n${output}`);
-    await sleep(500);
-  }
-  return {
-    child,
-    output: () => output,
-    ports: clusterPorts(base),
-    dir,
-    pids: () => JSON.parse(readFileSync(join(dir, 'processes.json'), 'utf8')) as Record<string, number>,
-  };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the production topology', () => {
   let cluster: Cluster;
@@ -107,15 +48,7 @@ describe('the production topology', () => {
   }, 360_000);
 
   afterAll(async () => {
-    if (cluster) {
-      const pids = cluster.pids();
-      const exited = new Promise((resolve) => cluster.child.once('exit', resolve));
-      cluster.child.kill('SIGINT');
-      await exited;
-      const left = Object.entries(pids).filter(([, pid]) => isAlive(pid));
-      rmSync(cluster.dir, { recursive: true, force: true });
-      expect(left, 'processes left running after Ctrl-C').toEqual([]);
-    }
+    if (cluster) expect(await stopCluster(cluster), 'processes left running after Ctrl-C').toEqual([]);
     await partner?.close();
   }, 120_000);
 

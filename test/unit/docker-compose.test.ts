@@ -84,10 +84,11 @@ function dependencyConditions(name: string): Record<string, string> {
   );
 }
 
-const appServices = ['api', 'worker'];
+const apiReplicas = ['api-1', 'api-2'];
+const appServices = [...apiReplicas, 'worker'];
 
 describe('docker-compose.yml', () => {
-  it('runs Temporal with its database and UI, MongoDB, the search-attribute setup, the API and the worker', () => {
+  it('runs Temporal with its database and UI, MongoDB, the search-attribute setup, two API replicas and the worker', () => {
     expect(Object.keys(compose.services)).toEqual(
       expect.arrayContaining([
         'postgresql',
@@ -95,22 +96,25 @@ describe('docker-compose.yml', () => {
         'temporal-ui',
         'temporal-search-attributes',
         'mongodb',
-        'api',
+        'api-1',
+        'api-2',
         'worker',
       ]),
     );
   });
 
-  it('publishes Temporal on 7233, its UI on 8233, MongoDB on 27017 and the API on 3000', () => {
+  it('publishes Temporal on 7233, its UI on 8233, MongoDB on 27017 and the API replicas on 3000 and 3001', () => {
     expect(publishedPorts('temporal')).toContain(7233);
     expect(publishedPorts('temporal-ui')).toContain(8233);
     expect(publishedPorts('mongodb')).toContain(27017);
-    expect(publishedPorts('api')).toContain(3000);
-    expect(environment('api').PORT).toBe('3000');
+    expect(publishedPorts('api-1')).toContain(3000);
+    expect(publishedPorts('api-2')).toContain(3001);
+    for (const name of apiReplicas) expect(environment(name).PORT, name).toBe('3000');
   });
 
-  it('builds the API and the worker from the same Dockerfile', () => {
-    expect(buildOf('worker')).toEqual(buildOf('api'));
+  it('builds the API replicas and the worker from the same Dockerfile, with the same settings for both replicas', () => {
+    for (const name of apiReplicas) expect(buildOf(name), name).toEqual(buildOf('worker'));
+    expect(environment('api-2')).toEqual(environment('api-1'));
   });
 
   it('points the API and the worker at the temporal service and the mongodb replica set', () => {
@@ -129,7 +133,7 @@ describe('docker-compose.yml', () => {
   it('registers every custom search attribute with its type in the namespace the applications use', () => {
     const command = commandOf('temporal-search-attributes');
     const namespace = environment('worker').TEMPORAL_NAMESPACE;
-    expect(environment('api').TEMPORAL_NAMESPACE).toBe(namespace);
+    for (const name of apiReplicas) expect(environment(name).TEMPORAL_NAMESPACE, name).toBe(namespace);
     for (const key of SEARCH_ATTRIBUTE_KEYS) {
       const registration = command
         .split('\n')
@@ -154,7 +158,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('requires API keys for the API and keeps them away from the worker', () => {
-    expect(environment('api').API_KEYS).toMatch(/^\$\{API_KEYS:\?/);
+    for (const name of apiReplicas) expect(environment(name).API_KEYS, name).toMatch(/^\$\{API_KEYS:\?/);
     expect(environment('worker')).not.toHaveProperty('API_KEYS');
   });
 
@@ -173,7 +177,7 @@ describe('docker-compose.yml', () => {
       .filter((line) => /^CMD\s/.test(line))
       .at(-1);
     expect(cmd).toMatch(/api\/main\.ts/);
-    expect(service('api').command).toBeUndefined();
+    for (const name of apiReplicas) expect(service(name).command, name).toBeUndefined();
     expect(commandOf('worker')).toMatch(/worker\/main\.ts/);
   });
 
@@ -223,7 +227,7 @@ describe('docker-compose.yml', () => {
     expect(workerAddress).toMatch(/^0\.0\.0\.0:\d+$/);
     expect(targets).toEqual(
       expect.arrayContaining([
-        `api:${environment('api').PORT}/metrics`,
+        ...apiReplicas.map((name) => `${name}:${environment(name).PORT}/metrics`),
         `worker:${workerAddress.split(':')[1]}/metrics`,
       ]),
     );

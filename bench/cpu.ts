@@ -1,0 +1,63 @@
+/**
+ * CPU time of processes as Linux counts it (/proc/<pid>/stat), for a benchmark to say where the time goes. A process
+ * counts with its descendants, living (each one's own time) and reaped (its parent's children time), so that a server
+ * that works through child processes, such as PostgreSQL's backends, is counted whole.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+interface ProcessTimes {
+  pid: number;
+  ppid: number;
+  ticks: number;
+}
+
+function timesOf(pid: number): ProcessTimes | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold spaces: the fields start after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((index) => Number(fields[index]));
+    return { pid, ppid: Number(fields[1]), ticks: utime! + stime! + cutime! + cstime! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds the process and its descendants have used so far. */
+export function cpuSecondsOfTree(rootPid: number): number {
+  const all = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => timesOf(Number(name)) ?? []);
+  const children = new Map<number, ProcessTimes[]>();
+  for (const times of all) children.set(times.ppid, [...(children.get(times.ppid) ?? []), times]);
+  let ticks = 0;
+  const pending = [all.find((times) => times.pid === rootPid)].filter((times) => times !== undefined);
+  while (pending.length > 0) {
+    const times = pending.pop()!;
+    ticks += times.ticks;
+    pending.push(...(children.get(times.pid) ?? []));
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** CPU seconds of each named process so far, to subtract a later reading from an earlier one. */
+export function cpuSnapshot(pids: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSecondsOfTree(pid)]));
+}
+
+/** Each process's CPU seconds between two snapshots, per operation. */
+export function cpuPerOperation(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  operations: number,
+): Record<string, number> {
+  return Object.fromEntries(
+    Object.keys(after).map((name) => [
+      name,
+      Math.round(((after[name]! - (before[name] ?? 0)) / operations) * 1e5) / 1e5,
+    ]),
+  );
+}
