@@ -1,4 +1,5 @@
 /** Makes sure the Temporal CLI and a MongoDB-protocol server are available, building them from Go if needed. */
+import { provisionChromium } from './chromium';
 import { FERRETDB, TEMPORAL_CLI, resolveGoTool, resolveMongoServer } from './tools';
 
 try {
@@ -6,6 +7,7 @@ try {
   const mongo = await resolveMongoServer();
   console.log(`Temporal CLI: ${temporal}`);
   console.log(`${mongo.kind === 'mongod' ? 'mongod' : FERRETDB.name}: ${mongo.path}`);
+  console.log(`Chromium (for the Temporal UI test): ${provisionChromium()}`);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);
