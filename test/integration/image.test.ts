@@ -17,6 +17,8 @@ import { connectTestMongo, readJson, testConfig, TEST_API_KEY } from '../harness
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+// Generous: npm ci, the bundles and the two processes' start compete with the other suites for two cores.
+const TIMEOUT_MS = 300_000;
 
 /** This machine's PATH without the project's node_modules/.bin, which `npm test` puts first and the image lacks. */
 const hostPath = (process.env.PATH ?? '')
@@ -113,7 +115,7 @@ describe('the Docker image', () => {
     });
     mongo = await connectTestMongo(config);
     partner = await startStubPartner();
-  }, 300_000);
+  }, TIMEOUT_MS);
 
   afterAll(async () => {
     await Promise.all(processes.map((process) => process.stop()));
@@ -134,61 +136,70 @@ describe('the Docker image', () => {
     }
   });
 
-  it("runs the API (the image's command) and a worker (compose's) that complete a redemption", async () => {
-    const port = await freePort();
-    const worker = compose.services.worker!;
-    const env = {
-      ...hostEnv,
-      PATH: hostPath,
-      ...image.env,
-      TEMPORAL_ADDRESS: config.temporal.address,
-      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      MONGODB_URI: config.mongo.uri,
-      MONGODB_DB: config.mongo.db,
-      FERRETDB_POSTGRESQL_URL: inject('postgresUrl'),
-      FLAVOURS_REDEEM_URL: partner.redeemUrl,
-      // The default metrics port may be taken by a running `npm start` or another suite's worker.
-      WORKER_METRICS_ADDRESS: 'off',
-      LOG_LEVEL: 'info',
-    };
-    const api = startFromImage('API', image, image.cmd, { ...env, PORT: String(port), API_KEYS: TEST_API_KEY });
-    processes.push(api);
-    const workerProcess = startFromImage('worker', image, worker.command!, {
-      ...env,
-      WORKFLOW_BUNDLE_PATH: image.hostPath(worker.environment!.WORKFLOW_BUNDLE_PATH!),
-    });
-    processes.push(workerProcess);
-
-    const url = `http://127.0.0.1:${port}`;
-    const request = (path: string, init: RequestInit = {}) =>
-      fetch(`${url}${path}`, {
-        ...init,
-        headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json', ...init.headers },
+  it(
+    "runs the API (the image's command) and a worker (compose's) that complete a redemption",
+    async () => {
+      const port = await freePort();
+      const worker = compose.services.worker!;
+      const env = {
+        ...hostEnv,
+        PATH: hostPath,
+        ...image.env,
+        TEMPORAL_ADDRESS: config.temporal.address,
+        TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+        MONGODB_URI: config.mongo.uri,
+        MONGODB_DB: config.mongo.db,
+        FERRETDB_POSTGRESQL_URL: inject('postgresUrl'),
+        FLAVOURS_REDEEM_URL: partner.redeemUrl,
+        // The default metrics port may be taken by a running `npm start` or another suite's worker.
+        WORKER_METRICS_ADDRESS: 'off',
+        LOG_LEVEL: 'info',
+      };
+      const api = startFromImage('API', image, image.cmd, { ...env, PORT: String(port), API_KEYS: TEST_API_KEY });
+      processes.push(api);
+      const workerProcess = startFromImage('worker', image, worker.command!, {
+        ...env,
+        WORKFLOW_BUNDLE_PATH: image.hostPath(worker.environment!.WORKFLOW_BUNDLE_PATH!),
       });
-    await until('The API was not ready', processes, async () => ((await fetch(`${url}/readyz`)).ok ? true : undefined));
-    await until('The worker did not run', processes, async () =>
-      workerProcess.output().includes('worker running') ? true : undefined,
-    );
+      processes.push(workerProcess);
 
-    const member = await createMemberWithPoints(mongo.db, 500);
-    const option = await createOption(mongo.db, { partner: 'flavours', cost_points: 200 });
-    const created = await Promise.race([
-      request('/v1/redemptions', {
-        method: 'POST',
-        body: JSON.stringify({ customer_email: member.email, redemption_option_id: option.id }),
-        headers: { 'idempotency-key': 'image-test' },
-      }),
-      api.exited,
-    ]);
-    expect([201, 202]).toContain(created.status);
-    const { id } = await readJson(created);
-    const redemption = await until('The redemption did not complete', processes, async () => {
-      const body = await readJson(await request(`/v1/redemptions/${id}`));
-      return body.status === 'completed' ? body : undefined;
-    });
-    expect(redemption.points).toBe(200);
-    expect(partner.calls).toHaveLength(1);
-    const balances = await readJson(await request(`/v1/members/${member._id}`));
-    expect(balances.points_balance).toBe(300);
-  });
+      const url = `http://127.0.0.1:${port}`;
+      const request = (path: string, init: RequestInit = {}) =>
+        fetch(`${url}${path}`, {
+          ...init,
+          headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json', ...init.headers },
+        });
+      await until(
+        'The API was not ready',
+        processes,
+        async () => ((await fetch(`${url}/readyz`)).ok ? true : undefined),
+        120_000,
+      );
+      await until('The worker did not run', processes, async () =>
+        workerProcess.output().includes('worker running') ? true : undefined,
+      );
+
+      const member = await createMemberWithPoints(mongo.db, 500);
+      const option = await createOption(mongo.db, { partner: 'flavours', cost_points: 200 });
+      const created = await Promise.race([
+        request('/v1/redemptions', {
+          method: 'POST',
+          body: JSON.stringify({ customer_email: member.email, redemption_option_id: option.id }),
+          headers: { 'idempotency-key': 'image-test' },
+        }),
+        api.exited,
+      ]);
+      expect([201, 202]).toContain(created.status);
+      const { id } = await readJson(created);
+      const redemption = await until('The redemption did not complete', processes, async () => {
+        const body = await readJson(await request(`/v1/redemptions/${id}`));
+        return body.status === 'completed' ? body : undefined;
+      });
+      expect(redemption.points).toBe(200);
+      expect(partner.calls).toHaveLength(1);
+      const balances = await readJson(await request(`/v1/members/${member._id}`));
+      expect(balances.points_balance).toBe(300);
+    },
+    TIMEOUT_MS,
+  );
 });
