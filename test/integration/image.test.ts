@@ -14,6 +14,7 @@ import type { MongoHandle } from '../../store/connect';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { buildImage, type BuiltImage } from '../harness/image-build';
 import { connectTestMongo, readJson, testConfig, TEST_API_KEY } from '../harness/stack';
+import { startOtlpReceiver, type OtlpReceiver } from '../harness/otlp-receiver';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -103,6 +104,7 @@ describe('the Docker image', () => {
   let image: BuiltImage;
   let mongo: MongoHandle;
   let partner: StubPartner;
+  let receiver: OtlpReceiver;
   const processes: ImageProcess[] = [];
 
   beforeAll(async () => {
@@ -115,11 +117,13 @@ describe('the Docker image', () => {
     });
     mongo = await connectTestMongo(config);
     partner = await startStubPartner();
+    receiver = await startOtlpReceiver();
   }, TIMEOUT_MS);
 
   afterAll(async () => {
     await Promise.all(processes.map((process) => process.stop()));
     await partner?.close();
+    await receiver?.close();
     await mongo?.db.dropDatabase().catch(() => undefined);
     await mongo?.client.close();
     if (root) rmSync(root, { recursive: true, force: true });
@@ -137,7 +141,7 @@ describe('the Docker image', () => {
   });
 
   it(
-    "runs the API (the image's command) and a worker (compose's) that complete a redemption",
+    "runs the API (the image's command) and a worker (compose's) that complete a redemption, traced",
     async () => {
       const port = await freePort();
       const worker = compose.services.worker!;
@@ -154,6 +158,8 @@ describe('the Docker image', () => {
         // The default metrics port may be taken by a running `npm start` or another suite's worker.
         WORKER_METRICS_ADDRESS: 'off',
         LOG_LEVEL: 'info',
+        // Tracing loads its packages only when it is on, and the worker then runs the traced workflow bundle.
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       };
       const api = startFromImage('API', image, image.cmd, { ...env, PORT: String(port), API_KEYS: TEST_API_KEY });
       processes.push(api);
@@ -199,6 +205,12 @@ describe('the Docker image', () => {
       expect(partner.calls).toHaveLength(1);
       const balances = await readJson(await request(`/v1/members/${member._id}`));
       expect(balances.points_balance).toBe(300);
+      await until('The trace of the redemption did not arrive from both processes', processes, async () => {
+        const services = new Set(receiver.spans.map((span) => `${span.service} ${span.name.split(':')[0]}`));
+        return services.has('redemption-api POST /v1/redemptions') && services.has('redemption-worker RunWorkflow')
+          ? true
+          : undefined;
+      });
     },
     TIMEOUT_MS,
   );
