@@ -23,14 +23,11 @@ import { dirname, join, posix } from 'node:path';
 import { envVariables, parseDockerfile, words, type Instruction } from './dockerfile';
 
 export interface BuiltImage {
-  /** The folder that holds the image's filesystem. */
-  root: string;
   /** WORKDIR, inside the image. */
   workdir: string;
   env: Record<string, string>;
   /** CMD as the words to spawn. */
   cmd: string[];
-  user?: string;
   /** The host path of a path inside the image. */
   hostPath(imagePath: string): string;
 }
@@ -63,12 +60,11 @@ export async function buildImage(options: {
   context: string;
   dockerfile: string;
   root: string;
-  /** What the base image's environment gives every RUN (PATH, HOME). */
+  /** What the base image's environment gives every RUN: PATH, HOME, and the machine's way to the registry. */
   baseEnv: Record<string, string>;
 }): Promise<BuiltImage> {
   const files = contextFiles(options.context);
   const image: BuiltImage = {
-    root: options.root,
     workdir: '/',
     env: {},
     cmd: [],
@@ -94,12 +90,11 @@ export async function buildImage(options: {
       case 'RUN':
         await run(instruction, image, options.baseEnv, where);
         break;
-      case 'USER':
-        image.user = words(instruction.rest, image.env).join(' ');
-        break;
       case 'CMD':
         image.cmd = instruction.exec ?? ['/bin/sh', '-c', instruction.rest];
         break;
+      // The processes run as this machine's user, on the port the test gives them.
+      case 'USER':
       case 'EXPOSE':
         break;
       default:
