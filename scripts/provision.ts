@@ -1,7 +1,9 @@
 /**
- * Makes sure the servers that `npm start`, `npm run start:cluster` and the tests run are available: the Temporal CLI,
- * a MongoDB-protocol server, and the Temporal server with its UI, building them from Go if needed.
+ * Makes sure what `npm start`, `npm run start:cluster` and the tests run is available: the Temporal CLI, a
+ * MongoDB-protocol server and the Temporal server with its UI, built from Go if needed, and the Chromium that the
+ * Temporal UI test drives.
  */
+import { provisionChromium } from './chromium';
 import { resolveTemporalServer } from './temporal-cluster';
 import { FERRETDB, TEMPORAL_CLI, resolveGoTool, resolveMongoServer } from './tools';
 
@@ -12,6 +14,7 @@ try {
   console.log(`Temporal CLI: ${temporal}`);
   console.log(`${mongo.kind === 'mongod' ? 'mongod' : FERRETDB.name}: ${mongo.path}`);
   console.log(`Temporal server: ${cluster.server} (UI: ${cluster.uiServer})`);
+  console.log(`Chromium (for the Temporal UI test): ${provisionChromium()}`);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);

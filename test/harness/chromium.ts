@@ -2,23 +2,18 @@
  * A headless Chromium driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`: commands on fd 3,
  * answers on fd 4, each message ended by a NUL byte), so the tests need no browser download and no WebSocket client.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { locateChromium, noChromiumMessage } from '../../scripts/chromium';
 
-const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome'];
-
-/** The browser to drive: CHROMIUM_PATH, or the first of chromium / chromium-browser / google-chrome on PATH. */
+/** The browser to drive (see scripts/chromium.ts, which `npm test` runs first to install one where there is none). */
 export function findChromium(): string {
-  const candidates = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : CANDIDATES;
-  for (const candidate of candidates) {
-    if (spawnSync(candidate, ['--version'], { stdio: 'ignore' }).status === 0) return candidate;
-  }
-  throw new Error(
-    `No Chromium found (tried ${candidates.join(', ')}). Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`,
-  );
+  const found = locateChromium();
+  if (!found) throw new Error(noChromiumMessage());
+  return found;
 }
 
 interface FrameTreeNode {
