@@ -43,8 +43,8 @@ export async function startServers(name: string, teardown: Teardown) {
   const mongo = await startMongoServer(mongoBinary, {
     port: await freePort(),
     postgresPort: await freePort(),
+    // Durable like `npm start`'s store (fsync on, synchronous commits): the benchmarks measure what users run.
     dataDir: join(dataDir, 'mongo'),
-    ephemeral: true,
   });
   teardown.push(() => mongo.stop());
   const versions = {

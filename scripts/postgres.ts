@@ -82,7 +82,10 @@ export interface PostgresOptions {
   port: number;
   /** The cluster's directory; created on first start and kept across restarts. */
   dataDir: string;
-  /** Skip fsync: for throwaway test clusters only. */
+  /**
+   * Skip fsync: for throwaway test clusters only. Their writes still survive a crash of the server (each commit's WAL
+   * has reached the operating system), not a crash of the machine.
+   */
   ephemeral?: boolean;
 }
 
@@ -131,8 +134,9 @@ export async function preparePostgres(options: PostgresOptions): Promise<{ spec:
         // FerretDB names fields as statement parameters; custom plans let PostgreSQL match them to expression indexes.
         '-c',
         'plan_cache_mode=force_custom_plan',
+        // A commit is acknowledged once its WAL is written out: a crash of the server loses no acknowledged write.
         '-c',
-        'synchronous_commit=off',
+        'synchronous_commit=on',
         '-c',
         `max_connections=${MAX_CONNECTIONS + 20}`,
         ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : []),
