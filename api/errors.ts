@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { MongoNetworkError } from 'mongodb';
 import type { Logger } from 'pino';
+import { isDependencyOutage } from '../application/outages';
 import { Refusal } from '../domain/failures';
 
 export interface ErrorDetail {
@@ -81,30 +81,8 @@ function toApiError(error: unknown): ApiError {
       'The request could not be read: check its URL, headers and body encoding.',
     );
   }
-  if (isDependencyDown(error)) {
+  if (isDependencyOutage(error)) {
     return ApiError.unavailable('A backing service (Temporal or MongoDB) is unreachable; try again shortly.');
   }
   return new ApiError(500, 'internal_error', 'Something went wrong on our side; it has been logged.');
-}
-
-/** A connection to a backing service failed: some reach us as the socket's own error, not wrapped by the driver. */
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTCONN',
-]);
-
-function isDependencyDown(error: unknown): boolean {
-  const name = (error as Error)?.name ?? '';
-  const code = (error as NodeJS.ErrnoException)?.code;
-  return (
-    // The driver's network errors include its pool's (PoolClearedOnNetworkError and the like).
-    error instanceof MongoNetworkError ||
-    /^Mongo(ServerSelection|NotConnected|Topology)/.test(name) ||
-    name === 'ServiceError' ||
-    (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code))
-  );
 }
