@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { ServiceHealth } from '../application/health';
 import type { AppDeps } from './app';
 import type { RouteBook } from './routes';
 
@@ -10,33 +11,32 @@ const readinessSchema = z
   })
   .meta({ id: 'Readiness' });
 
-async function check(probe: () => Promise<unknown>, timeoutMs = 2_000): Promise<string> {
-  try {
-    await Promise.race([
-      probe(),
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref(),
-      ),
-    ]);
-    return 'ok';
-  } catch (error) {
-    return `unreachable: ${(error as Error).message}`;
-  }
-}
+const livenessSchema = z.object({ status: z.enum(['ok', 'stuck']) }).meta({ id: 'Liveness' });
 
 export function healthRouter(deps: AppDeps, routes: RouteBook): Router {
   const router = Router();
+  const health = new ServiceHealth(deps);
   routes.add(
     router,
     '',
     {
       method: 'get',
       path: '/healthz',
-      summary: 'Liveness',
+      summary: 'Liveness: 503 when the process should be restarted',
       tag: 'Operations',
-      responses: { 200: { description: 'The process is up' } },
+      responses: {
+        200: { description: 'The process is up', schema: livenessSchema },
+        503: {
+          description:
+            "The process's store client has failed for a while although a new client reaches the store: restart it",
+          schema: livenessSchema,
+        },
+      },
     },
-    (_input, _req, res) => res.json({ status: 'ok' }),
+    async (_input, _req, res) => {
+      const stuck = await health.isStuck();
+      res.status(stuck ? 503 : 200).json({ status: stuck ? 'stuck' : 'ok' });
+    },
   );
   routes.add(
     router,
@@ -44,7 +44,7 @@ export function healthRouter(deps: AppDeps, routes: RouteBook): Router {
     {
       method: 'get',
       path: '/readyz',
-      summary: 'Readiness: Temporal and MongoDB reachable',
+      summary: 'Readiness: Temporal and the store reachable, and the store lists what it holds',
       tag: 'Operations',
       responses: {
         200: { description: 'Ready', schema: readinessSchema },
@@ -52,12 +52,8 @@ export function healthRouter(deps: AppDeps, routes: RouteBook): Router {
       },
     },
     async (_input, _req, res) => {
-      const [temporal, mongodb] = await Promise.all([
-        check(() => deps.temporal.workflowService.getSystemInfo({})),
-        check(() => deps.db.command({ ping: 1 })),
-      ]);
-      const ready = temporal === 'ok' && mongodb === 'ok';
-      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { temporal, mongodb } });
+      const { ready, checks } = await health.readiness();
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
     },
   );
   return router;

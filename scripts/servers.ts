@@ -2,9 +2,12 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { MongoClient } from 'mongodb';
 import { SEARCH_ATTRIBUTE_KEYS } from '../domain/search-attributes';
+import { ferretDbRegistryProblem } from '../store/ferretdb-registry';
 import { startPostgres } from './postgres';
 import { spawnLogged, stopChild, waitForPort, type RunningServer } from './processes';
+import { SupervisedProcess, type ProcessSpec } from './supervisor';
 import type { MongoServerBinary, TemporalExecutable } from './tools';
 
 export { freePort, isPortOpen, type RunningServer } from './processes';
@@ -39,6 +42,32 @@ export function ferretDbArgs(postgresUrl: string, address: string, stateDir: str
 }
 
 /**
+ * How to run FerretDB on the PostgreSQL at `postgresUrl`, listening at `address`: supervised, it is restarted when it
+ * stops listing databases its PostgreSQL holds (see store/ferretdb-registry.ts).
+ */
+export function ferretDbProcess(
+  binary: string,
+  options: { postgresUrl: string; port: number; stateDir: string; logFile: string },
+): ProcessSpec {
+  const address = `127.0.0.1:${options.port}`;
+  return {
+    name: 'ferretdb',
+    command: binary,
+    args: ferretDbArgs(options.postgresUrl, address, options.stateDir),
+    logFile: options.logFile,
+    ready: { port: options.port },
+    async health() {
+      const client = new MongoClient(`mongodb://${address}`, { serverSelectionTimeoutMS: 2_000 });
+      try {
+        return await ferretDbRegistryProblem(client, options.postgresUrl);
+      } finally {
+        await client.close();
+      }
+    },
+  };
+}
+
+/**
  * Starts the MongoDB-protocol store with its files under dataDir: FerretDB on an embedded PostgreSQL (whose port is
  * `postgresPort`), or a real mongod when one was found. Resolves when it accepts connections.
  */
@@ -63,10 +92,14 @@ export async function startMongoServer(
   });
   const stateDir = join(options.dataDir, 'ferretdb');
   mkdirSync(stateDir, { recursive: true });
-  const child = spawnLogged(binary.path, ferretDbArgs(postgres.url, address, stateDir), logFile);
+  const ferretdb = new SupervisedProcess(
+    ferretDbProcess(binary.path, { postgresUrl: postgres.url, port: options.port, stateDir, logFile }),
+  );
+  ferretdb.onCrash = (exit) => console.warn(`FerretDB ${exit}; starting it again (see ${logFile})`);
   try {
-    await waitForPort(options.port, child, 'FerretDB', logFile, 30_000);
+    await ferretdb.start();
   } catch (error) {
+    await ferretdb.stop();
     await postgres.stop();
     throw error;
   }
@@ -75,7 +108,7 @@ export async function startMongoServer(
     uri: `mongodb://${address}`,
     postgresUrl: postgres.url,
     async stop() {
-      await stopChild(child);
+      await ferretdb.stop();
       await postgres.stop();
     },
   };

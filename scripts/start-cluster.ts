@@ -16,7 +16,7 @@ import { ConfigError, loadConfig } from '../config/env';
 import { ensureIndexes } from '../store/indexes';
 import { seedDemoData } from './demo-data';
 import { embeddedCredentials } from './embedded-credentials';
-import { ferretDbArgs, mongodArgs } from './servers';
+import { ferretDbProcess, mongodArgs } from './servers';
 import { preparePostgres } from './postgres';
 import { SupervisedProcess, type ProcessSpec } from './supervisor';
 import {
@@ -73,7 +73,6 @@ async function main() {
     dataDir: join(dataDir, 'temporal-postgres'),
   });
   await supervise({ ...temporalPostgres.spec, name: 'temporal-postgresql' });
-  const storeAddress = `127.0.0.1:${ports.store}`;
   let storePostgresUrl: string | undefined;
   if (storeBinary.kind === 'ferretdb') {
     const storePostgres = await preparePostgres({
@@ -84,16 +83,26 @@ async function main() {
     storePostgresUrl = storePostgres.url;
   }
   mkdirSync(join(dataDir, 'store'), { recursive: true });
-  await supervise({
-    name: 'store',
-    command: storeBinary.path,
-    args:
-      storeBinary.kind === 'ferretdb'
-        ? ferretDbArgs(storePostgresUrl!, storeAddress, join(dataDir, 'store'))
-        : mongodArgs(ports.store, join(dataDir, 'store')),
-    logFile: join(dataDir, 'store.log'),
-    ready: { port: ports.store },
-  });
+  const storeLog = join(dataDir, 'store.log');
+  await supervise(
+    storeBinary.kind === 'ferretdb'
+      ? {
+          ...ferretDbProcess(storeBinary.path, {
+            postgresUrl: storePostgresUrl!,
+            port: ports.store,
+            stateDir: join(dataDir, 'store'),
+            logFile: storeLog,
+          }),
+          name: 'store',
+        }
+      : {
+          name: 'store',
+          command: storeBinary.path,
+          args: mongodArgs(ports.store, join(dataDir, 'store')),
+          logFile: storeLog,
+          ready: { port: ports.store },
+        },
+  );
 
   console.log('Starting the Temporal cluster...');
   await setUpSchema(temporalBinaries, ports.temporal.postgres);
@@ -108,7 +117,7 @@ async function main() {
   }
   await registerNamespace(await resolveGoTool(TEMPORAL_CLI), ports.temporal, config.temporal.namespace);
 
-  const mongoUri = `mongodb://${storeAddress}`;
+  const mongoUri = `mongodb://127.0.0.1:${ports.store}`;
   const mongo = await MongoClient.connect(mongoUri, { ignoreUndefined: true });
   const db = mongo.db(config.mongo.db);
   await ensureIndexes(db, storePostgresUrl);

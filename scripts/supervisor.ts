@@ -21,10 +21,16 @@ export interface ProcessSpec {
   ready: { port: number } | { logLine: string };
   /** The signal that stops it cleanly (PostgreSQL's fast shutdown is SIGINT). */
   stopSignal?: NodeJS.Signals;
+  /**
+   * A check of the running process beyond its port: what is wrong with it, or undefined. A problem found twice in a row
+   * gets the process killed and started again; a check that throws (a dependency is down) finds nothing.
+   */
+  health?: () => Promise<string | undefined>;
 }
 
 const READY_TIMEOUT_MS = 120_000;
 const RESTART_DELAY_MS = 1_000;
+const HEALTH_CHECK_INTERVAL_MS = 5_000;
 
 export class SupervisedProcess {
   private child?: ChildProcess;
@@ -35,6 +41,7 @@ export class SupervisedProcess {
   /** Told of every start (with the new pid) and of every exit it did not ask for. */
   onStart?: (pid: number) => void;
   onCrash?: (exit: string) => void;
+  private healthTimer?: NodeJS.Timeout;
 
   constructor(readonly spec: ProcessSpec) {}
 
@@ -64,6 +71,29 @@ export class SupervisedProcess {
       }, RESTART_DELAY_MS);
     });
     await this.waitUntilReady(child, logOffset);
+    this.watchHealth(child);
+  }
+
+  private watchHealth(child: ChildProcess): void {
+    const { health } = this.spec;
+    if (!health) return;
+    clearInterval(this.healthTimer);
+    let problems = 0;
+    let checking = false;
+    this.healthTimer = setInterval(() => {
+      if (checking || this.child !== child) return;
+      checking = true;
+      void health()
+        .catch(() => undefined)
+        .then((problem) => {
+          problems = problem === undefined ? 0 : problems + 1;
+          if (problems < 2 || this.child !== child) return;
+          this.onCrash?.(`is unhealthy (${problem})`);
+          child.kill('SIGKILL');
+        })
+        .finally(() => (checking = false));
+    }, HEALTH_CHECK_INTERVAL_MS);
+    this.healthTimer.unref();
   }
 
   /** SIGKILL, then a start after `downMs`. */
@@ -82,6 +112,7 @@ export class SupervisedProcess {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.healthTimer);
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));

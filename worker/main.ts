@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import { createWebhookDelivery } from '../activities/webhook-delivery';
 import { connectServices } from '../application/wiring';
 import { loadConfig } from '../config/env';
+import { StoreClientHealth } from '../store/client-health';
 import { createLogger } from '../config/logger';
 import { ensureReconciliationSchedule } from './reconciliation-schedule';
 import { createWebhookWorker, createWorker, tracedBundlePath } from './create-worker';
@@ -48,9 +49,17 @@ try {
       webhookWorker.shutdown();
     });
   }
+  // A store client that does not recover although the store is back is this process's to fix: its supervisor
+  // restarts it once it exits.
+  const stopWatching = new StoreClientHealth(mongo.db, config.mongo).watch(() => {
+    logger.error('the store client has not recovered although the store answers a new client; exiting to be restarted');
+    process.exitCode = 1;
+    worker.shutdown();
+    webhookWorker.shutdown();
+  });
   logger.info({ taskQueue: config.temporal.taskQueue, webhookTaskQueue: config.webhooks.taskQueue }, 'worker running');
   // Either one failing stops the process: its supervisor restarts both.
-  await Promise.all([worker.run(), webhookWorker.run()]);
+  await Promise.all([worker.run(), webhookWorker.run()]).finally(stopWatching);
 } finally {
   await connection.close();
   await services.close();

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { startPostgres, type RunningPostgres } from '../../scripts/postgres';
 import { freePort } from '../../scripts/processes';
-import { ferretDbArgs, mongodArgs, temporalDevServerArgs } from '../../scripts/servers';
+import { ferretDbProcess, mongodArgs, temporalDevServerArgs } from '../../scripts/servers';
 import { resolveGoTool, resolveMongoServer, TEMPORAL_CLI } from '../../scripts/tools';
 import { SupervisedProcess } from '../../scripts/supervisor';
 import { ensureIndexes } from '../../store/indexes';
@@ -150,16 +150,25 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     } else {
       mkdirSync(join(dir, 'mongod'), { recursive: true });
     }
-    const store = new SupervisedProcess({
-      name: 'store',
-      command: mongoBinary.path,
-      args:
-        mongoBinary.kind === 'ferretdb'
-          ? ferretDbArgs(postgres!.url, storeAddress, dir)
-          : mongodArgs(ports.store, join(dir, 'mongod')),
-      logFile: join(dir, 'store.log'),
-      ready: { port: ports.store },
-    });
+    const store = new SupervisedProcess(
+      mongoBinary.kind === 'ferretdb'
+        ? {
+            ...ferretDbProcess(mongoBinary.path, {
+              postgresUrl: postgres!.url,
+              port: ports.store,
+              stateDir: dir,
+              logFile: join(dir, 'store.log'),
+            }),
+            name: 'store',
+          }
+        : {
+            name: 'store',
+            command: mongoBinary.path,
+            args: mongodArgs(ports.store, join(dir, 'mongod')),
+            logFile: join(dir, 'store.log'),
+            ready: { port: ports.store },
+          },
+    );
     await store.start();
     cleanups.push(() => store.stop());
     // The product's processes reach the store through a network that drops a connection now and then.

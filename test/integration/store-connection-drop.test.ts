@@ -1,65 +1,29 @@
 import { MongoClient, type Db } from 'mongodb';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MongoHandle } from '../../store/connect';
 import { WebhookDeliveries, WebhookOutbox, type OwedWebhookDocument } from '../../store/webhooks';
+import { startDroppingProxy, type DroppingProxy } from '../harness/dropping-proxy';
 import { connectTestMongo, testConfig } from '../harness/stack';
 
-/**
- * A TCP proxy in front of the real store that resets the connection carrying the next insert into `collection`, before
- * the store sees it: what a client sees when the store drops a connection mid-write.
- */
-async function startDroppingProxy(target: URL) {
-  let dropFor: string | undefined;
-  // A command's first element names it: BSON string element "insert", then the collection.
-  const isInsertInto = (chunk: Buffer, collection: string) =>
-    chunk.includes(Buffer.from('\x02insert\x00', 'latin1')) && chunk.includes(`${collection}\x00`);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const store = net.connect(Number(target.port), target.hostname);
-    sockets.add(client).add(store);
-    client.on('data', (chunk) => {
-      if (dropFor !== undefined && isInsertInto(chunk, dropFor)) {
-        dropFor = undefined;
-        client.resetAndDestroy();
-        store.destroy();
-        return;
-      }
-      store.write(chunk);
-    });
-    store.on('data', (chunk) => client.write(chunk));
-    for (const socket of [client, store]) {
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        client.destroy();
-        store.destroy();
-      });
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `mongodb://127.0.0.1:${(server.address() as net.AddressInfo).port}/?directConnection=true`,
-    dropNextInsertInto(collection: string) {
-      dropFor = collection;
-    },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
+/** A command's first element names it: BSON string element "insert", then the collection. */
+const isInsertInto = (collection: string) => (chunk: Buffer) =>
+  chunk.includes(Buffer.from('\x02insert\x00', 'latin1')) && chunk.includes(`${collection}\x00`);
 
 describe('a bulk insert whose connection drops', () => {
   const config = testConfig();
   let mongo: MongoHandle;
-  let proxy: Awaited<ReturnType<typeof startDroppingProxy>>;
+  let proxy: DroppingProxy;
   let proxied: MongoClient;
   let db: Db;
 
   beforeAll(async () => {
     mongo = await connectTestMongo(config);
-    proxy = await startDroppingProxy(new URL(config.mongo.uri));
-    proxied = await MongoClient.connect(proxy.url, { serverSelectionTimeoutMS: 5_000, retryWrites: false });
+    const store = new URL(config.mongo.uri);
+    proxy = await startDroppingProxy({ host: store.hostname, port: Number(store.port) });
+    proxied = await MongoClient.connect(`mongodb://127.0.0.1:${proxy.port}/?directConnection=true`, {
+      serverSelectionTimeoutMS: 5_000,
+      retryWrites: false,
+    });
     db = proxied.db(config.mongo.db);
   });
   afterAll(async () => {
@@ -84,7 +48,7 @@ describe('a bulk insert whose connection drops', () => {
   // "every key was already taken" — the status step went on as if its event were owed, and the event was never sent.
   it('fails the owing of an event, so that the status step is retried, instead of passing it off as a repeat', async () => {
     const outbox = new WebhookOutbox(db);
-    proxy.dropNextInsertInto('webhook_outbox');
+    proxy.dropNext(isInsertInto('webhook_outbox'));
     await expect(outbox.owe([owed('whe_dropped', 2)])).rejects.toThrow();
     expect(await new WebhookOutbox(mongo.db).forRedemption('whe_dropped', 'rdm_dropped')).toEqual([]);
 
@@ -97,7 +61,7 @@ describe('a bulk insert whose connection drops', () => {
 
   it('fails the recording of delivery attempts rather than retrying them as if their numbers were taken', async () => {
     const deliveries = new WebhookDeliveries(db);
-    proxy.dropNextInsertInto('webhook_deliveries');
+    proxy.dropNext(isInsertInto('webhook_deliveries'));
     const attempt = {
       endpoint_id: 'whe_dropped',
       event_id: 'evt_2',

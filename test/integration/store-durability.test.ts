@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preparePostgres } from '../../scripts/postgres';
 import { freePort } from '../../scripts/processes';
-import { ferretDbArgs } from '../../scripts/servers';
+import { ferretDbProcess } from '../../scripts/servers';
 import { SupervisedProcess } from '../../scripts/supervisor';
 import { FERRETDB, resolveGoTool } from '../../scripts/tools';
 
@@ -26,13 +26,14 @@ describe('the embedded store under a PostgreSQL crash', () => {
     postgres = new SupervisedProcess(prepared.spec);
     await postgres.start();
     const port = await freePort();
-    ferretdb = new SupervisedProcess({
-      name: 'ferretdb',
-      command: await resolveGoTool(FERRETDB),
-      args: ferretDbArgs(prepared.url, `127.0.0.1:${port}`, dir),
-      logFile: join(dir, 'ferretdb.log'),
-      ready: { port },
-    });
+    ferretdb = new SupervisedProcess(
+      ferretDbProcess(await resolveGoTool(FERRETDB), {
+        postgresUrl: prepared.url,
+        port,
+        stateDir: dir,
+        logFile: join(dir, 'ferretdb.log'),
+      }),
+    );
     await ferretdb.start();
     client = await MongoClient.connect(`mongodb://127.0.0.1:${port}`, { serverSelectionTimeoutMS: 2_000 });
   }, 120_000);

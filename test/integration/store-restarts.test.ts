@@ -1,0 +1,155 @@
+/**
+ * Every process recovers by itself once the store is back. Under load, the store is killed twice within seconds, then
+ * its PostgreSQL: the API answers 503 (never 500) meanwhile, is ready again within seconds of the store, and the
+ * worker finishes every redemption.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { preparePostgres } from '../../scripts/postgres';
+import { freePort } from '../../scripts/processes';
+import { ferretDbProcess } from '../../scripts/servers';
+import { SupervisedProcess } from '../../scripts/supervisor';
+import { FERRETDB, resolveGoTool } from '../../scripts/tools';
+import { ensureIndexes } from '../../store/indexes';
+import { sleep, untilAnswered } from '../chaos/journeys';
+import { createMemberWithPoints, createOption } from '../harness/fixtures';
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const API_KEY = 'restarts-key';
+const DB_NAME = 'restarts';
+/** How soon after the store is back the API must be ready again. */
+const READY_WITHIN_MS = 10_000;
+
+describe('the store restarted twice within seconds, then its PostgreSQL, under load', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'store-restarts-'));
+  const processes: SupervisedProcess[] = [];
+  let postgres: SupervisedProcess;
+  let store: SupervisedProcess;
+  let apiUrl: string;
+  let client: MongoClient;
+
+  const supervise = async (process: SupervisedProcess) => {
+    processes.push(process);
+    await process.start();
+    return process;
+  };
+
+  beforeAll(async () => {
+    const prepared = await preparePostgres({ port: await freePort(), dataDir: join(dir, 'postgres'), ephemeral: true });
+    postgres = await supervise(new SupervisedProcess(prepared.spec));
+    const storePort = await freePort();
+    store = await supervise(
+      new SupervisedProcess(
+        ferretDbProcess(await resolveGoTool(FERRETDB), {
+          postgresUrl: prepared.url,
+          port: storePort,
+          stateDir: dir,
+          logFile: join(dir, 'store.log'),
+        }),
+      ),
+    );
+    client = await MongoClient.connect(`mongodb://127.0.0.1:${storePort}`, { serverSelectionTimeoutMS: 2_000 });
+    await ensureIndexes(client.db(DB_NAME), prepared.url);
+    const apiPort = await freePort();
+    apiUrl = `http://127.0.0.1:${apiPort}`;
+    const env = {
+      API_KEYS: `till:${API_KEY}`,
+      PORT: String(apiPort),
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: `restarts-${apiPort}`,
+      MONGODB_URI: `mongodb://127.0.0.1:${storePort}`,
+      MONGODB_DB: DB_NAME,
+      FERRETDB_POSTGRESQL_URL: prepared.url,
+      WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+      WORKER_METRICS_ADDRESS: 'off',
+      RECONCILE_SCHEDULE: 'off',
+      REDEMPTION_SYNC_WAIT_MS: '5000',
+    };
+    for (const [name, entry, ready] of [
+      ['worker', 'worker/main.ts', { logLine: 'worker running' }],
+      ['api', 'api/main.ts', { port: apiPort }],
+    ] as const) {
+      await supervise(
+        new SupervisedProcess({
+          name,
+          command: process.execPath,
+          args: ['--import', 'tsx', entry],
+          cwd: projectRoot,
+          env,
+          logFile: join(dir, `${name}.log`),
+          ready,
+        }),
+      );
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await client?.close();
+    for (const process of processes.reverse()) await process.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** How long after `since` the API said it was ready. */
+  async function readyAfter(since: number): Promise<number> {
+    for (;;) {
+      const res = await fetch(`${apiUrl}/readyz`).catch(() => undefined);
+      if (res?.status === 200) return Date.now() - since;
+      if (Date.now() - since > 120_000) throw new Error('the API was not ready 120 s after the store came back');
+      await sleep(200);
+    }
+  }
+
+  it('answers 503 while the store is down, is ready within seconds after each outage, and completes every redemption', async () => {
+    const db = client.db(DB_NAME);
+    const option = await createOption(db, { cost_points: 10 });
+    const members = await Promise.all(Array.from({ length: 20 }, () => createMemberWithPoints(db, 10_000)));
+    const answers: number[] = [];
+    let sending = true;
+    const till = async (index: number) => {
+      for (let n = 0; sending; n++) {
+        const answer = await untilAnswered(
+          `${apiUrl}/v1/redemptions`,
+          {
+            method: 'POST',
+            apiKey: API_KEY,
+            key: `restarts-${index}-${n}`,
+            body: { customer_email: members[index]!.email, redemption_option_id: option.id },
+          },
+          300_000,
+        );
+        answers.push(answer.status);
+      }
+    };
+    const tills = Array.from({ length: members.length }, (_, index) => till(index));
+    await sleep(3_000);
+
+    await store.kill(300);
+    await sleep(1_500);
+    await store.kill(300);
+    const storeBack = Date.now();
+    const afterStore = await readyAfter(storeBack);
+
+    await postgres.kill(2_000);
+    const postgresBack = Date.now();
+    const afterPostgres = await readyAfter(postgresBack);
+
+    await sleep(3_000);
+    sending = false;
+    await Promise.all(tills);
+
+    expect(afterStore, 'ms until ready after the store came back').toBeLessThan(READY_WITHIN_MS);
+    expect(afterPostgres, 'ms until ready after its PostgreSQL came back').toBeLessThan(READY_WITHIN_MS);
+    expect(answers.length).toBeGreaterThan(50);
+    expect(new Set(answers)).toEqual(new Set([201]));
+    const served500 = readFileSync(join(dir, 'api.log'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"statusCode":500'));
+    expect(served500, 'answers of 500').toEqual([]);
+    const served503 = readFileSync(join(dir, 'api.log'), 'utf8').includes('"statusCode":503');
+    expect(served503, 'the API answered 503 while the store was down').toBe(true);
+  }, 600_000);
+});
