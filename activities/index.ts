@@ -8,6 +8,7 @@ import { createWorkerMetrics } from './metrics';
 import { createPartnerFulfilment } from './partner-fulfilment';
 import { createReconciliationActivities } from './reconciliation';
 import { createRedemptionSteps } from './redemption-steps';
+import { stuckLimits } from '../domain/stuck';
 
 export interface ActivityDeps {
   db: Db;
@@ -24,7 +25,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createRedemptionSteps(deps.db, metrics, createMerchantEvents(deps.db, deps.temporal, deps.config, deps.logger)),
     ...createPartnerFulfilment(deps.db, deps.config, metrics),
-    ...createReconciliationActivities(deps.db),
+    ...createReconciliationActivities(deps.db, stuckLimits(deps.config)),
   };
 }
 

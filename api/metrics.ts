@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PARTNER_NAMES } from '../domain/partners';
 import { REDEMPTION_STATUSES, isFinal } from '../domain/states';
+import { STUCK_REASONS } from '../domain/stuck';
 import { PartnerNotifications } from '../store/partner-notifications';
 import { ReconciliationReports } from '../store/reconciliation-reports';
 import { Redemptions } from '../store/redemptions';
@@ -96,6 +97,17 @@ export function createMetrics(db: Db) {
       const latest = await reconciliations.latest();
       if (latest) gauge.set(latest.mismatch_count);
       else gauge.reset();
+    }),
+  });
+  new Gauge({
+    name: 'loyalty_reconciliation_stuck_redemptions',
+    help: 'Redemptions the latest reconciliation run found stuck in a state their workflow should have left, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect: fromStore(async (gauge) => {
+      const latest = await reconciliations.latest();
+      gauge.reset();
+      if (latest) for (const reason of STUCK_REASONS) gauge.set({ reason }, latest.stuck_by_reason?.[reason] ?? 0);
     }),
   });
   new Gauge({

@@ -6,9 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { LedgerFold, checkRedemptionEntries, type Discrepancy } from '../domain/reconciliation';
+import { stuckReason, type StuckLimits, type StuckReason } from '../domain/stuck';
 import { Ledger } from '../store/ledger';
 import { Members } from '../store/members';
-import { ReconciliationReports, type Mismatch, type ReconciliationReport } from '../store/reconciliation-reports';
+import {
+  ReconciliationReports,
+  type Mismatch,
+  type ReconciliationReport,
+  type StuckRedemption,
+} from '../store/reconciliation-reports';
 import { Redemptions, type RedemptionState } from '../store/redemptions';
 
 /** Mismatches a report lists; the count goes on past them. */
@@ -27,6 +33,8 @@ export type ReconciliationProgress = Pick<
 
 export interface ReconciliationOptions {
   trigger: ReconciliationReport['trigger'];
+  /** When a redemption counts as stuck in its state. */
+  stuckLimits: StuckLimits;
   /** Told after each batch (the activity heartbeats with it). */
   onBatch?: (progress: ReconciliationProgress) => void;
   recheckDelayMs?: number;
@@ -47,6 +55,16 @@ export async function reconcileLedger(db: Db, options: ReconciliationOptions): P
   const record = (kind: Mismatch['kind'], id: string, problems: Discrepancy[], count = problems.length) => {
     progress.mismatch_count += 1;
     if (mismatches.length < MISMATCHES_KEPT) mismatches.push({ kind, id, problem_count: count, problems });
+  };
+  const stuck: StuckRedemption[] = [];
+  const stuckByReason: Partial<Record<StuckReason, number>> = {};
+  let stuckCount = 0;
+  const noteIfStuck = (redemption: RedemptionState) => {
+    const found = stuckReason(redemption, startedAt, options.stuckLimits);
+    if (!found) return;
+    stuckCount += 1;
+    stuckByReason[found.reason] = (stuckByReason[found.reason] ?? 0) + 1;
+    if (stuck.length < MISMATCHES_KEPT) stuck.push({ id: redemption._id, ...found });
   };
 
   async function checkMember(memberId: string): Promise<void> {
@@ -90,6 +108,7 @@ export async function reconcileLedger(db: Db, options: ReconciliationOptions): P
     checkRedemptionEntries(redemption, await ledger.entriesOfRedemption(redemption._id));
 
   async function checkRedemptions(batch: RedemptionState[]): Promise<void> {
+    batch.forEach(noteIfStuck);
     const suspects = (
       await Promise.all(batch.map(async (each) => ({ each, problems: await problemsOf(each) })))
     ).filter(({ problems }) => problems.length > 0);
@@ -121,6 +140,9 @@ export async function reconcileLedger(db: Db, options: ReconciliationOptions): P
     ...progress,
     mismatches,
     mismatches_truncated: progress.mismatch_count > mismatches.length,
+    stuck_count: stuckCount,
+    stuck_by_reason: stuckByReason,
+    stuck,
   };
   await new ReconciliationReports(db).save(report);
   return report;

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { reconcileLedger } from '../application/reconciliation';
+import { stuckLimits } from '../domain/stuck';
 import { withPostgres } from '../store/postgres-lookups';
 import { closeServer, listen } from '../api/server';
 import { loadConfig, type Config } from '../config/env';
@@ -402,6 +403,7 @@ async function reconcileStore(db: Db, label: string): Promise<ReconciliationFigu
   let membersDone = begin;
   const report = await reconcileLedger(db, {
     trigger: 'cli',
+    stuckLimits: stuckLimits(loadConfig({ API_KEYS: 'bench' })),
     onBatch: (progress) => {
       rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
       if (progress.redemptions_checked === 0) membersDone = performance.now();

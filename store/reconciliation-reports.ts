@@ -4,6 +4,7 @@
  */
 import type { Collection, Db } from 'mongodb';
 import type { Discrepancy } from '../domain/reconciliation';
+import type { StuckReason } from '../domain/stuck';
 import { duplicateKeyIndex } from './duplicate-key';
 
 export interface Mismatch {
@@ -13,6 +14,13 @@ export interface Mismatch {
   /** How many problems were found; `problems` keeps the first few. */
   problem_count: number;
   problems: Discrepancy[];
+}
+
+/** A redemption left in a state its workflow should have moved it out of by now (domain/stuck.ts). */
+export interface StuckRedemption {
+  id: string;
+  reason: StuckReason;
+  message: string;
 }
 
 export interface ReconciliationReport {
@@ -27,11 +35,15 @@ export interface ReconciliationReport {
   /** The first MISMATCHES_KEPT mismatches; `mismatches_truncated` says whether there were more. */
   mismatches: Mismatch[];
   mismatches_truncated: boolean;
+  /** Redemptions stuck, by reason; `stuck` keeps the first MISMATCHES_KEPT. Absent from reports made before. */
+  stuck_count?: number;
+  stuck_by_reason?: Partial<Record<StuckReason, number>>;
+  stuck?: StuckRedemption[];
 }
 
 export type LatestReconciliation = Pick<
   ReconciliationReport,
-  'finished_at' | 'mismatch_count' | 'members_checked' | 'redemptions_checked'
+  'finished_at' | 'mismatch_count' | 'members_checked' | 'redemptions_checked' | 'stuck_count' | 'stuck_by_reason'
 > & { _id: 'latest'; report_id: string };
 
 export class ReconciliationReports {
@@ -46,11 +58,19 @@ export class ReconciliationReports {
   /** Stores the report and moves the pointer to it, unless a run that finished later already did. */
   async save(report: ReconciliationReport): Promise<void> {
     await this.reports.insertOne(report);
-    const { finished_at, mismatch_count, members_checked, redemptions_checked } = report;
+    const { finished_at, mismatch_count, members_checked, redemptions_checked, stuck_count, stuck_by_reason } = report;
     try {
       await this.latestRun.replaceOne(
         { _id: 'latest', finished_at: { $lt: finished_at } },
-        { report_id: report._id, finished_at, mismatch_count, members_checked, redemptions_checked },
+        {
+          report_id: report._id,
+          finished_at,
+          mismatch_count,
+          members_checked,
+          redemptions_checked,
+          stuck_count,
+          stuck_by_reason,
+        },
         { upsert: true },
       );
     } catch (error) {

@@ -48,7 +48,7 @@ export interface RedemptionDocument {
 /** What reconciliation reads of a redemption. */
 export type RedemptionState = Pick<
   RedemptionDocument,
-  '_id' | 'status' | 'points' | 'member_id' | 'version' | 'points_refunded'
+  '_id' | 'status' | 'points' | 'member_id' | 'version' | 'points_refunded' | 'expires_at' | 'updated_at'
 >;
 /** Redemptions refunded in full before partial cancellations existed carry no count: all their points went back. */
 export function pointsRefundedOf(document: RedemptionDocument): number {
@@ -317,7 +317,19 @@ export class Redemptions {
   statesInBatches(size: number): AsyncGenerator<RedemptionState[]> {
     const states = this.redemptions.find<RedemptionState>(
       {},
-      { projection: { _id: 1, status: 1, points: 1, member_id: 1, version: 1, points_refunded: 1 }, batchSize: size },
+      {
+        projection: {
+          _id: 1,
+          status: 1,
+          points: 1,
+          member_id: 1,
+          version: 1,
+          points_refunded: 1,
+          expires_at: 1,
+          updated_at: 1,
+        },
+        batchSize: size,
+      },
     );
     return inBatches(states, size);
   }

@@ -10,6 +10,7 @@ import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { closeServer, listen } from '../../api/server';
 import { reconcileLedger } from '../../application/reconciliation';
+import { stuckLimits } from '../../domain/stuck';
 import { stopChild } from '../../scripts/processes';
 import { connectMongo, type MongoHandle } from '../../store/connect';
 import { ReconciliationReports } from '../../store/reconciliation-reports';
@@ -142,13 +143,20 @@ describe('ledger reconciliation', () => {
     expect(await statusOf(made.ordered!.id)).toBe('completed');
     expect(await statusOf(made.compensated!.id)).toBe('compensated');
     expect(await statusOf(made.rejected!.id)).toBe('rejected');
-    const report = await reconcileLedger(stack.mongo.db, { trigger: 'cli' });
-    expect(report).toMatchObject({ members_checked: 6, redemptions_checked: 6, mismatch_count: 0, mismatches: [] });
+    const report = await reconcileLedger(stack.mongo.db, { trigger: 'cli', stuckLimits: stuckLimits(stack.config) });
+    expect(report).toMatchObject({
+      members_checked: 6,
+      redemptions_checked: 6,
+      mismatch_count: 0,
+      mismatches: [],
+      stuck_count: 0,
+      stuck: [],
+    });
 
     const cli = runCli(stack.config.mongo.db);
     expect(cli.status, cli.output).toBe(0);
     expect(cli.output).toContain('6 members');
-    expect(cli.output).toContain('0 mismatches');
+    expect(cli.output).toContain('0 mismatches, 0 redemptions stuck');
     const metrics = await scrape(`${stack.api.url}/metrics`);
     expect(sampleSum(metrics, 'loyalty_reconciliation_mismatches')).toBe(0);
     expect(sampleSum(metrics, 'loyalty_reconciliation_last_run_timestamp_seconds')).toBeGreaterThan(
@@ -197,6 +205,62 @@ describe('ledger reconciliation', () => {
     }
   });
 
+  it('reports redemptions stuck in a state their workflow should have left, in the report, the CLI and a metric', async () => {
+    const stuckCopy = await copyDatabase(stack.mongo.db, uniqueName('stuck').replace(/-/g, '_'));
+    try {
+      const redemptions = stuckCopy.db.collection<{ _id: string }>('redemptions');
+      const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
+      // Its coupon expired two hours ago, and its hold is still there.
+      await redemptions.updateOne(
+        { _id: made.cancelled!.id },
+        { $set: { status: 'awaiting_order', expires_at: hoursAgo(2).toISOString(), updated_at: hoursAgo(30) } },
+      );
+      // Redeeming longer than the partner's deadline and the reconcile limit allow (2 h 2 min with these settings).
+      await redemptions.updateOne(
+        { _id: made.immediate!.id },
+        { $set: { status: 'redeeming', updated_at: hoursAgo(3) } },
+      );
+      // In review for more than a day; another one for less is fine.
+      await redemptions.updateOne(
+        { _id: made.second!.id },
+        { $set: { status: 'needs_review', updated_at: hoursAgo(25) } },
+      );
+      await redemptions.updateOne(
+        { _id: made.ordered!.id },
+        { $set: { status: 'needs_review', updated_at: hoursAgo(2) } },
+      );
+
+      const cli = runCli(stuckCopy.db.databaseName);
+      expect(cli.status, cli.output).toBe(1);
+      expect(cli.output).toContain('3 redemptions stuck');
+      const latest = await new ReconciliationReports(stuckCopy.db).latest();
+      const report = (await new ReconciliationReports(stuckCopy.db).get(latest!.report_id))!;
+      expect(report.stuck_by_reason).toEqual({ order_wait_overdue: 1, redeeming_overdue: 1, review_overdue: 1 });
+      expect(report.stuck?.map(({ id, reason }) => [id, reason])).toEqual(
+        expect.arrayContaining([
+          [made.cancelled!.id, 'order_wait_overdue'],
+          [made.immediate!.id, 'redeeming_overdue'],
+          [made.second!.id, 'review_overdue'],
+        ]),
+      );
+      const api = await listen(
+        { config: stack.config, db: stuckCopy.db, temporal: stack.client, logger: testLogger },
+        0,
+      );
+      try {
+        const metrics = await scrape(`${api.url}/metrics`);
+        for (const reason of ['order_wait_overdue', 'redeeming_overdue', 'review_overdue']) {
+          expect(sampleSum(metrics, 'loyalty_reconciliation_stuck_redemptions', { reason }), reason).toBe(1);
+        }
+      } finally {
+        await closeServer(api.server);
+      }
+    } finally {
+      await stuckCopy.db.dropDatabase().catch(() => undefined);
+      await stuckCopy.client.close();
+    }
+  });
+
   it('a started worker keeps the schedule; a triggered run writes its report; the setting updates or pauses it', async () => {
     const taskQueue = uniqueName('reconcile');
     const scheduleId = reconciliationScheduleId(taskQueue);
@@ -231,7 +295,7 @@ describe('ledger reconciliation', () => {
       const summary = await stack.client.workflow
         .getHandle(run!.action.workflow.workflowId, run!.action.workflow.firstExecutionRunId)
         .result();
-      expect(summary).toMatchObject({ members_checked: 6, redemptions_checked: 6, mismatch_count: 0 });
+      expect(summary).toMatchObject({ members_checked: 6, redemptions_checked: 6, mismatch_count: 0, stuck_count: 0 });
       const report = await new ReconciliationReports(stack.mongo.db).get(summary.report_id);
       expect(report).toMatchObject({ trigger: 'schedule', mismatch_count: 0 });
 
