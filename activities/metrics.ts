@@ -32,7 +32,15 @@ export function createWorkerMetrics(meter: MetricMeter = noopMetricMeter) {
     undefined,
     'Redemptions that reached a final status (completed counts too), by status and partner',
   );
+  const redemptionsMissing = meter.createCounter(
+    'redemption_missing_total',
+    undefined,
+    'Store steps that found no document for their redemption: the store lost an acknowledged write, or it was deleted',
+  );
   return {
+    redemptionMissing(): void {
+      redemptionsMissing.add(1);
+    },
     partnerCall(partner: PartnerName, outcome: PartnerCallOutcome, seconds: number): void {
       partnerCalls.add(1, { partner, outcome });
       partnerCallDuration.record(seconds, { partner, outcome });

@@ -33,6 +33,7 @@ import { LimitReachedError, LimitUsage, usageKey } from '../store/limit-usage';
 import { Members } from '../store/members';
 import { Options } from '../store/options';
 import {
+  RedemptionMissingError,
   Redemptions,
   type AppliedCancellation,
   type AuditEvent,
@@ -211,6 +212,22 @@ export function createRedemptionSteps(
     }
   }
 
+  /** A redemption gone from the store fails its step loudly: it is never taken for a repeat that applied nothing. */
+  async function noneMissing<T>(write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } catch (error) {
+      if (!(error instanceof RedemptionMissingError)) throw error;
+      metrics.redemptionMissing();
+      throw stepFailure(FailureType.RedemptionMissing, error.message);
+    }
+  }
+
+  /** Appends audit events (and the fields they set) outside a status change, once per key. */
+  function audit(...args: Parameters<Redemptions['appendEvent']>): Promise<void> {
+    return noneMissing(redemptions.appendEvent(...args));
+  }
+
   async function changeStatus(
     { redemptionId, version }: StatusStep,
     status: RedemptionStatus,
@@ -218,10 +235,12 @@ export function createRedemptionSteps(
     events: AuditEvent[] = [],
     note: Record<string, unknown> = {},
   ): Promise<void> {
-    const applied = await redemptions.changeStatus(redemptionId, version, { ...changes, status }, [
-      ...events,
-      statusEvent(status, { ...changes, ...note }),
-    ]);
+    const applied = await noneMissing(
+      redemptions.changeStatus(redemptionId, version, { ...changes, status }, [
+        ...events,
+        statusEvent(status, { ...changes, ...note }),
+      ]),
+    );
     // Counted once: a repeated step applies nothing.
     if (applied && (isFinal(status) || status === 'completed')) metrics.redemptionFinished(status, applied.partner);
     await merchantEvents.statusChanged({ redemptionId, version, status, ...(applied ? { document: applied } : {}) });
@@ -327,7 +346,7 @@ export function createRedemptionSteps(
           return { ok: false, reason: LIMIT_REFUSALS[kind] };
         }
       }
-      await redemptions.appendEvent(
+      await audit(
         redemptionId,
         'limits:claim',
         { type: 'limit_slots_claimed', data: { slots } },
@@ -339,7 +358,7 @@ export function createRedemptionSteps(
     /** The redemption ended without its reward (or gave it back): its slots in the option's limits are free again. */
     async releaseLimitSlots({ redemptionId, slots, cause }: ReleaseLimitSlotsInput): Promise<void> {
       await giveBack(redemptionId, slots, cause);
-      await redemptions.appendEvent(redemptionId, 'limits:release', {
+      await audit(redemptionId, 'limits:release', {
         type: 'limit_slots_released',
         data: { slots, cause },
       });
@@ -392,13 +411,13 @@ export function createRedemptionSteps(
     /** Compensation: the points go back to the member. */
     async refundPoints(input: PointsOfRedemption): Promise<void> {
       const entry = await appendToLedger(input, 'REFUND', 'refund');
-      await redemptions.appendEvent(input.redemptionId, 'refund', entry);
+      await audit(input.redemptionId, 'refund', entry);
     },
 
     /** Compensation: the coupon can no longer be used. */
     async voidCoupon({ redemptionId }: { redemptionId: string }): Promise<void> {
       await redemptions.voidCoupon(redemptionId);
-      await redemptions.appendEvent(redemptionId, 'coupon-void', { type: 'coupon_voided' });
+      await audit(redemptionId, 'coupon-void', { type: 'coupon_voided' });
     },
 
     /** After the compensations ran: why fulfilment failed. */
@@ -422,7 +441,7 @@ export function createRedemptionSteps(
       redemptionId: string;
       resolution: ReviewResolution;
     }): Promise<void> {
-      await redemptions.appendEvent(redemptionId, 'review', { type: 'review_resolved', data: { ...resolution } });
+      await audit(redemptionId, 'review', { type: 'review_resolved', data: { ...resolution } });
     },
 
     /**
@@ -461,7 +480,7 @@ export function createRedemptionSteps(
         order_cancellations: input.cancellations,
       };
       if (input.allRefunded) await changeStatus(input, 'refunded', changes, events);
-      else await redemptions.appendEvent(redemptionId, `cancel:${input.cancellationId}`, events, changes);
+      else await audit(redemptionId, `cancel:${input.cancellationId}`, events, changes);
     },
 
     /** Audits an operator's action on the redemption: which, who and why. */
@@ -474,7 +493,7 @@ export function createRedemptionSteps(
       action: OperatorAction;
       note: OperatorNote;
     }): Promise<void> {
-      await redemptions.appendEvent(redemptionId, `operator:${action}`, {
+      await audit(redemptionId, `operator:${action}`, {
         type: 'operator_action',
         data: { action, ...auditedNote(note) },
       });
@@ -490,7 +509,7 @@ export function createRedemptionSteps(
       orderId: string;
       orderSubtotal?: number;
     }): Promise<void> {
-      await redemptions.appendEvent(
+      await audit(
         redemptionId,
         `order:${orderId}`,
         { type: 'order_attached', data: { order_id: orderId } },

@@ -27,6 +27,12 @@ export const FailureType = {
    * reconcile limit, and never compensated without an operator.
    */
   PartnerOutcomeUnknown: 'PartnerOutcomeUnknown',
+  /**
+   * A step found no document for its redemption, which the first step stored: the store lost a write it had
+   * acknowledged, or someone deleted it. Never taken for a repeat; retried, so that it shows in the workflow and its
+   * metric until someone looks.
+   */
+  RedemptionMissing: 'RedemptionMissing',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -38,6 +44,7 @@ export const RETRYABLE: Record<FailureType, boolean> = {
   PartnerRejected: false,
   PartnerUnavailable: true,
   PartnerOutcomeUnknown: true,
+  RedemptionMissing: true,
 };
 
 /** Every refusal and its HTTP status: 404 unknown, 409 conflicts with what already happened, 422 a business rule. */

@@ -145,6 +145,15 @@ function inWriteQueue<T>(key: string, write: () => Promise<T>): Promise<T> {
   return result;
 }
 
+/** A write to a redemption found no document for it: the store lost it, or it was deleted. */
+export class RedemptionMissingError extends Error {
+  constructor(readonly redemptionId: string) {
+    super(
+      `Redemption ${redemptionId} is not in the store, although its first step stored it: the store lost an acknowledged write, or it was deleted.`,
+    );
+  }
+}
+
 export class Redemptions {
   private readonly redemptions: Collection<StoredRedemption>;
   private readonly coupons: Collection<CouponDocument>;
@@ -191,7 +200,8 @@ export class Redemptions {
   /**
    * One status-changing step of the redemption's workflow: its changes and audit events in one write. It applies only
    * over an older version, so a repeated step changes nothing and a late one cannot move the redemption backwards.
-   * The redemption as this call left it (without its audit trail), or null when it applied nothing.
+   * The redemption as this call left it (without its audit trail), or null when it applied nothing because a newer
+   * step had; RedemptionMissingError when there is no redemption to apply it to.
    */
   async changeStatus(
     id: string,
@@ -211,7 +221,14 @@ export class Redemptions {
         { returnDocument: 'after' },
       );
     });
-    return written && withoutEvents(written);
+    if (written) return withoutEvents(written);
+    await this.mustExist(id);
+    return null;
+  }
+
+  private async mustExist(id: string): Promise<void> {
+    const found = await this.redemptions.findOne({ _id: id }, { projection: { _id: 1 } });
+    if (!found) throw new RedemptionMissingError(id);
   }
 
   /** Whether the audit event appended under this key is there (an `_id` read). */
@@ -219,14 +236,17 @@ export class Redemptions {
     return (await this.redemptions.findOne({ _id: id, event_keys: key }, { projection: { _id: 1 } })) !== null;
   }
 
-  /** Appends audit events outside a status change, with the fields they set if any; the key makes a repeat a no-op. */
+  /**
+   * Appends audit events outside a status change, with the fields they set if any; the key makes a repeat a no-op.
+   * RedemptionMissingError when there is no redemption to append to.
+   */
   async appendEvent(
     id: string,
     key: string,
     event: AuditEvent | AuditEvent[],
     changes: RedemptionChanges = {},
   ): Promise<void> {
-    await this.inWriteQueue(id, () => {
+    const { matchedCount } = await this.inWriteQueue(id, () => {
       const at = new Date();
       const fields = Object.keys(changes).length > 0 ? { $set: { ...changes, updated_at: at } } : {};
       const events = (Array.isArray(event) ? event : [event]).map((one) => ({ at, ...one }));
@@ -235,6 +255,7 @@ export class Redemptions {
         { ...fields, $push: { events: { $each: events }, event_keys: key } },
       );
     });
+    if (matchedCount === 0) await this.mustExist(id);
   }
 
   private inWriteQueue<T>(id: string, write: () => Promise<T>): Promise<T> {

@@ -204,4 +204,24 @@ describe('redemption steps on the store', () => {
     expect(failure).toMatchObject({ type: 'IdempotencyKeyConflict', nonRetryable: true });
     expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'pending', version: 0 });
   });
+
+  // Regression: a PostgreSQL crash that lost the redemption's document left steps that applied nothing and went on as
+  // if they were repeats (a ledger DEBIT whose redemption does not exist).
+  it('fails a step loudly, with a retryable RedemptionMissing, when its redemption is gone from the store', async () => {
+    const { redemptionId, memberId } = await begin(500);
+    await mongo.db.collection<{ _id: string }>('redemptions').deleteOne({ _id: redemptionId });
+    const reserve = { redemptionId, version: 1, memberId, points: 100, delayed: false, changes: {} };
+    const failure = await steps.reservePoints(reserve).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'RedemptionMissing', nonRetryable: false });
+    const operator = { redemptionId, action: 'release' as const, note: { actor: 'ops', reason: 'check' } };
+    await expect(steps.recordOperatorAction(operator)).rejects.toMatchObject({ type: 'RedemptionMissing' });
+  });
+
+  it('takes a step that a newer one overtook for a repeat, and applies nothing', async () => {
+    const { redemptionId, memberId } = await begin(500);
+    await steps.reservePoints({ redemptionId, version: 2, memberId, points: 100, delayed: false, changes: {} });
+    await steps.rejectRedemption({ redemptionId, version: 1, reason: 'insufficient_points', memberId });
+    expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'redeeming', version: 2 });
+  });
 });
