@@ -22,6 +22,7 @@ try {
     ...Object.entries(report.by_kind).map(([kind, count]): [string, unknown] => [`  ${kind}`, count]),
     ['final statuses', ''],
     ...Object.entries(report.final_statuses).map(([status, count]): [string, unknown] => [`  ${status}`, count]),
+    ['faults', report.faults.join('; ')],
     [
       'SIGKILLs',
       Object.entries(report.kills)

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
-import { startPostgres, type RunningPostgres } from '../../scripts/postgres';
+import { preparePostgres } from '../../scripts/postgres';
 import { freePort } from '../../scripts/processes';
 import { ferretDbProcess, mongodArgs, temporalDevServerArgs } from '../../scripts/servers';
 import { resolveGoTool, resolveMongoServer, TEMPORAL_CLI } from '../../scripts/tools';
@@ -51,6 +51,8 @@ export interface ChaosSettings {
 export interface ChaosReport {
   seed: number;
   redemptions: number;
+  /** The faults injected, in order. */
+  faults: string[];
   by_kind: Record<string, number>;
   final_statuses: Record<string, number>;
   kills: Record<string, number>;
@@ -142,11 +144,13 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     await temporal.start();
     cleanups.push(() => temporal.stop());
 
-    let postgres: RunningPostgres | undefined;
+    let postgres: { process: SupervisedProcess; url: string } | undefined;
     const storeAddress = `127.0.0.1:${ports.store}`;
     if (mongoBinary.kind === 'ferretdb') {
-      postgres = await startPostgres({ port: ports.postgres, dataDir: join(dir, 'postgres'), ephemeral: true });
-      cleanups.push(() => postgres!.stop());
+      const prepared = await preparePostgres({ port: ports.postgres, dataDir: join(dir, 'postgres'), ephemeral: true });
+      postgres = { process: new SupervisedProcess(prepared.spec), url: prepared.url };
+      await postgres.process.start();
+      cleanups.push(() => postgres!.process.stop());
     } else {
       mkdirSync(join(dir, 'mongod'), { recursive: true });
     }
@@ -264,22 +268,49 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       options,
     };
 
-    // Kills at fixed points of the run: a worker, the store, Temporal, then the API.
-    const killPlan: Array<[number, string, SupervisedProcess, number]> = [
-      [0.15, 'worker-1', workers[0]!, 1_000],
-      [0.35, 'store', store, 2_000],
-      [0.55, 'temporal', temporal, 2_000],
-      [0.75, 'api', api, 1_000],
+    // Faults at fixed points of the run, each a SIGKILL or two of some process.
+    const faultPlan: Array<[number, string, () => Promise<unknown>]> = [
+      [0.1, 'SIGKILL a worker', () => workers[0]!.kill(1_000)],
+      [
+        0.25,
+        'SIGKILL the store twice within seconds',
+        async () => {
+          await store.kill(300);
+          await sleep(1_500);
+          await store.kill(300);
+        },
+      ],
+      [0.55, 'SIGKILL Temporal', () => temporal.kill(2_000)],
+      [0.75, 'SIGKILL the API', () => api.kill(1_000)],
     ];
-    const kills: Promise<void>[] = [];
+    if (postgres) {
+      const { process: postgresProcess } = postgres;
+      faultPlan.push(
+        [
+          0.4,
+          "SIGKILL the store's PostgreSQL while the store starts",
+          async () => {
+            const restarting = store.kill(0);
+            await sleep(100);
+            await postgresProcess.kill(2_000);
+            await restarting;
+          },
+        ],
+        [0.65, "SIGKILL the store's PostgreSQL under load", () => postgresProcess.kill(1_500)],
+      );
+      faultPlan.sort(([a], [b]) => a - b);
+    }
+    const faults: Promise<unknown>[] = [];
+    const faultsRun: string[] = [];
     let started = 0;
     const lane = async () => {
       while (started < journeys.length) {
         const index = started++;
-        while (killPlan.length > 0 && index >= killPlan[0]![0] * journeys.length) {
-          const [, name, victim, downMs] = killPlan.shift()!;
-          log(`SIGKILL ${name} at redemption ${index}`);
-          kills.push(victim.kill(downMs));
+        while (faultPlan.length > 0 && index >= faultPlan[0]![0] * journeys.length) {
+          const [, name, fault] = faultPlan.shift()!;
+          log(`${name} at redemption ${index}`);
+          faultsRun.push(name);
+          faults.push(fault());
         }
         try {
           await travel(journeys[index]!, index, travellers);
@@ -291,7 +322,7 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     storeNetwork.startDropping(STORE_CONNECTION_DROP_GAP_MS);
     await Promise.all(Array.from({ length: settings.concurrency }, lane));
     storeNetwork.stopDropping();
-    await Promise.all(kills);
+    await Promise.all(faults);
     log(`all ${journeys.length} journeys answered after ${Math.round((Date.now() - begin) / 1000)} s; settling`);
 
     const invariants = new Invariants();
@@ -329,10 +360,18 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     if (invariants.violations.length > 0) keep = true;
     const tally = (values: string[]) =>
       values.reduce<Record<string, number>>((counts, value) => ({ ...counts, [value]: (counts[value] ?? 0) + 1 }), {});
-    const processes = { 'worker-1': workers[0]!, 'worker-2': workers[1]!, store, temporal, api };
+    const processes = {
+      'worker-1': workers[0]!,
+      'worker-2': workers[1]!,
+      store,
+      ...(postgres ? { postgresql: postgres.process } : {}),
+      temporal,
+      api,
+    };
     return {
       seed: settings.seed,
       redemptions: journeys.length,
+      faults: faultsRun,
       by_kind: tally(journeys.map((journey) => journey.kind)),
       final_statuses: tally(ids.map((id) => stored.get(id)?.status ?? 'missing')),
       kills: Object.fromEntries(Object.entries(processes).map(([name, process]) => [name, process.kills])),

@@ -6,7 +6,9 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
+import { reconcileLedger } from '../../application/reconciliation';
 import { redemptionIdFor, workflowIdOf } from '../../application/redemption-workflows';
+import { stuckLimits } from '../../domain/stuck';
 import type { RedemptionOption } from '../../domain/options';
 import type { Member } from '../../store/members';
 import { foldLedger } from '../harness/fixtures';
@@ -308,6 +310,19 @@ export async function checkAfterwards(
       () => `member ${member._id}: ${fold.points_held} points still held`,
     );
   }
+
+  // Reconciliation agrees: every member's ledger folds, every redemption moved exactly the points its status says,
+  // and none is stuck (with no deadline to spare: every redemption has settled by now).
+  const reconciled = await reconcileLedger(db, {
+    trigger: 'cli',
+    stuckLimits: stuckLimits({ partnerRedeemDeadlineMs: 0, partnerReconcileLimitMs: 0 }),
+  });
+  invariants.check('the ledger reconciles', reconciled.mismatch_count === 0, () =>
+    JSON.stringify(reconciled.mismatches.slice(0, 5)),
+  );
+  invariants.check('no redemption is stuck', reconciled.stuck_count === 0, () =>
+    JSON.stringify(reconciled.stuck?.slice(0, 5)),
+  );
 
   const failed = await client.workflow.count('ExecutionStatus = "Failed"');
   invariants.check('no workflow failed', failed.count === 0, () => `${failed.count} workflows failed`);
