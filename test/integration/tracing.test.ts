@@ -1,12 +1,12 @@
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTracing, tracingWorkflowInterceptorsPath, type Tracing } from '../../config/tracing';
 import { workflowsPath } from '../../worker/create-worker';
 import { installWorkerRuntime } from '../../worker/runtime';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
-import { historiesDir } from '../harness/histories';
+import { recordedHistories } from '../harness/histories';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../harness/otlp-receiver';
 import { readJson, startTestStack, type TestStack } from '../harness/stack';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
@@ -107,12 +107,10 @@ describe('tracing over OTLP', () => {
   });
 
   it('replays the histories recorded without tracing on a traced worker, so tracing can be turned on under load', async () => {
-    const histories = readdirSync(historiesDir)
-      .filter((file) => file.endsWith('.json'))
-      .map((file) => ({
-        workflowId: file,
-        history: historyFromJSON(JSON.parse(readFileSync(`${historiesDir}${file}`, 'utf8'))),
-      }));
+    const histories = recordedHistories().map(({ release, name, file }) => ({
+      workflowId: `${release}/${name}`,
+      history: historyFromJSON(JSON.parse(readFileSync(file, 'utf8'))),
+    }));
     const { interceptors, sinks } = tracing.workerOptions;
     let replayed = 0;
     for await (const result of Worker.runReplayHistories({ workflowBundle, interceptors, sinks }, histories)) {
