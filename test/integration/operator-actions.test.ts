@@ -1,8 +1,11 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIdOf } from '../../application/redemption-workflows';
+import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-workflows';
 import { Ledger } from '../../store/ledger';
 import { releaseHoldUpdate } from '../../workflows/messages';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
+import { recordHistory } from '../harness/histories';
 import { TEST_API_KEY, readJson, startTestStack, type TestStack } from '../harness/stack';
 import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
@@ -62,6 +65,7 @@ describe("operators' actions on a redemption", () => {
     const again = await act(held.body.id, 'release', { reason: 'twice' });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('redemption_not_releasable');
+    await recordHistory(stack.client, 'operator-released', workflowIdOf(held.body.id));
   });
 
   it('refunds a completed redemption only with a reason, once, and the fold agrees', async () => {
@@ -83,6 +87,7 @@ describe("operators' actions on a redemption", () => {
     expect(await operatorEvents(done.body.id)).toMatchObject([
       { data: { action: 'refund', operator: 'support-desk', reason: 'wrong item rung up' } },
     ]);
+    await recordHistory(stack.client, 'orders-operator-refunded', ordersWorkflowIdOf(done.body.id));
 
     const again = await act(done.body.id, 'refund', { reason: 'twice' });
     expect(again.status).toBe(409);
@@ -107,6 +112,26 @@ describe("operators' actions on a redemption", () => {
     ]);
     await expect(handle.executeUpdate(releaseHoldUpdate, { args: [{ reason: 'again' }] })).rejects.toThrow();
     expect(await balances(member._id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
+  });
+
+  it('releases the hold when an operator cancels a waiting redemption in the Temporal UI, which ends Canceled', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 500);
+    const option = await createOption(stack.mongo.db);
+    const held = await redeem({
+      customer_email: member.email,
+      redemption_option_id: option.id,
+      delay_points_deduction: true,
+    });
+    expect(held.body.status).toBe('awaiting_order');
+    // What the UI's Cancel does: a cancellation request to the workflow.
+    const handle = stack.client.workflow.getHandle(workflowIdOf(held.body.id));
+    await handle.cancel();
+    const failure = await handle.result().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect((await readJson(await stack.api.request(`/v1/redemptions/${held.body.id}`))).status).toBe('cancelled');
+    expect(await balances(member._id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
+    await recordHistory(stack.client, 'temporal-cancelled', workflowIdOf(held.body.id));
   });
 
   it('resolves a redemption in needs_review as not fulfilled, refunding it, and refuses one not in review', async () => {

