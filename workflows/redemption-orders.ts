@@ -23,6 +23,7 @@ import type { RefusalCode } from '../domain/failures';
 import { RedemptionStatusKey } from '../domain/search-attributes';
 import { operatorInputProblem, type OperatorNote } from '../domain/operator-actions';
 import { canApportion, orderCancellationProblem, refundStep } from '../domain/partial-refund';
+import { checkRefundWindow } from '../domain/refund-window';
 import {
   cancelOrderUpdate,
   captureOrderUpdate,
@@ -156,14 +157,13 @@ export async function redemptionOrdersWorkflow({
     return outcomeOf(current);
   });
 
-  function checkRefundWindow(current: RedemptionState): void {
-    const refundableUntil = Date.parse(current.completed_at ?? '') + orderRefundWindowSeconds * 1000;
-    if (!(Date.now() <= refundableUntil)) {
-      refuse(
-        'refund_window_passed',
-        `Redemption ${redemptionId} is past its refund window; adjust the member's points instead.`,
-      );
-    }
+  function refuseAfterRefundWindow(current: RedemptionState): void {
+    const window = checkRefundWindow(
+      { id: redemptionId, completed_at: current.completed_at },
+      orderRefundWindowSeconds,
+      Date.now(),
+    );
+    if (!window.ok) refuse(window.code, window.message);
   }
 
   /** Part of the order was cancelled: once per cancellation, what that part is owed (domain/partial-refund.ts). */
@@ -174,7 +174,7 @@ export async function redemptionOrdersWorkflow({
     const applied = (current.order_cancellations ?? []).find((one) => one.id === cancellation.cancellation_id);
     if (applied) return { ...outcomeOf(current), cancellation_refund: applied.points };
     if (current.status !== 'completed') return { ...outcomeOf(current), cancellation_refund: 0 };
-    checkRefundWindow(current);
+    refuseAfterRefundWindow(current);
     const progress = {
       points: current.points!,
       points_refunded: current.points_refunded ?? 0,
@@ -228,7 +228,7 @@ export async function redemptionOrdersWorkflow({
         if (current.order_id !== order_id) refuse('order_mismatch', 'This redemption was not used by that order.');
         if (cancellation_id !== undefined) return refundPart(current, { ...cancellation, cancellation_id });
         if (current.status !== 'completed') return outcomeOf(current);
-        checkRefundWindow(current);
+        refuseAfterRefundWindow(current);
         await refund(current, `order ${order_id} cancelled`);
         return outcomeOf(current);
       }),
