@@ -41,7 +41,8 @@ describe("operators' actions on a redemption", () => {
       (event: any) => event.type === 'operator_action' || event.type === 'review_resolved',
     );
 
-  it('releases a hold now, audited with the API client and the reason, and refuses a second release', async () => {
+  /** A delayed redemption of 100 points by a member with 500, awaiting its order. */
+  async function heldRedemption() {
     const member = await createMemberWithPoints(stack.mongo.db, 500);
     const option = await createOption(stack.mongo.db);
     const held = await redeem({
@@ -50,6 +51,11 @@ describe("operators' actions on a redemption", () => {
       delay_points_deduction: true,
     });
     expect(held.body.status).toBe('awaiting_order');
+    return { member, held };
+  }
+
+  it('releases a hold now, audited with the API client and the reason, and refuses a second release', async () => {
+    const { member, held } = await heldRedemption();
 
     const released = await act(held.body.id, 'release', { reason: 'customer left the queue' });
     expect(released.status).toBe(200);
@@ -96,13 +102,7 @@ describe("operators' actions on a redemption", () => {
   });
 
   it('audits a release sent from the Temporal UI without a name as temporal-ui', async () => {
-    const member = await createMemberWithPoints(stack.mongo.db, 500);
-    const option = await createOption(stack.mongo.db);
-    const held = await redeem({
-      customer_email: member.email,
-      redemption_option_id: option.id,
-      delay_points_deduction: true,
-    });
+    const { member, held } = await heldRedemption();
     // What the UI's Send Update does: the update by name, with the JSON the operator typed.
     const handle = stack.client.workflow.getHandle(workflowIdOf(held.body.id));
     const outcome = await handle.executeUpdate(releaseHoldUpdate, { args: [{ reason: 'till offline' }] });
@@ -115,14 +115,7 @@ describe("operators' actions on a redemption", () => {
   });
 
   it('releases the hold when an operator cancels a waiting redemption in the Temporal UI, which ends Canceled', async () => {
-    const member = await createMemberWithPoints(stack.mongo.db, 500);
-    const option = await createOption(stack.mongo.db);
-    const held = await redeem({
-      customer_email: member.email,
-      redemption_option_id: option.id,
-      delay_points_deduction: true,
-    });
-    expect(held.body.status).toBe('awaiting_order');
+    const { member, held } = await heldRedemption();
     // What the UI's Cancel does: a cancellation request to the workflow.
     const handle = stack.client.workflow.getHandle(workflowIdOf(held.body.id));
     await handle.cancel();
