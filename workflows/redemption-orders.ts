@@ -42,6 +42,8 @@ export async function redemptionOrdersWorkflow(input: RedemptionOrdersInput): Pr
   });
   setHandler(refundRedemptionUpdate, (note) => run.inTurn(() => operatorRefund(run, note)));
 
+  // Awaited as it is, not through loaded(): every handler waits for the same load, and how many steps each takes after
+  // it decides the order of their commands, which recorded histories hold.
   const state = await run.loading;
   if (state) {
     upsertSearchAttributes([{ key: RedemptionStatusKey, value: state.status }]);

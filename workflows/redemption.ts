@@ -33,6 +33,9 @@ import { awaitReview, complete, refundIfAsked } from './redemption/settlement';
 
 export async function redemptionWorkflow(input: RedemptionInput): Promise<RedemptionOutcome> {
   const run = startRun(input);
+  // Updates that arrive with the start are taken in the order their handlers are set, and recorded histories hold
+  // that order: keep it. A handler's own steps (its awaits) also decide where its answer falls among the saga's
+  // commands in a workflow task, so each handler here hands back its function's promise as it is.
   setHandler(redemptionStatusQuery, () => run.outcome);
   setHandler(awaitDecisionUpdate, () => operator.decision(run), {
     validator: (request) => operator.refuseAnotherRequest(run, request),
@@ -71,7 +74,7 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
   return outcome;
 }
 
-/** The saga. */
+/** The saga. A step that fails for good ends it: rejected before points move, the hold released, or compensated. */
 async function redeem(run: RedemptionRun): Promise<RedemptionOutcome> {
   const eligibility = await checkEligibility(run);
   if (!eligibility.ok) return reject(run, eligibility.reason);
