@@ -4,8 +4,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import type { RedemptionInput } from '../../domain/redemption';
 import type { RedemptionStatus } from '../../domain/states';
-import { CouponClaim } from '../../workflows/coupon-claim';
 import {
   refuseCancellation,
   refuseRefundOf,
@@ -13,28 +13,12 @@ import {
   refuseReviewResolution,
 } from '../../workflows/redemption/operator-handlers';
 import { refuseOrderCancellation, refuseUnusable } from '../../workflows/redemption/order-handlers';
-import type { RedemptionRun } from '../../workflows/redemption/run';
+import { newRun, type RedemptionRun } from '../../workflows/redemption/run';
 
 function runOf(status: RedemptionStatus, changes: Partial<RedemptionRun> = {}): RedemptionRun {
-  return {
-    id: 'rdm_1',
-    input: {} as RedemptionRun['input'],
-    outcome: { id: 'rdm_1', status, reason: null, coupon_code: 'CPN-1', order_id: null },
-    option: null,
-    memberId: 'mbr_1',
-    found: [],
-    order: undefined,
-    slots: [],
-    claim: new CouponClaim(),
-    cancelRequested: false,
-    orderCancelRequested: false,
-    cancelledByOperator: undefined,
-    review: undefined,
-    operatorRefund: undefined,
-    version: 2,
-    progress: {},
-    ...changes,
-  };
+  const run = newRun({ redemptionId: 'rdm_1' } as RedemptionInput);
+  run.outcome.status = status;
+  return Object.assign(run, changes);
 }
 
 /** The refusal's code, or undefined when the validator lets the update in. */
@@ -95,7 +79,8 @@ describe('redemption update validators', () => {
   });
 
   it('takes a cancellation of its own order only, and part of it only once the redemption is final', () => {
-    const run = runOf('redeeming', { outcome: { ...runOf('redeeming').outcome, order_id: 'o-1' } });
+    const run = runOf('redeeming');
+    run.outcome.order_id = 'o-1';
     expect(refusalOf(() => refuseOrderCancellation(run, { order_id: 'o-2' }))).toBe('order_mismatch');
     expect(refusalOf(() => refuseOrderCancellation(run, { order_id: 'o-1' }))).toBeUndefined();
     const part = { order_id: 'o-1', cancellation_id: 'ocx_aaaaaaaaaaaaaaaaaaaaaaaaaa' };

@@ -49,7 +49,14 @@ export interface RedemptionRun {
 }
 
 export function startRun(input: RedemptionInput): RedemptionRun {
-  const run: RedemptionRun = {
+  const run = newRun(input);
+  showProgress(run);
+  return run;
+}
+
+/** The state of a run before its first step. */
+export function newRun(input: RedemptionInput): RedemptionRun {
+  return {
     id: input.redemptionId,
     input,
     outcome: {
@@ -73,8 +80,6 @@ export function startRun(input: RedemptionInput): RedemptionRun {
     version: 0,
     progress: {},
   };
-  showProgress(run);
-  return run;
 }
 
 export function nextVersion(run: RedemptionRun): number {
