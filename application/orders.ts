@@ -4,6 +4,7 @@ import type { Config } from '../config/env';
 import { normalizeCouponCode } from '../domain/coupon';
 import { checkCouponUse } from '../domain/coupon-use';
 import { Refusal } from '../domain/failures';
+import { checkRefundWindow } from '../domain/refund-window';
 import {
   canApportion,
   isItemRewardOf,
@@ -247,13 +248,13 @@ export class OrderDesk {
           `Redemption ${document._id} of this order is ${document.status}, not settled yet; cancel part of the order once it has completed, or cancel the whole order.`,
         );
       }
-      const refundableUntil = Date.parse(document.completed_at ?? '') + this.refundWindowSeconds * 1000;
-      if (document.status === 'completed' && !(Date.now() <= refundableUntil)) {
-        throw new Refusal(
-          'refund_window_passed',
-          `Redemption ${document._id} is past its refund window; adjust the member's points instead.`,
-        );
-      }
+      if (document.status !== 'completed') continue;
+      const window = checkRefundWindow(
+        { id: document._id, completed_at: document.completed_at },
+        this.refundWindowSeconds,
+        Date.now(),
+      );
+      if (!window.ok) throw new Refusal(window.code, window.message);
     }
   }
 

@@ -1,4 +1,5 @@
-import type { LocalActivityOptions } from '@temporalio/workflow';
+import { proxyLocalActivities, type LocalActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 
 /**
  * The store steps' local activities: a dead worker or a slow store costs seconds, not the 30 s of a long timeout, and
@@ -9,3 +10,6 @@ export const STORE_STEP_OPTIONS: LocalActivityOptions = {
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '10s' },
 };
+
+/** A store step, named in the Temporal UI by its summary. */
+export const store = (summary: string) => proxyLocalActivities<Activities>({ ...STORE_STEP_OPTIONS, summary });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../domain/webhook-signature';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
+import { recordHistory } from '../harness/histories';
 import { readJson, startTestStack, startTestWorker, type RunningWorker, type TestStack } from '../harness/stack';
 import { startStubPartner, type RecordedCall, type StubPartner } from '../harness/stub-partner';
 
@@ -203,6 +204,7 @@ describe('merchant webhooks', () => {
     const lane = stack.client.workflow.getHandle(`webhook-lane/${endpointId}`);
     await expect.poll(async () => (await lane.describe()).status.name, { timeout: 10_000 }).toBe('COMPLETED');
     expect(await stack.mongo.db.collection('webhook_deliveries').countDocuments({ endpoint_id: endpointId })).toBe(0);
+    await recordHistory(stack.client, 'webhook-lane-ended', lane.workflowId);
   });
 
   it('sends an endpoint only the event types it subscribed to', async () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderDesk } from '../../application/orders';
-import { RedemptionWorkflows } from '../../application/redemption-workflows';
+import { RedemptionWorkflows, ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-workflows';
 import { Ledger } from '../../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
+import { recordHistory } from '../harness/histories';
 import { readJson, startTestStack, testLogger, type TestStack } from '../harness/stack';
 
 describe('orders with several coupons', () => {
@@ -64,6 +65,40 @@ describe('orders with several coupons', () => {
     expect(res.status).toBe(200);
     expect(await balances(member._id)).toEqual({ points_balance: 800, points_held: 0, points_available: 800 });
     expect(await foldLedger(stack.mongo.db, member._id)).toMatchObject({ points_balance: 800, points_held: 0 });
+    await recordHistory(stack.client, 'multi-coupon-claimed-released', workflowIdOf(first.id));
+  });
+
+  it('lets go of a completed coupon when another coupon of the order is refused, and it stays usable', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 1_000);
+    const { id: optionId } = await createOption(stack.mongo.db);
+    const completed = [];
+    for (const key of ['a', 'b']) {
+      const res = await stack.api.request('/v1/redemptions', {
+        method: 'POST',
+        json: { customer_email: member.email, redemption_option_id: optionId },
+      });
+      expect(res.status, key).toBe(201);
+      completed.push(await readJson(res));
+    }
+    const [first, second] = completed;
+    // Their workflows have ended: order events go to each redemption's orders workflow.
+    await Promise.all(completed.map((r) => stack.client.workflow.getHandle(workflowIdOf(r.id)).result()));
+    const desk = new OrderDesk(deps());
+    // Read before another order uses the second coupon: the order's check passes, the orders workflow then refuses.
+    const documents = await desk.redemptionsOfCoupons(completed.map((r) => r.coupon_code));
+    expect((await order({ order_id: 'completed-other', coupon_code: second.coupon_code })).status).toBe(200);
+
+    await expect(desk.capture(documents, { order_id: 'completed-refused' })).rejects.toMatchObject({
+      status: 409,
+      code: 'coupon_already_used',
+    });
+    await recordHistory(stack.client, 'orders-claimed-released', ordersWorkflowIdOf(first.id));
+
+    const res = await order({ order_id: 'completed-next', coupon_code: first.coupon_code });
+    expect(res.status).toBe(200);
+    expect((await readJson(res)).redemptions).toEqual([{ id: first.id, status: 'completed' }]);
+    expect(await balances(member._id)).toEqual({ points_balance: 800, points_held: 0, points_available: 800 });
+    await recordHistory(stack.client, 'orders-order-recorded', ordersWorkflowIdOf(first.id));
   });
 
   it('refuses a whole order whose coupons another order holds, changing nothing', async () => {

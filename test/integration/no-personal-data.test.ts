@@ -1,15 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverectRedemptionId } from '../../application/deliverect-inbox';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
+import { recordedHistories } from '../harness/histories';
 import { readJson, startTestStack, type TestStack } from '../harness/stack';
 
 const DELIVERECT_SECRET = 'deliverect-inbound-secret';
 const SEED_REQUEST = JSON.parse(
   readFileSync(new URL('../fixtures/deliverect/loyalty-programs-request.json', import.meta.url), 'utf8'),
 );
-const HISTORIES_DIR = new URL('../fixtures/histories/', import.meta.url);
 const EMAIL = /[\w.+-]+@[\w-]+(\.[\w-]+)*\.[a-z]{2,}\b/i;
 
 /** Every payload of a history as text: its JSON, with each base64 payload's data decoded in place. */
@@ -131,10 +131,10 @@ describe('no personal data in Temporal', () => {
   });
 
   it('keeps email addresses out of the recorded histories that the replay test replays', () => {
-    const files = readdirSync(HISTORIES_DIR).filter((file) => file.endsWith('.json'));
-    expect(files.length).toBeGreaterThan(0);
-    for (const file of files) {
-      const text = decodedText(JSON.parse(readFileSync(new URL(file, HISTORIES_DIR), 'utf8')));
+    const histories = recordedHistories();
+    expect(histories.length).toBeGreaterThan(0);
+    for (const { file } of histories) {
+      const text = decodedText(JSON.parse(readFileSync(file, 'utf8')));
       expect(EMAIL.exec(text)?.[0], `${file} holds an email address`).toBeUndefined();
     }
   });

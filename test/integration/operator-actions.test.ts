@@ -1,8 +1,11 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIdOf } from '../../application/redemption-workflows';
+import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-workflows';
 import { Ledger } from '../../store/ledger';
 import { releaseHoldUpdate } from '../../workflows/messages';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
+import { recordHistory } from '../harness/histories';
 import { TEST_API_KEY, readJson, startTestStack, type TestStack } from '../harness/stack';
 import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
@@ -38,7 +41,8 @@ describe("operators' actions on a redemption", () => {
       (event: any) => event.type === 'operator_action' || event.type === 'review_resolved',
     );
 
-  it('releases a hold now, audited with the API client and the reason, and refuses a second release', async () => {
+  /** A delayed redemption of 100 points by a member with 500, awaiting its order. */
+  async function heldRedemption() {
     const member = await createMemberWithPoints(stack.mongo.db, 500);
     const option = await createOption(stack.mongo.db);
     const held = await redeem({
@@ -47,6 +51,11 @@ describe("operators' actions on a redemption", () => {
       delay_points_deduction: true,
     });
     expect(held.body.status).toBe('awaiting_order');
+    return { member, held };
+  }
+
+  it('releases a hold now, audited with the API client and the reason, and refuses a second release', async () => {
+    const { member, held } = await heldRedemption();
 
     const released = await act(held.body.id, 'release', { reason: 'customer left the queue' });
     expect(released.status).toBe(200);
@@ -62,6 +71,7 @@ describe("operators' actions on a redemption", () => {
     const again = await act(held.body.id, 'release', { reason: 'twice' });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('redemption_not_releasable');
+    await recordHistory(stack.client, 'operator-released', workflowIdOf(held.body.id));
   });
 
   it('refunds a completed redemption only with a reason, once, and the fold agrees', async () => {
@@ -83,6 +93,7 @@ describe("operators' actions on a redemption", () => {
     expect(await operatorEvents(done.body.id)).toMatchObject([
       { data: { action: 'refund', operator: 'support-desk', reason: 'wrong item rung up' } },
     ]);
+    await recordHistory(stack.client, 'orders-operator-refunded', ordersWorkflowIdOf(done.body.id));
 
     const again = await act(done.body.id, 'refund', { reason: 'twice' });
     expect(again.status).toBe(409);
@@ -91,13 +102,7 @@ describe("operators' actions on a redemption", () => {
   });
 
   it('audits a release sent from the Temporal UI without a name as temporal-ui', async () => {
-    const member = await createMemberWithPoints(stack.mongo.db, 500);
-    const option = await createOption(stack.mongo.db);
-    const held = await redeem({
-      customer_email: member.email,
-      redemption_option_id: option.id,
-      delay_points_deduction: true,
-    });
+    const { member, held } = await heldRedemption();
     // What the UI's Send Update does: the update by name, with the JSON the operator typed.
     const handle = stack.client.workflow.getHandle(workflowIdOf(held.body.id));
     const outcome = await handle.executeUpdate(releaseHoldUpdate, { args: [{ reason: 'till offline' }] });
@@ -107,6 +112,19 @@ describe("operators' actions on a redemption", () => {
     ]);
     await expect(handle.executeUpdate(releaseHoldUpdate, { args: [{ reason: 'again' }] })).rejects.toThrow();
     expect(await balances(member._id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
+  });
+
+  it('releases the hold when an operator cancels a waiting redemption in the Temporal UI, which ends Canceled', async () => {
+    const { member, held } = await heldRedemption();
+    // What the UI's Cancel does: a cancellation request to the workflow.
+    const handle = stack.client.workflow.getHandle(workflowIdOf(held.body.id));
+    await handle.cancel();
+    const failure = await handle.result().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect((await readJson(await stack.api.request(`/v1/redemptions/${held.body.id}`))).status).toBe('cancelled');
+    expect(await balances(member._id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
+    await recordHistory(stack.client, 'temporal-cancelled', workflowIdOf(held.body.id));
   });
 
   it('resolves a redemption in needs_review as not fulfilled, refunding it, and refuses one not in review', async () => {

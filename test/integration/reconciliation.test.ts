@@ -16,6 +16,7 @@ import { connectMongo, type MongoHandle } from '../../store/connect';
 import { ReconciliationReports } from '../../store/reconciliation-reports';
 import { ensureReconciliationSchedule, reconciliationScheduleId } from '../../worker/reconciliation-schedule';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
+import { recordHistory } from '../harness/histories';
 import { sampleSum, scrape } from '../harness/prometheus';
 import { readJson, startTestStack, testLogger, uniqueName, type TestStack } from '../harness/stack';
 import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
@@ -296,6 +297,7 @@ describe('ledger reconciliation', () => {
         .getHandle(run!.action.workflow.workflowId, run!.action.workflow.firstExecutionRunId)
         .result();
       expect(summary).toMatchObject({ members_checked: 6, redemptions_checked: 6, mismatch_count: 0, stuck_count: 0 });
+      await recordHistory(stack.client, 'ledger-reconciliation', run!.action.workflow.workflowId);
       const report = await new ReconciliationReports(stack.mongo.db).get(summary.report_id);
       expect(report).toMatchObject({ trigger: 'schedule', mismatch_count: 0 });
 

@@ -70,7 +70,7 @@ describe('redemption lifecycle over HTTP', () => {
     ).toEqual(['pending', 'ledger:DEBIT', 'redeeming', 'partner_call:accepted', 'completed']);
     expect(JSON.stringify(detail.events)).not.toContain(member.email);
     expect(JSON.stringify(detail.events)).not.toContain('flavours-outbound-secret');
-    await recordHistory(stack.client, body.id, 'immediate-completed');
+    await recordHistory(stack.client, 'immediate-completed', workflowIdOf(body.id));
     const metrics = await (await fetch(`${stack.api.url}/metrics`)).text();
     expect(metrics).toMatch(/redemption_requests_total\{status="completed"\} [1-9]/);
   });
@@ -115,7 +115,7 @@ describe('redemption lifecycle over HTTP', () => {
     expect(await balances(member._id)).toEqual({ points_balance: 150, points_held: 0, points_available: 150 });
     const rejected = await readJson(await stack.api.request(`/v1/redemptions?member_id=${member._id}&status=rejected`));
     expect(rejected.total).toBe(6);
-    await recordHistory(stack.client, rejected.data[0].id, 'rejected');
+    await recordHistory(stack.client, 'rejected', workflowIdOf(rejected.data[0].id));
   });
 
   it('redeems a variable option for the points asked, in multiples of its unit', async () => {
@@ -239,11 +239,11 @@ describe('redemption lifecycle over HTTP', () => {
     expect(cancelled.status).toBe(200);
     expect((await readJson(cancelled)).redemptions).toEqual([{ id: redemption.id, status: 'refunded' }]);
     expect(await balances(member._id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
-    await recordHistory(stack.client, redemption.id, 'order-cancelled-refunded', ordersWorkflowIdOf(redemption.id));
+    await recordHistory(stack.client, 'order-cancelled-refunded', ordersWorkflowIdOf(redemption.id));
     const cancelledAgain = await stack.api.request('/v1/orders/o-1/cancel', { method: 'POST' });
     expect(cancelledAgain.status).toBe(200);
     expect(await balances(member._id)).toMatchObject({ points_balance: 500 });
-    await recordHistory(stack.client, redemption.id, 'delayed-captured');
+    await recordHistory(stack.client, 'delayed-captured', workflowIdOf(redemption.id));
   });
 
   it('releases the hold when the coupon expires, and refuses the coupon afterwards', async () => {
@@ -263,7 +263,7 @@ describe('redemption lifecycle over HTTP', () => {
     });
     expect(late.status).toBe(422);
     expect((await readJson(late)).error.code).toBe('coupon_expired');
-    await recordHistory(stack.client, redemption.id, 'delayed-expired');
+    await recordHistory(stack.client, 'delayed-expired', workflowIdOf(redemption.id));
   });
 
   it('cancels a redemption awaiting its order, and refuses to cancel one already captured', async () => {
@@ -279,7 +279,7 @@ describe('redemption lifecycle over HTTP', () => {
       await stack.api.request(`/v1/redemptions/${waiting.id}/cancel`, { method: 'POST' }).then((r) => r.status),
     ).toBe(200);
     expect(await balances(member._id)).toEqual({ points_balance: 300, points_held: 0, points_available: 300 });
-    await recordHistory(stack.client, waiting.id, 'delayed-cancelled');
+    await recordHistory(stack.client, 'delayed-cancelled', workflowIdOf(waiting.id));
 
     const captured = await readJson(await start());
     await stack.api.request('/v1/orders', {
@@ -313,7 +313,41 @@ describe('redemption lifecycle over HTTP', () => {
       json: { order_id: 'o-void', coupon_code: redemption.coupon_code },
     });
     expect((await readJson(voided)).error.code).toBe('coupon_void');
-    await recordHistory(stack.client, redemption.id, 'immediate-compensated');
+    await recordHistory(stack.client, 'immediate-compensated', workflowIdOf(redemption.id));
+  });
+
+  it('refunds an order cancelled while its reward is being fulfilled, once the partner has answered', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300);
+    const option = await createOption(stack.mongo.db, { partner: 'flavours' });
+    const redemption = await readJson(
+      await redeem({ customer_email: member.email, redemption_option_id: option.id, delay_points_deduction: true }),
+    );
+    const before = partner.calls.length;
+    // The cancellation comes between the first attempt and the second, which answers late but within its timeout.
+    partner.queue({ status: 503 }, { status: 200, body: {}, delayMs: 700 });
+    const capture = stack.api.request('/v1/orders', {
+      method: 'POST',
+      json: { order_id: 'o-while-fulfilling', coupon_code: redemption.coupon_code },
+    });
+    await partner.waitForCalls(before + 1);
+    const cancelled = await stack.api.request('/v1/orders/o-while-fulfilling/cancel', { method: 'POST' });
+    expect(cancelled.status).toBe(200);
+    expect(await readJson(cancelled)).toMatchObject({
+      redemptions: [{ id: redemption.id, status: 'refunded' }],
+      refunds: [{ id: redemption.id, points: 100 }],
+    });
+    expect((await capture).status).toBe(200);
+    expect(partner.calls).toHaveLength(before + 2);
+    // The redemption's own workflow refunded it: no orders workflow was needed.
+    await expect(stack.client.workflow.getHandle(ordersWorkflowIdOf(redemption.id)).describe()).rejects.toThrow();
+    expect(await balances(member._id)).toEqual({ points_balance: 300, points_held: 0, points_available: 300 });
+    expect((await foldLedger(stack.mongo.db, member._id)).entries.map((entry) => entry.type)).toEqual([
+      'EARN',
+      'HOLD',
+      'CAPTURE',
+      'REFUND',
+    ]);
+    await recordHistory(stack.client, 'order-cancelled-while-fulfilling', workflowIdOf(redemption.id));
   });
 
   it('retries a flaky partner with the same Idempotency-Key until it accepts', async () => {
@@ -422,6 +456,7 @@ describe('redemption lifecycle over HTTP', () => {
         operator: 'ops-lina',
         reason: 'Flavours confirmed the coupon was redeemed',
       });
+      await recordHistory(stack.client, 'review-fulfilled', workflowIdOf(id));
     });
 
     it('compensates and refunds when an operator resolves the review as not fulfilled with the temporal CLI', async () => {
@@ -461,7 +496,7 @@ describe('redemption lifecycle over HTTP', () => {
         json: { order_id: `o-${id}`, coupon_code: detail.coupon_code },
       });
       expect((await readJson(voided)).error.code).toBe('coupon_void');
-      await recordHistory(stack.client, id, 'needs-review-not-fulfilled');
+      await recordHistory(stack.client, 'needs-review-not-fulfilled', workflowIdOf(id));
     });
 
     it('completes without review when an unanswered attempt is followed by a 2xx', async () => {

@@ -54,7 +54,7 @@ describe('redemption limits', () => {
   /** Records a redemption's history for the replay test once its workflow has ended (RECORD_HISTORIES=1 only). */
   async function recordEnded(id: string, name: string) {
     await stack.client.workflow.getHandle(workflowIdOf(id)).result();
-    await recordHistory(stack.client, id, name);
+    await recordHistory(stack.client, name, workflowIdOf(id));
   }
 
   const codeOf = (answer: { body: any }) => answer.body.error?.code;

@@ -1,0 +1,104 @@
+/**
+ * The first steps: whether the member may redeem the option now, and a slot in each of the option's limits. A
+ * redemption refused here ends rejected, before any points move.
+ */
+import { checkEligibility as eligibilityOf } from '../../domain/eligibility';
+import type { PartnerName } from '../../domain/partners';
+import type { RedemptionOutcome } from '../../domain/redemption';
+import { MemberIdKey, OptionIdKey } from '../../domain/search-attributes';
+import type { RedemptionStatus, RejectionReason } from '../../domain/states';
+import { store } from '../store-steps';
+import { finish, nextVersion, statusChanged, type RedemptionRun } from './run';
+
+/** What an eligible redemption is: who pays how many points, for which partner's reward, and how. */
+export interface RedemptionTerms {
+  memberId: string;
+  points: number;
+  currency: string;
+  partner: PartnerName | null;
+  /** Points held until the order arrives, instead of debited now. */
+  delayed: boolean;
+  ttlSeconds: number;
+  expiresAt: string | undefined;
+}
+
+export type Refused = { ok: false; reason: RejectionReason };
+
+/** Loads the member, the option and the balance, and judges the request against them (domain/eligibility.ts). */
+export async function checkEligibility(run: RedemptionRun): Promise<{ ok: true; terms: RedemptionTerms } | Refused> {
+  const { input } = run;
+  const { request, settings } = input;
+  const context = await store('Load member, option and balance').beginRedemption({
+    redemptionId: run.id,
+    requestHash: input.requestHash,
+    request,
+    ...(input.memberId !== undefined ? { memberId: input.memberId } : {}),
+  });
+  const { memberId, option } = context;
+  run.option = option;
+  run.memberId = memberId;
+  const eligibility = eligibilityOf({
+    memberFound: memberId !== null,
+    option,
+    currency: request.currency,
+    pointRedemptions: request.point_redemptions,
+    availablePoints: context.availablePoints,
+    now: new Date(),
+    order: input.order,
+  });
+  run.found = [
+    { key: OptionIdKey, value: request.redemption_option_id },
+    ...(memberId ? [{ key: MemberIdKey, value: memberId }] : []),
+  ];
+  if (!eligibility.ok) return eligibility;
+
+  const delayed = request.delay_points_deduction;
+  const ttlSeconds = option!.coupon_ttl_seconds ?? settings.couponTtlSeconds;
+  const terms: RedemptionTerms = {
+    memberId: memberId!,
+    points: eligibility.points,
+    currency: eligibility.currency,
+    partner: option!.partner,
+    delayed,
+    ttlSeconds,
+    expiresAt: delayed ? new Date(Date.now() + ttlSeconds * 1000).toISOString() : undefined,
+  };
+  Object.assign(run.progress, { points: terms.points, partner: terms.partner, expiresAt: terms.expiresAt });
+  return { ok: true, terms };
+}
+
+/** An option with limits takes a slot in each before any points move; an option without adds no step at all. */
+export async function takeLimitSlots(run: RedemptionRun, terms: RedemptionTerms): Promise<{ ok: true } | Refused> {
+  const option = run.option!;
+  if (!option.limits) return { ok: true };
+  const claim = await store('Take a slot in the option’s limits').claimLimitSlots({
+    redemptionId: run.id,
+    memberId: terms.memberId,
+    optionId: option.id,
+    limits: option.limits,
+  });
+  if (!claim.ok) return claim;
+  run.slots = claim.slots;
+  return { ok: true };
+}
+
+export async function giveSlotsBack(run: RedemptionRun, cause: RedemptionStatus): Promise<void> {
+  if (run.slots.length === 0) return;
+  await store(`Give back the limit slot (${cause})`).releaseLimitSlots({
+    redemptionId: run.id,
+    slots: run.slots,
+    cause,
+  });
+}
+
+export async function reject(run: RedemptionRun, reason: RejectionReason): Promise<RedemptionOutcome> {
+  await store(`Reject: ${reason}`).rejectRedemption({
+    redemptionId: run.id,
+    version: nextVersion(run),
+    reason,
+    memberId: run.memberId,
+  });
+  run.outcome.reason = reason;
+  statusChanged(run, 'rejected', run.found);
+  return finish(run);
+}

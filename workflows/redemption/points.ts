@@ -1,0 +1,95 @@
+/**
+ * The member's points: debited now with the coupon issued (immediate), or held and the coupon issued, then captured
+ * when the order arrives or released when it never does or the redemption is cancelled (delayed).
+ */
+import { condition } from '@temporalio/workflow';
+import { FailureType } from '../../domain/failures';
+import type { OrderCapture, RedemptionOutcome } from '../../domain/redemption';
+import { CouponCodeKey, PartnerKey } from '../../domain/search-attributes';
+import { isFailureOfType } from '../activity-failures';
+import { store } from '../store-steps';
+import { giveSlotsBack, type RedemptionTerms } from './eligibility';
+import { finish, nextVersion, statusChanged, type RedemptionRun } from './run';
+
+/** What the ledger steps are told about the redemption's points. */
+export function pointsOf(run: RedemptionRun, terms: RedemptionTerms) {
+  return { redemptionId: run.id, memberId: terms.memberId, points: terms.points };
+}
+
+/** The order's subtotal for a store step, when the order said. */
+export function subtotalOf(order: OrderCapture): { orderSubtotal?: number } {
+  return order.subtotal !== undefined ? { orderSubtotal: order.subtotal } : {};
+}
+
+/** Debits or holds the points and issues the coupon; false when the ledger no longer has the points. */
+export async function reservePoints(run: RedemptionRun, terms: RedemptionTerms): Promise<boolean> {
+  const { delayed, expiresAt, partner } = terms;
+  const { order } = run;
+  let couponCode: string;
+  try {
+    couponCode = await store(`${delayed ? 'Hold' : 'Debit'} ${terms.points} points and issue the coupon`).reservePoints(
+      {
+        ...pointsOf(run, terms),
+        version: nextVersion(run),
+        delayed,
+        changes: {
+          currency: terms.currency,
+          partner,
+          ...(expiresAt ? { expires_at: expiresAt } : {}),
+          ...(!delayed && order ? { order_id: order.order_id } : {}),
+          ...(!delayed && order?.subtotal !== undefined ? { order_subtotal: order.subtotal } : {}),
+        },
+      },
+    );
+  } catch (error) {
+    if (isFailureOfType(error, FailureType.InsufficientPoints)) return false;
+    throw error;
+  }
+  run.outcome.coupon_code = couponCode;
+  statusChanged(run, delayed ? 'awaiting_order' : 'redeeming', [
+    ...run.found,
+    ...(partner ? [{ key: PartnerKey, value: partner }] : []),
+    { key: CouponCodeKey, value: couponCode },
+  ]);
+  return true;
+}
+
+/**
+ * Waits for the order until the coupon expires, or until the redemption is cancelled. An order that arrives together
+ * with the deadline still wins: its update was accepted. A coupon an order held when its time ran out stays usable by
+ * that order until the hold lapses.
+ */
+export async function waitForOrder(run: RedemptionRun, terms: RedemptionTerms): Promise<OrderCapture | undefined> {
+  const decided = () => run.order !== undefined || run.cancelRequested || run.cancelledByOperator !== undefined;
+  await condition(decided, terms.ttlSeconds * 1000, { summary: `Coupon expires at ${terms.expiresAt}` });
+  await run.claim.whileHeld(decided);
+  return run.order;
+}
+
+/** No order came: the hold is released, and the redemption ends cancelled or expired. */
+export async function releaseHeldPoints(run: RedemptionRun, terms: RedemptionTerms): Promise<RedemptionOutcome> {
+  const status = run.cancelRequested || run.cancelledByOperator ? 'cancelled' : 'expired';
+  await store(`Release ${terms.points} held points (${status})`).releasePoints({
+    ...pointsOf(run, terms),
+    version: nextVersion(run),
+    status,
+  });
+  await giveSlotsBack(run, status);
+  statusChanged(run, status);
+  return finish(run);
+}
+
+export async function captureHeldPoints(
+  run: RedemptionRun,
+  terms: RedemptionTerms,
+  order: OrderCapture,
+): Promise<void> {
+  await store(`Capture ${terms.points} held points for order ${order.order_id}`).capturePoints({
+    ...pointsOf(run, terms),
+    version: nextVersion(run),
+    orderId: order.order_id,
+    sourcePartner: order.source_partner ?? null,
+    ...subtotalOf(order),
+  });
+  statusChanged(run, 'redeeming');
+}

@@ -1,0 +1,121 @@
+/**
+ * What one redemption's workflow knows, in one object that its steps and its update handlers share: the outcome
+ * callers read, what the handlers were asked, and what operators see in the Temporal UI.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  type CancelledFailure,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { CouponState } from '../../domain/coupon-use';
+import type { LimitSlot } from '../../domain/limits';
+import type { OperatorNote } from '../../domain/operator-actions';
+import type { RedemptionOption } from '../../domain/options';
+import type { OrderCapture, RedemptionInput, RedemptionOutcome } from '../../domain/redemption';
+import { redemptionCurrentDetails, type RedemptionProgress } from '../../domain/redemption-summary';
+import type { ReviewResolution } from '../../domain/review';
+import { RedemptionStatusKey } from '../../domain/search-attributes';
+import type { RedemptionStatus } from '../../domain/states';
+import { CouponClaim } from '../coupon-claim';
+
+export interface RedemptionRun {
+  readonly id: string;
+  readonly input: RedemptionInput;
+  readonly outcome: RedemptionOutcome;
+  /** Read by the first step; null when the catalogue has no such option. */
+  option: RedemptionOption | null;
+  /** The member found by the first step. */
+  memberId: string | null;
+  /** Search attributes known from the first step on (the option, the member), set with the next status. */
+  found: SearchAttributeUpdatePair[];
+  /** The order using the coupon: the one the redemption came with, or the one captureOrder accepted. */
+  order: OrderCapture | undefined;
+  /** The slots taken in the option's limits, given back when the redemption ends without its reward. */
+  slots: LimitSlot[];
+  readonly claim: CouponClaim;
+  cancelRequested: boolean;
+  orderCancelRequested: boolean;
+  /** An operator's Cancel in the Temporal UI. */
+  cancelledByOperator: CancelledFailure | undefined;
+  review: ReviewResolution | undefined;
+  operatorRefund: OperatorNote | undefined;
+  /** Numbers the status-changing steps, so that the store never applies an older step over a newer one. */
+  version: number;
+  /** What the workflow's current details in the Temporal UI tell, beyond the outcome. */
+  readonly progress: Omit<RedemptionProgress, 'status' | 'reason' | 'orderId'>;
+}
+
+export function startRun(input: RedemptionInput): RedemptionRun {
+  const run = newRun(input);
+  showProgress(run);
+  return run;
+}
+
+/** The state of a run before its first step. */
+export function newRun(input: RedemptionInput): RedemptionRun {
+  return {
+    id: input.redemptionId,
+    input,
+    outcome: {
+      id: input.redemptionId,
+      status: 'pending',
+      reason: null,
+      coupon_code: null,
+      order_id: input.order?.order_id ?? null,
+    },
+    option: null,
+    memberId: null,
+    found: [],
+    order: input.order,
+    slots: [],
+    claim: new CouponClaim(),
+    cancelRequested: false,
+    orderCancelRequested: false,
+    cancelledByOperator: undefined,
+    review: undefined,
+    operatorRefund: undefined,
+    version: 0,
+    progress: {},
+  };
+}
+
+export function nextVersion(run: RedemptionRun): number {
+  return ++run.version;
+}
+
+export function showProgress(run: RedemptionRun): void {
+  const { outcome } = run;
+  setCurrentDetails(
+    redemptionCurrentDetails({
+      ...run.progress,
+      status: outcome.status,
+      reason: outcome.reason,
+      orderId: outcome.order_id,
+    }),
+  );
+}
+
+/** Each state change is one search-attribute upsert carrying everything that changed. */
+export function statusChanged(
+  run: RedemptionRun,
+  status: RedemptionStatus,
+  attributes: SearchAttributeUpdatePair[] = [],
+): void {
+  run.outcome.status = status;
+  upsertSearchAttributes([{ key: RedemptionStatusKey, value: status }, ...attributes]);
+  showProgress(run);
+}
+
+/** The workflow ends with the redemption, once every update it accepted has its answer. */
+export async function finish(run: RedemptionRun): Promise<RedemptionOutcome> {
+  await condition(allHandlersFinished);
+  return run.outcome;
+}
+
+/** The coupon as an order's use of it is judged (domain/coupon-use.ts). */
+export function couponState(run: RedemptionRun): CouponState {
+  return { ...run.outcome, cancelRequested: run.cancelRequested, claimedBy: run.claim.holder };
+}
