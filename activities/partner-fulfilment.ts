@@ -9,7 +9,7 @@ import type { Config } from '../config/env';
 import { FailureType } from '../domain/failures';
 import { stepFailure } from './step-failure';
 import { PARTNERS, type PartnerName } from '../domain/partners';
-import { Redemptions } from '../store/redemptions';
+import { PartnerCalls } from '../store/partner-calls';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
 import { outboundAuthHeaders } from './partner-auth';
 
@@ -65,17 +65,18 @@ const RECORD_CHECK_MS = 1_000;
  * Whether the attempt's audit event is there. A store that is down or slow counts as "not recorded": the outcome is
  * then treated as unknown, which costs a reconciliation, never a refund; and the partner call does not wait on it.
  */
-function answerRecorded(redemptions: Redemptions, redemptionId: string, attempt: number): Promise<boolean> {
+function answerRecorded(partnerCalls: PartnerCalls, redemptionId: string, attempt: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), RECORD_CHECK_MS);
   });
-  const lookup = redemptions.hasEvent(redemptionId, `partner:${attempt}`).catch(() => false);
+  const lookup = partnerCalls.has(redemptionId, `partner:${attempt}`).catch(() => false);
   return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function createPartnerFulfilment(db: Db, config: Config, metrics: WorkerMetrics = createWorkerMetrics()) {
-  const redemptions = new Redemptions(db);
+  // Each attempt records its own audit document: the redemption's document is its workflow's alone to write.
+  const partnerCalls = new PartnerCalls(db);
 
   return {
     async redeemWithPartner(input: PartnerRedeemInput): Promise<PartnerRedeemResult> {
@@ -83,7 +84,7 @@ export function createPartnerFulfilment(db: Db, config: Config, metrics: WorkerM
       const { attempt } = Context.current().info;
       // Reconciliation is another activity, whose attempts count from 1 again: its events need keys of their own.
       const audit = (data: Record<string, unknown>) =>
-        redemptions.appendEvent(input.redemptionId, `partner${input.reconciling ? '-reconcile' : ''}:${attempt}`, {
+        partnerCalls.record(input.redemptionId, `partner${input.reconciling ? '-reconcile' : ''}:${attempt}`, {
           type: 'partner_call',
           data: { partner: input.partner, attempt, ...(input.reconciling ? { reconciling: true } : {}), ...data },
         });
@@ -123,7 +124,7 @@ export function createPartnerFulfilment(db: Db, config: Config, metrics: WorkerM
       // attempt that ended without an answer (its worker stopped mid-call, or its audit could not be written): the
       // partner may have fulfilled that one, so this attempt's definite failure does not make the outcome definite.
       const afterUnanswered =
-        !input.reconciling && attempt > 1 && !(await answerRecorded(redemptions, input.redemptionId, attempt - 1));
+        !input.reconciling && attempt > 1 && !(await answerRecorded(partnerCalls, input.redemptionId, attempt - 1));
       const reconciling = input.reconciling === true || afterUnanswered;
       const headers = {
         'content-type': 'application/json',

@@ -35,6 +35,8 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { created_day: 1 }, name: 'created_day' },
   ],
   partner_notifications: [{ key: { state: 1, received_at: 1 }, name: 'state' }],
+  // Keyed `<redemption>/<attempt key>`; read whole for a redemption's audit trail.
+  partner_calls: [{ key: { redemption_id: 1 }, name: 'redemption' }],
   order_cancellations: [],
   reconciliation_reports: [],
   reconciliation_latest: [],

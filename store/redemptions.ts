@@ -6,6 +6,7 @@ import type { CreateRedemptionRequest, RedemptionEvent, RedemptionView } from '.
 import type { RedemptionStatus, RejectionReason } from '../domain/states';
 import { inBatches } from './batches';
 import { duplicateKeyIndex } from './duplicate-key';
+import { PartnerCalls } from './partner-calls';
 
 export interface RedemptionDocument {
   _id: string;
@@ -157,8 +158,10 @@ export class RedemptionMissingError extends Error {
 export class Redemptions {
   private readonly redemptions: Collection<StoredRedemption>;
   private readonly coupons: Collection<CouponDocument>;
+  private readonly partnerCalls: PartnerCalls;
 
   constructor(db: Db) {
+    this.partnerCalls = new PartnerCalls(db);
     this.redemptions = db.collection<StoredRedemption>('redemptions');
     this.coupons = db.collection<CouponDocument>('coupons');
   }
@@ -229,11 +232,6 @@ export class Redemptions {
   private async mustExist(id: string): Promise<void> {
     const found = await this.redemptions.findOne({ _id: id }, { projection: { _id: 1 } });
     if (!found) throw new RedemptionMissingError(id);
-  }
-
-  /** Whether the audit event appended under this key is there (an `_id` read). */
-  async hasEvent(id: string, key: string): Promise<boolean> {
-    return (await this.redemptions.findOne({ _id: id, event_keys: key }, { projection: { _id: 1 } })) !== null;
   }
 
   /**
@@ -355,11 +353,19 @@ export class Redemptions {
     return inBatches(states, size);
   }
 
-  /** The redemption with its audit trail, oldest event first. */
+  /**
+   * The redemption with its audit trail, oldest event first: the events its workflow wrote into its document, and its
+   * partner calls, each recorded apart by the attempt that made it (store/partner-calls.ts).
+   */
   async getWithEvents(id: string): Promise<(RedemptionDocument & { events: RedemptionEvent[] }) | null> {
-    const stored = await this.redemptions.findOne({ _id: id }, { projection: { event_keys: 0 } });
+    const [stored, partnerCalls] = await Promise.all([
+      this.redemptions.findOne({ _id: id }, { projection: { event_keys: 0 } }),
+      this.partnerCalls.ofRedemption(id),
+    ]);
     if (!stored) return null;
-    const events = stored.events.map(({ at, type, status, data }) => ({
+    // Stable: events of the same instant keep the order they were written in.
+    const trail = [...stored.events, ...partnerCalls].sort((a, b) => a.at.getTime() - b.at.getTime());
+    const events = trail.map(({ at, type, status, data }) => ({
       at: at.toISOString(),
       type,
       ...(status ? { status } : {}),

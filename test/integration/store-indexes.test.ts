@@ -153,6 +153,17 @@ describe('store queries on hot paths', () => {
       if (index % 50 !== 0) await notifications.markDone(`deliverect:order:seed-${index}`);
     }
 
+    // A partner call for each redemption, as its fulfilment records them.
+    await db.collection<{ _id: string }>('partner_calls').insertMany(
+      redemptionIds.map((redemptionId) => ({
+        _id: `${redemptionId}/partner:1`,
+        redemption_id: redemptionId,
+        at: new Date(),
+        type: 'partner_call',
+        data: { attempt: 1, outcome: 'accepted' },
+      })),
+    );
+
     // Three years of daily reconciliation runs.
     await db
       .collection<{ _id: string }>('reconciliation_reports')
@@ -263,7 +274,11 @@ describe('store queries on hot paths', () => {
     );
     expectIndexBacked(
       "a partner attempt's audit event",
-      await find('redemptions', { _id: redemptionIds[42], event_keys: 'partner:1' }),
+      await find('partner_calls', { _id: `${redemptionIds[42]}/partner:1` }),
+    );
+    expectIndexBacked(
+      "a redemption's partner calls",
+      await find('partner_calls', { redemption_id: redemptionIds[42] }),
     );
     expectIndexBacked('coupon by code', await find('coupons', { _id: couponCodes[42] }));
     expectIndexBacked('coupon of a redemption', await find('coupons', { redemption_id: redemptionIds[42] }));

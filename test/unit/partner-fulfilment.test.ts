@@ -12,39 +12,33 @@ import { loadConfig } from '../../config/env';
 import type { PartnerName } from '../../domain/partners';
 import { startStubPartner, type PartnerBehaviour, type StubPartner } from '../harness/stub-partner';
 
-interface RecordedUpdate {
+interface RecordedWrite {
   collection: string;
-  filter: any;
-  update: any;
+  document: any;
 }
 
 /**
- * A stand-in for the MongoDB Db: every updateOne is recorded (or fails), and findOne finds a redemption by an audit
- * event key recorded here; nothing else is needed by this activity.
+ * A stand-in for the MongoDB Db: every insertOne is recorded (or fails), and findOne finds a recorded document by its
+ * `_id`; nothing else is needed by this activity.
  */
 function fakeDb(options: { failWrites?: boolean; hangReads?: boolean } = {}) {
-  const updates: RecordedUpdate[] = [];
+  const writes: RecordedWrite[] = [];
   const db = {
     collection: (name: string) => ({
-      updateOne: async (filter: unknown, update: unknown) => {
+      insertOne: async (document: unknown) => {
         if (options.failWrites) throw new Error('the store is unreachable');
-        updates.push({ collection: name, filter, update });
-        return { acknowledged: true, matchedCount: 1, modifiedCount: 1 };
+        writes.push({ collection: name, document });
+        return { acknowledged: true };
       },
-      findOne: async (filter: { _id: string; event_keys: string }) => {
+      findOne: async (filter: { _id: string }) => {
         if (options.failWrites) throw new Error('the store is unreachable');
         if (options.hangReads) return new Promise(() => undefined);
-        const found = updates.some(
-          (recorded) =>
-            recorded.collection === name &&
-            recorded.filter._id === filter._id &&
-            recorded.update.$push?.event_keys === filter.event_keys,
-        );
+        const found = writes.some((recorded) => recorded.collection === name && recorded.document._id === filter._id);
         return found ? { _id: filter._id } : null;
       },
     }),
   };
-  return { db: db as any, updates };
+  return { db: db as any, updates: writes };
 }
 
 const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -87,17 +81,9 @@ function setup(options: { failWrites?: boolean; hangReads?: boolean; attempt?: n
     logger: silentLogger,
   });
   const run = (input: Partial<PartnerRedeemInput> = {}) => env.run(activity, inputFor(input));
-  /** The audit events appended to the redemption, with the key that makes a repeated append a no-op. */
+  /** The attempts' audit documents, with the key (after the redemption in their id) that makes a retry a no-op. */
   const events = () =>
-    updates
-      .filter((update) => update.collection === 'redemptions')
-      .map(({ filter, update }) => ({
-        redemption_id: filter._id,
-        key: filter.event_keys.$ne,
-        keyPushed: update.$push.event_keys,
-        // An audit write pushes its events with $each; a partner attempt writes one.
-        ...update.$push.events.$each[0],
-      }));
+    updates.map(({ document }) => ({ ...document, key: document._id.slice(`${document.redemption_id}/`.length) }));
   return { run, events, updates };
 }
 
@@ -249,7 +235,7 @@ describe('redeemWithPartner', () => {
     const failure = await failureOf(env.run(createPartnerFulfilment(db, config).redeemWithPartner, inputFor()));
     expect(failure.type).toBe('PartnerUnavailable');
     expect(failure.nonRetryable).toBe(false);
-    expect(updates[0]!.update.$push.events.$each[0].data).toMatchObject({ outcome: 'unreachable' });
+    expect(updates[0]!.document.data).toMatchObject({ outcome: 'unreachable' });
   });
 
   it('treats 409 as PartnerOutcomeUnknown while reconciling: the earlier request with this key may still be running', async () => {
@@ -328,7 +314,6 @@ describe('redeemWithPartner', () => {
     expect(events()).toHaveLength(1);
     const event = events()[0];
     expect(event.key).toBe('partner:1');
-    expect(event.keyPushed).toBe('partner:1');
     expect(event.redemption_id).toBe('red-123');
     expect(event.type).toBe('partner_call');
     expect(event.at).toBeInstanceOf(Date);
@@ -355,6 +340,17 @@ describe('redeemWithPartner', () => {
     const { run } = setup({ failWrites: true });
     flavours.queue({ status: 503 });
     await expect(run()).rejects.toThrow('the store is unreachable');
+  });
+
+  // Regression: the activity appended its audit event to the redemption's document from whichever worker ran it,
+  // while the redemption's workflow wrote the same document from its own worker; on FerretDB, whose updates are read,
+  // change, replace, one could lose the other's write.
+  it("records each attempt in its own document and never writes to the redemption's document", async () => {
+    const { run, updates } = setup();
+    flavours.queue({ status: 503 });
+    await run().catch(() => undefined);
+    await run();
+    expect(updates.map(({ collection }) => collection)).toEqual(['partner_calls', 'partner_calls']);
   });
 
   it.each<[PartnerName, PartnerBehaviour]>([
