@@ -60,18 +60,26 @@ const UNANSWERED_BEFORE = ', after an attempt that ended without an answer';
 
 /** How long an attempt waits to learn whether the one before it recorded its answer, before calling the partner. */
 const RECORD_CHECK_MS = 1_000;
+/**
+ * How long an attempt waits for its audit event to be written: a store that is down must not hold an answer the
+ * partner gave past the attempt's own timeout, which would turn an accepted call into an unknown outcome.
+ */
+const AUDIT_WRITE_MS = 2_000;
+
+function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the store did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * Whether the attempt's audit event is there. A store that is down or slow counts as "not recorded": the outcome is
  * then treated as unknown, which costs a reconciliation, never a refund; and the partner call does not wait on it.
  */
 function answerRecorded(partnerCalls: PartnerCalls, redemptionId: string, attempt: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), RECORD_CHECK_MS);
-  });
-  const lookup = partnerCalls.has(redemptionId, `partner:${attempt}`).catch(() => false);
-  return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
+  return withinMs(partnerCalls.has(redemptionId, `partner:${attempt}`), RECORD_CHECK_MS).catch(() => false);
 }
 
 export function createPartnerFulfilment(db: Db, config: Config, metrics: WorkerMetrics = createWorkerMetrics()) {
@@ -95,7 +103,7 @@ export function createPartnerFulfilment(db: Db, config: Config, metrics: WorkerM
        */
       const keepingUnknownOutcome = async (callOutcome: string, write: () => Promise<void>) => {
         try {
-          await write();
+          await withinMs(write(), AUDIT_WRITE_MS);
         } catch (error) {
           if (callOutcome !== 'accepted' && callOutcome !== 'unknown') throw error;
           Context.current().log.error(

@@ -28,8 +28,8 @@ export interface FakeScenario {
   ledgerPoints?: number;
   /** One outcome per partner call, in order; the last one repeats. Default: accepted. */
   partner?: PartnerOutcome[];
-  /** voidCoupon fails for good (a non-retryable failure), as a broken coupon store would. */
-  voidCouponFails?: boolean;
+  /** voidCoupon fails its first attempts (retryable), as a store that is down for a while would. */
+  voidCouponFailures?: number;
   /** claimLimitSlots finds no room: the limit that refuses. Default: room in every limit. */
   limitRefusal?: LimitRefusal;
   /** Milliseconds a call takes, by its trail line (e.g. `capturePoints`), to hold the saga mid-step. */
@@ -195,13 +195,10 @@ export class FakeActivities {
 
     voidCoupon: async (input) => {
       const state = this.state(input.redemptionId);
-      if (state.scenario.voidCouponFails) {
+      const failed = state.calls.filter((call) => call.line === 'voidCoupon:failed').length;
+      if (failed < (state.scenario.voidCouponFailures ?? 0)) {
         this.record(input.redemptionId, 'voidCoupon', input, 'voidCoupon:failed');
-        throw ApplicationFailure.create({
-          type: 'CouponStoreUnavailable',
-          message: 'The coupon store refused the write.',
-          nonRetryable: true,
-        });
+        throw ApplicationFailure.create({ type: 'StoreUnavailable', message: 'The store is unreachable.' });
       }
       this.record(input.redemptionId, 'voidCoupon', input, 'voidCoupon');
     },

@@ -1,8 +1,10 @@
 /**
- * Every process recovers by itself once the store is back. Under load, the store is killed twice within seconds, then
- * its PostgreSQL: the API answers 503 (never 500) meanwhile, is ready again within seconds of the store, and the
- * worker finishes every redemption.
+ * Every process recovers by itself once the store is back, and no redemption fails because the store was down. Under
+ * load, the store is killed twice within seconds, then its PostgreSQL: the API answers 503 (never 500) meanwhile, is
+ * ready again within seconds of the store, and the worker finishes every redemption. Then the store stays down longer
+ * than any timeout of the saga: every redemption waits for it, says so in the Temporal UI, and ends as it should.
  */
+import { Client, Connection } from '@temporalio/client';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +18,17 @@ import { SupervisedProcess } from '../../scripts/supervisor';
 import { FERRETDB, resolveGoTool } from '../../scripts/tools';
 import { ensureIndexes } from '../../store/indexes';
 import { sleep, untilAnswered } from '../chaos/journeys';
-import { createMemberWithPoints, createOption } from '../harness/fixtures';
+import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
+import { sampleSum, scrape } from '../harness/prometheus';
+import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const API_KEY = 'restarts-key';
 const DB_NAME = 'restarts';
 /** How soon after the store is back the API must be ready again. */
 const READY_WITHIN_MS = 10_000;
+/** Longer than a store step's round of retries (10 s) and, in this test, than the partner's deadlines. */
+const OUTAGE_MS = 30_000;
 
 describe('the store restarted twice within seconds, then its PostgreSQL, under load', () => {
   const dir = mkdtempSync(join(tmpdir(), 'store-restarts-'));
@@ -31,6 +37,10 @@ describe('the store restarted twice within seconds, then its PostgreSQL, under l
   let store: SupervisedProcess;
   let apiUrl: string;
   let client: MongoClient;
+  let partner: StubPartner;
+  let taskQueue: string;
+  let workerMetrics: string;
+  let temporal: Client;
 
   const supervise = async (process: SupervisedProcess) => {
     processes.push(process);
@@ -55,17 +65,27 @@ describe('the store restarted twice within seconds, then its PostgreSQL, under l
     client = await MongoClient.connect(`mongodb://127.0.0.1:${storePort}`, { serverSelectionTimeoutMS: 2_000 });
     await ensureIndexes(client.db(DB_NAME), prepared.url);
     const apiPort = await freePort();
+    taskQueue = `restarts-${apiPort}`;
     apiUrl = `http://127.0.0.1:${apiPort}`;
+    partner = await startStubPartner();
+    const metricsPort = await freePort();
+    workerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
+    temporal = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
     const env = {
+      ...fulfilledByStub(partner, {
+        PARTNER_CALL_TIMEOUT_MS: '5000',
+        PARTNER_REDEEM_DEADLINE_MS: String(OUTAGE_MS / 2),
+        PARTNER_RECONCILE_LIMIT_MS: String(OUTAGE_MS / 2),
+      }),
       API_KEYS: `till:${API_KEY}`,
       PORT: String(apiPort),
       TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: `restarts-${apiPort}`,
+      TEMPORAL_TASK_QUEUE: taskQueue,
       MONGODB_URI: `mongodb://127.0.0.1:${storePort}`,
       MONGODB_DB: DB_NAME,
       FERRETDB_POSTGRESQL_URL: prepared.url,
       WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
-      WORKER_METRICS_ADDRESS: 'off',
+      WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
       RECONCILE_SCHEDULE: 'off',
       REDEMPTION_SYNC_WAIT_MS: '5000',
     };
@@ -88,6 +108,8 @@ describe('the store restarted twice within seconds, then its PostgreSQL, under l
   }, 180_000);
 
   afterAll(async () => {
+    await temporal?.connection.close();
+    await partner?.close();
     await client?.close();
     for (const process of processes.reverse()) await process.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -152,4 +174,58 @@ describe('the store restarted twice within seconds, then its PostgreSQL, under l
     const served503 = readFileSync(join(dir, 'api.log'), 'utf8').includes('"statusCode":503');
     expect(served503, 'the API answered 503 while the store was down').toBe(true);
   }, 600_000);
+
+  it('keeps every redemption waiting through a store outage longer than every timeout, then finishes each as it should', async () => {
+    const db = client.db(DB_NAME);
+    const option = await createOption(db, { cost_points: 10, partner: 'flavours' });
+    const members = await Promise.all(Array.from({ length: 10 }, () => createMemberWithPoints(db, 1_000)));
+    // The partner takes a while, so that the store goes down while the partner is called.
+    partner.setDefault({ status: 200, body: {}, delayMs: 2_000 });
+    const redeem = (index: number) =>
+      untilAnswered(
+        `${apiUrl}/v1/redemptions`,
+        {
+          method: 'POST',
+          apiKey: API_KEY,
+          key: `outage-${index}`,
+          body: { customer_email: members[index]!.email, redemption_option_id: option.id },
+        },
+        300_000,
+      );
+    const redemptions = members.map((_, index) => redeem(index));
+    await partner.waitForCalls(members.length - 5, 20_000);
+    const outage = store.kill(OUTAGE_MS);
+
+    // Meanwhile a waiting redemption says so, in its current details in the Temporal UI.
+    let shown = '';
+    for (let poll = 0; poll < 60 && !shown.includes('Waiting for the store'); poll++) {
+      const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`;
+      for await (const execution of temporal.workflow.list({ query })) {
+        const handle = temporal.workflow.getHandle(execution.workflowId);
+        const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+        if (metadata.currentDetails?.includes('Waiting for the store')) shown = metadata.currentDetails;
+      }
+      if (!shown) await sleep(1_000);
+    }
+    expect(shown).toMatch(/Waiting for the store\*\* since \S+, attempt \d+/);
+    await outage;
+
+    const answers = await Promise.all(redemptions);
+    expect(answers.map((answer) => answer.status)).toEqual(members.map(() => 201));
+    for (const id of answers.map((answer) => answer.body.id as string)) {
+      let status = '';
+      for (let poll = 0; poll < 120 && status !== 'completed'; poll++) {
+        const view = await untilAnswered(`${apiUrl}/v1/redemptions/${id}`, { method: 'GET', apiKey: API_KEY });
+        status = view.body.status;
+        if (status !== 'completed') await sleep(500);
+      }
+      expect(status, id).toBe('completed');
+    }
+    const failed = await temporal.workflow.count(`TaskQueue = "${taskQueue}" AND ExecutionStatus = "Failed"`);
+    expect(failed.count).toBe(0);
+    for (const member of members) {
+      expect(await foldLedger(db, member._id)).toMatchObject({ points_balance: 990, points_held: 0 });
+    }
+    expect(sampleSum(await scrape(workerMetrics), 'redemption_store_step_waits_total')).toBeGreaterThan(0);
+  }, 300_000);
 });

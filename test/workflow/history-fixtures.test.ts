@@ -58,7 +58,7 @@ describe('recorded histories', () => {
       '--format=%h %s',
       `${rule}..HEAD`,
       '--',
-      FIXTURES,
+      `:(glob)${FIXTURES}/*/**`,
     );
     expect(changesIn(log), ADVICE).toEqual([]);
   });

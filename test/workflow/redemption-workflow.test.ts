@@ -679,17 +679,22 @@ describe.concurrent('redemption workflow with fake activities', () => {
       expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
     });
 
-    it('logs a failing compensation step and still refunds the points, ending compensated', async () => {
+    // Regression: a compensation step that failed was logged and passed over, and the redemption still said
+    // compensated, whether or not its points had come back.
+    it('retries a failing compensation step until it succeeds, and only then refunds and ends compensated', async () => {
       const redemption = await startRedemption({
         member: member(),
         option: optionOf({ partner: 'flavours' }),
         partner: ['rejected'],
-        voidCouponFails: true,
+        voidCouponFailures: 3,
       });
       expect(await redemption.handle.result()).toMatchObject({ status: 'compensated' });
       expect(fake.trail(redemption.id).slice(2)).toEqual([
         'partner:flavours:rejected',
         'voidCoupon:failed',
+        'voidCoupon:failed',
+        'voidCoupon:failed',
+        'voidCoupon',
         'refundPoints',
         'markCompensated',
       ]);

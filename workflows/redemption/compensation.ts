@@ -1,8 +1,7 @@
 /**
  * Undoing what the saga did when fulfilment fails for good. Each undo is registered only once its step succeeded, and
- * they run newest first; the redemption is marked compensated after the last of them.
+ * they run newest first; the redemption is marked compensated after the last of them has succeeded.
  */
-import { log } from '@temporalio/workflow';
 import type { RedemptionOutcome } from '../../domain/redemption';
 import { store } from '../store-steps';
 import { giveSlotsBack, type RedemptionTerms } from './eligibility';
@@ -31,22 +30,16 @@ export function compensationsOf(run: RedemptionRun, terms: RedemptionTerms): Com
   return compensations;
 }
 
+/**
+ * Runs every undo, each to its end: a store step waits for the store however long it takes, so the redemption is
+ * marked compensated only once the coupon is void, the points refunded and the slot given back.
+ */
 export async function compensate(
   run: RedemptionRun,
   compensations: Compensation[],
   failure: string,
 ): Promise<RedemptionOutcome> {
-  for (const compensation of compensations) {
-    try {
-      await compensation.run();
-    } catch (undoError) {
-      log.error('compensation step failed', {
-        redemptionId: run.id,
-        step: compensation.name,
-        error: String(undoError),
-      });
-    }
-  }
+  for (const compensation of compensations) await compensation.run();
   await store('Mark compensated').markCompensated({ redemptionId: run.id, version: nextVersion(run), failure });
   statusChanged(run, 'compensated');
   return finish(run);

@@ -1,0 +1,19 @@
+/**
+ * How a store step waits for a store that does not answer (workflows/store-steps.ts): what the Temporal UI says
+ * meanwhile, and how long each pause between rounds of retries lasts.
+ */
+
+/** The pause after the n-th round that ended without success: 1 s, doubling, at most five minutes. */
+export function storeWaitPauseMs(attempt: number): number {
+  return Math.min(1_000 * 2 ** (attempt - 1), 300_000);
+}
+
+/** The workflow's current details while a step waits: since when, which attempt, what the store last said. */
+export function storeWaitDetails(wait: { summary: string; since: Date; attempt: number; error: string }): string {
+  const error = wait.error.length > 200 ? `${wait.error.slice(0, 197)}...` : wait.error;
+  return [
+    `**Waiting for the store** since ${wait.since.toISOString()}, attempt ${wait.attempt}`,
+    `Step: ${wait.summary}`,
+    `Last error: ${error}`,
+  ].join('\n\n');
+}
