@@ -147,6 +147,11 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
       headers: cancelHeaders,
       responses: {
         200: { description: 'Refunded what was owed, possibly nothing', schema: orderCancelledSchema },
+        202: {
+          description:
+            'A refund is still in progress (the store or a workflow is slow): send the same request again for the final answer; it refunds nothing twice',
+          schema: orderCancelledSchema,
+        },
         404: error('No redemption was used by that order'),
         409: error(
           'A reward of the order is not settled yet (order_not_settled), or the Idempotency-Key was used for another part (idempotency_key_reused)',
@@ -155,11 +160,11 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
       },
     },
     async ({ params, body, headers }, _req, res) => {
-      const cancelled = await desk.cancelOrder(params.order_id, body, {
+      const { settled, ...cancelled } = await desk.cancelOrder(params.order_id, body, {
         clientId: res.locals.clientId as string,
         idempotencyKey: headers['Idempotency-Key'],
       });
-      res.json({ order_id: params.order_id, ...cancelled });
+      res.status(settled ? 200 : 202).json({ order_id: params.order_id, ...cancelled });
     },
   );
 

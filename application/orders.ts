@@ -13,7 +13,7 @@ import {
   type OrderCancellationPart,
   type OrderReward,
 } from '../domain/partial-refund';
-import type { OrderCapture } from '../domain/redemption';
+import type { OrderCancellation, OrderCapture, RedemptionOutcome } from '../domain/redemption';
 import type { RedemptionStatus } from '../domain/states';
 import { Options } from '../store/options';
 import { OrderCancellations } from '../store/order-cancellations';
@@ -29,7 +29,15 @@ export interface Refund {
 export interface OrderCancelled {
   redemptions: Array<{ id: string; status: RedemptionStatus }>;
   refunds: Refund[];
+  /** False when a refund this asked for is still in progress: the same request again answers once it is done. */
+  settled: boolean;
 }
+
+/** Asks a redemption's workflow to cancel its order's part; undefined when it has not answered within the wait. */
+type CancelInWorkflow = (
+  redemptionId: string,
+  cancellation: OrderCancellation,
+) => Promise<RedemptionOutcome | undefined>;
 
 /** Statuses of a redemption whose points are still on their way: part of its order cannot be refunded yet. */
 const UNSETTLED: RedemptionStatus[] = ['pending', 'awaiting_order', 'redeeming', 'needs_review'];
@@ -124,12 +132,18 @@ export class OrderDesk {
         );
       }
     }
+    let settled = true;
+    const cancel: CancelInWorkflow = async (redemptionId, cancellation) => {
+      const outcome = await this.workflows.cancelOrder(redemptionId, cancellation);
+      if (outcome === undefined) settled = false;
+      return outcome;
+    };
     let refunds: Refund[];
-    if (part.items !== undefined) refunds = await this.cancelItems(orderId, part.items, documents, id);
-    else if (part.amount !== undefined) refunds = await this.cancelAmount(orderId, part.amount, documents, id);
-    else refunds = await this.cancelWhole(orderId, documents);
+    if (part.items !== undefined) refunds = await this.cancelItems(cancel, orderId, part.items, documents, id);
+    else if (part.amount !== undefined) refunds = await this.cancelAmount(cancel, orderId, part.amount, documents, id);
+    else refunds = await this.cancelWhole(cancel, orderId, documents);
     const redemptions = await Promise.all(documents.map((document) => this.reference(document._id)));
-    return { redemptions, refunds };
+    return { redemptions, refunds, settled };
   }
 
   /**
@@ -142,10 +156,14 @@ export class OrderDesk {
     for (const redemptionId of ids) await this.workflows.requestOrderCancellation(redemptionId, orderId);
   }
 
-  private async cancelWhole(orderId: string, documents: RedemptionDocument[]): Promise<Refund[]> {
+  private async cancelWhole(
+    cancel: CancelInWorkflow,
+    orderId: string,
+    documents: RedemptionDocument[],
+  ): Promise<Refund[]> {
     const refunds: Refund[] = [];
     for (const document of documents) {
-      await this.workflows.cancelOrder(document._id, { order_id: orderId });
+      await cancel(document._id, { order_id: orderId });
       const after = await this.redemptions.get(document._id);
       const points = (after ? pointsRefundedOf(after) : 0) - pointsRefundedOf(document);
       if (points > 0) refunds.push({ id: document._id, points });
@@ -155,6 +173,7 @@ export class OrderDesk {
 
   /** Order-level rewards, each in proportion to the share of the subtotal cancelled. */
   private async cancelAmount(
+    cancel: CancelInWorkflow,
     orderId: string,
     amount: number,
     documents: RedemptionDocument[],
@@ -175,11 +194,7 @@ export class OrderDesk {
     }
     const refunds: Refund[] = [];
     for (const document of targets) {
-      const outcome = await this.workflows.cancelOrder(document._id, {
-        order_id: orderId,
-        cancellation_id: cancellationId,
-        amount,
-      });
+      const outcome = await cancel(document._id, { order_id: orderId, cancellation_id: cancellationId, amount });
       const points = outcome?.cancellation_refund ?? 0;
       if (points > 0) refunds.push({ id: document._id, points });
     }
@@ -191,6 +206,7 @@ export class OrderDesk {
    * when this cancellation refunded them, so two cancellations at once never count the same reward.
    */
   private async cancelItems(
+    cancel: CancelInWorkflow,
     orderId: string,
     items: CancelledItem[],
     documents: RedemptionDocument[],
@@ -210,7 +226,7 @@ export class OrderDesk {
       let covered = 0;
       for (const id of candidates) {
         if (covered >= quantity) break;
-        const outcome = await this.workflows.cancelOrder(id, { order_id: orderId, cancellation_id: cancellationId });
+        const outcome = await cancel(id, { order_id: orderId, cancellation_id: cancellationId });
         const points = outcome?.cancellation_refund ?? 0;
         if (points > 0) {
           covered += 1;

@@ -3,9 +3,12 @@
  * meanwhile, and how long each pause between rounds of retries lasts.
  */
 
-/** The pause after the n-th round that ended without success: 1 s, doubling, at most five minutes. */
+/**
+ * The pause after the n-th round that ended without success: 5 s, doubling, at most five minutes. While a round runs
+ * its workflow task is open and the Temporal UI cannot read the workflow's details; during a pause it can.
+ */
 export function storeWaitPauseMs(attempt: number): number {
-  return Math.min(1_000 * 2 ** (attempt - 1), 300_000);
+  return Math.min(5_000 * 2 ** (attempt - 1), 300_000);
 }
 
 /** The workflow's current details while a step waits: since when, which attempt, what the store last said. */

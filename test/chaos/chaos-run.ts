@@ -63,6 +63,8 @@ export interface ChaosReport {
   webhook_requests: number;
   /** Connections between the product's processes and the store that the network dropped. */
   store_connection_drops: number;
+  /** Refund writes the store refused (their connections reset) during its minute of refusing them. */
+  refund_writes_refused: number;
   seconds: number;
   /** Each invariant, with how many times it was checked. */
   invariants: Record<string, number>;
@@ -71,6 +73,18 @@ export interface ChaosReport {
 
 /** While the clients travel, the network drops one store connection this often on average. */
 const STORE_CONNECTION_DROP_GAP_MS = 500;
+const REFUND_REFUSAL_MS = 60_000;
+/** Longer than a store step's round (10 s) and than the partner's deadline set below. */
+const LONG_OUTAGE_MS = 35_000;
+
+/** An insert into the ledger of a REFUND entry, as the driver sends it (BSON: the command, then the entry's type). */
+function isRefundWrite(chunk: Buffer): boolean {
+  return (
+    chunk.includes(Buffer.from('\x02insert\x00', 'latin1')) &&
+    chunk.includes('ledger\x00') &&
+    chunk.includes('REFUND\x00')
+  );
+}
 
 /**
  * What the merchant's endpoint got wrong: for each redemption, the events it received (de-duplicated on their id, as a
@@ -201,6 +215,9 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       WORKFLOW_BUNDLE_PATH: settings.workflowBundlePath,
       // Two workers on one machine: their metrics would want the same port.
       WORKER_METRICS_ADDRESS: 'off',
+      // Two workers racing on the same redemptions: with no room to keep a workflow, each of its tasks goes to either
+      // worker, so that one's store steps and the other's partner calls work on a redemption at the same time.
+      WORKER_MAX_CACHED_WORKFLOWS: '1',
       LOG_LEVEL: 'info',
       WEBHOOK_TIMEOUT_MS: '2000',
       WEBHOOK_RETRY_INITIAL_MS: '200',
@@ -280,8 +297,14 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
           await store.kill(300);
         },
       ],
+      [
+        0.2,
+        'the store refuses every refund write for a minute',
+        async () => storeNetwork.refuse(isRefundWrite, REFUND_REFUSAL_MS),
+      ],
       [0.55, 'SIGKILL Temporal', () => temporal.kill(2_000)],
       [0.75, 'SIGKILL the API', () => api.kill(1_000)],
+      [0.85, 'the store down for longer than every timeout of the saga', () => store.kill(LONG_OUTAGE_MS)],
     ];
     if (postgres) {
       const { process: postgresProcess } = postgres;
@@ -380,6 +403,7 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       partner_fulfilled: fulfilled.size,
       webhook_requests: merchant.calls.length,
       store_connection_drops: storeNetwork.drops,
+      refund_writes_refused: storeNetwork.refused,
       seconds: Math.round((Date.now() - begin) / 1000),
       invariants: invariants.checked,
       violations: invariants.violations,

@@ -9,6 +9,10 @@ export interface FlakyNetwork {
   /** Starts resetting a connection every `meanGapMs` on average (half to one and a half of it). */
   startDropping(meanGapMs: number): void;
   stopDropping(): void;
+  /** For `forMs`, resets every connection that carries a chunk `matches` finds, before the store sees it. */
+  refuse(matches: (chunk: Buffer) => boolean, forMs: number): void;
+  /** Connections reset by refusals so far. */
+  readonly refused: number;
   /** Connections reset so far. */
   readonly drops: number;
   close(): Promise<void>;
@@ -16,11 +20,21 @@ export interface FlakyNetwork {
 
 export async function startFlakyNetwork(target: { host: string; port: number }, random: () => number) {
   const connections = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  let refusing: { matches: (chunk: Buffer) => boolean; until: number } | undefined;
+  let refused = 0;
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     const connection = { client, upstream };
     connections.add(connection);
-    client.pipe(upstream);
+    client.on('data', (chunk: Buffer) => {
+      if (refusing && Date.now() < refusing.until && refusing.matches(chunk)) {
+        refused++;
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
+      upstream.write(chunk);
+    });
     upstream.pipe(client);
     const close = () => {
       connections.delete(connection);
@@ -51,6 +65,12 @@ export async function startFlakyNetwork(target: { host: string; port: number }, 
     },
     stopDropping() {
       clearTimeout(timer);
+    },
+    refuse(matches, forMs) {
+      refusing = { matches, until: Date.now() + forMs };
+    },
+    get refused() {
+      return refused;
     },
     get drops() {
       return drops;

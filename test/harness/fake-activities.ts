@@ -30,6 +30,8 @@ export interface FakeScenario {
   partner?: PartnerOutcome[];
   /** voidCoupon fails its first attempts (retryable), as a store that is down for a while would. */
   voidCouponFailures?: number;
+  /** beginRedemption fails (retryable) for this long after its first attempt, as a store that is down would. */
+  storeDownMs?: number;
   /** claimLimitSlots finds no room: the limit that refuses. Default: room in every limit. */
   limitRefusal?: LimitRefusal;
   /** Milliseconds a call takes, by its trail line (e.g. `capturePoints`), to hold the saga mid-step. */
@@ -103,7 +105,15 @@ export class FakeActivities {
 
   readonly activities: Activities = {
     beginRedemption: async (input) => {
-      const { scenario } = this.record(input.redemptionId, 'beginRedemption', input, 'beginRedemption');
+      const { scenario, calls } = await this.recordSlow(
+        input.redemptionId,
+        'beginRedemption',
+        input,
+        'beginRedemption',
+      );
+      if (scenario.storeDownMs !== undefined && Date.now() - calls[0]!.at < scenario.storeDownMs) {
+        throw ApplicationFailure.create({ type: 'StoreUnavailable', message: 'The store is unreachable.' });
+      }
       return {
         memberId: scenario.member?.id ?? null,
         option: scenario.option,

@@ -14,7 +14,8 @@ describe('chaos: processes killed mid-run, a flaky partner and webhook endpoint,
     console.log(`[chaos seed ${seed}]`, JSON.stringify({ ...report, violations: report.violations.length }));
     expect(report.violations, `chaos seed ${seed} (rerun with CHAOS_SEED=${seed})`).toEqual([]);
     // On FerretDB its PostgreSQL is killed too: under load, and while the store starts.
-    expect(report.faults).toHaveLength('postgresql' in report.kills ? 6 : 4);
+    expect(report.faults).toHaveLength('postgresql' in report.kills ? 8 : 6);
+    expect(report.refund_writes_refused).toBeGreaterThan(0);
     expect(report.final_statuses.missing ?? 0).toBe(0);
   }, 600_000);
 });

@@ -256,6 +256,10 @@ describe('redemption limits', () => {
       const optionId = 900_000 + Math.floor(Math.random() * 100_000);
       const limits = { per_member: { count: 5, period: 'lifetime' as const }, stock: 1 };
       const memberId = `member-${randomUUID()}`;
+      // The steps audit on the redemption, which the first step of its workflow stores.
+      await stack.mongo.db
+        .collection<{ _id: string }>('redemptions')
+        .insertMany(['first', 'second'].map((which) => ({ _id: `${which}-${memberId}`, events: [], event_keys: [] })));
       expect(await steps.claimLimitSlots({ redemptionId: `first-${memberId}`, memberId, optionId, limits })).toEqual({
         ok: true,
         slots: [

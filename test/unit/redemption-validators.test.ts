@@ -43,6 +43,13 @@ describe('redemption update validators', () => {
     expect(refusalOf(() => refuseUnusable(run, { order_id: 'o-2' }))).toBeUndefined();
   });
 
+  it('lets an order in while the redemption is undecided (its handler judges it once decided), and refuses one after', () => {
+    expect(refusalOf(() => refuseUnusable(runOf('pending'), { order_id: 'o-1' }))).toBeUndefined();
+    expect(refusalOf(() => refuseUnusable(runOf('redeeming'), { order_id: 'o-1' }))).toBeUndefined();
+    expect(refusalOf(() => refuseUnusable(runOf('compensated'), { order_id: 'o-1' }))).toBe('coupon_void');
+    expect(refusalOf(() => refuseUnusable(runOf('expired'), { order_id: 'o-1' }))).toBe('coupon_expired');
+  });
+
   it('refuses to cancel a redemption an order holds or one already captured, and lets a second cancel in', () => {
     const held = runOf('awaiting_order');
     held.claim.take('o-1');

@@ -889,6 +889,33 @@ describe.concurrent('redemption workflow with fake activities', () => {
     });
   });
 
+  // Regression (chaos): the store already said completed, because the steps of a workflow task that was lost had
+  // written it, while the workflow, running that task again, was still pending; an order then was refused coupon_void.
+  // Here the first step waits for a store that is down, so that the orders arrive while the redemptions are pending.
+  it('waits for a store that is down, says so, and answers the orders sent meanwhile once the redemption is decided', async () => {
+    const storeDown = { storeDownMs: 25_000 };
+    const [immediate, rejected] = await Promise.all([
+      startRedemption({ member: member(), option: optionOf(), ...storeDown }),
+      startRedemption({ member: member(50), option: optionOf(), ...storeDown }),
+    ]);
+    const details = async () =>
+      (await immediate.handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
+    for (let poll = 0; poll < 60 && !(await details()).includes('Waiting for the store'); poll++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(await details()).toMatch(/Waiting for the store\*\* since \S+, attempt 1/);
+    expect(await details()).toContain('Step: Load member, option and balance');
+    const [order, refused] = await Promise.allSettled([
+      immediate.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-early' }] }),
+      rejected.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-late' }] }),
+    ]);
+    expect(order).toMatchObject({ status: 'fulfilled', value: { status: 'completed', order_id: 'o-early' } });
+    expect(fake.trail(immediate.id)).toContain('recordOrder:o-early');
+    expect(refused.status).toBe('rejected');
+    expect(String((refused as PromiseRejectedResult).reason.cause)).toMatch(/its redemption is rejected/);
+    expect(await details()).not.toContain('Waiting for the store');
+  }, 60_000);
+
   it('finishes a redemption that an operator cancels while its points move and its partner is called', async () => {
     const redemption = await startRedemption({
       member: member(),

@@ -5,18 +5,37 @@
 import { condition } from '@temporalio/workflow';
 import { orderCancellationProblem } from '../../domain/partial-refund';
 import type { OrderCancellation, OrderCapture, RedemptionOutcome } from '../../domain/redemption';
-import { isFinal } from '../../domain/states';
+import { isDecided, isFinal } from '../../domain/states';
 import { refuse, refuseAnotherOrder, refuseUnusableCoupon } from '../refusals';
 import { store } from '../store-steps';
 import { subtotalOf } from './points';
 import { couponState, showProgress, type RedemptionRun } from './run';
 
+/**
+ * Refuses an order that cannot use the coupon. Until the redemption is decided, its coupon may still become usable:
+ * the store can already say it is completed while this workflow has yet to record the steps that made it so (their
+ * workflow task was lost, and is run again), so the handler judges the order once the redemption is decided.
+ */
 export function refuseUnusable(run: RedemptionRun, capture: OrderCapture): void {
+  if (!isDecided(run.outcome.status)) return;
   refuseUnusableCoupon(couponState(run), run.option, capture);
 }
 
+/** Waits until the redemption is decided, then refuses the order if it cannot use the coupon after all. */
+async function onceDecided<T>(run: RedemptionRun, capture: OrderCapture, handle: () => T | Promise<T>): Promise<T> {
+  await condition(() => isDecided(run.outcome.status));
+  refuseUnusableCoupon(couponState(run), run.option, capture);
+  return handle();
+}
+
 /** Answers once fulfilment is settled; the same order again changes nothing. */
-export async function captureOrder(run: RedemptionRun, capture: OrderCapture): Promise<RedemptionOutcome> {
+export function captureOrder(run: RedemptionRun, capture: OrderCapture): Promise<RedemptionOutcome> {
+  // Only an order accepted before the decision waits for it: the others go on at once, as they always have.
+  if (!isDecided(run.outcome.status)) return onceDecided(run, capture, () => captureDecided(run, capture));
+  return captureDecided(run, capture);
+}
+
+async function captureDecided(run: RedemptionRun, capture: OrderCapture): Promise<RedemptionOutcome> {
   const { outcome } = run;
   if (outcome.order_id === capture.order_id) {
     await condition(() => outcome.status !== 'awaiting_order' && outcome.status !== 'redeeming');
@@ -39,7 +58,15 @@ export async function captureOrder(run: RedemptionRun, capture: OrderCapture): P
   return outcome;
 }
 
-export function claimForOrder(run: RedemptionRun, capture: OrderCapture): RedemptionOutcome {
+export function claimForOrder(
+  run: RedemptionRun,
+  capture: OrderCapture,
+): RedemptionOutcome | Promise<RedemptionOutcome> {
+  if (!isDecided(run.outcome.status)) return onceDecided(run, capture, () => claimDecided(run, capture));
+  return claimDecided(run, capture);
+}
+
+function claimDecided(run: RedemptionRun, capture: OrderCapture): RedemptionOutcome {
   if (run.outcome.order_id !== capture.order_id) run.claim.take(capture.order_id);
   return run.outcome;
 }
