@@ -25,10 +25,10 @@ import { isFinal, type RedemptionStatus, type RejectionReason } from '../domain/
 import {
   IdempotencyKeyConflictError,
   InsufficientPointsError,
-  Ledger,
   LedgerContentionError,
   type LedgerType,
-} from '../store/ledger';
+} from '../domain/ledger';
+import { Ledger } from '../store/ledger';
 import { LimitReachedError, LimitUsage, usageKey } from '../store/limit-usage';
 import { Members } from '../store/members';
 import { Options } from '../store/options';

@@ -4,13 +4,12 @@ import {
   IdempotencyKeyConflictError,
   InsufficientPointsError,
   LEDGER_TYPES,
-  Ledger,
   LedgerContentionError,
-  type Balances,
-  type LedgerEntry,
-} from '../store/ledger';
+} from '../domain/ledger';
+import { IdentifierTakenError, MEMBER_IDENTIFIERS } from '../domain/members';
 import { requiredText, plainText } from '../domain/text';
-import { IdentifierTakenError, MEMBER_IDENTIFIERS, Members, type Member } from '../store/members';
+import { Ledger, type Balances, type LedgerEntry } from '../store/ledger';
+import { Members, type Member } from '../store/members';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
 import type { Metrics } from './metrics';
