@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { couponCodeFromRandomBytes } from '../domain/coupon';
 import { FailureType } from '../domain/failures';
+import { maskRequest } from '../domain/masking';
 import {
   LIMIT_REFUSALS,
   isLimitRefusal,
@@ -40,7 +41,6 @@ import {
   type RedemptionChanges,
   type RedemptionDocument,
 } from '../store/redemptions';
-import { maskRequest } from './masking';
 import type { MerchantEvents } from './merchant-events';
 import { stepFailure } from './step-failure';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
