@@ -9,9 +9,10 @@ import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { startWebhookLane } from '../application/webhook-lanes';
 import type { Config } from '../config/env';
+import { toRedemptionView } from '../domain/redemption-view';
 import type { RedemptionStatus } from '../domain/states';
 import { eventTypeOf, subscribesTo } from '../domain/webhooks';
-import { Redemptions, toRedemptionView, type RedemptionDocument } from '../store/redemptions';
+import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import { WebhookEndpoints, WebhookOutbox } from '../store/webhooks';
 import { nudgeLane } from './webhook-lane-nudges';
 

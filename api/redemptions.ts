@@ -5,6 +5,7 @@ import { normalizeCouponCode } from '../domain/coupon';
 import { NOTE_LIMITS, OPERATOR_ACTIONS } from '../domain/operator-actions';
 import { REVIEW_OUTCOMES } from '../domain/review';
 import { createRedemptionSchema, redemptionViewSchema } from '../domain/redemption';
+import { toRedemptionView } from '../domain/redemption-view';
 import { REDEMPTION_STATUSES } from '../domain/states';
 import { plainText, requiredText } from '../domain/text';
 import { Redemptions } from '../store/redemptions';
@@ -12,12 +13,7 @@ import type { AppDeps } from './app';
 import { ApiError } from './errors';
 import type { Metrics } from './metrics';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
-import {
-  answerCreateRedemption,
-  redemptionRefSchema,
-  redemptionWithEventsSchema,
-  toRedemptionView,
-} from './redemption-views';
+import { answerCreateRedemption, redemptionRefSchema, redemptionWithEventsSchema } from './redemption-views';
 import { errorSchema, idempotencyKeyHeader, type RouteBook } from './routes';
 
 const idParams = z.object({ id: plainText(100).min(1) });

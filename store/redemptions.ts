@@ -2,7 +2,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import type { LimitSlot } from '../domain/limits';
 import type { PartnerName } from '../domain/partners';
 import { utcDay, type ReportedRedemption } from '../domain/reports';
-import type { CreateRedemptionRequest, RedemptionEvent, RedemptionView } from '../domain/redemption';
+import type { CreateRedemptionRequest, RedemptionEvent } from '../domain/redemption';
 import type { RedemptionStatus, RejectionReason } from '../domain/states';
 import { inBatches } from './batches';
 import { duplicateKeyIndex } from './duplicate-key';
@@ -51,11 +51,6 @@ export type RedemptionState = Pick<
   RedemptionDocument,
   '_id' | 'status' | 'points' | 'member_id' | 'version' | 'points_refunded' | 'expires_at' | 'updated_at'
 >;
-/** Redemptions refunded in full before partial cancellations existed carry no count: all their points went back. */
-export function pointsRefundedOf(document: RedemptionDocument): number {
-  if (document.points_refunded !== undefined) return document.points_refunded;
-  return document.status === 'refunded' || document.status === 'compensated' ? (document.points ?? 0) : 0;
-}
 
 export interface AppliedCancellation {
   id: string;
@@ -420,26 +415,4 @@ export class Redemptions {
   async voidCoupon(redemptionId: string): Promise<void> {
     await this.coupons.updateOne({ redemption_id: redemptionId }, { $set: { voided_at: new Date() } });
   }
-}
-
-/** What every caller sees of a stored redemption. */
-export function toRedemptionView(document: RedemptionDocument): RedemptionView {
-  return {
-    id: document._id,
-    member_id: document.member_id,
-    redemption_option_id: document.redemption_option_id,
-    points: document.points,
-    delay_points_deduction: document.delay_points_deduction,
-    currency: document.currency,
-    coupon_code: document.coupon_code,
-    reward_text: document.coupon_code,
-    status: document.status,
-    reason: document.reason,
-    partner: document.partner,
-    order_id: document.order_id,
-    points_refunded: pointsRefundedOf(document),
-    expires_at: document.expires_at,
-    created_at: document.created_at.toISOString(),
-    updated_at: document.updated_at.toISOString(),
-  };
 }
