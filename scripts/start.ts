@@ -3,18 +3,14 @@
  * TEMPORAL_ADDRESS / MONGODB_URI point elsewhere), then the worker and the API in this process, seeds demo data into
  * an empty database, prints the URLs, and stops everything it started on Ctrl-C.
  */
-import { NativeConnection, Runtime } from '@temporalio/worker';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createActivities } from '../activities';
-import { createWebhookDelivery } from '../activities/webhook-delivery';
 import { connectServices } from '../application/wiring';
 import { closeServer, listen } from '../api/server';
 import { DeliverectInbox } from '../application/deliverect-inbox';
 import { ConfigError, DEV_API_KEY, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
-import { ensureReconciliationSchedule } from '../worker/reconciliation-schedule';
-import { createWebhookWorker, createWorker } from '../worker/create-worker';
+import { composeWorker } from '../worker/compose';
 import { installWorkerRuntime } from '../worker/runtime';
 import { seedDemoData } from './demo-data';
 import { embeddedCredentials } from './embedded-credentials';
@@ -82,36 +78,16 @@ async function main() {
 
   const services = await connectServices(config, { serviceName: 'redemption-orchestrator' });
   cleanups.push(() => services.close());
-  const { mongo, tracing, temporal } = services;
+  const { mongo, temporal } = services;
   const seeded = await seedDemoData(mongo.db);
 
-  const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
-  cleanups.push(() => workerConnection.close());
   console.log('Bundling workflows and starting the worker...');
-  const worker = await createWorker({
-    connection: workerConnection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ db: mongo.db, config, logger, temporal, meter: Runtime.instance().metricMeter }),
-    maxCachedWorkflows: config.workerMaxCachedWorkflows,
-    tracing,
-  });
-  await ensureReconciliationSchedule(temporal, config);
-  const webhookWorker = await createWebhookWorker({
-    connection: workerConnection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.webhooks.taskQueue,
-    activities: createWebhookDelivery(mongo.db, {
-      retentionMs: config.webhooks.deliveryRetentionDays * 86_400_000,
-      allowPrivateUrls: config.webhooks.allowPrivateUrls,
-    }),
-    tracing,
-  });
-  const workerRun = Promise.all([worker.run(), webhookWorker.run()]);
-  cleanups.push(async () => {
-    worker.shutdown();
-    webhookWorker.shutdown();
-    await workerRun;
+  const worker = await composeWorker(config, { logger, services });
+  cleanups.push(() => worker.close());
+  worker.run().catch(async (error: unknown) => {
+    console.error(`The worker stopped: ${(error as Error).message}`);
+    await stopAll();
+    process.exit(1);
   });
 
   const deps = { config, db: mongo.db, temporal, logger };
