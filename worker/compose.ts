@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createWebhookDelivery } from '../activities/webhook-delivery';
+import { reconcileLedger } from '../application/reconciliation';
+import { startWebhookLane } from '../application/webhook-lanes';
 import type { Services } from '../application/wiring';
 import type { Config } from '../config/env';
 import type { Tracing } from '../config/tracing';
@@ -93,7 +95,14 @@ function createRedemptionWorker(
       taskQueue: config.temporal.taskQueue,
       activities:
         activities ??
-        createActivities({ db: mongo.db, config, logger, temporal, meter: Runtime.instance().metricMeter }),
+        createActivities({
+          db: mongo.db,
+          config,
+          logger,
+          meter: Runtime.instance().metricMeter,
+          startWebhookLane: (endpointId) => startWebhookLane(temporal, config, endpointId),
+          reconcileLedger: (run) => reconcileLedger(mongo.db, run),
+        }),
       maxCachedWorkflows: config.workerMaxCachedWorkflows,
       tracing,
       workflowBundle: workflowBundle ?? prebuiltBundle(config, tracing),
