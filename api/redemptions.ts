@@ -8,7 +8,6 @@ import { createRedemptionSchema, redemptionViewSchema } from '../domain/redempti
 import { toRedemptionView } from '../domain/redemption-view';
 import { REDEMPTION_STATUSES } from '../domain/states';
 import { plainText, requiredText } from '../domain/text';
-import { Redemptions } from '../store/redemptions';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
 import type { Metrics } from './metrics';
@@ -45,7 +44,6 @@ export function redemptionsRouter(
   metrics: Metrics,
 ): Router {
   const router = Router();
-  const redemptions = new Redemptions(deps.db);
   const error = (description: string) => ({ description, schema: errorSchema });
 
   routes.add(
@@ -100,7 +98,7 @@ export function redemptionsRouter(
       responses: { 200: { description: 'The redemption', schema: redemptionWithEventsSchema }, 404: error('Unknown') },
     },
     async ({ params }, _req, res) => {
-      const document = await redemptions.getWithEvents(params.id);
+      const document = await desk.withEvents(params.id);
       if (!document) throw ApiError.notFound(`Redemption ${params.id}`);
       res.json({ ...toRedemptionView(document), events: document.events });
     },
@@ -123,7 +121,7 @@ export function redemptionsRouter(
     async ({ query }, req, res) => {
       const couponCode = query.coupon_code === undefined ? undefined : (normalizeCouponCode(query.coupon_code) ?? '-');
       const sort = parseSort(query.sort, SORT_FIELDS, { created_at: -1 });
-      const { items, total } = await redemptions.list(
+      const { items, total } = await desk.list(
         { member_id: query.member_id, status: query.status, coupon_code: couponCode },
         { ...pageWindow(query), sort },
       );

@@ -13,10 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
 import { workflowIdOf } from '../application/redemption-workflows';
-import { closeServer, listen } from '../api/server';
+import { composeApi } from '../api/compose';
 import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../config/logger';
-import { connectMongo } from '../store/connect';
+import { connectMongo, type MongoHandle } from '../store/connect';
 import { LedgerContentionError } from '../domain/ledger';
 import { Ledger } from '../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../test/harness/fixtures';
@@ -224,7 +224,7 @@ async function benchLedger(handle: CountingHandle, ledgerEntries: () => Promise<
 /** The real API on a free port and a real worker with the real activities, as `npm start` runs them. */
 async function benchRedemptions(
   config: Config,
-  apiDb: Db,
+  apiMongo: MongoHandle,
   temporal: Client,
   workerMongo: CountingHandle,
   teardown: Teardown,
@@ -233,10 +233,13 @@ async function benchRedemptions(
   apiUrl: string;
   webhooks: { both_answering: WebhookFigures; one_never_answering: WebhookFigures };
 }> {
+  const apiDb = apiMongo.db;
   const ledgerEntries = () => apiDb.collection('ledger').countDocuments({});
   const logger = createLogger(config.logLevel, 'bench');
-  const { server, url } = await listen({ config, db: apiDb, temporal, logger }, 0);
-  teardown.push(() => closeServer(server));
+  // The API as api/main.ts serves it, over its own connection to the store.
+  const apiServer = await composeApi(config, { logger, services: { mongo: apiMongo, temporal }, port: 0 });
+  teardown.push(() => apiServer.close());
+  const url = apiServer.url;
   const api = apiClient(url, API_KEY);
   const option = await createOption(apiDb, { cost_points: COST_POINTS });
   const newMembers = async (count: number, points: number) => {
@@ -501,7 +504,7 @@ async function main(): Promise<void> {
 
     const [baseline, fourActivities] = await benchBaselines(temporal, workerConnection);
     const ledgerRows = await benchLedger(workerMongo, () => apiMongo.db.collection('ledger').countDocuments({}));
-    const redemptions = await benchRedemptions(config, apiMongo.db, temporal, workerMongo, teardown);
+    const redemptions = await benchRedemptions(config, apiMongo, temporal, workerMongo, teardown);
     const rows = [
       baseline!,
       fourActivities!,

@@ -6,8 +6,7 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectServices } from '../application/wiring';
-import { closeServer, listen } from '../api/server';
-import { DeliverectInbox } from '../application/deliverect-inbox';
+import { composeApi } from '../api/compose';
 import { ConfigError, DEV_API_KEY, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { composeWorker } from '../worker/compose';
@@ -78,8 +77,7 @@ async function main() {
 
   const services = await connectServices(config, { serviceName: 'redemption-orchestrator' });
   cleanups.push(() => services.close());
-  const { mongo, temporal } = services;
-  const seeded = await seedDemoData(mongo.db);
+  const seeded = await seedDemoData(services.mongo.db);
 
   console.log('Bundling workflows and starting the worker...');
   const worker = await composeWorker(config, { logger, services });
@@ -90,12 +88,8 @@ async function main() {
     process.exit(1);
   });
 
-  const deps = { config, db: mongo.db, temporal, logger };
-  const { server } = await listen(deps, config.port);
-  cleanups.push(() => closeServer(server));
-  const inbox = new DeliverectInbox(deps);
-  const stopResuming = inbox.resumeContinuously();
-  cleanups.push(async () => stopResuming());
+  const apiServer = await composeApi(config, { logger, services });
+  cleanups.push(() => apiServer.close());
 
   const api = `http://localhost:${config.port}`;
   console.log(

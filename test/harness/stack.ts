@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { connectServices } from '../../application/wiring';
-import { listen, closeServer } from '../../api/server';
+import { composeApi } from '../../api/compose';
 import { loadConfig, type Config } from '../../config/env';
 import type { Tracing } from '../../config/tracing';
 import { connectMongo, type MongoHandle } from '../../store/connect';
@@ -111,7 +111,10 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-/** The API (on a free port) over a fresh database, with a worker of real activities unless told otherwise. */
+/**
+ * The API of api/compose.ts (on a free port) over a fresh database, with a worker of real activities unless told
+ * otherwise.
+ */
 export async function startTestStack(
   options: {
     env?: Record<string, string>;
@@ -127,7 +130,7 @@ export async function startTestStack(
     options.worker === false
       ? undefined
       : await startTestWorker(config, mongo, { tracing: options.tracing, workflowBundle: options.workflowBundle });
-  const { server, url } = await listen({ config, db: mongo.db, temporal: client, logger: testLogger }, 0);
+  const { url, close: closeApi } = await composeApi(config, { logger: testLogger, services, port: 0 });
   // The port is known only now; page links are built from the public base URL.
   config.publicBaseUrl = url;
   const request = (path: string, init: RequestInit & { json?: unknown } = {}) => {
@@ -147,7 +150,7 @@ export async function startTestStack(
     worker,
     api: { url, request },
     async close() {
-      await closeServer(server);
+      await closeApi();
       await worker?.stop();
       await mongo.db.dropDatabase().catch(() => undefined);
       await services.close();
