@@ -7,6 +7,7 @@ import type { RedemptionStatus, RejectionReason } from '../domain/states';
 import { inBatches } from './batches';
 import { duplicateKeyIndex } from './duplicate-key';
 import { PartnerCalls } from './partner-calls';
+import { WriteQueue } from './write-queue';
 
 export interface RedemptionDocument {
   _id: string;
@@ -124,22 +125,12 @@ function withoutEvents(redemption: StoredRedemption): RedemptionDocument {
 const WITHOUT_EVENTS = { projection: { events: 0, event_keys: 0 } } as const;
 
 /**
- * The last queued write of each redemption in this process. FerretDB v1 applies an update as read, change, replace,
+ * Each redemption's writes in this process, one after another. FerretDB v1 applies an update as read, change, replace,
  * so two writes to one redemption at once can lose one of them (MongoDB cannot). The workflow writes its redemption
  * one step at a time; what can still overlap within a worker (a partner attempt finishing past its deadline while
  * compensation runs, a local activity retried while its timed-out attempt still runs) is queued here.
  */
-const writeQueues = new Map<string, Promise<unknown>>();
-
-function inWriteQueue<T>(key: string, write: () => Promise<T>): Promise<T> {
-  const result = (writeQueues.get(key) ?? Promise.resolve()).then(write);
-  const settled = result.catch(() => undefined);
-  writeQueues.set(key, settled);
-  void settled.then(() => {
-    if (writeQueues.get(key) === settled) writeQueues.delete(key);
-  });
-  return result;
-}
+const writeQueue = new WriteQueue();
 
 /** A write to a redemption found no document for it: the store lost it, or it was deleted. */
 export class RedemptionMissingError extends Error {
@@ -252,7 +243,7 @@ export class Redemptions {
   }
 
   private inWriteQueue<T>(id: string, write: () => Promise<T>): Promise<T> {
-    return inWriteQueue(`${this.redemptions.namespace}/${id}`, write);
+    return writeQueue.run(`${this.redemptions.namespace}/${id}`, write);
   }
 
   get(id: string): Promise<RedemptionDocument | null> {
