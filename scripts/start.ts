@@ -7,12 +7,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectServices } from '../application/wiring';
 import { composeApi } from '../api/compose';
-import { ConfigError, DEV_API_KEY, loadConfig } from '../config/env';
+import { DEV_API_KEY, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { composeWorker } from '../worker/compose';
 import { installWorkerRuntime } from '../worker/runtime';
 import { seedDemoData } from './demo-data';
 import { embeddedCredentials } from './embedded-credentials';
+import { runStack } from './run-stack';
 import { isPortOpen, startMongoServer, startTemporal, type RunningServer } from './servers';
 import { resolveMongoServer, resolveTemporalExecutable } from './tools';
 
@@ -110,18 +111,4 @@ async function main() {
   );
 }
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nStopping...');
-    void stopAll().then(() => process.exit(0));
-  });
-}
-
-main().catch(async (error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `Could not start: ${(error as Error).message}`);
-  await stopAll();
-  process.exit(1);
-});
+runStack(main, stopAll);
