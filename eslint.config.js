@@ -11,6 +11,71 @@ function nodeModules(allowed = {}) {
   );
 }
 
+/**
+ * The layers' boundaries (README, Layout): which folders each one may not import from (`none`), or only types from
+ * (`typesOnly`). worker/, scripts/, bench/ and test/ compose the layers, so they import them all.
+ */
+const BOUNDARIES = {
+  domain: {
+    none: ['application', 'workflows', 'activities', 'store', 'api', 'worker', 'config', 'scripts'],
+    why: 'the domain is pure and shared by every layer, so it imports none of them',
+  },
+  workflows: {
+    none: ['application', 'store', 'api', 'worker', 'config', 'scripts'],
+    typesOnly: ['activities'],
+    why: 'workflow code runs in the sandbox: it proxies activities by their types and imports the domain',
+  },
+  activities: {
+    none: ['application', 'workflows', 'api', 'worker', 'scripts'],
+    why: "activities receive the use cases they start as ports, from the worker's composition (worker/compose.ts)",
+  },
+  application: {
+    none: ['activities', 'api', 'worker', 'scripts'],
+    why: 'the use cases serve the API and the worker, and know neither',
+  },
+  store: {
+    none: ['application', 'workflows', 'activities', 'api', 'worker', 'scripts'],
+    why: "the store keeps documents: it imports the domain's vocabulary and nothing that uses it",
+  },
+  api: {
+    none: ['activities', 'worker', 'scripts'],
+    typesOnly: ['store', 'workflows'],
+    why: 'routers call application/ and map its outcomes to HTTP',
+  },
+  config: {
+    none: ['application', 'workflows', 'activities', 'store', 'api', 'worker', 'scripts'],
+    why: 'configuration is read before anything else is built',
+  },
+};
+
+/** `../store/ledger`, `../../store/ledger`, …: an import of one of these top-level folders from inside another. */
+const importOf = (folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;
+
+function boundaryRules() {
+  return Object.entries(BOUNDARIES).map(([folder, { none, typesOnly = [], why }]) => ({
+    files: [`${folder}/**/*.ts`],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: importOf(none), message: `${folder}/ may not import that: ${why}.` },
+            ...(typesOnly.length > 0
+              ? [
+                  {
+                    regex: importOf(typesOnly),
+                    allowTypeImports: true,
+                    message: `${folder}/ may import only types from there: ${why}.`,
+                  },
+                ]
+              : []),
+          ],
+        },
+      ],
+    },
+  }));
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.tools/', '.data/', 'coverage/'] },
   eslint.configs.recommended,
@@ -41,6 +106,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...boundaryRules(),
   {
     // Tests read arbitrary JSON answers and assert on their shape.
     files: ['test/**/*.ts'],
