@@ -1,7 +1,7 @@
 /**
  * The one wiring of what every process needs: tracing (when configured), the store's connection, and the Temporal
- * client with tracing's interceptors. The compositions (api/compose.ts, worker/compose.ts) connect here, or are given
- * the services of a caller that runs both in one process (npm start, the test harness); close() closes them.
+ * client with tracing's interceptors. api/main.ts, worker/main.ts, npm start and the test harness connect here, hand
+ * the services to the compositions (api/compose.ts, worker/compose.ts), and close them with close() after those.
  */
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/env';
