@@ -1,12 +1,11 @@
-import type { Client } from '@temporalio/client';
 import type { MetricMeter } from '@temporalio/common';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
-import { createMerchantEvents } from './merchant-events';
+import { createMerchantEvents, type StartWebhookLane } from './merchant-events';
 import { createWorkerMetrics } from './metrics';
 import { createPartnerFulfilment } from './partner-fulfilment';
-import { createReconciliationActivities } from './reconciliation';
+import { createReconciliationActivities, type ReconcileLedger } from './reconciliation';
 import { createRedemptionSteps } from './redemption-steps';
 import { stuckLimits } from '../domain/stuck';
 
@@ -14,8 +13,9 @@ export interface ActivityDeps {
   db: Db;
   config: Config;
   logger: Logger;
-  /** Starts the lanes that deliver merchant webhooks. */
-  temporal: Client;
+  /** Ports to use cases, given by the worker's composition (application/webhook-lanes.ts, application/reconciliation.ts). */
+  startWebhookLane: StartWebhookLane;
+  reconcileLedger: ReconcileLedger;
   /** Where business metrics go: the worker runtime's meter (`Runtime.instance().metricMeter`); none if omitted. */
   meter?: MetricMeter;
 }
@@ -23,9 +23,13 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const metrics = createWorkerMetrics(deps.meter);
   return {
-    ...createRedemptionSteps(deps.db, metrics, createMerchantEvents(deps.db, deps.temporal, deps.config, deps.logger)),
+    ...createRedemptionSteps(
+      deps.db,
+      metrics,
+      createMerchantEvents(deps.db, deps.startWebhookLane, deps.config, deps.logger),
+    ),
     ...createPartnerFulfilment(deps.db, deps.config, metrics),
-    ...createReconciliationActivities(deps.db, stuckLimits(deps.config)),
+    ...createReconciliationActivities(deps.reconcileLedger, stuckLimits(deps.config)),
   };
 }
 

@@ -3,15 +3,14 @@
  * once for each subscribed endpoint, under an id derived from the redemption and the step's version. That write is all
  * the redemption's step waits for: each endpoint's lane (a workflow of its own) delivers what it is owed.
  */
-import type { Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
-import { startWebhookLane } from '../application/webhook-lanes';
 import type { Config } from '../config/env';
+import { toRedemptionView } from '../domain/redemption-view';
 import type { RedemptionStatus } from '../domain/states';
 import { eventTypeOf, subscribesTo } from '../domain/webhooks';
-import { Redemptions, toRedemptionView, type RedemptionDocument } from '../store/redemptions';
+import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import { WebhookEndpoints, WebhookOutbox } from '../store/webhooks';
 import { nudgeLane } from './webhook-lane-nudges';
 
@@ -23,6 +22,9 @@ export interface StatusChange {
   /** The redemption as the step that made the change wrote it; read from the store when a repeated step has none. */
   document?: RedemptionDocument;
 }
+
+/** Starts the workflow of the endpoint's lane; a no-op when it runs already. */
+export type StartWebhookLane = (endpointId: string) => Promise<void>;
 
 export interface MerchantEvents {
   statusChanged(change: StatusChange): Promise<void>;
@@ -36,7 +38,12 @@ export function webhookEventId(redemptionId: string, version: number): string {
 /** How often a worker makes sure that an endpoint it writes events for has its lane running. */
 const LANE_CHECK_MS = 60_000;
 
-export function createMerchantEvents(db: Db, temporal: Client, config: Config, logger: Logger): MerchantEvents {
+export function createMerchantEvents(
+  db: Db,
+  startWebhookLane: StartWebhookLane,
+  config: Config,
+  logger: Logger,
+): MerchantEvents {
   const endpoints = new WebhookEndpoints(db);
   const outbox = new WebhookOutbox(db);
   const redemptions = new Redemptions(db);
@@ -63,7 +70,7 @@ export function createMerchantEvents(db: Db, temporal: Client, config: Config, l
     const checkedAt = laneCheckedAt.get(endpointId);
     if (checkedAt !== undefined && Date.now() - checkedAt < LANE_CHECK_MS) return;
     laneCheckedAt.set(endpointId, Date.now());
-    startWebhookLane(temporal, config, endpointId).catch((error: unknown) => {
+    startWebhookLane(endpointId).catch((error: unknown) => {
       laneCheckedAt.delete(endpointId);
       logger.warn({ err: error, endpointId }, 'could not start the webhook lane; the next event tries again');
     });

@@ -8,10 +8,10 @@ import type { Db } from 'mongodb';
 import type { Config } from '../config/env';
 import { FailureType } from '../domain/failures';
 import { stepFailure } from './step-failure';
+import { outboundAuthHeaders } from '../domain/partner-auth';
 import { PARTNERS, type PartnerName } from '../domain/partners';
 import { PartnerCalls } from '../store/partner-calls';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';
-import { outboundAuthHeaders } from './partner-auth';
 
 export interface PartnerRedeemInput {
   redemptionId: string;

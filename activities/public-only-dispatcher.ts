@@ -7,7 +7,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
-import { isPublicAddress, namesPrivateHost } from '../application/webhook-urls';
+import { isPublicAddress, namesPrivateHost } from '../domain/webhook-urls';
 
 /** The code of the connection error for a name that resolves to no public address. */
 export const NOT_PUBLIC_CODE = 'EADDRNOTPUBLIC';

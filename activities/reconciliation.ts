@@ -1,8 +1,7 @@
 /** The scheduled reconciliation's one activity: the whole run, heartbeating after each batch it reads. */
 import { Context } from '@temporalio/activity';
-import type { Db } from 'mongodb';
-import { reconcileLedger } from '../application/reconciliation';
 import type { StuckLimits } from '../domain/stuck';
+import type { ReconciliationReport } from '../store/reconciliation-reports';
 
 /** What the workflow returns: counts and the report's id, never the mismatches themselves. */
 export interface ReconciliationSummary {
@@ -13,10 +12,17 @@ export interface ReconciliationSummary {
   stuck_count: number;
 }
 
-export function createReconciliationActivities(db: Db, stuckLimits: StuckLimits) {
+/** The reconciliation use case: runs it whole, telling `onBatch` its progress after each batch, and writes its report. */
+export type ReconcileLedger = (run: {
+  trigger: ReconciliationReport['trigger'];
+  stuckLimits: StuckLimits;
+  onBatch: (progress: object) => void;
+}) => Promise<ReconciliationReport>;
+
+export function createReconciliationActivities(reconcile: ReconcileLedger, stuckLimits: StuckLimits) {
   return {
     async reconcileLedger(): Promise<ReconciliationSummary> {
-      const report = await reconcileLedger(db, {
+      const report = await reconcile({
         trigger: 'schedule',
         stuckLimits,
         onBatch: (progress) => Context.current().heartbeat(progress),

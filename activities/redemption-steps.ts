@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { couponCodeFromRandomBytes } from '../domain/coupon';
 import { FailureType } from '../domain/failures';
+import { maskRequest } from '../domain/masking';
 import {
   LIMIT_REFUSALS,
   isLimitRefusal,
@@ -25,10 +26,10 @@ import { isFinal, type RedemptionStatus, type RejectionReason } from '../domain/
 import {
   IdempotencyKeyConflictError,
   InsufficientPointsError,
-  Ledger,
   LedgerContentionError,
   type LedgerType,
-} from '../store/ledger';
+} from '../domain/ledger';
+import { Ledger } from '../store/ledger';
 import { LimitReachedError, LimitUsage, usageKey } from '../store/limit-usage';
 import { Members } from '../store/members';
 import { Options } from '../store/options';
@@ -40,7 +41,6 @@ import {
   type RedemptionChanges,
   type RedemptionDocument,
 } from '../store/redemptions';
-import { maskRequest } from './masking';
 import type { MerchantEvents } from './merchant-events';
 import { stepFailure } from './step-failure';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics';

@@ -1,10 +1,8 @@
-import type { Client } from '@temporalio/client';
 import express, { type Request } from 'express';
-import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
-import { createApplication } from '../application';
+import type { Application } from '../application';
 import type { Config } from '../config/env';
 import { requireApiKey } from './auth';
 import { ApiError, errorHandler, notFoundRoute } from './errors';
@@ -14,7 +12,7 @@ import { optionsRouter } from './options';
 import { ordersRouter } from './orders';
 import { redemptionsRouter } from './redemptions';
 import { reportsRouter } from './reports';
-import { createMetrics } from './metrics';
+import type { Metrics } from './metrics';
 import { RouteBook } from './routes';
 import { traceRequests } from './tracing';
 import { webhookEndpointsRouter } from './webhook-endpoints';
@@ -23,9 +21,9 @@ import { posWebhooksRouter } from './webhooks/pos';
 
 export interface AppDeps {
   config: Config;
-  db: Db;
-  temporal: Client;
   logger: Logger;
+  application: Application;
+  metrics: Metrics;
 }
 
 /** Webhook signatures are computed over the exact bytes received, so the JSON parser keeps them. */
@@ -36,10 +34,9 @@ export interface RawBodyRequest extends Request {
 const BODY_LIMIT = '64kb';
 
 export function createApp(deps: AppDeps) {
+  const { application, metrics } = deps;
   const app = express();
   const routes = new RouteBook();
-  const metrics = createMetrics(deps.db);
-  const application = createApplication(deps);
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
@@ -79,15 +76,15 @@ export function createApp(deps: AppDeps) {
   // After the body is read: the body parser resumes from the socket's events, outside the request's context.
   if (deps.config.tracing.otlpEndpoint) app.use(traceRequests());
 
-  app.use(healthRouter(deps, routes));
+  app.use(healthRouter(application.health, routes));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   const v1 = express.Router();
   v1.use(requireApiKey(deps.config.apiKeys));
-  v1.use(membersRouter(deps, routes, metrics));
-  v1.use(optionsRouter(deps, routes));
+  v1.use(membersRouter(deps, application.members, routes));
+  v1.use(optionsRouter(deps, application.catalogue, routes));
   v1.use(redemptionsRouter(deps, application, routes, metrics));
   v1.use(ordersRouter(application, routes));
   v1.use(reportsRouter(application, routes));

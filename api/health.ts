@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ServiceHealth } from '../application/health';
-import type { AppDeps } from './app';
+import type { ServiceHealth } from '../application/health';
 import type { RouteBook } from './routes';
 
 const readinessSchema = z
@@ -13,9 +12,8 @@ const readinessSchema = z
 
 const livenessSchema = z.object({ status: z.enum(['ok', 'stuck']) }).meta({ id: 'Liveness' });
 
-export function healthRouter(deps: AppDeps, routes: RouteBook): Router {
+export function healthRouter(health: ServiceHealth, routes: RouteBook): Router {
   const router = Router();
-  const health = new ServiceHealth(deps);
   routes.add(
     router,
     '',

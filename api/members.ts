@@ -4,16 +4,15 @@ import {
   IdempotencyKeyConflictError,
   InsufficientPointsError,
   LEDGER_TYPES,
-  Ledger,
   LedgerContentionError,
-  type Balances,
-  type LedgerEntry,
-} from '../store/ledger';
+} from '../domain/ledger';
+import { IdentifierTakenError, MEMBER_IDENTIFIERS } from '../domain/members';
 import { requiredText, plainText } from '../domain/text';
-import { IdentifierTakenError, MEMBER_IDENTIFIERS, Members, type Member } from '../store/members';
+import type { MemberDesk } from '../application/members';
+import type { Balances, LedgerEntry } from '../store/ledger';
+import type { Member } from '../store/members';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
-import type { Metrics } from './metrics';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
 import { errorSchema, type RouteBook } from './routes';
 
@@ -134,20 +133,32 @@ export function ledgerEntryView(entry: LedgerEntry) {
   };
 }
 
-const notFound = (id: string) => ApiError.notFound(`Member ${id}`);
+/** The ledger's refusals of a points change, as HTTP answers; anything else as it is. */
+function answerLedgerRefusal(error: unknown): never {
+  if (error instanceof InsufficientPointsError) {
+    throw ApiError.unprocessable(
+      'insufficient_points',
+      `The member has ${error.available} points available; this adjustment needs ${error.requested}.`,
+    );
+  }
+  if (error instanceof IdempotencyKeyConflictError) {
+    throw ApiError.conflict(
+      'idempotency_key_reused',
+      'This idempotency_key was already used with different points; send a new key for a new change.',
+    );
+  }
+  if (error instanceof LedgerContentionError) {
+    throw new ApiError(
+      503,
+      'ledger_contention',
+      'Too many concurrent changes to this member; retry the same request with the same idempotency_key.',
+    );
+  }
+  throw error;
+}
 
-export function membersRouter(deps: AppDeps, routes: RouteBook, metrics: Metrics): Router {
+export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteBook): Router {
   const router = Router();
-  const members = new Members(deps.db);
-  const ledger = new Ledger(deps.db, {
-    contentionRetry: () => metrics.ledgerContentionRetries.inc({ process: 'api' }),
-  });
-
-  const existingMember = async (id: string) => {
-    const member = await members.findById(id);
-    if (!member) throw notFound(id);
-    return member;
-  };
 
   routes.add(
     router,
@@ -166,8 +177,8 @@ export function membersRouter(deps: AppDeps, routes: RouteBook, metrics: Metrics
     },
     async ({ body }, _req, res) => {
       try {
-        const member = await members.create(body);
-        res.status(201).json(memberView(member, await ledger.balances(member._id)));
+        const { member, balances } = await members.create(body);
+        res.status(201).json(memberView(member, balances));
       } catch (error) {
         if (!(error instanceof IdentifierTakenError)) throw error;
         const taken = error.fields;
@@ -202,8 +213,8 @@ export function membersRouter(deps: AppDeps, routes: RouteBook, metrics: Metrics
       },
     },
     async ({ params }, _req, res) => {
-      const member = await existingMember(params.id);
-      res.json(memberView(member, await ledger.balances(member._id)));
+      const { member, balances } = await members.get(params.id);
+      res.json(memberView(member, balances));
     },
   );
 
@@ -234,42 +245,12 @@ export function membersRouter(deps: AppDeps, routes: RouteBook, metrics: Metrics
       },
     },
     async ({ params, body }, _req, res) => {
-      const member = await existingMember(params.id);
-      const idempotencyKey = `points:${member._id}:${body.idempotency_key}`;
-      let written: { entry: LedgerEntry; duplicate: boolean };
-      try {
-        written = await ledger.append({
-          memberId: member._id,
-          type: body.points > 0 ? 'EARN' : 'ADJUST',
-          points: body.points,
-          idempotencyKey,
-          reason: body.reason,
-        });
-      } catch (error) {
-        if (error instanceof InsufficientPointsError) {
-          throw ApiError.unprocessable(
-            'insufficient_points',
-            `The member has ${error.available} points available; this adjustment needs ${error.requested}.`,
-          );
-        }
-        if (error instanceof IdempotencyKeyConflictError) {
-          throw ApiError.conflict(
-            'idempotency_key_reused',
-            'This idempotency_key was already used with different points; send a new key for a new change.',
-          );
-        }
-        if (error instanceof LedgerContentionError) {
-          throw new ApiError(
-            503,
-            'ledger_contention',
-            'Too many concurrent changes to this member; retry the same request with the same idempotency_key.',
-          );
-        }
-        throw error;
-      }
-      res.status(written.duplicate ? 200 : 201).json({
-        entry: ledgerEntryView(written.entry),
-        member: memberView(member, await ledger.balances(member._id)),
+      const { entry, duplicate, member } = await members
+        .changePoints(params.id, { points: body.points, reason: body.reason, idempotencyKey: body.idempotency_key })
+        .catch(answerLedgerRefusal);
+      res.status(duplicate ? 200 : 201).json({
+        entry: ledgerEntryView(entry),
+        member: memberView(member.member, member.balances),
       });
     },
   );
@@ -291,10 +272,9 @@ export function membersRouter(deps: AppDeps, routes: RouteBook, metrics: Metrics
       },
     },
     async ({ params, query }, req, res) => {
-      const member = await existingMember(params.id);
       const { skip, limit } = pageWindow(query);
       const oldestFirst = parseSort(query.sort, { created_at: 'seq' }, { seq: -1 }).seq === 1;
-      const { entries, total } = await ledger.list(member._id, { skip, limit, oldestFirst });
+      const { entries, total } = await members.ledgerPage(params.id, { skip, limit, oldestFirst });
       res.json(
         paginate(deps.config.publicBaseUrl, req, {
           items: entries.map(ledgerEntryView),

@@ -1,12 +1,9 @@
 import type { RequestHandler } from 'express';
-import type { Db } from 'mongodb';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GaugeReadings } from '../application/gauge-readings';
 import { PARTNER_NAMES } from '../domain/partners';
 import { REDEMPTION_STATUSES, isFinal } from '../domain/states';
 import { STUCK_REASONS } from '../domain/stuck';
-import { PartnerNotifications } from '../store/partner-notifications';
-import { ReconciliationReports } from '../store/reconciliation-reports';
-import { Redemptions } from '../store/redemptions';
 
 /**
  * Statuses a redemption waits in (for its order, its partner, an operator). Counting them is bounded by the work in
@@ -19,12 +16,9 @@ export const WAITING_STATUSES = REDEMPTION_STATUSES.filter((status) => !isFinal(
  * from the store at scrape time (the same for every API replica: aggregate them with max, not sum). What the worker
  * does (partner calls, its ledger retries, redemptions finished) is on the worker's own metrics address.
  */
-export function createMetrics(db: Db) {
+export function createMetrics(store: GaugeReadings) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const redemptions = new Redemptions(db);
-  const notifications = new PartnerNotifications(db);
-  const reconciliations = new ReconciliationReports(db);
 
   const httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -64,7 +58,7 @@ export function createMetrics(db: Db) {
     labelNames: ['status'],
     registers: [registry],
     collect: fromStore(async (gauge) => {
-      const counts = await Promise.all(WAITING_STATUSES.map((status) => redemptions.countInStatus(status)));
+      const counts = await Promise.all(WAITING_STATUSES.map((status) => store.redemptionsIn(status)));
       WAITING_STATUSES.forEach((status, index) => gauge.set({ status }, counts[index]!));
     }),
   });
@@ -74,7 +68,7 @@ export function createMetrics(db: Db) {
     labelNames: ['partner'],
     registers: [registry],
     collect: fromStore(async (gauge) => {
-      const held = await redemptions.pointsHeldByPartner();
+      const held = await store.pointsHeldByPartner();
       for (const partner of [...PARTNER_NAMES, 'none']) gauge.set({ partner }, held.get(partner) ?? 0);
     }),
   });
@@ -84,7 +78,7 @@ export function createMetrics(db: Db) {
     labelNames: ['partner'],
     registers: [registry],
     collect: fromStore(async (gauge) => {
-      const counts = await Promise.all(PARTNER_NAMES.map((partner) => notifications.countPending(partner)));
+      const counts = await Promise.all(PARTNER_NAMES.map((partner) => store.notificationsPending(partner)));
       PARTNER_NAMES.forEach((partner, index) => gauge.set({ partner }, counts[index]!));
     }),
   });
@@ -94,7 +88,7 @@ export function createMetrics(db: Db) {
     help: 'Members and redemptions whose ledger did not reconcile in the latest reconciliation run',
     registers: [registry],
     collect: fromStore(async (gauge) => {
-      const latest = await reconciliations.latest();
+      const latest = await store.latestReconciliation();
       if (latest) gauge.set(latest.mismatch_count);
       else gauge.reset();
     }),
@@ -105,7 +99,7 @@ export function createMetrics(db: Db) {
     labelNames: ['reason'],
     registers: [registry],
     collect: fromStore(async (gauge) => {
-      const latest = await reconciliations.latest();
+      const latest = await store.latestReconciliation();
       gauge.reset();
       if (latest) for (const reason of STUCK_REASONS) gauge.set({ reason }, latest.stuck_by_reason?.[reason] ?? 0);
     }),
@@ -115,7 +109,7 @@ export function createMetrics(db: Db) {
     help: 'When the latest reconciliation run finished (Unix time)',
     registers: [registry],
     collect: fromStore(async (gauge) => {
-      const latest = await reconciliations.latest();
+      const latest = await store.latestReconciliation();
       if (latest) gauge.set(latest.finished_at.getTime() / 1000);
       else gauge.reset();
     }),

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { optionInputSchema } from '../domain/options';
 import { PARTNER_NAMES } from '../domain/partners';
-import { Options } from '../store/options';
+import type { Catalogue } from '../application/catalogue';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
@@ -35,9 +35,8 @@ const optionIdParams = z.object({
   id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).meta({ description: 'The option id' }),
 });
 
-export function optionsRouter(deps: AppDeps, routes: RouteBook): Router {
+export function optionsRouter(deps: AppDeps, catalogue: Catalogue, routes: RouteBook): Router {
   const router = Router();
-  const options = new Options(deps.db);
 
   routes.add(
     router,
@@ -52,7 +51,7 @@ export function optionsRouter(deps: AppDeps, routes: RouteBook): Router {
       responses: { 201: { description: 'Created', schema: redemptionOptionSchema } },
     },
     async ({ body }, _req, res) => {
-      res.status(201).json(await options.create(body));
+      res.status(201).json(await catalogue.add(body));
     },
   );
 
@@ -70,7 +69,7 @@ export function optionsRouter(deps: AppDeps, routes: RouteBook): Router {
     },
     async ({ query }, req, res) => {
       const sort = parseSort(query.sort, OPTION_SORTS, { _id: 1 });
-      const { items, total } = await options.list({ ...pageWindow(query), sort });
+      const { items, total } = await catalogue.list({ ...pageWindow(query), sort });
       res.json(paginate(deps.config.publicBaseUrl, req, { items, total, page: query.page, perPage: query.per_page }));
     },
   );
@@ -91,7 +90,7 @@ export function optionsRouter(deps: AppDeps, routes: RouteBook): Router {
       },
     },
     async ({ params }, _req, res) => {
-      const option = await options.get(params.id);
+      const option = await catalogue.get(params.id);
       if (!option) throw ApiError.notFound(`Redemption option ${params.id}`);
       res.json(option);
     },

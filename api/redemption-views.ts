@@ -2,7 +2,8 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { redemptionViewSchema } from '../domain/redemption';
 import { REDEMPTION_STATUSES, type RejectionReason } from '../domain/states';
-import { toRedemptionView, type RedemptionDocument } from '../store/redemptions';
+import { toRedemptionView } from '../domain/redemption-view';
+import type { RedemptionDocument } from '../store/redemptions';
 import { ApiError } from './errors';
 
 export const redemptionWithEventsSchema = redemptionViewSchema
@@ -65,5 +66,3 @@ export function answerCreateRedemption(res: Response, document: RedemptionDocume
       res.status(200).json(view);
   }
 }
-
-export { toRedemptionView };

@@ -5,19 +5,14 @@ import { normalizeCouponCode } from '../domain/coupon';
 import { NOTE_LIMITS, OPERATOR_ACTIONS } from '../domain/operator-actions';
 import { REVIEW_OUTCOMES } from '../domain/review';
 import { createRedemptionSchema, redemptionViewSchema } from '../domain/redemption';
+import { toRedemptionView } from '../domain/redemption-view';
 import { REDEMPTION_STATUSES } from '../domain/states';
 import { plainText, requiredText } from '../domain/text';
-import { Redemptions } from '../store/redemptions';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
 import type { Metrics } from './metrics';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
-import {
-  answerCreateRedemption,
-  redemptionRefSchema,
-  redemptionWithEventsSchema,
-  toRedemptionView,
-} from './redemption-views';
+import { answerCreateRedemption, redemptionRefSchema, redemptionWithEventsSchema } from './redemption-views';
 import { errorSchema, idempotencyKeyHeader, type RouteBook } from './routes';
 
 const idParams = z.object({ id: plainText(100).min(1) });
@@ -49,7 +44,6 @@ export function redemptionsRouter(
   metrics: Metrics,
 ): Router {
   const router = Router();
-  const redemptions = new Redemptions(deps.db);
   const error = (description: string) => ({ description, schema: errorSchema });
 
   routes.add(
@@ -104,7 +98,7 @@ export function redemptionsRouter(
       responses: { 200: { description: 'The redemption', schema: redemptionWithEventsSchema }, 404: error('Unknown') },
     },
     async ({ params }, _req, res) => {
-      const document = await redemptions.getWithEvents(params.id);
+      const document = await desk.withEvents(params.id);
       if (!document) throw ApiError.notFound(`Redemption ${params.id}`);
       res.json({ ...toRedemptionView(document), events: document.events });
     },
@@ -127,7 +121,7 @@ export function redemptionsRouter(
     async ({ query }, req, res) => {
       const couponCode = query.coupon_code === undefined ? undefined : (normalizeCouponCode(query.coupon_code) ?? '-');
       const sort = parseSort(query.sort, SORT_FIELDS, { created_at: -1 });
-      const { items, total } = await redemptions.list(
+      const { items, total } = await desk.list(
         { member_id: query.member_id, status: query.status, coupon_code: couponCode },
         { ...pageWindow(query), sort },
       );

@@ -1,10 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp, type AppDeps } from './app';
+import type { Express } from 'express';
 
 /** Listens on the given port (0 for any free one) and resolves once bound. */
-export function listen(deps: AppDeps, port: number): Promise<{ server: Server; url: string }> {
-  const app = createApp(deps);
+export function listen(app: Express, port: number): Promise<{ server: Server; url: string }> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, '0.0.0.0', (error?: Error) => {
       if (error) return reject(error);

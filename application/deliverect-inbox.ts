@@ -8,7 +8,7 @@
  */
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
-import { OrderDesk } from './orders';
+import type { OrderDesk } from './orders';
 import { partiesOf } from './redemption-parties';
 import {
   customerIdentifierOf,
@@ -56,12 +56,13 @@ export class DeliverectInbox {
   private readonly orders: OrderDesk;
   private readonly logger: Logger;
 
-  constructor(deps: ApplicationDeps & { logger: Logger }) {
+  /** `orders` cancels what a cancelled order redeemed, as POST /v1/orders/{id}/cancel does. */
+  constructor(deps: ApplicationDeps, orders: OrderDesk) {
     this.notifications = new PartnerNotifications(deps.db);
     this.redemptions = new Redemptions(deps.db);
     this.db = deps.db;
     this.workflows = new RedemptionWorkflows(deps.temporal, deps.config);
-    this.orders = new OrderDesk(deps);
+    this.orders = orders;
     this.logger = deps.logger;
   }
 

@@ -1,11 +1,18 @@
 /**
- * The application: the use cases of redemptions and orders, over the Temporal client and the stores they need. Routers,
- * webhooks and the Deliverect inbox call it and map its outcomes to HTTP; it is built once per process.
+ * The application: the use cases of members, the catalogue, redemptions and orders, over the Temporal client and the
+ * stores they need. Routers, webhooks and the Deliverect inbox call it and map its outcomes to HTTP; it is built once
+ * per API process (api/compose.ts).
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
+import type { Logger } from 'pino';
 import type { Config } from '../config/env';
+import type { LedgerObserver } from '../store/ledger';
+import { Catalogue } from './catalogue';
+import { DeliverectInbox } from './deliverect-inbox';
+import { ServiceHealth } from './health';
 import { LoyaltyPrograms } from './loyalty-programs';
+import { MemberDesk } from './members';
 import { OrderDesk } from './orders';
 import { RedemptionActions } from './redemption-actions';
 import { RedemptionDesk } from './redemptions';
@@ -16,22 +23,34 @@ export interface ApplicationDeps {
   config: Config;
   db: Db;
   temporal: Client;
+  logger: Logger;
+  /** Told of every points change that lost a race for the member's next ledger entry and tries again. */
+  ledgerObserver?: LedgerObserver;
 }
 
 export function createApplication(deps: ApplicationDeps) {
+  const orders = new OrderDesk(deps);
   return {
-    /** Create Redemption. */
+    /** Members, their points and their ledger. */
+    members: new MemberDesk(deps),
+    /** The reward catalogue. */
+    catalogue: new Catalogue(deps),
+    /** Create Redemption, and reading redemptions. */
     redemptions: new RedemptionDesk(deps),
     /** Cancel, and the operators' actions. */
     actions: new RedemptionActions(deps),
     /** Orders capturing coupons, and their cancellation. */
-    orders: new OrderDesk(deps),
+    orders,
     /** Counts and points of redemptions over a range. */
     reports: new ReportDesk(deps),
     /** Deliverect's question: the member's programmes for a basket. */
     loyaltyPrograms: new LoyaltyPrograms(deps),
+    /** Deliverect's order and cancellation notifications, recorded before they are handed over. */
+    deliverect: new DeliverectInbox(deps, orders),
     /** The merchant's webhook endpoints and their deliveries. */
     webhookEndpoints: new WebhookEndpointsDesk(deps),
+    /** Readiness (Temporal and the store answer) and liveness (the store client is not stuck). */
+    health: new ServiceHealth(deps),
   };
 }
 

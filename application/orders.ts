@@ -14,10 +14,11 @@ import {
   type OrderReward,
 } from '../domain/partial-refund';
 import type { OrderCancellation, OrderCapture, RedemptionOutcome } from '../domain/redemption';
+import { pointsRefundedOf } from '../domain/redemption-view';
 import type { RedemptionStatus } from '../domain/states';
 import { Options } from '../store/options';
 import { OrderCancellations } from '../store/order-cancellations';
-import { Redemptions, pointsRefundedOf, type RedemptionDocument } from '../store/redemptions';
+import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import { RedemptionWorkflows, cancellationIdFor, requestHashOf } from './redemption-workflows';
 
 /** Points one cancellation gave back on one redemption. */

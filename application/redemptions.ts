@@ -1,11 +1,14 @@
-/** Create Redemption as a use case: the redemption's id from the client's Idempotency-Key, its workflow, its answer. */
+/**
+ * Redemptions as use cases: Create Redemption (the redemption's id from the client's Idempotency-Key, its workflow, its
+ * answer), and reading one with its audit trail or a filtered page of them.
+ */
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/env';
 import { Refusal } from '../domain/failures';
 import type { CreateRedemptionRequest } from '../domain/redemption';
 import { isDecided, type RedemptionStatus } from '../domain/states';
-import { Redemptions, type RedemptionDocument } from '../store/redemptions';
+import { Redemptions, type RedemptionDocument, type RedemptionFilter } from '../store/redemptions';
 import { partiesOf } from './redemption-parties';
 import { RedemptionWorkflows, redemptionIdFor, requestHashOf } from './redemption-workflows';
 
@@ -50,5 +53,14 @@ export class RedemptionDesk {
       return { kind: 'waiting', id, status: document?.status ?? 'pending' } satisfies CreateResult;
     }
     return { kind: 'decided', document: sameRequest(document) } satisfies CreateResult;
+  }
+
+  /** The redemption with its audit trail, oldest event first; null when there is none with that id. */
+  withEvents(id: string) {
+    return this.redemptions.getWithEvents(id);
+  }
+
+  list(filter: RedemptionFilter, page: { skip: number; limit: number; sort: Record<string, 1 | -1> }) {
+    return this.redemptions.list(filter, page);
   }
 }

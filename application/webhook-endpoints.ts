@@ -3,11 +3,11 @@
  * rotate a secret, and read an endpoint's delivery attempts. Deliveries themselves run in the worker.
  */
 import { Refusal } from '../domain/failures';
+import { namesPrivateHost } from '../domain/webhook-urls';
 import type { WebhookEndpointInput } from '../domain/webhooks';
 import { WebhookDeliveries, WebhookEndpoints, type WebhookEndpointDocument } from '../store/webhooks';
 import type { ApplicationDeps } from './index';
 import { startWebhookLane } from './webhook-lanes';
-import { namesPrivateHost } from './webhook-urls';
 
 type Page = { skip: number; limit: number };
 

@@ -1,7 +1,7 @@
 /**
- * The one wiring of what every entry point needs: tracing (when configured), the store's connection, and the Temporal
- * client with tracing's interceptors. api/main.ts, worker/main.ts, scripts/start.ts and the test harness build their
- * services here, and close them with close().
+ * The one wiring of what every process needs: tracing (when configured), the store's connection, and the Temporal
+ * client with tracing's interceptors. api/main.ts, worker/main.ts, npm start and the test harness connect here, hand
+ * the services to the compositions (api/compose.ts, worker/compose.ts), and close them with close() after those.
  */
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/env';

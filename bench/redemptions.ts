@@ -12,16 +12,16 @@ import { NativeConnection } from '@temporalio/worker';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
-import { createActivities } from '../activities';
-import { createWebhookDelivery } from '../activities/webhook-delivery';
 import { workflowIdOf } from '../application/redemption-workflows';
-import { closeServer, listen } from '../api/server';
+import { composeApi } from '../api/compose';
 import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../config/logger';
-import { connectMongo } from '../store/connect';
-import { Ledger, LedgerContentionError } from '../store/ledger';
+import { connectMongo, type MongoHandle } from '../store/connect';
+import { LedgerContentionError } from '../domain/ledger';
+import { Ledger } from '../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../test/harness/fixtures';
-import { createWebhookWorker, createWorker } from '../worker/create-worker';
+import { composeWorker } from '../worker/compose';
+import { createWorker } from '../worker/create-worker';
 import { installWorkerRuntime } from '../worker/runtime';
 import * as benchActivities from './activities';
 import { apiClient, expectField, type Answer } from './api-client';
@@ -224,20 +224,22 @@ async function benchLedger(handle: CountingHandle, ledgerEntries: () => Promise<
 /** The real API on a free port and a real worker with the real activities, as `npm start` runs them. */
 async function benchRedemptions(
   config: Config,
-  apiDb: Db,
+  apiMongo: MongoHandle,
   temporal: Client,
-  connection: NativeConnection,
-  worker: CountingHandle,
+  workerMongo: CountingHandle,
   teardown: Teardown,
 ): Promise<{
   rows: Row[];
   apiUrl: string;
   webhooks: { both_answering: WebhookFigures; one_never_answering: WebhookFigures };
 }> {
+  const apiDb = apiMongo.db;
   const ledgerEntries = () => apiDb.collection('ledger').countDocuments({});
   const logger = createLogger(config.logLevel, 'bench');
-  const { server, url } = await listen({ config, db: apiDb, temporal, logger }, 0);
-  teardown.push(() => closeServer(server));
+  // The API as api/main.ts serves it, over its own connection to the store.
+  const apiServer = await composeApi(config, { logger, services: { mongo: apiMongo, temporal }, port: 0 });
+  teardown.push(() => apiServer.close());
+  const url = apiServer.url;
   const api = apiClient(url, API_KEY);
   const option = await createOption(apiDb, { cost_points: COST_POINTS });
   const newMembers = async (count: number, points: number) => {
@@ -277,7 +279,7 @@ async function benchRedemptions(
     return held.id as string;
   };
 
-  const observe = { store: worker, ledgerEntries, slowAnswers: () => slowAnswers };
+  const observe = { store: workerMongo, ledgerEntries, slowAnswers: () => slowAnswers };
   /** Adds the history events of one of the scenario's redemptions, completed and waiting out its refund window. */
   const redemptionScenario = async (name: string, operation: (index: number) => Promise<string>) => {
     let redemptionId = '';
@@ -291,21 +293,13 @@ async function benchRedemptions(
     );
     return { ...row, history_events: await historyEventsOf(temporal, workflowIdOf(redemptionId)) };
   };
-  const redemptionWorker = await createWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ db: worker.db, config, logger, temporal }),
-  });
   // As worker/main.ts runs them: the webhook deliveries' worker, on its own task queue, next to the redemption worker.
-  const webhookWorker = await createWebhookWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.webhooks.taskQueue,
-    activities: createWebhookDelivery(worker.db, { allowPrivateUrls: true }),
-  });
-  const { rows, webhooks } = await webhookWorker.runUntil(() =>
-    redemptionWorker.runUntil(async () => {
+  const worker = await composeWorker(config, { logger, services: { mongo: workerMongo, temporal } });
+  const running = worker.run();
+  const stopped = running.then(() => Promise.reject(new Error('The worker stopped during the benchmark.')));
+  const { rows, webhooks } = await Promise.race([
+    stopped,
+    (async () => {
       const immediate = await redemptionScenario(
         `http: immediate redemption, own member each, ${concurrency} in flight`,
         (index) => redeemImmediately(immediateMembers[index]!.email, immediateMembers[index]!._id),
@@ -340,8 +334,8 @@ async function benchRedemptions(
         rows: [immediate, delayed, oneMember, answeringEndpoints.row, deadEndpoint.row],
         webhooks: { both_answering: answeringEndpoints.figures, one_never_answering: deadEndpoint.figures },
       };
-    }),
-  );
+    })(),
+  ]).finally(() => worker.close());
   return { rows, apiUrl: url, webhooks };
 }
 
@@ -494,6 +488,7 @@ async function main(): Promise<void> {
       REDEMPTION_SYNC_WAIT_MS: String(settings.sync_wait_ms),
       WEBHOOK_TIMEOUT_MS: String(WEBHOOK_TIMEOUT_MS),
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      RECONCILE_SCHEDULE: 'off',
       LOG_LEVEL: 'silent',
     });
     // The API's connection is the product's own (it also creates the indexes); the worker's counts its commands.
@@ -509,7 +504,7 @@ async function main(): Promise<void> {
 
     const [baseline, fourActivities] = await benchBaselines(temporal, workerConnection);
     const ledgerRows = await benchLedger(workerMongo, () => apiMongo.db.collection('ledger').countDocuments({}));
-    const redemptions = await benchRedemptions(config, apiMongo.db, temporal, workerConnection, workerMongo, teardown);
+    const redemptions = await benchRedemptions(config, apiMongo, temporal, workerMongo, teardown);
     const rows = [
       baseline!,
       fourActivities!,

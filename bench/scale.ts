@@ -22,7 +22,7 @@ import type { Db } from 'mongodb';
 import { reconcileLedger } from '../application/reconciliation';
 import { stuckLimits } from '../domain/stuck';
 import { withPostgres } from '../store/postgres-lookups';
-import { closeServer, listen } from '../api/server';
+import { composeApi } from '../api/compose';
 import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../config/logger';
 import { daysOf, utcDay } from '../domain/reports';
@@ -477,11 +477,12 @@ async function main(): Promise<void> {
     const logFile = join(os.tmpdir(), `bench-scale-worker-${process.pid}.log`);
     const worker = await startWorker(config, env, logFile, temporal);
     teardown.push(() => stopChild(worker));
-    const { server, url } = await listen(
-      { config, db: mongo.db, temporal, logger: createLogger('silent', 'bench') },
-      0,
-    );
-    teardown.push(() => closeServer(server));
+    const { url, close: closeApi } = await composeApi(config, {
+      logger: createLogger('silent', 'bench'),
+      services: { mongo, temporal },
+      port: 0,
+    });
+    teardown.push(closeApi);
 
     const option = await createOption(mongo.db, { cost_points: COST_POINTS });
     const created = new Map<string, number>();

@@ -109,7 +109,7 @@ export interface Config {
    * endpoints at most once per `endpointsCacheMs`, instead of at every status change of every redemption. An idle
    * endpoint's lane looks for events written by other processes every `pollMs` (its own process wakes it at once).
    * Each endpoint's lane drops its delivery attempts older than `deliveryRetentionDays`, now and then. Endpoints must
-   * be on the public internet (application/webhook-urls.ts) unless `allowPrivateUrls`.
+   * be on the public internet (domain/webhook-urls.ts) unless `allowPrivateUrls`.
    */
   webhooks: {
     taskQueue: string;

@@ -3,7 +3,7 @@
  * give each entry's stored running balances, never overdraw, and agree with the head hint; a redemption's entries must
  * be the ones its final status says it moved (a debit or a captured hold, its refunds, a released hold).
  */
-import type { LedgerType } from '../store/ledger';
+import type { LedgerType } from './ledger';
 import type { RedemptionStatus } from './states';
 
 export type DiscrepancyCode =

@@ -12,12 +12,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig } from '../config/env';
+import { loadConfig } from '../config/env';
 import { ensureIndexes } from '../store/indexes';
 import { seedDemoData } from './demo-data';
 import { embeddedCredentials } from './embedded-credentials';
 import { ferretDbProcess, mongodArgs } from './servers';
 import { preparePostgres } from './postgres';
+import { runStack } from './run-stack';
 import { SupervisedProcess, type ProcessSpec } from './supervisor';
 import {
   frontendAddress,
@@ -189,18 +190,4 @@ function printTopology(temporal: TemporalClusterPorts, seeded: string | undefine
   );
 }
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nStopping...');
-    void stopAll().then(() => process.exit(0));
-  });
-}
-
-main().catch(async (error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `Could not start: ${(error as Error).message}`);
-  await stopAll();
-  process.exit(1);
-});
+runStack(main, stopAll);

@@ -3,21 +3,17 @@
  * TEMPORAL_ADDRESS / MONGODB_URI point elsewhere), then the worker and the API in this process, seeds demo data into
  * an empty database, prints the URLs, and stops everything it started on Ctrl-C.
  */
-import { NativeConnection, Runtime } from '@temporalio/worker';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createActivities } from '../activities';
-import { createWebhookDelivery } from '../activities/webhook-delivery';
 import { connectServices } from '../application/wiring';
-import { closeServer, listen } from '../api/server';
-import { DeliverectInbox } from '../application/deliverect-inbox';
-import { ConfigError, DEV_API_KEY, loadConfig } from '../config/env';
+import { composeApi } from '../api/compose';
+import { DEV_API_KEY, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
-import { ensureReconciliationSchedule } from '../worker/reconciliation-schedule';
-import { createWebhookWorker, createWorker } from '../worker/create-worker';
+import { composeWorker } from '../worker/compose';
 import { installWorkerRuntime } from '../worker/runtime';
 import { seedDemoData } from './demo-data';
 import { embeddedCredentials } from './embedded-credentials';
+import { runStack } from './run-stack';
 import { isPortOpen, startMongoServer, startTemporal, type RunningServer } from './servers';
 import { resolveMongoServer, resolveTemporalExecutable } from './tools';
 
@@ -82,44 +78,19 @@ async function main() {
 
   const services = await connectServices(config, { serviceName: 'redemption-orchestrator' });
   cleanups.push(() => services.close());
-  const { mongo, tracing, temporal } = services;
-  const seeded = await seedDemoData(mongo.db);
+  const seeded = await seedDemoData(services.mongo.db);
 
-  const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
-  cleanups.push(() => workerConnection.close());
   console.log('Bundling workflows and starting the worker...');
-  const worker = await createWorker({
-    connection: workerConnection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ db: mongo.db, config, logger, temporal, meter: Runtime.instance().metricMeter }),
-    maxCachedWorkflows: config.workerMaxCachedWorkflows,
-    tracing,
-  });
-  await ensureReconciliationSchedule(temporal, config);
-  const webhookWorker = await createWebhookWorker({
-    connection: workerConnection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.webhooks.taskQueue,
-    activities: createWebhookDelivery(mongo.db, {
-      retentionMs: config.webhooks.deliveryRetentionDays * 86_400_000,
-      allowPrivateUrls: config.webhooks.allowPrivateUrls,
-    }),
-    tracing,
-  });
-  const workerRun = Promise.all([worker.run(), webhookWorker.run()]);
-  cleanups.push(async () => {
-    worker.shutdown();
-    webhookWorker.shutdown();
-    await workerRun;
+  const worker = await composeWorker(config, { logger, services });
+  cleanups.push(() => worker.close());
+  worker.run().catch(async (error: unknown) => {
+    console.error(`The worker stopped: ${(error as Error).message}`);
+    await stopAll();
+    process.exit(1);
   });
 
-  const deps = { config, db: mongo.db, temporal, logger };
-  const { server } = await listen(deps, config.port);
-  cleanups.push(() => closeServer(server));
-  const inbox = new DeliverectInbox(deps);
-  const stopResuming = inbox.resumeContinuously();
-  cleanups.push(async () => stopResuming());
+  const apiServer = await composeApi(config, { logger, services });
+  cleanups.push(() => apiServer.close());
 
   const api = `http://localhost:${config.port}`;
   console.log(
@@ -140,18 +111,4 @@ async function main() {
   );
 }
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nStopping...');
-    void stopAll().then(() => process.exit(0));
-  });
-}
-
-main().catch(async (error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `Could not start: ${(error as Error).message}`);
-  await stopAll();
-  process.exit(1);
-});
+runStack(main, stopAll);

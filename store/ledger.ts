@@ -7,10 +7,13 @@
  * fold of all. `ledger_heads` remembers each member's newest entry number, as a hint.
  */
 import type { Collection, Db } from 'mongodb';
+import {
+  IdempotencyKeyConflictError,
+  InsufficientPointsError,
+  LedgerContentionError,
+  type LedgerType,
+} from '../domain/ledger';
 import { BLOCK_SIZE, NumberedLog, blockOf, numberedEntryId, readRange } from './numbered-log';
-
-export const LEDGER_TYPES = ['EARN', 'ADJUST', 'HOLD', 'RELEASE', 'CAPTURE', 'DEBIT', 'REFUND'] as const;
-export type LedgerType = (typeof LEDGER_TYPES)[number];
 
 export interface LedgerEntry {
   /** `<member_id>/<seq>`. */
@@ -54,27 +57,6 @@ export interface AppendRequest {
   idempotencyKey: string;
   redemptionId?: string;
   reason?: string;
-}
-
-export class InsufficientPointsError extends Error {
-  constructor(
-    readonly available: number,
-    readonly requested: number,
-  ) {
-    super(`Only ${available} points are available; ${requested} are needed.`);
-  }
-}
-
-export class LedgerContentionError extends Error {
-  constructor(memberId: string, attempts: number) {
-    super(`Could not append to the ledger of member ${memberId} after ${attempts} attempts under contention.`);
-  }
-}
-
-export class IdempotencyKeyConflictError extends Error {
-  constructor(key: string) {
-    super(`Idempotency key ${key} was already used for a different ledger entry.`);
-  }
 }
 
 export function ledgerEntryId(memberId: string, seq: number): string {

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { normalizeEmail } from '../domain/email';
+import { IdentifierTakenError, MEMBER_IDENTIFIERS, type MemberIdentifierField } from '../domain/members';
 import type { MemberIdentifier } from '../domain/redemption';
 import { inBatches } from './batches';
 import { duplicateKeyIndex } from './duplicate-key';
-
-export const MEMBER_IDENTIFIERS = ['email', 'phone_number', 'pos_account_id', 'external_id'] as const;
-export type MemberIdentifierField = (typeof MEMBER_IDENTIFIERS)[number];
 
 export interface Member {
   _id: string;
@@ -19,12 +17,6 @@ export interface Member {
 }
 
 export type NewMember = Omit<Member, '_id' | 'created_at'>;
-
-export class IdentifierTakenError extends Error {
-  constructor(readonly fields: MemberIdentifierField[]) {
-    super(`Another member already has this ${fields.join(' and ') || 'identifier'}.`);
-  }
-}
 
 function newMember(input: NewMember, createdAt: Date): Member {
   const member: Member = { _id: `mem_${randomUUID().replace(/-/g, '')}`, ...input, created_at: createdAt };

@@ -14,6 +14,7 @@
  */
 import type { Collection, Filter, OptionalUnlessRequiredId, WithoutId } from 'mongodb';
 import { duplicateKeyIndex } from './duplicate-key';
+import { WriteQueue } from './write-queue';
 
 export interface NumberedEntry {
   /** `<log>/<seq>`. */
@@ -89,11 +90,28 @@ export async function readRange<E extends { seq: number }>(
     .sort((a, b) => (order === 'oldest first' ? a.seq - b.seq : b.seq - a.seq));
 }
 
+/**
+ * A log's newest entry, from one known to be written (its head hint, which may lag but never leads): forward past
+ * whatever was written after it. `after` reads what follows the newest so far: the next entry, or the block that holds
+ * it.
+ */
+export async function readForward<H extends { seq: number }>(known: H, after: (newest: H) => Promise<H[]>): Promise<H> {
+  let newest = known;
+  for (;;) {
+    const further = (await after(newest)).filter((entry) => entry.seq > newest.seq);
+    if (further.length === 0) return newest;
+    newest = further.reduce((furthest, entry) => (entry.seq > furthest.seq ? entry : furthest));
+  }
+}
+
 type HeadDocument<H> = H & { _id: string };
 
 export class NumberedLog<E extends NumberedEntry & H, H extends { seq: number }> {
-  /** The last queued append of each log in this process. */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  /**
+   * One log's appends from this process run one after another, so that they do not lose optimistic-concurrency races
+   * to each other; writers in other processes are still kept honest by the entry numbers.
+   */
+  private readonly appends = new WriteQueue();
 
   constructor(
     private readonly entries: Collection<E>,
@@ -110,13 +128,11 @@ export class NumberedLog<E extends NumberedEntry & H, H extends { seq: number }>
     return (await this.heads.findOne({ _id: log } as Filter<HeadDocument<H>>)) as H | null;
   }
 
-  private async newestFrom(log: string, known: H): Promise<H> {
-    let newest = known;
-    for (;;) {
+  private newestFrom(log: string, known: H): Promise<H> {
+    return readForward(known, async (newest) => {
       const next = await this.entries.findOne({ _id: numberedEntryId(log, newest.seq + 1) } as Filter<E>);
-      if (!next) return newest;
-      newest = next as E;
-    }
+      return next ? [next as E] : [];
+    });
   }
 
   /**
@@ -124,22 +140,7 @@ export class NumberedLog<E extends NumberedEntry & H, H extends { seq: number }>
    * refusal when the entry may not follow the log's head.
    */
   append(request: LogAppend<E, H>): Promise<{ entry: E; duplicate: boolean }> {
-    return this.queuedFor(request.log, () => this.appendOnce(request));
-  }
-
-  /**
-   * Runs one log's appends from this process one after another, so that they do not lose optimistic-concurrency
-   * races to each other; writers in other processes are still kept honest by the entry numbers.
-   */
-  private queuedFor<T>(log: string, run: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(log) ?? Promise.resolve();
-    const result = previous.then(run);
-    const settled = result.catch(() => undefined);
-    this.queues.set(log, settled);
-    void settled.then(() => {
-      if (this.queues.get(log) === settled) this.queues.delete(log);
-    });
-    return result;
+    return this.appends.run(request.log, () => this.appendOnce(request));
   }
 
   private async appendOnce(request: LogAppend<E, H>): Promise<{ entry: E; duplicate: boolean }> {

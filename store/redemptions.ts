@@ -2,11 +2,12 @@ import type { Collection, Db, Filter } from 'mongodb';
 import type { LimitSlot } from '../domain/limits';
 import type { PartnerName } from '../domain/partners';
 import { utcDay, type ReportedRedemption } from '../domain/reports';
-import type { CreateRedemptionRequest, RedemptionEvent, RedemptionView } from '../domain/redemption';
+import type { CreateRedemptionRequest, RedemptionEvent } from '../domain/redemption';
 import type { RedemptionStatus, RejectionReason } from '../domain/states';
 import { inBatches } from './batches';
 import { duplicateKeyIndex } from './duplicate-key';
 import { PartnerCalls } from './partner-calls';
+import { WriteQueue } from './write-queue';
 
 export interface RedemptionDocument {
   _id: string;
@@ -51,11 +52,6 @@ export type RedemptionState = Pick<
   RedemptionDocument,
   '_id' | 'status' | 'points' | 'member_id' | 'version' | 'points_refunded' | 'expires_at' | 'updated_at'
 >;
-/** Redemptions refunded in full before partial cancellations existed carry no count: all their points went back. */
-export function pointsRefundedOf(document: RedemptionDocument): number {
-  if (document.points_refunded !== undefined) return document.points_refunded;
-  return document.status === 'refunded' || document.status === 'compensated' ? (document.points ?? 0) : 0;
-}
 
 export interface AppliedCancellation {
   id: string;
@@ -129,22 +125,12 @@ function withoutEvents(redemption: StoredRedemption): RedemptionDocument {
 const WITHOUT_EVENTS = { projection: { events: 0, event_keys: 0 } } as const;
 
 /**
- * The last queued write of each redemption in this process. FerretDB v1 applies an update as read, change, replace,
+ * Each redemption's writes in this process, one after another. FerretDB v1 applies an update as read, change, replace,
  * so two writes to one redemption at once can lose one of them (MongoDB cannot). The workflow writes its redemption
  * one step at a time; what can still overlap within a worker (a partner attempt finishing past its deadline while
  * compensation runs, a local activity retried while its timed-out attempt still runs) is queued here.
  */
-const writeQueues = new Map<string, Promise<unknown>>();
-
-function inWriteQueue<T>(key: string, write: () => Promise<T>): Promise<T> {
-  const result = (writeQueues.get(key) ?? Promise.resolve()).then(write);
-  const settled = result.catch(() => undefined);
-  writeQueues.set(key, settled);
-  void settled.then(() => {
-    if (writeQueues.get(key) === settled) writeQueues.delete(key);
-  });
-  return result;
-}
+const writeQueue = new WriteQueue();
 
 /** A write to a redemption found no document for it: the store lost it, or it was deleted. */
 export class RedemptionMissingError extends Error {
@@ -257,7 +243,7 @@ export class Redemptions {
   }
 
   private inWriteQueue<T>(id: string, write: () => Promise<T>): Promise<T> {
-    return inWriteQueue(`${this.redemptions.namespace}/${id}`, write);
+    return writeQueue.run(`${this.redemptions.namespace}/${id}`, write);
   }
 
   get(id: string): Promise<RedemptionDocument | null> {
@@ -420,26 +406,4 @@ export class Redemptions {
   async voidCoupon(redemptionId: string): Promise<void> {
     await this.coupons.updateOne({ redemption_id: redemptionId }, { $set: { voided_at: new Date() } });
   }
-}
-
-/** What every caller sees of a stored redemption. */
-export function toRedemptionView(document: RedemptionDocument): RedemptionView {
-  return {
-    id: document._id,
-    member_id: document.member_id,
-    redemption_option_id: document.redemption_option_id,
-    points: document.points,
-    delay_points_deduction: document.delay_points_deduction,
-    currency: document.currency,
-    coupon_code: document.coupon_code,
-    reward_text: document.coupon_code,
-    status: document.status,
-    reason: document.reason,
-    partner: document.partner,
-    order_id: document.order_id,
-    points_refunded: pointsRefundedOf(document),
-    expires_at: document.expires_at,
-    created_at: document.created_at.toISOString(),
-    updated_at: document.updated_at.toISOString(),
-  };
 }

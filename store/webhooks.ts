@@ -7,7 +7,7 @@ import type { Collection, Db } from 'mongodb';
 import { secretFromBytes } from '../domain/webhook-signature';
 import type { WebhookEndpointInput, WebhookEventType } from '../domain/webhooks';
 import { isOnlyDuplicateKeys } from './duplicate-key';
-import { blockId, blockNumberOf, blockOf, numberedEntryId, readRange } from './numbered-log';
+import { blockId, blockNumberOf, blockOf, numberedEntryId, readForward, readRange } from './numbered-log';
 
 export type EndpointStatus = 'enabled' | 'disabled';
 
@@ -200,15 +200,11 @@ export class WebhookDeliveries {
 
   /** The number of the endpoint's newest attempt: the hint, then forward, a block at a time, past what follows it. */
   async newestSeq(endpointId: string): Promise<number> {
-    let newest = (await this.heads.findOne({ _id: endpointId }))?.seq ?? 0;
-    for (;;) {
-      const block = await this.deliveries
-        .find({ block: blockOf(endpointId, newest + 1) }, { projection: { seq: 1 } })
-        .toArray();
-      const furthest = Math.max(newest, ...block.map((attempt) => attempt.seq));
-      if (furthest === newest) return newest;
-      newest = furthest;
-    }
+    const hint = { seq: (await this.heads.findOne({ _id: endpointId }))?.seq ?? 0 };
+    const newest = await readForward(hint, (known) =>
+      this.deliveries.find({ block: blockOf(endpointId, known.seq + 1) }, { projection: { seq: 1 } }).toArray(),
+    );
+    return newest.seq;
   }
 
   /** Records a lane's attempts, in order, under the endpoint's next numbers. */

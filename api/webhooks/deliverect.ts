@@ -10,7 +10,6 @@ import { PARTNERS } from '../../domain/partners';
 import type { AppDeps, RawBodyRequest } from '../app';
 import { emptyAnswerSchema, errorSchema, type RouteBook } from '../routes';
 import type { Application } from '../../application';
-import { DeliverectInbox } from '../../application/deliverect-inbox';
 import { requirePartnerCredential } from './partner-auth';
 
 const programSchema = z
@@ -39,7 +38,6 @@ const DELIVERECT_PATHS = [
 
 export function deliverectWebhooksRouter(deps: AppDeps, application: Application, routes: RouteBook): Router {
   const router = Router();
-  const inbox = new DeliverectInbox(deps);
   router.post(DELIVERECT_PATHS, requirePartnerCredential(deps.config, PARTNERS.deliverect));
   const failures = {
     400: { description: 'Malformed body', schema: errorSchema },
@@ -80,7 +78,7 @@ export function deliverectWebhooksRouter(deps: AppDeps, application: Application
       },
     },
     async ({ body }, req, res) => {
-      await inbox.receiveOrder(body, rawBodyOf(req));
+      await application.deliverect.receiveOrder(body, rawBodyOf(req));
       res.json({});
     },
   );
@@ -101,7 +99,7 @@ export function deliverectWebhooksRouter(deps: AppDeps, application: Application
       },
     },
     async ({ body }, req, res) => {
-      await inbox.receiveCancel(body, rawBodyOf(req));
+      await application.deliverect.receiveCancel(body, rawBodyOf(req));
       res.json({});
     },
   );

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { HMAC_HEADER, hmacSha256Hex } from '../../activities/partner-auth';
+import { HMAC_HEADER, hmacSha256Hex } from '../../domain/partner-auth';
 import type { Config } from '../../config/env';
 import { PARTNERS, isPartnerName, type PartnerDefinition } from '../../domain/partners';
 import type { RawBodyRequest } from '../app';

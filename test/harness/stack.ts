@@ -1,18 +1,16 @@
 /** What a suite needs from the shared servers, each piece isolated by a unique database name or task queue. */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { inject } from 'vitest';
-import { createActivities } from '../../activities';
-import { createWebhookDelivery } from '../../activities/webhook-delivery';
 import { connectServices } from '../../application/wiring';
-import { listen, closeServer } from '../../api/server';
+import { composeApi } from '../../api/compose';
 import { loadConfig, type Config } from '../../config/env';
 import type { Tracing } from '../../config/tracing';
 import { connectMongo, type MongoHandle } from '../../store/connect';
-import { createWebhookWorker, createWorker } from '../../worker/create-worker';
+import { composeWorker, type WorkerComposition } from '../../worker/compose';
 import { installWorkerRuntime } from '../../worker/runtime';
 
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -38,6 +36,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     REDEMPTION_SYNC_WAIT_MS: '15000',
     // The tests' receivers listen on 127.0.0.1.
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    // Each suite's worker would otherwise schedule a reconciliation on its own task queue.
+    RECONCILE_SCHEDULE: 'off',
     ...env,
   });
 }
@@ -63,65 +63,39 @@ export interface RunningWorker {
 }
 
 /**
- * Runs a worker on the config's task queue with the real activities, or with the ones given (fakes), and beside it the
- * webhook deliveries' worker, as worker/main.ts does.
+ * Runs the worker of worker/compose.ts on the config's task queue: the real activities and the webhook deliveries'
+ * worker beside them, or the activities given (fakes) alone.
  */
 export async function startTestWorker(
   config: Config,
   mongo: MongoHandle,
-  options: {
-    activities?: object;
-    overrides?: Partial<WorkerOptions>;
-    tracing?: Tracing;
-    /** Another bundle than the suite's shared one (a traced one). */
-    workflowBundle?: { code: string };
-  } = {},
+  options: Pick<WorkerComposition, 'activities' | 'overrides' | 'workflowBundle'> & { tracing?: Tracing } = {},
 ): Promise<RunningWorker> {
   installWorkerRuntime({ logLevel: 'ERROR' });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const temporal = await connectTestClient(config);
-  const worker = await createWorker(
-    {
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      activities:
-        options.activities ??
-        createActivities({
-          db: mongo.db,
-          config,
-          logger: testLogger,
-          temporal,
-          meter: Runtime.instance().metricMeter,
-        }),
-      workflowBundle: options.workflowBundle ?? sharedWorkflowBundle(),
-      tracing: options.tracing,
-    },
-    { shutdownGraceTime: '1s', ...options.overrides },
-  );
-  const webhookWorker = options.activities
-    ? undefined
-    : await createWebhookWorker(
-        {
-          connection,
-          namespace: config.temporal.namespace,
-          taskQueue: config.webhooks.taskQueue,
-          activities: createWebhookDelivery(mongo.db, { allowPrivateUrls: config.webhooks.allowPrivateUrls }),
-        },
-        { shutdownGraceTime: '1s' },
-      );
-  const running = Promise.all([worker.run(), webhookWorker?.run()]);
+  const temporal = await connectTestClient(config, options.tracing);
+  const composed = await composeWorker(config, {
+    logger: testLogger,
+    services: { mongo, temporal, tracing: options.tracing },
+    activities: options.activities,
+    workflowBundle: options.workflowBundle ?? sharedWorkflowBundle(),
+    overrides: { shutdownGraceTime: '1s', ...options.overrides },
+  }).catch(async (error: unknown) => {
+    await temporal.connection.close();
+    throw error;
+  });
+  const running = composed.run();
   let stopped: Promise<void> | undefined;
   return {
-    worker,
+    worker: composed.worker,
     // Once: a suite may stop the stack's worker before the stack closes.
     stop() {
       stopped ??= (async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        if (webhookWorker?.getState() === 'RUNNING') webhookWorker.shutdown();
-        await running;
-        await connection.close();
-        await temporal.connection.close();
+        try {
+          await composed.close();
+          await running;
+        } finally {
+          await temporal.connection.close();
+        }
       })();
       return stopped;
     },
@@ -137,7 +111,10 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-/** The API (on a free port) over a fresh database, with a worker of real activities unless told otherwise. */
+/**
+ * The API of api/compose.ts (on a free port) over a fresh database, with a worker of real activities unless told
+ * otherwise.
+ */
 export async function startTestStack(
   options: {
     env?: Record<string, string>;
@@ -153,7 +130,7 @@ export async function startTestStack(
     options.worker === false
       ? undefined
       : await startTestWorker(config, mongo, { tracing: options.tracing, workflowBundle: options.workflowBundle });
-  const { server, url } = await listen({ config, db: mongo.db, temporal: client, logger: testLogger }, 0);
+  const { url, close: closeApi } = await composeApi(config, { logger: testLogger, services, port: 0 });
   // The port is known only now; page links are built from the public base URL.
   config.publicBaseUrl = url;
   const request = (path: string, init: RequestInit & { json?: unknown } = {}) => {
@@ -173,7 +150,7 @@ export async function startTestStack(
     worker,
     api: { url, request },
     async close() {
-      await closeServer(server);
+      await closeApi();
       await worker?.stop();
       await mongo.db.dropDatabase().catch(() => undefined);
       await services.close();

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, closeServer } from '../../api/server';
+import { composeApi } from '../../api/compose';
 import { TEST_API_KEY, readJson, startTestStack, testLogger, type TestStack } from '../harness/stack';
 
 describe('API foundation', () => {
@@ -25,30 +25,32 @@ describe('API foundation', () => {
 
   it('reports not ready with 503 when MongoDB is unreachable', async () => {
     const deadMongo = new MongoClient('mongodb://127.0.0.1:1', { serverSelectionTimeoutMS: 300 });
-    const { server, url } = await listen(
-      { config: stack.config, db: deadMongo.db('x'), temporal: stack.client, logger: testLogger },
-      0,
-    );
+    const api = await composeApi(stack.config, {
+      logger: testLogger,
+      services: { mongo: { client: deadMongo, db: deadMongo.db('x') }, temporal: stack.client },
+      port: 0,
+    });
     try {
-      const res = await fetch(`${url}/readyz`);
+      const res = await fetch(`${api.url}/readyz`);
       expect(res.status).toBe(503);
       const body = await readJson(res);
       expect(body.checks.temporal).toBe('ok');
       expect(body.checks.mongodb).toMatch(/^unreachable/);
     } finally {
-      await closeServer(server);
+      await api.close();
       await deadMongo.close();
     }
   });
 
   it('answers 503 when Temporal is unreachable, and the error names no internals', async () => {
     const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-    const { server, url } = await listen(
-      { config: stack.config, db: stack.mongo.db, temporal: deadTemporal, logger: testLogger },
-      0,
-    );
+    const api = await composeApi(stack.config, {
+      logger: testLogger,
+      services: { mongo: stack.mongo, temporal: deadTemporal },
+      port: 0,
+    });
     try {
-      const res = await fetch(`${url}/v1/redemptions`, {
+      const res = await fetch(`${api.url}/v1/redemptions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
         body: JSON.stringify({ customer_email: 'a@example.com', redemption_option_id: 1 }),
@@ -56,7 +58,7 @@ describe('API foundation', () => {
       expect(res.status).toBe(503);
       expect((await readJson(res)).error.code).toBe('service_unavailable');
     } finally {
-      await closeServer(server);
+      await api.close();
       await deadTemporal.connection.close();
     }
   });

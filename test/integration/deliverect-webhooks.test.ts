@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliverectInbox, deliverectRedemptionId } from '../../application/deliverect-inbox';
+import { createApplication } from '../../application';
+import { deliverectRedemptionId } from '../../application/deliverect-inbox';
 import type { RedemptionOption } from '../../domain/options';
 import { Ledger } from '../../store/ledger';
 import { Redemptions } from '../../store/redemptions';
@@ -24,6 +25,10 @@ describe('Deliverect webhooks', () => {
   let comboDiscount: RedemptionOption;
   let bigSpender: RedemptionOption;
   let viaFlavours: RedemptionOption;
+  /** The inbox of another API process over the same store and Temporal: what a restarted process resumes with. */
+  const newInbox = () =>
+    createApplication({ config: stack.config, db: stack.mongo.db, temporal: stack.client, logger: testLogger })
+      .deliverect;
 
   beforeAll(async () => {
     flavours = await startStubPartner();
@@ -319,12 +324,7 @@ describe('Deliverect webhooks', () => {
       order_id: 'D-crashed',
       redemption_ids: [deliverectRedemptionId('D-crashed', discount.id)],
     });
-    const inbox = new DeliverectInbox({
-      config: stack.config,
-      db: stack.mongo.db,
-      temporal: stack.client,
-      logger: testLogger,
-    });
+    const inbox = newInbox();
     expect(await inbox.resumePending()).toBe(1);
     await expect
       .poll(() => statusOf(deliverectRedemptionId('D-crashed', discount.id)), { timeout: 10_000 })
@@ -333,12 +333,7 @@ describe('Deliverect webhooks', () => {
   });
 
   it('keeps resuming unfinished notifications while it runs, not only at start-up', async () => {
-    const inbox = new DeliverectInbox({
-      config: stack.config,
-      db: stack.mongo.db,
-      temporal: stack.client,
-      logger: testLogger,
-    });
+    const inbox = newInbox();
     const stop = inbox.resumeContinuously(200);
     try {
       await new PartnerNotifications(stack.mongo.db).record({

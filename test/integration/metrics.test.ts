@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MongoClient } from 'mongodb';
 import { WAITING_STATUSES, createMetrics } from '../../api/metrics';
+import { GaugeReadings } from '../../application/gauge-readings';
 import { freePort } from '../../scripts/servers';
 import { stopChild } from '../../scripts/processes';
 import { Ledger } from '../../store/ledger';
@@ -204,7 +205,7 @@ describe('metrics', () => {
   it('keeps answering /metrics while the store cannot be read, without the store gauges', async () => {
     const unreachable = new MongoClient('mongodb://127.0.0.1:1', { serverSelectionTimeoutMS: 300 });
     try {
-      const text = await createMetrics(unreachable.db('loyalty')).registry.metrics();
+      const text = await createMetrics(new GaugeReadings(unreachable.db('loyalty'))).registry.metrics();
       expect(hasSeries(text, 'process_cpu_user_seconds_total')).toBe(true);
       for (const name of ['points_held_outstanding', 'redemptions_waiting', 'partner_inbox_backlog']) {
         expect(hasSeries(text, name), name).toBe(false);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { closeServer, listen } from '../../api/server';
+import { composeApi } from '../../api/compose';
 import { reconcileLedger } from '../../application/reconciliation';
 import { stuckLimits } from '../../domain/stuck';
 import { stopChild } from '../../scripts/processes';
@@ -65,6 +65,19 @@ describe('ledger reconciliation', () => {
     return { status: res.status, body: await readJson(res) };
   };
   const statusOf = async (id: string) => (await readJson(await stack.api.request(`/v1/redemptions/${id}`))).status;
+  /** The metrics of an API process over another store (a copy). */
+  const apiMetricsOver = async (mongo: MongoHandle) => {
+    const api = await composeApi(stack.config, {
+      logger: testLogger,
+      services: { mongo, temporal: stack.client },
+      port: 0,
+    });
+    try {
+      return await scrape(`${api.url}/metrics`);
+    } finally {
+      await api.close();
+    }
+  };
 
   beforeAll(async () => {
     partner = await startStubPartner();
@@ -198,12 +211,7 @@ describe('ledger reconciliation', () => {
     );
     expect(report.mismatch_count).toBe(5);
 
-    const api = await listen({ config: stack.config, db: copy.db, temporal: stack.client, logger: testLogger }, 0);
-    try {
-      expect(sampleSum(await scrape(`${api.url}/metrics`), 'loyalty_reconciliation_mismatches')).toBe(5);
-    } finally {
-      await closeServer(api.server);
-    }
+    expect(sampleSum(await apiMetricsOver(copy), 'loyalty_reconciliation_mismatches')).toBe(5);
   });
 
   it('reports redemptions stuck in a state their workflow should have left, in the report, the CLI and a metric', async () => {
@@ -244,17 +252,9 @@ describe('ledger reconciliation', () => {
           [made.second!.id, 'review_overdue'],
         ]),
       );
-      const api = await listen(
-        { config: stack.config, db: stuckCopy.db, temporal: stack.client, logger: testLogger },
-        0,
-      );
-      try {
-        const metrics = await scrape(`${api.url}/metrics`);
-        for (const reason of ['order_wait_overdue', 'redeeming_overdue', 'review_overdue']) {
-          expect(sampleSum(metrics, 'loyalty_reconciliation_stuck_redemptions', { reason }), reason).toBe(1);
-        }
-      } finally {
-        await closeServer(api.server);
+      const metrics = await apiMetricsOver(stuckCopy);
+      for (const reason of ['order_wait_overdue', 'redeeming_overdue', 'review_overdue']) {
+        expect(sampleSum(metrics, 'loyalty_reconciliation_stuck_redemptions', { reason }), reason).toBe(1);
       }
     } finally {
       await stuckCopy.db.dropDatabase().catch(() => undefined);

@@ -1,17 +1,14 @@
 import { pino } from 'pino';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/app';
-import { closeServer } from '../../api/server';
+import { composeApi, type ComposedApi } from '../../api/compose';
 import { TEST_API_KEY, connectTestClient, connectTestMongo, testConfig } from '../harness/stack';
 import type { MongoHandle } from '../../store/connect';
 import type { Client } from '@temporalio/client';
 
 describe('request logs', () => {
   const lines: string[] = [];
-  let server: Server;
+  let api: ComposedApi;
   let url: string;
   let mongo: MongoHandle;
   let temporal: Client;
@@ -29,11 +26,11 @@ describe('request logs', () => {
         },
       }),
     );
-    server = createApp({ config, db: mongo.db, temporal, logger }).listen(0);
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await composeApi(config, { logger, services: { mongo, temporal }, port: 0 });
+    url = api.url;
   });
   afterAll(async () => {
-    await closeServer(server);
+    await api?.close();
     await temporal?.connection.close();
     await mongo?.db.dropDatabase();
     await mongo?.client.close();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InsufficientPointsError, Ledger } from '../../store/ledger';
+import { InsufficientPointsError } from '../../domain/ledger';
+import { Ledger } from '../../store/ledger';
 import { Members } from '../../store/members';
 import { Redemptions } from '../../store/redemptions';
 import { createOption, foldLedger } from '../harness/fixtures';

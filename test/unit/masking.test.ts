@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskEmail, maskPhone, maskRequest } from '../../activities/masking';
+import { maskEmail, maskPhone, maskRequest } from '../../domain/masking';
 
 describe('maskEmail', () => {
   it('keeps the first character of the local part and the whole domain', () => {

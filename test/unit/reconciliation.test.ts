@@ -7,7 +7,7 @@ import {
   type RedemptionEntry,
 } from '../../domain/reconciliation';
 import { REDEMPTION_STATUSES } from '../../domain/states';
-import type { LedgerType } from '../../store/ledger';
+import type { LedgerType } from '../../domain/ledger';
 
 const DELTAS: Record<LedgerType, (points: number) => [number, number]> = {
   EARN: (points) => [points, 0],

@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { fetch } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { NOT_PUBLIC_CODE, publicOnlyDispatcher, publicOnlyLookup } from '../../activities/public-only-dispatcher';
-import { isPublicAddress, namesPrivateHost } from '../../application/webhook-urls';
+import { isPublicAddress, namesPrivateHost } from '../../domain/webhook-urls';
 
 describe('where webhooks may go', () => {
   it.each([

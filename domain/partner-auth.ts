@@ -1,5 +1,9 @@
+/**
+ * How a partner's credential travels, per its scheme: the headers our calls to it carry, and the HMAC that a signed
+ * webhook from it is checked against.
+ */
 import { createHmac } from 'node:crypto';
-import type { AuthScheme } from '../domain/partners';
+import type { AuthScheme } from './partners';
 
 export const HMAC_HEADER = 'x-server-authorization-hmac-sha256';
 

@@ -1,0 +1,53 @@
+/**
+ * The API process, composed once: the application over the store and Temporal, the Express app with its metrics,
+ * listening, and the Deliverect inbox resuming what it recorded but did not hand over. api/main.ts, `npm start` and the
+ * test harness all serve the API from here.
+ */
+import type { Logger } from 'pino';
+import { createApplication, type Application } from '../application';
+import { GaugeReadings } from '../application/gauge-readings';
+import type { Services } from '../application/wiring';
+import type { Config } from '../config/env';
+import { createApp } from './app';
+import { createMetrics } from './metrics';
+import { closeServer, listen } from './server';
+
+export interface ApiComposition {
+  logger: Logger;
+  /** Connected by the caller, who closes them (`npm start` shares its own with the worker, a test its stack's). */
+  services: Pick<Services, 'mongo' | 'temporal'>;
+  /** Where it listens: 0 for any free port. PORT by default. */
+  port?: number;
+}
+
+export interface ComposedApi {
+  /** Where this process answers (`http://127.0.0.1:<port>`). */
+  url: string;
+  application: Application;
+  /** Stops resuming notifications and serving. */
+  close(): Promise<void>;
+}
+
+export async function composeApi(config: Config, composition: ApiComposition): Promise<ComposedApi> {
+  const { logger } = composition;
+  const { mongo, temporal } = composition.services;
+  const metrics = createMetrics(new GaugeReadings(mongo.db));
+  const application = createApplication({
+    config,
+    db: mongo.db,
+    temporal,
+    logger,
+    ledgerObserver: { contentionRetry: () => metrics.ledgerContentionRetries.inc({ process: 'api' }) },
+  });
+  const app = createApp({ config, logger, application, metrics });
+  const { server, url } = await listen(app, composition.port ?? config.port);
+  const stopResuming = application.deliverect.resumeContinuously();
+  return {
+    url,
+    application,
+    async close() {
+      stopResuming();
+      await closeServer(server);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * What the API's gauges read from the store at scrape time: redemptions waiting, the points their holds keep, partner
+ * notifications not handed over yet, and the latest reconciliation. Each read is bounded by the work in flight.
+ */
+import type { Db } from 'mongodb';
+import type { PartnerName } from '../domain/partners';
+import type { RedemptionStatus } from '../domain/states';
+import { PartnerNotifications } from '../store/partner-notifications';
+import { ReconciliationReports, type LatestReconciliation } from '../store/reconciliation-reports';
+import { Redemptions } from '../store/redemptions';
+
+export class GaugeReadings {
+  private readonly redemptions: Redemptions;
+  private readonly notifications: PartnerNotifications;
+  private readonly reconciliations: ReconciliationReports;
+
+  constructor(db: Db) {
+    this.redemptions = new Redemptions(db);
+    this.notifications = new PartnerNotifications(db);
+    this.reconciliations = new ReconciliationReports(db);
+  }
+
+  redemptionsIn(status: RedemptionStatus): Promise<number> {
+    return this.redemptions.countInStatus(status);
+  }
+
+  /** By the partner that will fulfil them ('none' without one). */
+  pointsHeldByPartner(): Promise<Map<string, number>> {
+    return this.redemptions.pointsHeldByPartner();
+  }
+
+  notificationsPending(partner: PartnerName): Promise<number> {
+    return this.notifications.countPending(partner);
+  }
+
+  latestReconciliation(): Promise<LatestReconciliation | null> {
+    return this.reconciliations.latest();
+  }
+}

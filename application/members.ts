@@ -1,0 +1,75 @@
+/**
+ * Members and their points: create a member, read one with their balances, earn or adjust points (idempotently, by
+ * the client's key), and page through a member's ledger.
+ */
+import type { Db } from 'mongodb';
+import { Refusal } from '../domain/failures';
+import { Ledger, type Balances, type LedgerEntry, type LedgerObserver } from '../store/ledger';
+import { Members, type Member, type NewMember } from '../store/members';
+
+export interface MemberWithBalances {
+  member: Member;
+  balances: Balances;
+}
+
+export interface PointsChange {
+  /** Positive earns, negative adjusts down. */
+  points: number;
+  reason: string;
+  /** The client's key: the same key again changes nothing. */
+  idempotencyKey: string;
+}
+
+export class MemberDesk {
+  private readonly members: Members;
+  private readonly ledger: Ledger;
+
+  constructor(deps: { db: Db; ledgerObserver?: LedgerObserver }) {
+    this.members = new Members(deps.db);
+    this.ledger = new Ledger(deps.db, deps.ledgerObserver);
+  }
+
+  /** Throws IdentifierTakenError when another member has one of its identifiers. */
+  async create(input: NewMember): Promise<MemberWithBalances> {
+    return this.withBalances(await this.members.create(input));
+  }
+
+  async get(id: string): Promise<MemberWithBalances> {
+    return this.withBalances(await this.existing(id));
+  }
+
+  /**
+   * Writes the change as an EARN or ADJUST entry, or finds the one its key already wrote (`duplicate`). Throws the
+   * ledger's refusals: InsufficientPointsError, IdempotencyKeyConflictError, LedgerContentionError.
+   */
+  async changePoints(
+    id: string,
+    change: PointsChange,
+  ): Promise<{ entry: LedgerEntry; duplicate: boolean; member: MemberWithBalances }> {
+    const member = await this.existing(id);
+    const { entry, duplicate } = await this.ledger.append({
+      memberId: member._id,
+      type: change.points > 0 ? 'EARN' : 'ADJUST',
+      points: change.points,
+      idempotencyKey: `points:${member._id}:${change.idempotencyKey}`,
+      reason: change.reason,
+    });
+    return { entry, duplicate, member: await this.withBalances(member) };
+  }
+
+  /** A page of the member's ledger, newest first unless asked for oldest first. */
+  async ledgerPage(id: string, page: { skip: number; limit: number; oldestFirst: boolean }) {
+    const member = await this.existing(id);
+    return this.ledger.list(member._id, page);
+  }
+
+  private async existing(id: string): Promise<Member> {
+    const member = await this.members.findById(id);
+    if (!member) throw new Refusal('not_found', `Member ${id} was not found.`);
+    return member;
+  }
+
+  private async withBalances(member: Member): Promise<MemberWithBalances> {
+    return { member, balances: await this.ledger.balances(member._id) };
+  }
+}
