@@ -20,14 +20,15 @@ import type { Activities } from '../activities';
 import { storeWaitDetails, storeWaitPauseMs } from '../domain/store-wait';
 
 /**
- * One round of a store step: eight attempts, about ten seconds of Temporal's retries, after which the wait shows in the
- * Temporal UI. A dead worker or a slow store costs seconds, not the 30 s of a long timeout. (A local activity's
- * schedule-to-close timeout does not bound its retries here: they went on past it in our tests; attempts do.)
+ * One round of a store step: three attempts of Temporal's retries, a second when the store refuses at once and at most
+ * fifteen when each attempt waits out its five seconds, after which the wait shows in the Temporal UI. A dead worker or
+ * a slow store costs seconds, not the 30 s of a long timeout. (A local activity's schedule-to-close timeout did not
+ * bound its retries in our tests; attempts do.)
  */
 export const STORE_STEP_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '5s',
   scheduleToCloseTimeout: '60s',
-  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 8 },
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 3 },
 };
 
 /** Counted from the workflow (a workflow's meter exists only in its context, hence made where it counts). */

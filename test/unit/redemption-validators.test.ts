@@ -58,6 +58,8 @@ describe('redemption update validators', () => {
     expect(refusalOf(() => refuseCancellation(captured))).toBe('redemption_not_cancellable');
     expect(refusalOf(() => refuseCancellation(runOf('awaiting_order')))).toBeUndefined();
     expect(refusalOf(() => refuseCancellation(runOf('cancelled')))).toBeUndefined();
+    // Undecided, it may yet be awaiting its order: its handler judges it once it is decided.
+    expect(refusalOf(() => refuseCancellation(runOf('pending')))).toBeUndefined();
   });
 
   it('releases a hold once, only with a valid note', () => {

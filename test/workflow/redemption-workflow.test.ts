@@ -892,11 +892,12 @@ describe.concurrent('redemption workflow with fake activities', () => {
   // Regression (chaos): the store already said completed, because the steps of a workflow task that was lost had
   // written it, while the workflow, running that task again, was still pending; an order then was refused coupon_void.
   // Here the first step waits for a store that is down, so that the orders arrive while the redemptions are pending.
-  it('waits for a store that is down, says so, and answers the orders sent meanwhile once the redemption is decided', async () => {
+  it('waits for a store that is down, says so, and answers the orders and cancels sent meanwhile once the redemption is decided', async () => {
     const storeDown = { storeDownMs: 25_000 };
-    const [immediate, rejected] = await Promise.all([
+    const [immediate, rejected, delayed] = await Promise.all([
       startRedemption({ member: member(), option: optionOf(), ...storeDown }),
       startRedemption({ member: member(50), option: optionOf(), ...storeDown }),
+      startRedemption({ member: member(), option: optionOf(), ...storeDown }, { delay_points_deduction: true }),
     ]);
     const details = async () =>
       (await immediate.handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
@@ -905,10 +906,12 @@ describe.concurrent('redemption workflow with fake activities', () => {
     }
     expect(await details()).toMatch(/Waiting for the store\*\* since \S+, attempt 1/);
     expect(await details()).toContain('Step: Load member, option and balance');
-    const [order, refused] = await Promise.allSettled([
+    const [order, refused, cancel] = await Promise.allSettled([
       immediate.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-early' }] }),
       rejected.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-late' }] }),
+      delayed.handle.executeUpdate(cancelRedemptionUpdate),
     ]);
+    expect(cancel).toMatchObject({ status: 'fulfilled', value: { status: 'cancelled' } });
     expect(order).toMatchObject({ status: 'fulfilled', value: { status: 'completed', order_id: 'o-early' } });
     expect(fake.trail(immediate.id)).toContain('recordOrder:o-early');
     expect(refused.status).toBe('rejected');

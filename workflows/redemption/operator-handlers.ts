@@ -10,7 +10,7 @@ import { reviewResolutionProblem, type ReviewResolution } from '../../domain/rev
 import { isDecided } from '../../domain/states';
 import { refuse, refuseRefund } from '../refusals';
 import { store } from '../store-steps';
-import type { RedemptionRun } from './run';
+import { onceDecided, type RedemptionRun } from './run';
 
 /** Create Redemption's answer: once the redemption is decided. */
 export async function decision(run: RedemptionRun): Promise<RedemptionOutcome> {
@@ -24,13 +24,29 @@ export function refuseAnotherRequest(run: RedemptionRun, { requestHash }: { requ
   }
 }
 
-export async function cancelRedemption(run: RedemptionRun): Promise<RedemptionOutcome> {
+export function cancelRedemption(run: RedemptionRun): Promise<RedemptionOutcome> {
+  if (!isDecided(run.outcome.status)) {
+    return onceDecided(
+      run,
+      () => judgeCancellation(run),
+      () => cancelDecided(run),
+    );
+  }
+  return cancelDecided(run);
+}
+
+async function cancelDecided(run: RedemptionRun): Promise<RedemptionOutcome> {
   run.cancelRequested = true;
   await condition(() => run.outcome.status !== 'awaiting_order');
   return run.outcome;
 }
 
+/** Until the redemption is decided, a cancel is let in and judged once it is (see onceDecided). */
 export function refuseCancellation(run: RedemptionRun): void {
+  if (isDecided(run.outcome.status)) judgeCancellation(run);
+}
+
+function judgeCancellation(run: RedemptionRun): void {
   const { status } = run.outcome;
   if (status === 'cancelled') return;
   if (run.claim.holder !== null) {
@@ -64,7 +80,18 @@ export function refuseReviewResolution(run: RedemptionRun, resolution: ReviewRes
   if (problem) refuse('invalid_review_resolution', problem);
 }
 
-export async function releaseHold(run: RedemptionRun, note: OperatorNote): Promise<RedemptionOutcome> {
+export function releaseHold(run: RedemptionRun, note: OperatorNote): Promise<RedemptionOutcome> {
+  if (!isDecided(run.outcome.status)) {
+    return onceDecided(
+      run,
+      () => judgeRelease(run),
+      () => releaseDecided(run, note),
+    );
+  }
+  return releaseDecided(run, note);
+}
+
+async function releaseDecided(run: RedemptionRun, note: OperatorNote): Promise<RedemptionOutcome> {
   run.cancelRequested = true;
   await store('Record the operator release').recordOperatorAction({ redemptionId: run.id, action: 'release', note });
   await condition(() => run.outcome.status !== 'awaiting_order');
@@ -74,6 +101,10 @@ export async function releaseHold(run: RedemptionRun, note: OperatorNote): Promi
 export function refuseRelease(run: RedemptionRun, note: OperatorNote): void {
   const problem = operatorInputProblem(note);
   if (problem) refuse('invalid_operator_action', problem);
+  if (isDecided(run.outcome.status)) judgeRelease(run);
+}
+
+function judgeRelease(run: RedemptionRun): void {
   const { status } = run.outcome;
   if (status !== 'awaiting_order' || run.order !== undefined || run.claim.holder !== null || run.cancelRequested) {
     refuse(

@@ -9,7 +9,7 @@ import { isDecided, isFinal } from '../../domain/states';
 import { refuse, refuseAnotherOrder, refuseUnusableCoupon } from '../refusals';
 import { store } from '../store-steps';
 import { subtotalOf } from './points';
-import { couponState, showProgress, type RedemptionRun } from './run';
+import { couponState, onceDecided, showProgress, type RedemptionRun } from './run';
 
 /**
  * Refuses an order that cannot use the coupon. Until the redemption is decided, its coupon may still become usable:
@@ -17,21 +17,23 @@ import { couponState, showProgress, type RedemptionRun } from './run';
  * workflow task was lost, and is run again), so the handler judges the order once the redemption is decided.
  */
 export function refuseUnusable(run: RedemptionRun, capture: OrderCapture): void {
-  if (!isDecided(run.outcome.status)) return;
-  refuseUnusableCoupon(couponState(run), run.option, capture);
+  if (isDecided(run.outcome.status)) judgeUse(run, capture);
 }
 
-/** Waits until the redemption is decided, then refuses the order if it cannot use the coupon after all. */
-async function onceDecided<T>(run: RedemptionRun, capture: OrderCapture, handle: () => T | Promise<T>): Promise<T> {
-  await condition(() => isDecided(run.outcome.status));
+function judgeUse(run: RedemptionRun, capture: OrderCapture): void {
   refuseUnusableCoupon(couponState(run), run.option, capture);
-  return handle();
 }
 
 /** Answers once fulfilment is settled; the same order again changes nothing. */
 export function captureOrder(run: RedemptionRun, capture: OrderCapture): Promise<RedemptionOutcome> {
   // Only an order accepted before the decision waits for it: the others go on at once, as they always have.
-  if (!isDecided(run.outcome.status)) return onceDecided(run, capture, () => captureDecided(run, capture));
+  if (!isDecided(run.outcome.status)) {
+    return onceDecided(
+      run,
+      () => judgeUse(run, capture),
+      () => captureDecided(run, capture),
+    );
+  }
   return captureDecided(run, capture);
 }
 
@@ -62,7 +64,13 @@ export function claimForOrder(
   run: RedemptionRun,
   capture: OrderCapture,
 ): RedemptionOutcome | Promise<RedemptionOutcome> {
-  if (!isDecided(run.outcome.status)) return onceDecided(run, capture, () => claimDecided(run, capture));
+  if (!isDecided(run.outcome.status)) {
+    return onceDecided(
+      run,
+      () => judgeUse(run, capture),
+      () => claimDecided(run, capture),
+    );
+  }
   return claimDecided(run, capture);
 }
 

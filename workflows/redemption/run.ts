@@ -18,7 +18,7 @@ import type { OrderCapture, RedemptionInput, RedemptionOutcome } from '../../dom
 import { redemptionCurrentDetails, type RedemptionProgress } from '../../domain/redemption-summary';
 import type { ReviewResolution } from '../../domain/review';
 import { RedemptionStatusKey } from '../../domain/search-attributes';
-import type { RedemptionStatus } from '../../domain/states';
+import { isDecided, type RedemptionStatus } from '../../domain/states';
 import { CouponClaim } from '../coupon-claim';
 
 export interface RedemptionRun {
@@ -107,6 +107,18 @@ export function statusChanged(
   run.outcome.status = status;
   upsertSearchAttributes([{ key: RedemptionStatusKey, value: status }, ...attributes]);
   showProgress(run);
+}
+
+/**
+ * A request that came before the redemption was decided, judged and handled once it is. The store can say a redemption
+ * is completed or awaiting its order while its workflow has yet to record the steps that made it so (their workflow
+ * task was lost, and is run again), so a caller may rightly ask what only a decided redemption allows. Its validator
+ * lets it in; `judge` refuses it then if it must be refused.
+ */
+export async function onceDecided<T>(run: RedemptionRun, judge: () => void, handle: () => T | Promise<T>): Promise<T> {
+  await condition(() => isDecided(run.outcome.status));
+  judge();
+  return handle();
 }
 
 /** The workflow ends with the redemption, once every update it accepted has its answer. */
