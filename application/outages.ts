@@ -14,12 +14,22 @@ const CONNECTION_ERROR_CODES = new Set([
   'ENOTCONN',
 ]);
 
+/**
+ * Temporal refuses an update while the workflow's last task failed or timed out (a worker died holding it) and is being
+ * tried again: the workflow is recovering, and the same request shortly after is taken.
+ */
+function isWorkflowRecovering(error: unknown): boolean {
+  const message = (error as Error)?.message;
+  return typeof message === 'string' && message.includes('Workflow Task in failed state');
+}
+
 export function isDependencyOutage(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException)?.code;
   return (
     isStoreOutage(error) ||
     // Temporal's client reports an unreachable server as a gRPC ServiceError.
     (error as Error)?.name === 'ServiceError' ||
+    isWorkflowRecovering(error) ||
     (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code))
   );
 }

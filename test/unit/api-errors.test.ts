@@ -44,6 +44,14 @@ describe('the answer to a backing service that is down', () => {
           '[msg_insert.go:168 handler.(*Handler).MsgInsert] failed to connect to `user=postgres database=postgres`:\n\t127.0.0.1:42959 (127.0.0.1): dial error: dial tcp 127.0.0.1:42959: connect: connection refused',
       }),
     ],
+    // Regression (chaos): Temporal refuses an update while the workflow's task is being tried again after a worker
+    // died holding it; that was answered 500.
+    [
+      'an update refused while the workflow recovers',
+      Object.assign(new Error('Unable to perform workflow execution update due to Workflow Task in failed state.'), {
+        code: 9,
+      }),
+    ],
     [
       "FerretDB's PostgreSQL shutting down",
       new MongoServerError({
