@@ -86,13 +86,19 @@ export class OrderDesk {
   /**
    * Captures every coupon of the order or none: the coupons are checked, then an order with several holds each of
    * them before capturing any, and lets go of those it holds when one is refused. A resent order captures what is left.
+   * `settled` is false when a capture was accepted but has not finished within the wait: the same order again answers
+   * once it has.
    */
   async capture(documents: RedemptionDocument[], capture: OrderCapture) {
     await this.checkCapture(documents, capture);
     const uncaptured = documents.filter((document) => document.order_id !== capture.order_id);
     if (uncaptured.length > 1) await this.claimAll(uncaptured, capture);
-    for (const document of uncaptured) await this.workflows.captureOrder(document._id, capture);
-    return Promise.all(documents.map((document) => this.reference(document._id)));
+    let settled = true;
+    for (const document of uncaptured) {
+      if ((await this.workflows.captureOrder(document._id, capture)) === undefined) settled = false;
+    }
+    const redemptions = await Promise.all(documents.map((document) => this.reference(document._id)));
+    return { redemptions, settled };
   }
 
   private async claimAll(documents: RedemptionDocument[], capture: OrderCapture): Promise<void> {
