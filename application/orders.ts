@@ -85,16 +85,18 @@ export class OrderDesk {
 
   /**
    * Captures every coupon of the order or none: the coupons are checked, then an order with several holds each of
-   * them before capturing any, and lets go of those it holds when one is refused. A resent order captures what is left.
+   * them before capturing any, and lets go of those it holds when one is refused. A resent order captures what is left
+   * and changes nothing else.
    * `settled` is false when a capture was accepted but has not finished within the wait: the same order again answers
    * once it has.
    */
   async capture(documents: RedemptionDocument[], capture: OrderCapture) {
     await this.checkCapture(documents, capture);
-    const uncaptured = documents.filter((document) => document.order_id !== capture.order_id);
-    if (uncaptured.length > 1) await this.claimAll(uncaptured, capture);
+    // Every coupon goes to its workflow, even one the store says this order captured already: the store can be ahead
+    // of the workflow (a lost workflow task's steps wrote it), and only the workflow knows; a repeat changes nothing.
+    if (documents.length > 1) await this.claimAll(documents, capture);
     let settled = true;
-    for (const document of uncaptured) {
+    for (const document of documents) {
       if ((await this.workflows.captureOrder(document._id, capture)) === undefined) settled = false;
     }
     const redemptions = await Promise.all(documents.map((document) => this.reference(document._id)));
