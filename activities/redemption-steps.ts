@@ -246,6 +246,12 @@ export function createRedemptionSteps(
     await merchantEvents.statusChanged({ redemptionId, version, status, ...(applied ? { document: applied } : {}) });
   }
 
+  /** How many of its member's available points the redemption's own ledger entries have taken. */
+  async function pointsMovedBy(redemptionId: string): Promise<number> {
+    const entries = await ledger.entriesOfRedemption(redemptionId);
+    return -entries.reduce((available, entry) => available + entry.balance_delta - entry.held_delta, 0);
+  }
+
   async function memberWithPoints({ request, memberId }: BeginRedemptionInput) {
     const id =
       memberId !== undefined
@@ -294,7 +300,10 @@ export function createRedemptionSteps(
         status: 'pending',
         ...(created ? { document: pending } : {}),
       });
-      return { memberId: member?.id ?? null, option, availablePoints: member?.available ?? 0 };
+      // Run again (its workflow task was lost after later steps ran), the step must decide on the points as the first
+      // run did: those this redemption itself has already held or spent still count as available to it.
+      const ownMove = created || !member ? 0 : await pointsMovedBy(redemptionId);
+      return { memberId: member?.id ?? null, option, availablePoints: (member?.available ?? 0) + ownMove };
     },
 
     async rejectRedemption(input: RejectInput): Promise<void> {
