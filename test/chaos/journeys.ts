@@ -233,7 +233,8 @@ export async function checkAfterwards(
 
   // Nothing lost or stuck: every redemption answered reaches the end its answers promised.
   const ids = journeys.flatMap((journey) => (journey.redemptionId ? [journey.redemptionId] : []));
-  const settleDeadline = Date.now() + 120_000;
+  // A store step that waited through an outage retries after a pause of up to five minutes (domain/store-wait.ts).
+  const settleDeadline = Date.now() + 330_000;
   let stored = new Map<string, any>();
   for (;;) {
     const documents = await db
