@@ -30,6 +30,7 @@ import {
   type LedgerType,
 } from '../domain/ledger';
 import { Ledger } from '../store/ledger';
+import { Coupons } from '../store/coupons';
 import { LimitReachedError, LimitUsage, usageKey } from '../store/limit-usage';
 import { Members } from '../store/members';
 import { Options } from '../store/options';
@@ -176,6 +177,7 @@ export function createRedemptionSteps(
   const members = new Members(db);
   const options = new Options(db);
   const redemptions = new Redemptions(db);
+  const coupons = new Coupons(db);
   const usage = new LimitUsage(db);
 
   async function giveBack(redemptionId: string, slots: LimitSlot[], cause: string): Promise<void> {
@@ -320,7 +322,7 @@ export function createRedemptionSteps(
      */
     async reservePoints(input: ReservePointsInput): Promise<string> {
       const entry = await appendToLedger(input, input.delayed ? 'HOLD' : 'DEBIT', input.delayed ? 'hold' : 'debit');
-      const couponCode = await redemptions.issueCoupon(input.redemptionId, () =>
+      const couponCode = await coupons.issue(input.redemptionId, () =>
         couponCodeFromRandomBytes(() => randomBytes(24)),
       );
       const changes = { member_id: input.memberId, points: input.points, ...input.changes, coupon_code: couponCode };
@@ -386,7 +388,7 @@ export function createRedemptionSteps(
     async releasePoints(input: ReleasePointsInput): Promise<void> {
       const [entry] = await Promise.all([
         appendToLedger(input, 'RELEASE', 'release'),
-        redemptions.voidCoupon(input.redemptionId),
+        coupons.void(input.redemptionId),
       ]);
       await changeStatus(input, input.status, {}, [entry, { type: 'coupon_voided' }]);
     },
@@ -425,7 +427,7 @@ export function createRedemptionSteps(
 
     /** Compensation: the coupon can no longer be used. */
     async voidCoupon({ redemptionId }: { redemptionId: string }): Promise<void> {
-      await redemptions.voidCoupon(redemptionId);
+      await coupons.void(redemptionId);
       await audit(redemptionId, 'coupon-void', { type: 'coupon_voided' });
     },
 
