@@ -21,7 +21,8 @@ import type { CreateRedemptionRequest, OrderCapture } from '../domain/redemption
 import { PartnerNotifications, type PartnerNotification } from '../store/partner-notifications';
 import { Redemptions } from '../store/redemptions';
 import type { ApplicationDeps } from './index';
-import { RedemptionWorkflows, redemptionIdForPartner } from './redemption-workflows';
+import { RedemptionWorkflows } from './redemption-workflows';
+import { redemptionIdForPartner } from './redemption-ids';
 
 /** A notification as recorded: the body exactly as received, its kind, and the ids we look it up by. */
 type Work = Pick<PartnerNotification, '_id' | 'kind' | 'raw' | 'order_id'>;

@@ -19,7 +19,8 @@ import type { RedemptionStatus } from '../domain/states';
 import { Options } from '../store/options';
 import { OrderCancellations } from '../store/order-cancellations';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
-import { RedemptionWorkflows, cancellationIdFor, requestHashOf } from './redemption-workflows';
+import { RedemptionWorkflows } from './redemption-workflows';
+import { cancellationIdFor, requestHashOf } from './redemption-ids';
 
 /** Points one cancellation gave back on one redemption. */
 export interface Refund {

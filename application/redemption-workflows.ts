@@ -8,14 +8,12 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   WorkflowUpdateStage,
   type Client,
   type WorkflowHandle,
   type WorkflowUpdateHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { createHash, randomBytes } from 'node:crypto';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { Config } from '../config/env';
 import type { RedemptionOption } from '../domain/options';
 import {
@@ -27,7 +25,6 @@ import {
   type RedemptionOutcome,
 } from '../domain/redemption';
 import { redemptionStartSummary } from '../domain/redemption-summary';
-import { Refusal, isRefusalCode } from '../domain/failures';
 import { OptionIdKey, RedemptionIdKey, RedemptionStatusKey } from '../domain/search-attributes';
 import type { redemptionOrdersWorkflow, redemptionWorkflow } from '../workflows';
 import type { RedemptionOrdersInput } from '../workflows/redemption-orders';
@@ -41,63 +38,8 @@ import {
   releaseClaimUpdate,
 } from '../workflows/messages';
 import type { OperatorNote } from '../domain/operator-actions';
-
-const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-
-function base32(bytes: Uint8Array, length: number): string {
-  return Array.from(bytes.subarray(0, length), (byte) => ID_ALPHABET[byte % 32]).join('');
-}
-
-/**
- * Stable for a client's Idempotency-Key, whichever of its API keys sent it, so the same key always lands on the same
- * workflow; random without one.
- */
-export function redemptionIdFor(clientId: string, idempotencyKey: string | undefined): string {
-  if (idempotencyKey === undefined) return `rdm_${base32(randomBytes(26), 26)}`;
-  return `rdm_${base32(createHash('sha256').update(`${clientId}\n${idempotencyKey}`).digest(), 26)}`;
-}
-
-/**
- * Names a partial order cancellation: stable for a client's Idempotency-Key on that order, so a resent cancellation
- * is the same one and refunds nothing more; random without one.
- */
-export function cancellationIdFor(clientId: string, orderId: string, idempotencyKey: string | undefined): string {
-  if (idempotencyKey === undefined) return `ocx_${base32(randomBytes(26), 26)}`;
-  const digest = createHash('sha256').update(`${clientId}\n${orderId}\n${idempotencyKey}`).digest();
-  return `ocx_${base32(digest, 26)}`;
-}
-
-/** For a redemption named by a partner's own ids (e.g. Deliverect's orderId and programId): stable across deliveries. */
-export function redemptionIdForPartner(partner: string, ...ids: string[]): string {
-  return `rdm_${base32(
-    createHash('sha256')
-      .update([partner, ...ids].join('\n'))
-      .digest(),
-    26,
-  )}`;
-}
-
-export function workflowIdOf(redemptionId: string): string {
-  return `redemption-${redemptionId}`;
-}
-
-/** The workflow that handles a redemption's order events once the redemption's own workflow has ended. */
-export function ordersWorkflowIdOf(redemptionId: string): string {
-  return `redemption-${redemptionId}-orders`;
-}
-
-/** A request's fingerprint, whatever the order of its fields: the same Idempotency-Key must come with the same one. */
-export function requestHashOf(request: object): string {
-  const canonical = Object.fromEntries(Object.entries(request).sort(([a], [b]) => a.localeCompare(b)));
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
-}
-
-/** A refusal raised by a workflow's update validator or handler, as the Refusal it stands for. */
-export function refusalOf(error: unknown): Refusal | undefined {
-  const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-  if (!(cause instanceof ApplicationFailure) || !cause.type || !isRefusalCode(cause.type)) return undefined;
-  return new Refusal(cause.type, cause.message);
-}
+import { ordersWorkflowIdOf, requestHashOf, workflowIdOf } from './redemption-ids';
+import { refusalOf } from './workflow-refusals';
 
 function timeout(ms: number): Promise<'timeout'> {
   return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());

@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { reconcileLedger } from '../../application/reconciliation';
-import { redemptionIdFor, workflowIdOf } from '../../application/redemption-workflows';
+import { redemptionIdFor, workflowIdOf } from '../../application/redemption-ids';
 import { stuckLimits } from '../../domain/stuck';
 import type { RedemptionOption } from '../../domain/options';
 import type { Member } from '../../store/members';

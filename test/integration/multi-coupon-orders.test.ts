@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderDesk } from '../../application/orders';
-import { RedemptionWorkflows, ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-workflows';
+import { RedemptionWorkflows } from '../../application/redemption-workflows';
+import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-ids';
 import { Ledger } from '../../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { recordHistory } from '../harness/histories';

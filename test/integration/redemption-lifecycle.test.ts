@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUPON_ALPHABET } from '../../domain/coupon';
 import { Ledger } from '../../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
-import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-workflows';
+import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-ids';
 import { RedemptionStatusKey } from '../../domain/search-attributes';
 import { resolveTemporalExecutable } from '../../scripts/tools';
 import { resolveReviewUpdate } from '../../workflows/messages';
