@@ -50,3 +50,23 @@ export function requestHashOf(request: object): string {
   const canonical = Object.fromEntries(Object.entries(request).sort(([a], [b]) => a.localeCompare(b)));
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
+
+/**
+ * An update's id on its workflow, the same for the same update with the same arguments: a request sent again while
+ * its update still runs joins that update instead of adding one (Temporal caps the updates in flight on a workflow,
+ * and refuses every further one at the cap), and once it has run gets its result.
+ */
+export function updateIdOf(updateName: string, args: readonly unknown[]): string {
+  return `${updateName}-${createHash('sha256').update(canonicalJson(args)).digest('hex').slice(0, 32)}`;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, field]) => field !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

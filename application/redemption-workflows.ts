@@ -8,12 +8,14 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   WorkflowUpdateStage,
   type Client,
   type WorkflowHandle,
   type WorkflowUpdateHandle,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/env';
 import type { RedemptionOption } from '../domain/options';
 import {
@@ -38,7 +40,7 @@ import {
   releaseClaimUpdate,
 } from '../workflows/messages';
 import type { OperatorNote } from '../domain/operator-actions';
-import { ordersWorkflowIdOf, requestHashOf, workflowIdOf } from './redemption-ids';
+import { ordersWorkflowIdOf, requestHashOf, updateIdOf, workflowIdOf } from './redemption-ids';
 import { refusalOf } from './workflow-refusals';
 
 function timeout(ms: number): Promise<'timeout'> {
@@ -128,8 +130,10 @@ export class RedemptionWorkflows {
       this.startOptions(redemptionId, request, requestHash, parties),
     );
     try {
+      const args: [{ requestHash: string }] = [{ requestHash }];
       const update = await this.client.workflow.startUpdateWithStart(awaitDecisionUpdate, {
-        args: [{ requestHash }],
+        args,
+        updateId: updateIdOf(awaitDecisionUpdate.name, args),
         waitForStage: WorkflowUpdateStage.ACCEPTED,
         startWorkflowOperation,
       });
@@ -184,25 +188,28 @@ export class RedemptionWorkflows {
   }
 
   cancelRedemption(redemptionId: string): Promise<RedemptionOutcome | undefined> {
-    return this.ownWorkflowOutcome(redemptionId, (handle) =>
-      handle.startUpdate(cancelRedemptionUpdate, { waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    return this.ownWorkflowOutcome(redemptionId, updateIdOf(cancelRedemptionUpdate.name, []), (handle, updateId) =>
+      handle.startUpdate(cancelRedemptionUpdate, { updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
     );
   }
 
   /** An operator's action on the redemption's own workflow (release a hold, resolve a review); see messages.ts. */
   operatorUpdate<Arg>(redemptionId: string, update: UpdateDefinition<RedemptionOutcome, [Arg]>, arg: Arg) {
-    return this.ownWorkflowOutcome(redemptionId, (handle) =>
-      handle.startUpdate(update, { args: [arg], waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    return this.ownWorkflowOutcome(redemptionId, updateIdOf(update.name, [arg]), (handle, updateId) =>
+      handle.startUpdate(update, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
     );
   }
 
   /** An update started on the redemption's own workflow: its outcome if it comes within REDEMPTION_SYNC_WAIT_MS. */
   private ownWorkflowOutcome(
     redemptionId: string,
-    start: (handle: WorkflowHandle) => Promise<WorkflowUpdateHandle<RedemptionOutcome>>,
+    updateId: string,
+    start: (handle: WorkflowHandle, updateId: string) => Promise<WorkflowUpdateHandle<RedemptionOutcome>>,
   ): Promise<RedemptionOutcome | undefined> {
-    return this.refusalsMapped(redemptionId, async () =>
-      resultWithin(await start(this.handle(redemptionId)), this.config.redemptionSyncWaitMs),
+    return this.refusalsMapped(redemptionId, () =>
+      askedAgainWhenRefused(updateId, async (id) =>
+        resultWithin(await start(this.handle(redemptionId), id), this.config.redemptionSyncWaitMs),
+      ),
     );
   }
 
@@ -231,8 +238,10 @@ export class RedemptionWorkflows {
     return this.refusalsMapped(redemptionId, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          const handle = await this.startOrderEvent(redemptionId, update, args);
-          return wait ? await resultWithin(handle, this.config.redemptionSyncWaitMs) : undefined;
+          return await askedAgainWhenRefused(updateIdOf(update.name, args), async (updateId) => {
+            const handle = await this.startOrderEvent(redemptionId, update, args, updateId);
+            return wait ? await resultWithin(handle, this.config.redemptionSyncWaitMs) : undefined;
+          });
         } catch (error) {
           if (!isClosedWorkflowError(error) || attempt === ORDER_EVENT_ATTEMPTS) throw error;
         }
@@ -244,9 +253,14 @@ export class RedemptionWorkflows {
     redemptionId: string,
     update: UpdateDefinition<RedemptionOutcome, Args>,
     args: Args,
+    updateId: string,
   ): Promise<WorkflowUpdateHandle<RedemptionOutcome>> {
     try {
-      return await this.handle(redemptionId).startUpdate(update, { args, waitForStage: WorkflowUpdateStage.ACCEPTED });
+      return await this.handle(redemptionId).startUpdate(update, {
+        args,
+        updateId,
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
     } catch (error) {
       if (!isClosedWorkflowError(error)) throw error;
     }
@@ -256,6 +270,7 @@ export class RedemptionWorkflows {
     };
     return this.client.workflow.startUpdateWithStart(update, {
       args,
+      updateId,
       waitForStage: WorkflowUpdateStage.ACCEPTED,
       startWorkflowOperation: new WithStartWorkflowOperation<typeof redemptionOrdersWorkflow>(
         'redemptionOrdersWorkflow',
@@ -287,6 +302,20 @@ export class RedemptionWorkflows {
 }
 
 const ORDER_EVENT_ATTEMPTS = 5;
+
+/**
+ * Runs an update under the id of its request, so that the same request sent again joins it (see updateIdOf). A
+ * refusal kept under that id may be from an earlier state of the redemption, so a refused request is asked once more
+ * under an id of its own, and the workflow judges it as it stands now.
+ */
+async function askedAgainWhenRefused<T>(updateId: string, run: (updateId: string) => Promise<T>): Promise<T> {
+  try {
+    return await run(updateId);
+  } catch (error) {
+    if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+    return run(`${updateId}-${randomUUID()}`);
+  }
+}
 
 type OrderEventArgs = [OrderCapture] | [{ order_id: string }] | [OrderCancellation] | [OperatorNote];
 
