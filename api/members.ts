@@ -169,6 +169,7 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
       summary: 'Create a member',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['members:write'],
       body: createMemberSchema,
       responses: {
         201: { description: 'Created', schema: memberSchema },
@@ -206,6 +207,7 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
       summary: 'A member with their points balances',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['members:read'],
       params: memberIdParams,
       responses: {
         200: { description: 'The member', schema: memberSchema },
@@ -227,6 +229,7 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
       summary: 'Earn (points > 0) or adjust (points < 0) points, idempotently',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['members:write'],
       params: memberIdParams,
       body: pointsChangeSchema,
       responses: {
@@ -264,6 +267,7 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
       summary: "A member's ledger entries, newest first",
       tag: TAG,
       auth: 'api-key',
+      scopes: ['members:read'],
       params: memberIdParams,
       query: ledgerQuerySchema,
       responses: {

@@ -47,6 +47,7 @@ export function optionsRouter(deps: AppDeps, catalogue: Catalogue, routes: Route
       summary: 'Add a reward to the catalogue',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['options:write'],
       body: optionInputSchema,
       responses: { 201: { description: 'Created', schema: redemptionOptionSchema } },
     },
@@ -64,6 +65,7 @@ export function optionsRouter(deps: AppDeps, catalogue: Catalogue, routes: Route
       summary: 'The reward catalogue, by id unless sorted otherwise',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['redemptions', 'options:write'],
       query: listQuerySchema,
       responses: { 200: { description: 'One page of options', schema: optionPageSchema } },
     },
@@ -83,6 +85,7 @@ export function optionsRouter(deps: AppDeps, catalogue: Catalogue, routes: Route
       summary: 'One reward of the catalogue',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['redemptions', 'options:write'],
       params: optionIdParams,
       responses: {
         200: { description: 'The option', schema: redemptionOptionSchema },

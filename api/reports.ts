@@ -68,6 +68,7 @@ export function reportsRouter({ reports }: Application, routes: RouteBook): Rout
         '`Accept: text/csv`',
       tag: 'Reports',
       auth: 'api-key',
+      scopes: ['reports'],
       query: reportQuery,
       responses: {
         200: {

@@ -6,6 +6,8 @@ import {
 } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
+import type { Scope } from '../domain/scopes';
+import { callerOf, requireScope } from './auth';
 import { parseInput } from './validation';
 
 extendZodWithOpenApi(z);
@@ -63,6 +65,8 @@ export interface RouteDefinition<
    */
   responses: Record<number, { description: string; schema?: z.ZodType; otherContent?: Record<string, z.ZodType> }>;
   auth?: 'api-key' | 'partner';
+  /** For `api-key` routes: the scopes that allow the call, any one of them (SPEC §3); checked before the input. */
+  scopes?: readonly Scope[];
 }
 
 /**
@@ -95,6 +99,7 @@ export class RouteBook {
     this.describe(definition as RouteDefinition<z.ZodType, z.ZodType, z.ZodType>);
     const expressPath = definition.path.slice(mountPath.length).replace(/\{(\w+)\}/g, ':$1') || '/';
     router[definition.method](expressPath, async (req, res) => {
+      if (definition.auth === 'api-key') requireScope(callerOf(res), definition.scopes ?? []);
       const input = {
         params: definition.params ? parseInput(definition.params, req.params, 'path') : undefined,
         query: definition.query ? parseInput(definition.query, req.query, 'query string') : undefined,
@@ -130,12 +135,20 @@ export class RouteBook {
         content: { 'application/json': { schema: errorSchema } },
       };
     }
+    if (definition.auth === 'api-key') {
+      responses['403'] ??= {
+        description: `The API key lacks the scope this call needs (insufficient_scope): ${(definition.scopes ?? []).join(' or ')}`,
+        content: { 'application/json': { schema: errorSchema } },
+      };
+    }
     this.registry.registerPath({
       method: definition.method,
       path: definition.path,
       summary: definition.summary,
       tags: [definition.tag],
-      security: definition.auth === 'api-key' ? [{ apiKey: [] }] : undefined,
+      // Alternatives: a key with any one of the scopes may call it.
+      security:
+        definition.auth === 'api-key' ? (definition.scopes ?? []).map((scope) => ({ apiKey: [scope] })) : undefined,
       request: {
         params: definition.params as never,
         query: definition.query as never,

@@ -95,6 +95,7 @@ export function webhookEndpointsRouter(
       summary: 'Register a URL for signed redemption events; its secret is shown only in this answer',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['webhooks', 'webhooks:all'],
       body: webhookEndpointInputSchema,
       responses: {
         201: { description: 'Registered', schema: endpointWithSecretSchema },
@@ -120,6 +121,7 @@ export function webhookEndpointsRouter(
       summary: 'The webhook endpoints, oldest first unless sorted otherwise',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['webhooks', 'webhooks:all'],
       query: listQuery,
       responses: {
         200: {
@@ -151,6 +153,7 @@ export function webhookEndpointsRouter(
       summary: 'One webhook endpoint (without its secret)',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['webhooks', 'webhooks:all'],
       params: idParams,
       responses: { 200: { description: 'The endpoint', schema: webhookEndpointSchema }, 404: notFound },
     },
@@ -168,6 +171,7 @@ export function webhookEndpointsRouter(
       summary: 'Delete a webhook endpoint: it receives nothing more, not even deliveries already under way',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['webhooks', 'webhooks:all'],
       params: idParams,
       responses: { 204: { description: 'Deleted' }, 404: notFound },
     },
@@ -186,6 +190,7 @@ export function webhookEndpointsRouter(
       summary: 'Replace the signing secret: every attempt from now on is signed with the new one, shown only here',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['webhooks', 'webhooks:all'],
       params: idParams,
       responses: {
         200: { description: 'The endpoint with its new secret', schema: endpointWithSecretSchema },
@@ -209,6 +214,7 @@ export function webhookEndpointsRouter(
         'dropped, a block of 50 at a time, and `total` still counts them',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['webhooks', 'webhooks:all'],
       params: idParams,
       query: deliveriesQuery,
       responses: {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MAX_COUPON_TTL_SECONDS } from '../domain/options';
 import { PARTNER_NAMES, type PartnerName } from '../domain/partners';
 import { DEFAULT_PARTNER_RECONCILE_LIMIT_MS } from '../domain/review';
+import { SCOPES, isScope, type Scope } from '../domain/scopes';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalText = z
@@ -154,20 +155,37 @@ export class ConfigError extends Error {
 export const DEV_API_KEY = 'dev-api-key';
 
 /**
- * A bearer key and the client it belongs to. `API_KEYS` entries are `client:key`, so that a client can rotate its key
- * and keep its idempotency keys; a bare `key` is a client of its own, named by the key's hash.
+ * A bearer key, the client it belongs to and what it may do. `API_KEYS` entries are `client:key` (every scope) or
+ * `client:key:scope+scope+…`, so that a client can rotate its key and keep its idempotency keys; a bare `key` is a
+ * client of its own, named by the key's hash, with every scope.
  */
 export interface ApiKey {
   client: string;
   key: string;
+  scopes: ReadonlySet<Scope>;
 }
 
-function apiKeyOf(entry: string): ApiKey {
-  const separator = entry.indexOf(':');
-  if (separator > 0 && separator < entry.length - 1) {
-    return { client: entry.slice(0, separator), key: entry.slice(separator + 1) };
+/** An `API_KEYS` entry as a key, or the problem with it (which names the client, never the key). */
+function apiKeyOf(entry: string, position: number): ApiKey | string {
+  const parts = entry.split(':');
+  if (parts.length === 1) {
+    return {
+      client: `key-${createHash('sha256').update(entry).digest('hex').slice(0, 16)}`,
+      key: entry,
+      scopes: new Set(SCOPES),
+    };
   }
-  return { client: `key-${createHash('sha256').update(entry).digest('hex').slice(0, 16)}`, key: entry };
+  // Scopes hold colons (members:read), so a key cannot: everything after the key is its scopes.
+  const [client = '', key = '', ...scopeParts] = parts;
+  const scopeList = scopeParts.length > 0 ? scopeParts.join(':') : undefined;
+  if (client === '' || key === '') return `entry ${position} must be client:key or client:key:scope+scope`;
+  if (scopeList === undefined) return { client, key, scopes: new Set(SCOPES) };
+  const scopes = scopeList.split('+');
+  const unknown = scopes.filter((scope) => !isScope(scope));
+  if (unknown.length > 0 || scopeList === '') {
+    return `the key of client ${client} names ${unknown.length > 0 ? `unknown scopes ${unknown.map((scope) => `"${scope}"`).join(', ')}` : 'no scope'}; the scopes are ${SCOPES.join(', ')}`;
+  }
+  return { client, key, scopes: new Set(scopes as Scope[]) };
 }
 
 /** The inbound secret an embedded `npm start` gives a partner that has none, so that the demo can sign its calls. */
@@ -197,14 +215,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     throw new ConfigError(['WEBHOOK_RETRY_MAX_MS: must be at least WEBHOOK_RETRY_INITIAL_MS']);
   }
   const partnerValue = (name: string) => parsedPartners.data[name];
-  const apiKeys = (values.API_KEYS ?? '')
+  const parsedKeys = (values.API_KEYS ?? '')
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean)
-    .map(apiKeyOf);
+    .map((entry, index) => apiKeyOf(entry, index + 1));
+  const keyProblems = parsedKeys.filter((parsed) => typeof parsed === 'string');
+  if (keyProblems.length > 0) throw new ConfigError(keyProblems.map((problem) => `API_KEYS: ${problem}`));
+  const apiKeys = parsedKeys as ApiKey[];
   if (apiKeys.length === 0) {
     if (!options.embedded) throw new ConfigError(['API_KEYS: set at least one bearer key for /v1']);
-    apiKeys.push(apiKeyOf(DEV_API_KEY));
+    apiKeys.push(apiKeyOf(DEV_API_KEY, 1) as ApiKey);
   }
   const partners = Object.fromEntries(
     PARTNER_NAMES.map((name) => {
