@@ -13,6 +13,7 @@ import { ordersRouter } from './orders';
 import { redemptionsRouter } from './redemptions';
 import { reportsRouter } from './reports';
 import type { Metrics } from './metrics';
+import { rateLimitByClient } from './rate-limits';
 import { RouteBook } from './routes';
 import { traceRequests } from './tracing';
 import { webhookEndpointsRouter } from './webhook-endpoints';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps) {
 
   const v1 = express.Router();
   v1.use(requireApiKey(deps.config.apiKeys));
+  for (const limiter of rateLimitByClient(deps.config.rateLimits)) v1.use(limiter);
   v1.use(membersRouter(deps, application.members, routes));
   v1.use(optionsRouter(deps, application.catalogue, routes));
   v1.use(redemptionsRouter(deps, application, routes, metrics));

@@ -140,6 +140,11 @@ export class RouteBook {
         description: `The API key lacks the scope this call needs (insufficient_scope): ${(definition.scopes ?? []).join(' or ')}`,
         content: { 'application/json': { schema: errorSchema } },
       };
+      responses['429'] ??= {
+        description: 'The client sent more requests than its rate limit allows (API_RATE_LIMITS); see Retry-After',
+        headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+        content: { 'application/json': { schema: errorSchema } },
+      };
     }
     this.registry.registerPath({
       method: definition.method,

@@ -30,6 +30,7 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_BASE_URL: optionalUrl,
   API_KEYS: optionalText,
+  API_RATE_LIMITS: optionalText,
   TEMPORAL_ADDRESS: z.string().trim().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('redemptions'),
@@ -90,6 +91,11 @@ export interface Config {
   /** Where clients reach the API; page links are built from it, never from the Host header. */
   publicBaseUrl: string;
   apiKeys: ApiKey[];
+  /**
+   * Requests a client may send per window, by client name; `*` applies to every client not named. Empty: no limits.
+   * Each API process counts on its own.
+   */
+  rateLimits: Map<string, RateLimit>;
   temporal: { address: string; namespace: string; taskQueue: string };
   /**
    * `postgresUrl`: when the MongoDB-protocol server is FerretDB on PostgreSQL, the PostgreSQL it runs on, so that the
@@ -188,6 +194,32 @@ function apiKeyOf(entry: string, position: number): ApiKey | string {
   return { client, key, scopes: new Set(scopes as Scope[]) };
 }
 
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+const RATE_WINDOWS: Record<string, number> = { second: 1_000, minute: 60_000, hour: 3_600_000 };
+
+/** `API_RATE_LIMITS`: comma-separated `client:count/period` (period second, minute or hour; client `*` for the rest). */
+function rateLimitsOf(value: string | undefined): Map<string, RateLimit> {
+  const limits = new Map<string, RateLimit>();
+  const problems: string[] = [];
+  for (const entry of (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const match = /^([^:\s]+):(\d{1,9})\/(second|minute|hour)$/.exec(entry);
+    if (!match || Number(match[2]) === 0) {
+      problems.push(`API_RATE_LIMITS: "${entry}" must be client:count/period, e.g. till-1:600/minute or *:100/second`);
+      continue;
+    }
+    limits.set(match[1]!, { limit: Number(match[2]), windowMs: RATE_WINDOWS[match[3]!]! });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return limits;
+}
+
 /** The inbound secret an embedded `npm start` gives a partner that has none, so that the demo can sign its calls. */
 export function devInboundSecret(partner: PartnerName): string {
   return `dev-${partner}-secret`;
@@ -245,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     port: values.PORT,
     publicBaseUrl: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
     apiKeys,
+    rateLimits: rateLimitsOf(values.API_RATE_LIMITS),
     temporal: {
       address: values.TEMPORAL_ADDRESS,
       namespace: values.TEMPORAL_NAMESPACE,
