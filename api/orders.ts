@@ -129,7 +129,7 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
     },
     async ({ body }, _req, res) => {
       const documents = await desk.redemptionsOfCoupons(body.coupon_codes ?? [body.coupon_code!]);
-      const redemptions = await desk.capture(documents, orderCaptureOf(body));
+      const redemptions = await desk.capture(documents, { ...orderCaptureOf(body), client: callerOf(res).client });
       res.json({ order_id: body.order_id, redemptions });
     },
   );

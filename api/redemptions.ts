@@ -101,7 +101,7 @@ export function redemptionsRouter(
       responses: { 200: { description: 'The redemption', schema: redemptionWithEventsSchema }, 404: error('Unknown') },
     },
     async ({ params }, _req, res) => {
-      const document = await desk.withEvents(params.id);
+      const document = await desk.withEvents(params.id, callerOf(res));
       if (!document) throw ApiError.notFound(`Redemption ${params.id}`);
       res.json({ ...toRedemptionView(document), events: document.events });
     },
@@ -126,6 +126,7 @@ export function redemptionsRouter(
       const couponCode = query.coupon_code === undefined ? undefined : (normalizeCouponCode(query.coupon_code) ?? '-');
       const sort = parseSort(query.sort, SORT_FIELDS, { created_at: -1 });
       const { items, total } = await desk.list(
+        callerOf(res),
         { member_id: query.member_id, status: query.status, coupon_code: couponCode },
         { ...pageWindow(query), sort },
       );
@@ -158,7 +159,7 @@ export function redemptionsRouter(
       },
     },
     async ({ params }, _req, res) => {
-      res.json(toRedemptionView(await actions.cancel(params.id)));
+      res.json(toRedemptionView(await actions.cancel(params.id, callerOf(res))));
     },
   );
 
@@ -184,8 +185,7 @@ export function redemptionsRouter(
       },
     },
     async ({ params, body }, _req, res) => {
-      const clientId = callerOf(res).client;
-      res.json(toRedemptionView(await actions.operate(params.id, params.action, body, clientId)));
+      res.json(toRedemptionView(await actions.operate(params.id, params.action, body, callerOf(res))));
     },
   );
 

@@ -2,9 +2,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Application } from '../application';
 import { plainText } from '../domain/text';
-import { ALL_EVENTS, WEBHOOK_EVENT_TYPES, webhookEndpointInputSchema } from '../domain/webhooks';
+import { ALL_EVENTS, WEBHOOK_AUDIENCES, WEBHOOK_EVENT_TYPES, webhookEndpointInputSchema } from '../domain/webhooks';
 import type { WebhookDeliveryDocument, WebhookEndpointDocument } from '../store/webhooks';
 import type { AppDeps } from './app';
+import { callerOf, requireScope } from './auth';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
 import { errorSchema, type RouteBook } from './routes';
 
@@ -17,6 +18,9 @@ const webhookEndpointSchema = z
     url: z.url(),
     events: z.array(z.enum([ALL_EVENTS, ...WEBHOOK_EVENT_TYPES])),
     description: z.string().nullable(),
+    redemptions: z.enum(WEBHOOK_AUDIENCES).meta({
+      description: "Whose redemptions it hears: the registering client's own, or every client's",
+    }),
     status: z.enum(['enabled', 'disabled']).meta({ description: 'Disabled when its URL answered 410 Gone' }),
     disabled_reason: z.string().nullable(),
     created_at: z.iso.datetime(),
@@ -56,6 +60,7 @@ function endpointView(endpoint: WebhookEndpointDocument) {
     id: endpoint._id,
     url: endpoint.url,
     events: endpoint.events,
+    redemptions: endpoint.client_id == null ? 'all' : (endpoint.redemptions ?? 'own'),
     description: endpoint.description,
     status: endpoint.status,
     disabled_reason: endpoint.disabled_reason,
@@ -107,7 +112,9 @@ export function webhookEndpointsRouter(
       },
     },
     async ({ body }, _req, res) => {
-      const endpoint = await desk.create(body);
+      const caller = callerOf(res);
+      if (body.redemptions === 'all') requireScope(caller, ['webhooks:all']);
+      const endpoint = await desk.create(body, caller);
       res.status(201).json({ ...endpointView(endpoint), secret: endpoint.secret });
     },
   );
@@ -132,7 +139,7 @@ export function webhookEndpointsRouter(
     },
     async ({ query }, req, res) => {
       const sort = parseSort(query.sort, SORTS, { created_at: 1 });
-      const { items, total } = await desk.list({ ...pageWindow(query), sort });
+      const { items, total } = await desk.list(callerOf(res), { ...pageWindow(query), sort });
       res.json(
         paginate(deps.config.publicBaseUrl, req, {
           items: items.map(endpointView),
@@ -158,7 +165,7 @@ export function webhookEndpointsRouter(
       responses: { 200: { description: 'The endpoint', schema: webhookEndpointSchema }, 404: notFound },
     },
     async ({ params }, _req, res) => {
-      res.json(endpointView(await desk.get(params.id)));
+      res.json(endpointView(await desk.get(params.id, callerOf(res))));
     },
   );
 
@@ -176,7 +183,7 @@ export function webhookEndpointsRouter(
       responses: { 204: { description: 'Deleted' }, 404: notFound },
     },
     async ({ params }, _req, res) => {
-      await desk.delete(params.id);
+      await desk.delete(params.id, callerOf(res));
       res.status(204).end();
     },
   );
@@ -198,7 +205,7 @@ export function webhookEndpointsRouter(
       },
     },
     async ({ params }, _req, res) => {
-      const endpoint = await desk.rotateSecret(params.id);
+      const endpoint = await desk.rotateSecret(params.id, callerOf(res));
       res.json({ ...endpointView(endpoint), secret: endpoint.secret });
     },
   );
@@ -223,7 +230,7 @@ export function webhookEndpointsRouter(
       },
     },
     async ({ params, query }, req, res) => {
-      const { items, total } = await desk.deliveries(params.id, pageWindow(query));
+      const { items, total } = await desk.deliveries(params.id, callerOf(res), pageWindow(query));
       res.json(
         paginate(deps.config.publicBaseUrl, req, {
           items: items.map(deliveryView),

@@ -144,8 +144,9 @@ export class RedemptionWorkflows {
     request: CreateRedemptionRequest,
     requestHash: string,
     { option, memberId }: RedemptionParties,
-    order?: OrderCapture,
+    origin: { order?: OrderCapture; clientId?: string },
   ) {
+    const { order, clientId } = origin;
     const input: RedemptionInput = {
       redemptionId,
       requestHash,
@@ -158,6 +159,7 @@ export class RedemptionWorkflows {
         partnerReconcileLimitMs: this.config.partnerReconcileLimitMs,
       },
       ...(order ? { order } : {}),
+      ...(clientId !== undefined ? { clientId } : {}),
     };
     return {
       workflowId: workflowIdOf(redemptionId),
@@ -174,16 +176,20 @@ export class RedemptionWorkflows {
     };
   }
 
-  /** Starts the redemption's workflow, or joins it, and waits up to REDEMPTION_SYNC_WAIT_MS for its decision. */
+  /**
+   * Starts the redemption's workflow for the client that asked, or joins it, and waits up to REDEMPTION_SYNC_WAIT_MS
+   * for its decision.
+   */
   async start(
     redemptionId: string,
     request: CreateRedemptionRequest,
     requestHash: string,
     parties: RedemptionParties,
+    clientId: string,
   ): Promise<StartResult> {
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof redemptionWorkflow>(
       'redemptionWorkflow',
-      this.startOptions(redemptionId, request, requestHash, parties),
+      this.startOptions(redemptionId, request, requestHash, parties, { clientId }),
     );
     try {
       const update = await this.client.workflow.startUpdateWithStart(awaitDecisionUpdate, {
@@ -215,7 +221,7 @@ export class RedemptionWorkflows {
     try {
       await this.client.workflow.start(
         'redemptionWorkflow',
-        this.startOptions(redemptionId, request, requestHashOf(request), parties, order),
+        this.startOptions(redemptionId, request, requestHashOf(request), parties, { order }),
       );
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -241,9 +247,13 @@ export class RedemptionWorkflows {
     await this.orderEvent(redemptionId, releaseClaimUpdate, [{ order_id: orderId }], { wait: true });
   }
 
-  cancelRedemption(redemptionId: string): Promise<RedemptionOutcome | undefined> {
+  /** Cancels the redemption for the API client that asked. */
+  cancelRedemption(redemptionId: string, clientId: string): Promise<RedemptionOutcome | undefined> {
     return this.ownWorkflowOutcome(redemptionId, (handle) =>
-      handle.startUpdate(cancelRedemptionUpdate, { waitForStage: WorkflowUpdateStage.ACCEPTED }),
+      handle.startUpdate(cancelRedemptionUpdate, {
+        args: [{ client: clientId }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      }),
     );
   }
 

@@ -19,6 +19,23 @@ export function subscribesTo(events: readonly string[], type: WebhookEventType):
   return events.includes(ALL_EVENTS) || events.includes(type);
 }
 
+/** Whose redemptions an endpoint hears: those of the client that registered it, or every client's. */
+export const WEBHOOK_AUDIENCES = ['own', 'all'] as const;
+export type WebhookAudience = (typeof WEBHOOK_AUDIENCES)[number];
+
+/** Who owns an endpoint and whose redemptions it hears, as stored. */
+export interface EndpointOwnership {
+  /** Absent on endpoints registered before endpoints had owners: those hear every client's redemptions. */
+  client_id?: string | null;
+  redemptions?: WebhookAudience;
+}
+
+/** Whether an endpoint hears a redemption of this client (null: a partner's, or one stored before owners). */
+export function hearsRedemptionOf(endpoint: EndpointOwnership, client: string | null): boolean {
+  if (endpoint.client_id == null || endpoint.redemptions === 'all') return true;
+  return client !== null && endpoint.client_id === client;
+}
+
 /** A receiver must refuse a delivery whose Webhook-Timestamp is older than this (replay protection). */
 export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 
@@ -50,6 +67,10 @@ export const webhookEndpointInputSchema = z
       .transform((events) => [...new Set(events)])
       .meta({ description: 'The event types to receive, or ["*"] for all of them' }),
     description: plainText(500).optional(),
+    redemptions: z.enum(WEBHOOK_AUDIENCES).default('own').meta({
+      description:
+        "Whose redemptions it hears: the client's own (the default), or every client's (needs the webhooks:all scope)",
+    }),
   })
   .strict()
   .meta({ id: 'WebhookEndpointInput' });

@@ -29,6 +29,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
   coupons: [{ key: { redemption_id: 1 }, name: 'one_coupon_per_redemption', unique: true }],
   redemptions: [
     { key: { member_id: 1, created_at: -1 }, name: 'member' },
+    { key: { client_id: 1, created_at: -1 }, name: 'client' },
     { key: { status: 1 }, name: 'status' },
     { key: { coupon_code: 1 }, name: 'coupon_code' },
     { key: { order_id: 1 }, name: 'order' },
@@ -40,7 +41,10 @@ const INDEXES: Record<string, IndexDescription[]> = {
   order_cancellations: [],
   reconciliation_reports: [],
   reconciliation_latest: [],
-  webhook_endpoints: [{ key: { status: 1 }, name: 'status' }],
+  webhook_endpoints: [
+    { key: { status: 1 }, name: 'status' },
+    { key: { client_id: 1 }, name: 'client' },
+  ],
   webhook_outbox: [
     { key: { endpoint_id: 1 }, name: 'endpoint' },
     { key: { redemption_id: 1 }, name: 'redemption' },

@@ -5,13 +5,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { secretFromBytes } from '../domain/webhook-signature';
-import type { WebhookEndpointInput, WebhookEventType } from '../domain/webhooks';
+import type { EndpointOwnership, WebhookEndpointInput, WebhookEventType } from '../domain/webhooks';
 import { isOnlyDuplicateKeys } from './duplicate-key';
 import { blockId, blockNumberOf, blockOf, numberedEntryId, readForward, readRange } from './numbered-log';
 
 export type EndpointStatus = 'enabled' | 'disabled';
 
-export interface WebhookEndpointDocument {
+export interface WebhookEndpointDocument extends EndpointOwnership {
   _id: string;
   url: string;
   events: string[];
@@ -81,10 +81,12 @@ export class WebhookEndpoints {
     this.endpoints = db.collection<WebhookEndpointDocument>('webhook_endpoints');
   }
 
-  async create(input: WebhookEndpointInput): Promise<WebhookEndpointDocument> {
+  async create(input: WebhookEndpointInput, clientId: string): Promise<WebhookEndpointDocument> {
     const now = new Date();
     const document: WebhookEndpointDocument = {
       _id: `whe_${randomUUID().replace(/-/g, '')}`,
+      client_id: clientId,
+      redemptions: input.redemptions,
       url: input.url,
       events: input.events,
       description: input.description ?? null,
@@ -107,10 +109,12 @@ export class WebhookEndpoints {
     return this.endpoints.find({ status: 'enabled' }).toArray();
   }
 
-  async list(page: { skip: number; limit: number; sort: Record<string, 1 | -1> }) {
+  /** A page of the endpoints of these owners (null: those registered before endpoints had owners). */
+  async list(owners: (string | null)[], page: { skip: number; limit: number; sort: Record<string, 1 | -1> }) {
+    const filter = { client_id: { $in: owners } };
     const [items, total] = await Promise.all([
-      this.endpoints.find({}, { sort: page.sort, skip: page.skip, limit: page.limit }).toArray(),
-      this.endpoints.countDocuments({}),
+      this.endpoints.find(filter, { sort: page.sort, skip: page.skip, limit: page.limit }).toArray(),
+      this.endpoints.countDocuments(filter),
     ]);
     return { items, total };
   }

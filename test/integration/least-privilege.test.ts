@@ -1,0 +1,295 @@
+/**
+ * Least privilege over HTTP: each key does only what its scopes allow, each client reads only its own redemptions and
+ * manages only its own webhook endpoints, which hear only its own redemptions, and each client's requests are counted
+ * against its rate limit.
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createMemberWithPoints, createOption } from '../harness/fixtures';
+import { TEST_API_KEY, readJson, startTestStack, uniqueName, type TestStack } from '../harness/stack';
+import { startStubPartner, type StubPartner } from '../harness/stub-partner';
+
+const KEYS = {
+  till: 'till-key',
+  app: 'app-key',
+  ops: 'ops-key',
+  watcher: 'watcher-key',
+  limited: 'limited-key',
+};
+
+describe('least privilege', () => {
+  let stack: TestStack;
+  const receivers: StubPartner[] = [];
+
+  beforeAll(async () => {
+    stack = await startTestStack({
+      env: {
+        API_KEYS: [
+          `admin:${TEST_API_KEY}`,
+          `till:${KEYS.till}:redemptions+orders+webhooks`,
+          `app:${KEYS.app}:redemptions+members:read`,
+          `ops:${KEYS.ops}:operator+reports`,
+          `watcher:${KEYS.watcher}:webhooks+webhooks:all`,
+          `limited:${KEYS.limited}:redemptions`,
+        ].join(','),
+        API_RATE_LIMITS: 'limited:3/minute',
+        WEBHOOK_ENDPOINTS_CACHE_MS: '0',
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await Promise.all(receivers.map((receiver) => receiver.close()));
+  });
+
+  const as = async (key: string, method: string, path: string, json?: unknown) => {
+    const res = await stack.api.request(path, { method, json, headers: { authorization: `Bearer ${key}` } });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) };
+  };
+  const redeemAs = async (key: string, delayed = true) => {
+    const member = await createMemberWithPoints(stack.mongo.db, 1_000);
+    const option = await createOption(stack.mongo.db);
+    const created = await as(key, 'POST', '/v1/redemptions', {
+      customer_email: member.email,
+      redemption_option_id: option.id,
+      delay_points_deduction: delayed,
+    });
+    expect(created.status).toBe(201);
+    return { ...(created.body as { id: string; coupon_code: string }), member };
+  };
+
+  describe('scopes', () => {
+    it.each([
+      ['POST', '/v1/members', { email: 'scoped@example.com' }, KEYS.till, 'members:write'],
+      ['GET', '/v1/members/mem_x', undefined, KEYS.till, 'members:read'],
+      ['GET', '/v1/members/mem_x/ledger', undefined, KEYS.ops, 'members:read'],
+      ['POST', '/v1/redemption-options', { name: 'x' }, KEYS.app, 'options:write'],
+      ['GET', '/v1/redemption-options', undefined, KEYS.ops, 'redemptions'],
+      ['POST', '/v1/redemptions', {}, KEYS.ops, 'redemptions'],
+      ['POST', '/v1/orders', { order_id: 'o', coupon_code: 'c' }, KEYS.app, 'orders'],
+      ['POST', '/v1/orders/o-1/cancel', undefined, KEYS.app, 'orders'],
+      ['POST', '/v1/redemptions/rdm_x/actions/refund', { reason: 'r' }, KEYS.till, 'operator'],
+      ['GET', '/v1/reports/redemptions', undefined, KEYS.till, 'reports'],
+      ['GET', '/v1/webhook-endpoints', undefined, KEYS.app, 'webhooks'],
+      ['POST', '/v1/webhook-endpoints', { url: 'https://x.example', events: ['*'] }, KEYS.ops, 'webhooks'],
+    ])(
+      'refuses %s %s without its scope with 403 insufficient_scope naming it',
+      async (method, path, json, key, scope) => {
+        const answer = await as(key, method, path, json);
+        expect(answer.status).toBe(403);
+        expect(answer.body.error.code).toBe('insufficient_scope');
+        expect(answer.body.error.message).toContain(`"${scope}"`);
+      },
+    );
+
+    it('changes nothing when it refuses: no points earned, no endpoint registered, no redemption refunded', async () => {
+      const member = await createMemberWithPoints(stack.mongo.db, 100);
+      const earn = await as(KEYS.till, 'POST', `/v1/members/${member._id}/points`, {
+        points: 1_000_000_000,
+        reason: 'leaked key',
+        idempotency_key: 'leak-1',
+      });
+      expect(earn.status).toBe(403);
+      expect((await as(TEST_API_KEY, 'GET', `/v1/members/${member._id}`)).body.points_balance).toBe(100);
+
+      const register = await as(KEYS.app, 'POST', '/v1/webhook-endpoints', {
+        url: 'https://attacker.example/hook',
+        events: ['*'],
+      });
+      expect(register.status).toBe(403);
+      expect(await stack.mongo.db.collection('webhook_endpoints').countDocuments({ url: /attacker/ })).toBe(0);
+
+      const redemption = await redeemAs(KEYS.till, false);
+      const refund = await as(KEYS.till, 'POST', `/v1/redemptions/${redemption.id}/actions/refund`, { reason: 'x' });
+      expect(refund.status).toBe(403);
+      expect((await as(KEYS.till, 'GET', `/v1/redemptions/${redemption.id}`)).body.status).toBe('completed');
+    });
+
+    it('lists each route’s scopes in the OpenAPI document as its security requirements', async () => {
+      const document = await readJson(await fetch(`${stack.api.url}/openapi.json`));
+      expect(document.paths['/v1/members/{id}/points'].post.security).toEqual([{ apiKey: ['members:write'] }]);
+      expect(document.paths['/v1/redemptions/{id}'].get.security).toEqual([
+        { apiKey: ['redemptions'] },
+        { apiKey: ['operator'] },
+      ]);
+      expect(document.paths['/v1/redemptions/{id}/actions/{action}'].post.responses['403']).toBeDefined();
+      for (const [path, item] of Object.entries<any>(document.paths)) {
+        for (const [method, operation] of Object.entries<any>(item)) {
+          if (!path.startsWith('/v1/')) continue;
+          expect(operation.security?.length, `${method} ${path}`).toBeGreaterThan(0);
+          for (const requirement of operation.security) expect(requirement.apiKey).toHaveLength(1);
+        }
+      }
+    });
+
+    it('warns at start, outside npm start, about a key that has every scope, naming its client but not the key', async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+        env: {
+          ...process.env,
+          PORT: '0',
+          API_KEYS: 'everything:secret-full-key,till:secret-till-key:redemptions',
+          TEMPORAL_ADDRESS: inject('temporalAddress'),
+          MONGODB_URI: inject('mongoUri'),
+          MONGODB_DB: uniqueName('warn').replace(/-/g, '_'),
+          FERRETDB_POSTGRESQL_URL: inject('postgresUrl'),
+          TEMPORAL_TASK_QUEUE: uniqueName('queue'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      try {
+        await expect.poll(() => output, { timeout: 30_000, interval: 100 }).toContain('API listening');
+      } finally {
+        child.kill('SIGKILL');
+      }
+      expect(output).toMatch(/client everything has every scope/);
+      expect(output).not.toMatch(/client till has every scope/);
+      expect(output).not.toContain('secret-full-key');
+    });
+  });
+
+  describe('clients isolated from each other', () => {
+    it('lets a client read and cancel only its own redemptions (404 for the others), and an operator read them all', async () => {
+      const tills = await redeemAs(KEYS.till);
+      const apps = await redeemAs(KEYS.app);
+
+      expect((await as(KEYS.app, 'GET', `/v1/redemptions/${tills.id}`)).status).toBe(404);
+      expect((await as(KEYS.till, 'GET', `/v1/redemptions/${apps.id}`)).status).toBe(404);
+      const cancel = await as(KEYS.app, 'POST', `/v1/redemptions/${tills.id}/cancel`);
+      expect(cancel.status).toBe(404);
+      expect((await as(KEYS.till, 'GET', `/v1/redemptions/${tills.id}`)).body.status).toBe('awaiting_order');
+
+      const listed = async (key: string, query = '') =>
+        ((await as(key, 'GET', `/v1/redemptions?per_page=100${query}`)).body.data as { id: string }[]).map(
+          ({ id }) => id,
+        );
+      expect(await listed(KEYS.till)).toContain(tills.id);
+      expect(await listed(KEYS.till)).not.toContain(apps.id);
+      expect(await listed(KEYS.app, `&coupon_code=${tills.coupon_code}`)).toEqual([]);
+      expect(await listed(KEYS.ops)).toEqual(expect.arrayContaining([tills.id, apps.id]));
+      expect((await as(KEYS.ops, 'GET', `/v1/redemptions/${apps.id}`)).status).toBe(200);
+    });
+
+    it('lets only operators read redemptions stored before redemptions had an owner', async () => {
+      const mine = await redeemAs(KEYS.till);
+      const legacyId = `rdm_legacy${Date.now()}`;
+      const stored = await stack.mongo.db.collection('redemptions').findOne({ _id: mine.id as never });
+      const legacy: Record<string, unknown> = { ...stored, _id: legacyId, coupon_code: null };
+      delete legacy.client_id;
+      await stack.mongo.db.collection('redemptions').insertOne(legacy as never);
+      expect((await as(KEYS.ops, 'GET', `/v1/redemptions/${legacyId}`)).status).toBe(200);
+      expect((await as(KEYS.till, 'GET', `/v1/redemptions/${legacyId}`)).status).toBe(404);
+    });
+
+    it('names in the audit trail the client that made each write', async () => {
+      const redemption = await redeemAs(KEYS.till);
+      const order = await as(KEYS.till, 'POST', '/v1/orders', {
+        order_id: `order-${redemption.id}`,
+        coupon_code: redemption.coupon_code,
+      });
+      expect(order.status).toBe(200);
+      const cancelled = await redeemAs(KEYS.till);
+      expect((await as(KEYS.till, 'POST', `/v1/redemptions/${cancelled.id}/cancel`)).status).toBe(200);
+
+      const trail = async (id: string) => (await as(KEYS.ops, 'GET', `/v1/redemptions/${id}`)).body.events as any[];
+      const captured = await trail(redemption.id);
+      expect(captured.find((event) => event.type === 'requested').client).toBe('till');
+      expect(captured.find((event) => event.status === 'redeeming').client).toBe('till');
+      const release = await trail(cancelled.id);
+      expect(release.find((event) => event.status === 'cancelled').client).toBe('till');
+      // The workflow's own steps (its partner's answer, completion) are not a client's.
+      expect(captured.find((event) => event.status === 'completed').client).toBeUndefined();
+
+      const refunded = await redeemAs(KEYS.till, false);
+      const refund = await as(TEST_API_KEY, 'POST', `/v1/redemptions/${refunded.id}/actions/refund`, {
+        reason: 'goodwill',
+      });
+      expect(refund.status).toBe(200);
+      const action = (await trail(refunded.id)).find((event) => event.type === 'operator_action');
+      expect(action.data).toMatchObject({ action: 'refund', operator: 'admin', reason: 'goodwill' });
+    });
+
+    it('keeps each client’s webhook endpoints its own: another client’s answer 404 to every call', async () => {
+      const created = await as(KEYS.till, 'POST', '/v1/webhook-endpoints', {
+        url: 'https://till.example/hooks',
+        events: ['*'],
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.redemptions).toBe('own');
+      const { id } = created.body;
+      for (const [method, path] of [
+        ['GET', `/v1/webhook-endpoints/${id}`],
+        ['GET', `/v1/webhook-endpoints/${id}/deliveries`],
+        ['POST', `/v1/webhook-endpoints/${id}/rotate-secret`],
+        ['DELETE', `/v1/webhook-endpoints/${id}`],
+      ] as const) {
+        expect((await as(KEYS.watcher, method, path)).status, `${method} ${path}`).toBe(404);
+      }
+      const listed = (await as(KEYS.watcher, 'GET', '/v1/webhook-endpoints')).body.data.map((e: any) => e.id);
+      expect(listed).not.toContain(id);
+      expect((await as(KEYS.till, 'GET', `/v1/webhook-endpoints/${id}`)).status).toBe(200);
+      expect((await as(KEYS.till, 'DELETE', `/v1/webhook-endpoints/${id}`)).status).toBe(204);
+    });
+
+    it('refuses an endpoint for every client’s redemptions to a key without webhooks:all', async () => {
+      const answer = await as(KEYS.till, 'POST', '/v1/webhook-endpoints', {
+        url: 'https://till.example/all',
+        events: ['*'],
+        redemptions: 'all',
+      });
+      expect(answer.status).toBe(403);
+      expect(answer.body.error.message).toContain('"webhooks:all"');
+      expect(await stack.mongo.db.collection('webhook_endpoints').countDocuments({ url: /till\.example\/all/ })).toBe(
+        0,
+      );
+    });
+
+    it('delivers a client’s redemptions to its own endpoints and to webhooks:all endpoints, never to another client’s', async () => {
+      const own = await startStubPartner();
+      const everyone = await startStubPartner();
+      receivers.push(own, everyone);
+      const ownEndpoint = await as(KEYS.till, 'POST', '/v1/webhook-endpoints', {
+        url: own.redeemUrl,
+        events: ['redemption.awaiting_order'],
+      });
+      const allEndpoint = await as(KEYS.watcher, 'POST', '/v1/webhook-endpoints', {
+        url: everyone.redeemUrl,
+        events: ['redemption.awaiting_order'],
+        redemptions: 'all',
+      });
+      expect([ownEndpoint.status, allEndpoint.status]).toEqual([201, 201]);
+      expect(allEndpoint.body.redemptions).toBe('all');
+
+      const tills = await redeemAs(KEYS.till);
+      const apps = await redeemAs(KEYS.app);
+      const heard = (receiver: StubPartner) => receiver.calls.map((call) => call.body?.data?.id);
+      await expect
+        .poll(() => heard(everyone), { timeout: 15_000, interval: 50 })
+        .toEqual(expect.arrayContaining([tills.id, apps.id]));
+      await expect.poll(() => heard(own), { timeout: 15_000, interval: 50 }).toContain(tills.id);
+      // The all-hearing endpoint had both; the own one got till's alone.
+      expect(heard(own)).not.toContain(apps.id);
+      for (const endpoint of [ownEndpoint, allEndpoint]) {
+        const key = endpoint === ownEndpoint ? KEYS.till : KEYS.watcher;
+        await as(key, 'DELETE', `/v1/webhook-endpoints/${endpoint.body.id}`);
+      }
+    });
+
+    it('answers a client past its rate limit 429 with Retry-After, and only that client', async () => {
+      const statuses: number[] = [];
+      let limited: Awaited<ReturnType<typeof as>> | undefined;
+      for (let index = 0; index < 5; index++) {
+        const answer = await as(KEYS.limited, 'GET', '/v1/redemptions');
+        statuses.push(answer.status);
+        if (answer.status === 429) limited = answer;
+      }
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      expect(limited!.body.error.code).toBe('rate_limited');
+      expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await as(KEYS.app, 'GET', '/v1/redemptions')).status).toBe(200);
+    });
+  });
+});
