@@ -6,6 +6,9 @@ import { composeApi } from './compose';
 
 const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel, 'api');
+if (!config.secrets.key) {
+  logger.warn('SECRETS_ENCRYPTION_KEY is not set: webhook signing secrets are stored unsealed. Set it in production.');
+}
 // Outside `npm start`: a key that can do everything is what a leak should never hand over.
 for (const { client, scopes } of config.apiKeys) {
   if (hasEveryScope(scopes)) {

@@ -32,6 +32,14 @@ const endpointWithSecretSchema = webhookEndpointSchema
     secret: z.string().meta({
       description: 'whsec_<base64>: the HMAC key is the base64-decoded part. Shown only on create and rotate',
     }),
+    previous_secret_expires_at: z.iso
+      .datetime()
+      .nullable()
+      .meta({
+        description:
+          'After a rotation: until when the replaced secret still signs each delivery beside the new one ' +
+          '(WEBHOOK_SECRET_OVERLAP_SECONDS); null when none does',
+      }),
   })
   .meta({ id: 'WebhookEndpointWithSecret' });
 
@@ -65,6 +73,15 @@ function endpointView(endpoint: WebhookEndpointDocument) {
     status: endpoint.status,
     disabled_reason: endpoint.disabled_reason,
     created_at: endpoint.created_at.toISOString(),
+  };
+}
+
+/** The secret, shown on create and rotate, and when the one it replaced stops signing. */
+function secretView(endpoint: WebhookEndpointDocument) {
+  const expiries = (endpoint.previous_secrets ?? []).map(({ expires_at }) => expires_at.getTime());
+  return {
+    secret: endpoint.secret,
+    previous_secret_expires_at: expiries.length > 0 ? new Date(Math.max(...expiries)).toISOString() : null,
   };
 }
 
@@ -115,7 +132,7 @@ export function webhookEndpointsRouter(
       const caller = callerOf(res);
       if (body.redemptions === 'all') requireScope(caller, ['webhooks:all']);
       const endpoint = await desk.create(body, caller);
-      res.status(201).json({ ...endpointView(endpoint), secret: endpoint.secret });
+      res.status(201).json({ ...endpointView(endpoint), ...secretView(endpoint) });
     },
   );
 
@@ -194,7 +211,9 @@ export function webhookEndpointsRouter(
     {
       method: 'post',
       path: '/v1/webhook-endpoints/{id}/rotate-secret',
-      summary: 'Replace the signing secret: every attempt from now on is signed with the new one, shown only here',
+      summary:
+        'Replace the signing secret, shown only here: every attempt from now on is signed with it, and with the ' +
+        'replaced one too for WEBHOOK_SECRET_OVERLAP_SECONDS (24 h), so that receivers can switch without a gap',
       tag: TAG,
       auth: 'api-key',
       scopes: ['webhooks', 'webhooks:all'],
@@ -206,7 +225,7 @@ export function webhookEndpointsRouter(
     },
     async ({ params }, _req, res) => {
       const endpoint = await desk.rotateSecret(params.id, callerOf(res));
-      res.json({ ...endpointView(endpoint), secret: endpoint.secret });
+      res.json({ ...endpointView(endpoint), ...secretView(endpoint) });
     },
   );
 

@@ -6,6 +6,7 @@ import { Refusal } from '../domain/failures';
 import { namesPrivateHost } from '../domain/webhook-urls';
 import type { Caller } from '../domain/scopes';
 import type { WebhookEndpointInput } from '../domain/webhooks';
+import { secretBoxOf } from '../store/secret-box';
 import { WebhookDeliveries, WebhookEndpoints, type WebhookEndpointDocument } from '../store/webhooks';
 import type { ApplicationDeps } from './index';
 import { startWebhookLane } from './webhook-lanes';
@@ -17,7 +18,7 @@ export class WebhookEndpointsDesk {
   private readonly attempts: WebhookDeliveries;
 
   constructor(private readonly deps: ApplicationDeps) {
-    this.endpoints = new WebhookEndpoints(deps.db);
+    this.endpoints = new WebhookEndpoints(deps.db, secretBoxOf(deps.config));
     this.attempts = new WebhookDeliveries(deps.db);
   }
 
@@ -55,7 +56,8 @@ export class WebhookEndpointsDesk {
 
   async rotateSecret(id: string, caller: Caller): Promise<WebhookEndpointDocument> {
     await this.get(id, caller);
-    return (await this.endpoints.rotateSecret(id)) ?? notFound(id);
+    const overlapMs = this.deps.config.webhooks.secretOverlapSeconds * 1000;
+    return (await this.endpoints.rotateSecret(id, overlapMs)) ?? notFound(id);
   }
 
   async deliveries(id: string, caller: Caller, page: Page) {

@@ -13,6 +13,16 @@ const optionalText = z
   .optional();
 const optionalUrl = optionalText.pipe(z.url({ protocol: /^https?$/ }).optional());
 
+/** A 256-bit key, as 64 hex digits or base64 (44 characters). */
+const secretKey = z
+  .string()
+  .trim()
+  .transform((value) => Buffer.from(value, /^[0-9a-f]{64}$/i.test(value) ? 'hex' : 'base64'))
+  .refine(
+    (key) => key.length === 32,
+    'must be a 256-bit key: 64 hex digits or 44 base64 characters (openssl rand -base64 32)',
+  );
+
 const partnerSchema = z.object(
   Object.fromEntries(
     PARTNER_NAMES.flatMap((name) => {
@@ -31,6 +41,19 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: optionalUrl,
   API_KEYS: optionalText,
   API_RATE_LIMITS: optionalText,
+  SECRETS_ENCRYPTION_KEY: optionalText.pipe(secretKey.optional()),
+  SECRETS_ENCRYPTION_OLD_KEYS: optionalText.pipe(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(secretKey))
+      .optional(),
+  ),
   TEMPORAL_ADDRESS: z.string().trim().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('redemptions'),
@@ -54,6 +77,12 @@ const envSchema = z.object({
   WEBHOOK_POLL_MS: positiveInt(1_000),
   WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().positive().max(3650).default(30),
   WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_SECRET_OVERLAP_SECONDS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .max(30 * 86_400)
+    .default(86_400),
   WORKFLOW_BUNDLE_PATH: optionalText,
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt(1000),
   WORKER_METRICS_ADDRESS: z
@@ -127,7 +156,14 @@ export interface Config {
     pollMs: number;
     deliveryRetentionDays: number;
     allowPrivateUrls: boolean;
+    /** How long a rotated-out signing secret still signs each delivery, beside the new one. */
+    secretOverlapSeconds: number;
   };
+  /**
+   * The key that seals webhook signing secrets at rest (none: they are kept unsealed, with a warning at start), and
+   * the previous keys that still open what they sealed until `npm run secrets:reseal` has sealed it again.
+   */
+  secrets: { key?: Buffer; oldKeys: Buffer[] };
   logLevel: string;
   /** A workflow bundle built ahead of time (`npm run bundle`); without one the worker bundles at start. */
   workflowBundlePath?: string;
@@ -299,7 +335,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
       pollMs: values.WEBHOOK_POLL_MS,
       deliveryRetentionDays: values.WEBHOOK_DELIVERY_RETENTION_DAYS,
       allowPrivateUrls: values.WEBHOOK_ALLOW_PRIVATE_URLS === 'true',
+      secretOverlapSeconds: values.WEBHOOK_SECRET_OVERLAP_SECONDS,
     },
+    secrets: { key: values.SECRETS_ENCRYPTION_KEY, oldKeys: values.SECRETS_ENCRYPTION_OLD_KEYS ?? [] },
     logLevel: values.LOG_LEVEL,
     workflowBundlePath: values.WORKFLOW_BUNDLE_PATH,
     workerMaxCachedWorkflows: values.WORKER_MAX_CACHED_WORKFLOWS,

@@ -5,8 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { verifyWebhook } from '../../domain/webhook-signature';
+import { SecretBox } from '../../store/secret-box';
+import { WebhookEndpoints } from '../../store/webhooks';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
-import { TEST_API_KEY, readJson, startTestStack, uniqueName, type TestStack } from '../harness/stack';
+import { TEST_API_KEY, TEST_SECRETS_KEY, readJson, startTestStack, uniqueName, type TestStack } from '../harness/stack';
+import type { RecordedCall } from '../harness/stub-partner';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 const KEYS = {
@@ -290,6 +294,83 @@ describe('least privilege', () => {
       expect(limited!.body.error.code).toBe('rate_limited');
       expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
       expect((await as(KEYS.app, 'GET', '/v1/redemptions')).status).toBe(200);
+    });
+  });
+
+  describe('secrets kept secret', () => {
+    const verified = (secret: string, received: RecordedCall) =>
+      verifyWebhook(
+        secret,
+        {
+          id: received.headers['webhook-id'] as string,
+          timestamp: received.headers['webhook-timestamp'] as string,
+          signature: received.headers['webhook-signature'] as string,
+          body: received.rawBody,
+        },
+        Math.floor(Date.now() / 1000),
+      );
+    const endpoints = () => stack.mongo.db.collection<{ _id: string; [field: string]: any }>('webhook_endpoints');
+
+    it('stores signing secrets sealed, and signs with the secret shown', async () => {
+      const receiver = await startStubPartner();
+      receivers.push(receiver);
+      const created = await as(KEYS.till, 'POST', '/v1/webhook-endpoints', {
+        url: receiver.redeemUrl,
+        events: ['redemption.awaiting_order'],
+      });
+      const stored = await endpoints().findOne({ _id: created.body.id });
+      expect(stored!.secret).toMatch(/^v1\./);
+      expect(JSON.stringify(stored)).not.toContain(created.body.secret.slice('whsec_'.length));
+      const redemption = await redeemAs(KEYS.till);
+      await expect
+        .poll(() => receiver.calls.find((call) => call.body?.data?.id === redemption.id), { timeout: 15_000 })
+        .toBeDefined();
+      const delivery = receiver.calls.find((call) => call.body?.data?.id === redemption.id)!;
+      expect(await verified(created.body.secret, delivery)).toBe(true);
+      await as(KEYS.till, 'DELETE', `/v1/webhook-endpoints/${created.body.id}`);
+    });
+
+    it('keeps an endpoint stored before secrets were sealed and endpoints had owners working, and reseals it', async () => {
+      const receiver = await startStubPartner();
+      receivers.push(receiver);
+      const id = `whe_legacy${Date.now()}`;
+      const secret = `whsec_${Buffer.alloc(24, 3).toString('base64')}`;
+      const now = new Date();
+      await endpoints().insertOne({
+        _id: id,
+        url: receiver.redeemUrl,
+        events: ['redemption.awaiting_order'],
+        description: null,
+        secret,
+        status: 'enabled',
+        disabled_reason: null,
+        created_at: now,
+        updated_at: now,
+      });
+      // It heard every client's redemptions before, and still does; webhooks:all keys manage it, others do not see it.
+      expect((await as(KEYS.till, 'GET', `/v1/webhook-endpoints/${id}`)).status).toBe(404);
+      expect((await as(KEYS.watcher, 'GET', `/v1/webhook-endpoints/${id}`)).body.redemptions).toBe('all');
+      const first = await redeemAs(KEYS.app);
+      await expect
+        .poll(() => receiver.calls.find((call) => call.body?.data?.id === first.id), { timeout: 15_000 })
+        .toBeDefined();
+      expect(
+        await verified(
+          secret,
+          receiver.calls.find((call) => call.body?.data?.id === first.id)!,
+        ),
+      ).toBe(true);
+
+      // npm run secrets:reseal, after the key changed: what the old key sealed and what was never sealed, sealed anew.
+      const newKey = Buffer.alloc(32, 9);
+      const box = new SecretBox(newKey, [Buffer.from(TEST_SECRETS_KEY, 'base64')]);
+      expect(await new WebhookEndpoints(stack.mongo.db, box).reseal()).toBeGreaterThan(0);
+      const resealed = await endpoints().findOne({ _id: id });
+      expect(box.isCurrent(resealed!.secret)).toBe(true);
+      expect((await new WebhookEndpoints(stack.mongo.db, box).get(id))!.secret).toBe(secret);
+      // Sealed for this endpoint only: moved to another record, it does not open.
+      expect(() => box.open(resealed!.secret, 'whe_other')).toThrow();
+      await as(KEYS.watcher, 'DELETE', `/v1/webhook-endpoints/${id}`);
     });
   });
 });

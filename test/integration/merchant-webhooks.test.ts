@@ -20,6 +20,7 @@ describe('merchant webhooks', () => {
         WEBHOOK_TIMEOUT_MS: '1000',
         WEBHOOK_RETRY_INITIAL_MS: '100',
         WEBHOOK_RETRY_MAX_MS: '400',
+        WEBHOOK_SECRET_OVERLAP_SECONDS: '3',
       },
     });
   });
@@ -270,14 +271,24 @@ describe('merchant webhooks', () => {
       .toBe(0);
   });
 
-  it('signs with the new secret only, once it is rotated', async () => {
+  it('signs with both secrets during the overlap after a rotation, then with the new one only', async () => {
     const receiver = await newReceiver();
     const { id, secret: oldSecret } = await register(receiver.redeemUrl, ['redemption.completed']);
     const before = await redeem();
     const [signedBefore] = await waitForCallsFor(receiver, before.id, 1);
     expect(await verified(oldSecret, signedBefore!)).toBe(true);
+    expect(String(signedBefore!.headers['webhook-signature']).split(' ')).toHaveLength(1);
 
-    const newSecret = (await call(`/v1/webhook-endpoints/${id}/rotate-secret`, { method: 'POST' })).body.secret;
+    const rotated = await call(`/v1/webhook-endpoints/${id}/rotate-secret`, { method: 'POST' });
+    const newSecret = rotated.body.secret;
+    expect(Date.parse(rotated.body.previous_secret_expires_at) - Date.now()).toBeGreaterThan(1_000);
+    const during = await redeem();
+    const [signedDuring] = await waitForCallsFor(receiver, during.id, 1);
+    expect(String(signedDuring!.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(await verified(newSecret, signedDuring!)).toBe(true);
+    expect(await verified(oldSecret, signedDuring!)).toBe(true);
+
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
     const after = await redeem();
     const [signedAfter] = await waitForCallsFor(receiver, after.id, 1);
     expect(await verified(newSecret, signedAfter!)).toBe(true);
