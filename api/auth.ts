@@ -35,6 +35,12 @@ export function requireApiKey(apiKeys: ApiKey[]): RequestHandler {
   };
 }
 
+/** Whether the request carries the metrics token (none configured: never). */
+export function carriesMetricsToken(metricsToken: string | undefined, authorization: string | undefined): boolean {
+  const token = bearerToken(authorization);
+  return metricsToken !== undefined && token !== undefined && secretsMatch(token, metricsToken);
+}
+
 /** The caller requireApiKey recorded. */
 export function callerOf(res: Response): Caller {
   return res.locals.caller as Caller;

@@ -41,6 +41,7 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: optionalUrl,
   API_KEYS: optionalText,
   API_RATE_LIMITS: optionalText,
+  METRICS_TOKEN: optionalText,
   SECRETS_ENCRYPTION_KEY: optionalText.pipe(secretKey.optional()),
   SECRETS_ENCRYPTION_OLD_KEYS: optionalText.pipe(
     z
@@ -125,6 +126,11 @@ export interface Config {
    * Each API process counts on its own.
    */
   rateLimits: Map<string, RateLimit>;
+  /**
+   * The bearer token that reads the API's /metrics and /readyz's details (Prometheus's `authorization`); without one,
+   * /metrics is closed.
+   */
+  metricsToken?: string;
   temporal: { address: string; namespace: string; taskQueue: string };
   /**
    * `postgresUrl`: when the MongoDB-protocol server is FerretDB on PostgreSQL, the PostgreSQL it runs on, so that the
@@ -314,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     publicBaseUrl: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
     apiKeys,
     rateLimits: rateLimitsOf(values.API_RATE_LIMITS),
+    metricsToken: values.METRICS_TOKEN,
     temporal: {
       address: values.TEMPORAL_ADDRESS,
       namespace: values.TEMPORAL_NAMESPACE,

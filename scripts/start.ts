@@ -12,7 +12,7 @@ import { createLogger } from '../config/logger';
 import { composeWorker } from '../worker/compose';
 import { installWorkerRuntime } from '../worker/runtime';
 import { seedDemoData } from './demo-data';
-import { embeddedCredentials } from './embedded-credentials';
+import { DEV_METRICS_TOKEN, embeddedCredentials } from './embedded-credentials';
 import { runStack } from './run-stack';
 import { isPortOpen, startMongoServer, startTemporal, type RunningServer } from './servers';
 import { resolveMongoServer, resolveTemporalExecutable } from './tools';
@@ -100,7 +100,7 @@ async function main() {
       `  API             ${api}   (Authorization: Bearer ${config.apiKeys.some(({ key }) => key === DEV_API_KEY) ? DEV_API_KEY : '<one of API_KEYS>'})`,
       `  API docs        ${api}/docs`,
       `  Readiness       ${api}/readyz`,
-      `  Metrics         ${api}/metrics (API)   ${config.workerMetricsAddress ? `http://${config.workerMetricsAddress}/metrics (worker)` : 'worker metrics off'}`,
+      `  Metrics         ${api}/metrics (API, Authorization: Bearer ${config.metricsToken === DEV_METRICS_TOKEN ? DEV_METRICS_TOKEN : '<METRICS_TOKEN>'})   ${config.workerMetricsAddress ? `http://${config.workerMetricsAddress}/metrics (worker)` : 'worker metrics off'}`,
       `  Temporal UI     ${embeddedTemporal ? `http://localhost:${TEMPORAL_UI_PORT}` : '(external cluster)'}`,
       `  Temporal        ${config.temporal.address}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
       `  MongoDB         ${config.mongo.uri}  database ${config.mongo.db}`,

@@ -12,6 +12,7 @@ import type { Tracing } from '../../config/tracing';
 import { connectMongo, type MongoHandle } from '../../store/connect';
 import { composeWorker, type WorkerComposition } from '../../worker/compose';
 import { installWorkerRuntime } from '../../worker/runtime';
+import { TEST_METRICS_TOKEN } from './prometheus';
 
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 export const TEST_API_KEY = 'test-api-key';
@@ -37,6 +38,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     TEMPORAL_TASK_QUEUE: uniqueName('queue'),
     REDEMPTION_SYNC_WAIT_MS: '15000',
     SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY,
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     // The tests' receivers listen on 127.0.0.1.
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     // Each suite's worker would otherwise schedule a reconciliation on its own task queue.

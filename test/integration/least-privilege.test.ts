@@ -10,6 +10,7 @@ import { SecretBox } from '../../store/secret-box';
 import { WebhookEndpoints } from '../../store/webhooks';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { TEST_API_KEY, TEST_SECRETS_KEY, readJson, startTestStack, uniqueName, type TestStack } from '../harness/stack';
+import { TEST_METRICS_TOKEN } from '../harness/prometheus';
 import type { RecordedCall } from '../harness/stub-partner';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
@@ -371,6 +372,30 @@ describe('least privilege', () => {
       // Sealed for this endpoint only: moved to another record, it does not open.
       expect(() => box.open(resealed!.secret, 'whe_other')).toThrow();
       await as(KEYS.watcher, 'DELETE', `/v1/webhook-endpoints/${id}`);
+    });
+  });
+
+  describe('what is public', () => {
+    it('serves /metrics only to the metrics token', async () => {
+      for (const authorization of [undefined, `Bearer ${TEST_API_KEY}`, 'Bearer wrong-token']) {
+        const res = await fetch(`${stack.api.url}/metrics`, { headers: authorization ? { authorization } : {} });
+        expect(res.status, authorization).toBe(401);
+        expect((await readJson(res)).error.code).toBe('unauthenticated');
+      }
+      const res = await fetch(`${stack.api.url}/metrics`, {
+        headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` },
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('http_request_duration_seconds');
+    });
+
+    it('answers /readyz with ready or not to anyone, and with its checks only to monitoring and operators', async () => {
+      const readyz = async (authorization?: string) =>
+        readJson(await fetch(`${stack.api.url}/readyz`, { headers: authorization ? { authorization } : {} }));
+      expect(await readyz()).toEqual({ status: 'ready' });
+      expect(await readyz(`Bearer ${KEYS.till}`)).toEqual({ status: 'ready' });
+      expect((await readyz(`Bearer ${KEYS.ops}`)).checks).toEqual({ temporal: 'ok', mongodb: 'ok' });
+      expect((await readyz(`Bearer ${TEST_METRICS_TOKEN}`)).checks).toEqual({ temporal: 'ok', mongodb: 'ok' });
     });
   });
 });
