@@ -275,17 +275,21 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
         404: { description: 'Unknown member', schema: errorSchema },
       },
     },
-    async ({ params, query }, req, res) => {
+    async ({ params, query }, _req, res) => {
       const { skip, limit } = pageWindow(query);
       const oldestFirst = parseSort(query.sort, { created_at: 'seq' }, { seq: -1 }).seq === 1;
       const { entries, total } = await members.ledgerPage(params.id, { skip, limit, oldestFirst });
       res.json(
-        paginate(deps.config.publicBaseUrl, req, {
-          items: entries.map(ledgerEntryView),
-          total,
-          page: query.page,
-          perPage: query.per_page,
-        }),
+        paginate(
+          deps.config.publicBaseUrl,
+          { path: `/v1/members/${encodeURIComponent(params.id)}/ledger`, query },
+          {
+            items: entries.map(ledgerEntryView),
+            total,
+            page: query.page,
+            perPage: query.per_page,
+          },
+        ),
       );
     },
   );

@@ -69,10 +69,11 @@ export function optionsRouter(deps: AppDeps, catalogue: Catalogue, routes: Route
       query: listQuerySchema,
       responses: { 200: { description: 'One page of options', schema: optionPageSchema } },
     },
-    async ({ query }, req, res) => {
+    async ({ query }, _req, res) => {
       const sort = parseSort(query.sort, OPTION_SORTS, { _id: 1 });
       const { items, total } = await catalogue.list({ ...pageWindow(query), sort });
-      res.json(paginate(deps.config.publicBaseUrl, req, { items, total, page: query.page, perPage: query.per_page }));
+      const list = { path: '/v1/redemption-options', query };
+      res.json(paginate(deps.config.publicBaseUrl, list, { items, total, page: query.page, perPage: query.per_page }));
     },
   );
 

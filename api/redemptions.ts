@@ -122,7 +122,7 @@ export function redemptionsRouter(
         200: { description: 'A page of redemptions', schema: paginatedSchema(redemptionViewSchema, 'RedemptionPage') },
       },
     },
-    async ({ query }, req, res) => {
+    async ({ query }, _req, res) => {
       const couponCode = query.coupon_code === undefined ? undefined : (normalizeCouponCode(query.coupon_code) ?? '-');
       const sort = parseSort(query.sort, SORT_FIELDS, { created_at: -1 });
       const { items, total } = await desk.list(
@@ -131,12 +131,16 @@ export function redemptionsRouter(
         { ...pageWindow(query), sort },
       );
       res.json(
-        paginate(deps.config.publicBaseUrl, req, {
-          items: items.map(toRedemptionView),
-          total,
-          page: query.page,
-          perPage: query.per_page,
-        }),
+        paginate(
+          deps.config.publicBaseUrl,
+          { path: '/v1/redemptions', query },
+          {
+            items: items.map(toRedemptionView),
+            total,
+            page: query.page,
+            perPage: query.per_page,
+          },
+        ),
       );
     },
   );

@@ -22,13 +22,20 @@ export const errorSchema = z
   })
   .meta({ id: 'Error' });
 
+const IDEMPOTENCY_KEY = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
 /** An optional `Idempotency-Key` request header, described for the route that reads it. */
 export function idempotencyKeyHeader(description: string) {
-  return z.string().min(1, 'must be 1 to 255 characters').max(255, 'must be 1 to 255 characters').optional().meta({
-    description,
-    // HTTP drops the spaces around a header value, and a value holds visible ASCII and inner spaces.
-    pattern: '^[\\x21-\\x7e](?:[\\x20-\\x7e]*[\\x21-\\x7e])?$',
-  });
+  return (
+    z
+      .string()
+      .max(255, 'must be 1 to 255 characters')
+      // HTTP drops the spaces around a header value, and a value holds visible ASCII and inner spaces: no tab, no
+      // byte outside ASCII, which the header carries only as Latin-1 guesswork.
+      .regex(IDEMPOTENCY_KEY, 'must be 1 to 255 characters of visible ASCII, with spaces only inside')
+      .optional()
+      .meta({ description })
+  );
 }
 
 /** The `{}` partners expect from a webhook that succeeded. */
@@ -126,8 +133,20 @@ export class RouteBook {
       );
       responses[status] = Object.keys(content).length > 0 ? { description, content } : { description };
     }
-    if (definition.body || definition.params || definition.query || definition.headers) {
-      responses['400'] ??= { description: 'Invalid input', content: { 'application/json': { schema: errorSchema } } };
+    const error = { 'application/json': { schema: errorSchema } };
+    // Any POST can be sent a body, which is read before the route: it can be malformed, too large or not JSON.
+    if (
+      definition.body ||
+      definition.params ||
+      definition.query ||
+      definition.headers ||
+      definition.method === 'post'
+    ) {
+      responses['400'] ??= { description: 'Invalid input', content: error };
+    }
+    if (definition.method === 'post') {
+      responses['413'] ??= { description: 'The body is larger than 64 kB (body_too_large)', content: error };
+      responses['415'] ??= { description: 'The body is not JSON (unsupported_media_type)', content: error };
     }
     if (definition.auth) {
       responses['401'] ??= {
@@ -158,7 +177,13 @@ export class RouteBook {
         params: definition.params as never,
         query: definition.query as never,
         headers: definition.headers as never,
-        body: definition.body ? { content: { 'application/json': { schema: definition.body } } } : undefined,
+        // A body is required unless the route reads a missing one as `{}` and accepts that.
+        body: definition.body
+          ? {
+              required: !definition.body.safeParse({}).success,
+              content: { 'application/json': { schema: definition.body } },
+            }
+          : undefined,
       },
       responses,
     });

@@ -15,7 +15,7 @@ const TAG = 'Webhook endpoints';
 const webhookEndpointSchema = z
   .object({
     id: z.string(),
-    url: z.url(),
+    url: z.string().meta({ description: 'As registered' }),
     events: z.array(z.enum([ALL_EVENTS, ...WEBHOOK_EVENT_TYPES])),
     description: z.string().nullable(),
     redemptions: z.enum(WEBHOOK_AUDIENCES).meta({
@@ -154,16 +154,20 @@ export function webhookEndpointsRouter(
         },
       },
     },
-    async ({ query }, req, res) => {
+    async ({ query }, _req, res) => {
       const sort = parseSort(query.sort, SORTS, { created_at: 1 });
       const { items, total } = await desk.list(callerOf(res), { ...pageWindow(query), sort });
       res.json(
-        paginate(deps.config.publicBaseUrl, req, {
-          items: items.map(endpointView),
-          total,
-          page: query.page,
-          perPage: query.per_page,
-        }),
+        paginate(
+          deps.config.publicBaseUrl,
+          { path: '/v1/webhook-endpoints', query },
+          {
+            items: items.map(endpointView),
+            total,
+            page: query.page,
+            perPage: query.per_page,
+          },
+        ),
       );
     },
   );
@@ -248,15 +252,19 @@ export function webhookEndpointsRouter(
         404: notFound,
       },
     },
-    async ({ params, query }, req, res) => {
+    async ({ params, query }, _req, res) => {
       const { items, total } = await desk.deliveries(params.id, callerOf(res), pageWindow(query));
       res.json(
-        paginate(deps.config.publicBaseUrl, req, {
-          items: items.map(deliveryView),
-          total,
-          page: query.page,
-          perPage: query.per_page,
-        }),
+        paginate(
+          deps.config.publicBaseUrl,
+          { path: `/v1/webhook-endpoints/${encodeURIComponent(params.id)}/deliveries`, query },
+          {
+            items: items.map(deliveryView),
+            total,
+            page: query.page,
+            perPage: query.per_page,
+          },
+        ),
       );
     },
   );

@@ -18,7 +18,7 @@ export const createRedemptionSchema = z
     redemption_option_id: z.number().int().positive().max(2_147_483_647),
     delay_points_deduction: z.boolean().default(false),
     currency: currencySchema.optional(),
-    point_redemptions: z.number().int().max(2_147_483_647).optional(),
+    point_redemptions: z.number().int().min(1).max(2_147_483_647).optional(),
   })
   .strict()
   .refine((body) => body.customer_email || body.pos_account_id || body.phone_number || body.customer_external_id, {

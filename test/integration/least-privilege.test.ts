@@ -4,6 +4,7 @@
  * against its rate limit.
  */
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyWebhook } from '../../domain/webhook-signature';
 import { SecretBox } from '../../store/secret-box';
@@ -396,6 +397,117 @@ describe('least privilege', () => {
       expect(await readyz(`Bearer ${KEYS.till}`)).toEqual({ status: 'ready' });
       expect((await readyz(`Bearer ${KEYS.ops}`)).checks).toEqual({ temporal: 'ok', mongodb: 'ok' });
       expect((await readyz(`Bearer ${TEST_METRICS_TOKEN}`)).checks).toEqual({ temporal: 'ok', mongodb: 'ok' });
+    });
+  });
+
+  describe('no 500 for any request a client can send', () => {
+    /** A request written byte for byte, for what fetch will not send. */
+    const raw = (requestLine: string, headers: string[]) =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const { port } = new URL(stack.api.url);
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write([requestLine, ...headers, 'Connection: close', '', ''].join('\r\n'), 'latin1'),
+        );
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        socket.on('error', reject);
+        socket.on('end', () => {
+          const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+          const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+          resolve({ status, body: body.startsWith('{') ? JSON.parse(body) : body });
+        });
+      });
+
+    it('answers a request line in absolute form, with links from PUBLIC_BASE_URL and the parsed path only', async () => {
+      await redeemAs(KEYS.till);
+      await redeemAs(KEYS.till);
+      const answer = await raw('GET http://other.host/v1/redemptions?per_page=1&junk=%ZZ HTTP/1.1', [
+        'Host: other.host',
+        `Authorization: Bearer ${KEYS.till}`,
+      ]);
+      expect(answer.status).toBe(200);
+      expect(answer.body.path).toBe(`${stack.config.publicBaseUrl}/v1/redemptions`);
+      expect(answer.body.next_page_url).toBe(`${stack.config.publicBaseUrl}/v1/redemptions?per_page=1&page=2`);
+      expect(JSON.stringify(answer.body)).not.toContain('other.host');
+      expect(JSON.stringify(answer.body)).not.toContain('junk');
+    });
+
+    it('reads report bounds by one rule: any date or date-time of the years 0000 to 9999, within 0001 to 9999 UTC', async () => {
+      const report = async (query: string) => as(KEYS.ops, 'GET', `/v1/reports/redemptions?${query}`);
+      for (const query of [
+        'from=0050-01-01&to=0050-01-31',
+        'from=0001-01-01T00:00:00Z&to=0001-01-10',
+        'from=0000-12-25&to=0001-01-02',
+        'from=2024-02-29',
+        'from=9999-12-20',
+        'from=9999-12-20&to=9999-12-31T23:00:00-05:00',
+      ]) {
+        const answer = await report(query);
+        expect(answer.status, query).toBe(200);
+        const keys = (answer.body.rows as { key: string }[]).map(({ key }) => key);
+        for (const key of keys) expect(key, query).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+        expect(new Set(keys).size, query).toBe(keys.length);
+        expect(answer.body.to, query).toMatch(/^\d{4}-/);
+      }
+      expect((await report('from=9999-12-20')).body.rows.at(-1).key).toBe('9999-12-31');
+      for (const query of ['from=2023-02-29', 'from=2026-02-30', 'from=99999-01-01', 'to=2026-01-01T24:00:00Z']) {
+        const answer = await report(query);
+        expect(answer.status, query).toBe(400);
+      }
+    });
+
+    it('refuses an Idempotency-Key outside its documented pattern with 400, starting nothing', async () => {
+      const member = await createMemberWithPoints(stack.mongo.db, 1_000);
+      const option = await createOption(stack.mongo.db);
+      const body = JSON.stringify({ customer_email: member.email, redemption_option_id: option.id });
+      for (const key of ['tab\there', 'cl\u00e9']) {
+        const res = await stack.api.request('/v1/redemptions', {
+          method: 'POST',
+          body,
+          headers: { authorization: `Bearer ${KEYS.till}`, 'content-type': 'application/json', 'idempotency-key': key },
+        });
+        expect(res.status, JSON.stringify(key)).toBe(400);
+        expect((await readJson(res)).error.details[0].path).toBe('Idempotency-Key');
+      }
+      expect(await stack.mongo.db.collection('redemptions').countDocuments({ member_id: member._id })).toBe(0);
+    });
+
+    it('keeps the OpenAPI document and the server in agreement on bodies, point_redemptions and URLs', async () => {
+      const document = await readJson(await fetch(`${stack.api.url}/openapi.json`));
+      const body = (path: string) => document.paths[path].post.requestBody;
+      expect(body('/v1/redemptions').required).toBe(true);
+      expect(body('/v1/members').required).toBe(true);
+      expect(body('/v1/webhook-endpoints').required).toBe(true);
+      expect(body('/v1/orders/{order_id}/cancel').required).toBe(false);
+      expect(document.components.schemas.CreateRedemption.properties.point_redemptions.minimum).toBe(1);
+      // Text the server took as given is not claimed to be an RFC 3986 URI.
+      expect(document.components.schemas.WebhookEndpoint.properties.url.format).toBeUndefined();
+      expect(document.components.schemas.RedemptionOption.properties.media_url.format).toBeUndefined();
+
+      const member = await createMemberWithPoints(stack.mongo.db, 1_000);
+      const variable = await createOption(stack.mongo.db, {
+        type: 'variable',
+        points_per_unit: 10,
+        unit_value: 100,
+        cost_points: undefined,
+        item_plu: undefined,
+      });
+      const zero = await as(KEYS.till, 'POST', '/v1/redemptions', {
+        customer_email: member.email,
+        redemption_option_id: variable.id,
+        point_redemptions: 0,
+      });
+      expect(zero.status).toBe(400);
+      expect(await stack.mongo.db.collection('redemptions').countDocuments({ member_id: member._id })).toBe(0);
+      const media = await as(TEST_API_KEY, 'POST', '/v1/redemption-options', {
+        name: 'Spaced',
+        type: 'discount_amount',
+        cost_points: 100,
+        discount: 100,
+        currency: 'SAR',
+        media_url: 'https://cdn.example/a b.png',
+      });
+      expect(media.status).toBe(400);
     });
   });
 });
