@@ -6,14 +6,12 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { verifyWebhook } from '../../domain/webhook-signature';
 import { SecretBox } from '../../store/secret-box';
 import { WebhookEndpoints } from '../../store/webhooks';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { TEST_API_KEY, TEST_SECRETS_KEY, readJson, startTestStack, uniqueName, type TestStack } from '../harness/stack';
 import { TEST_METRICS_TOKEN } from '../harness/prometheus';
-import type { RecordedCall } from '../harness/stub-partner';
-import { startStubPartner, type StubPartner } from '../harness/stub-partner';
+import { signedWith, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 const KEYS = {
   till: 'till-key',
@@ -300,17 +298,7 @@ describe('least privilege', () => {
   });
 
   describe('secrets kept secret', () => {
-    const verified = (secret: string, received: RecordedCall) =>
-      verifyWebhook(
-        secret,
-        {
-          id: received.headers['webhook-id'] as string,
-          timestamp: received.headers['webhook-timestamp'] as string,
-          signature: received.headers['webhook-signature'] as string,
-          body: received.rawBody,
-        },
-        Math.floor(Date.now() / 1000),
-      );
+    const verified = signedWith;
     const endpoints = () => stack.mongo.db.collection<{ _id: string; [field: string]: any }>('webhook_endpoints');
 
     it('stores signing secrets sealed, and signs with the secret shown', async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyWebhook } from '../../domain/webhook-signature';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { recordHistory } from '../harness/histories';
 import { readJson, startTestStack, startTestWorker, type RunningWorker, type TestStack } from '../harness/stack';
-import { startStubPartner, type RecordedCall, type StubPartner } from '../harness/stub-partner';
+import { signedWith, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 /** A merchant's receiver: a local HTTP server whose answers the test scripts. */
 type Receiver = StubPartner;
@@ -61,17 +60,7 @@ describe('merchant webhooks', () => {
     await expect.poll(() => callsFor(receiver, redemptionId).length, { timeout: 15_000, interval: 50 }).toBe(count);
     return callsFor(receiver, redemptionId);
   };
-  const verified = (secret: string, received: RecordedCall) =>
-    verifyWebhook(
-      secret,
-      {
-        id: received.headers['webhook-id'] as string,
-        timestamp: received.headers['webhook-timestamp'] as string,
-        signature: received.headers['webhook-signature'] as string,
-        body: received.rawBody,
-      },
-      Math.floor(Date.now() / 1000),
-    );
+  const verified = signedWith;
 
   it('registers an endpoint, shows its secret only on create and rotate, lists, reads and deletes it', async () => {
     const created = await call('/v1/webhook-endpoints', {
