@@ -12,6 +12,7 @@ import { createLogger } from '../config/logger';
 import { composeWorker } from '../worker/compose';
 import { installWorkerRuntime } from '../worker/runtime';
 import { seedDemoData } from './demo-data';
+import { warnOfLaxSettings } from '../api/start-warnings';
 import { DEV_METRICS_TOKEN, embeddedCredentials } from './embedded-credentials';
 import { runStack } from './run-stack';
 import { isPortOpen, startMongoServer, startTemporal, type RunningServer } from './servers';
@@ -48,6 +49,8 @@ async function main() {
   installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
   const logger = createLogger(config.logLevel, 'orchestrator');
   for (const warning of credentials?.warnings ?? []) logger.warn(warning);
+  // On real clusters the API's keys and secrets are production's.
+  if (!credentials) warnOfLaxSettings(config, logger);
 
   if (embeddedTemporal) {
     await ensurePortFree(TEMPORAL_PORT, 'TEMPORAL_ADDRESS');

@@ -340,6 +340,10 @@ describe('least privilege', () => {
       // It heard every client's redemptions before, and still does; webhooks:all keys manage it, others do not see it.
       expect((await as(KEYS.till, 'GET', `/v1/webhook-endpoints/${id}`)).status).toBe(404);
       expect((await as(KEYS.watcher, 'GET', `/v1/webhook-endpoints/${id}`)).body.redemptions).toBe('all');
+      const listedBy = async (key: string) =>
+        ((await as(key, 'GET', '/v1/webhook-endpoints?per_page=100')).body.data as { id: string }[]).map((e) => e.id);
+      expect(await listedBy(KEYS.watcher)).toContain(id);
+      expect(await listedBy(KEYS.till)).not.toContain(id);
       const first = await redeemAs(KEYS.app);
       await expect
         .poll(() => receiver.calls.find((call) => call.body?.data?.id === first.id), { timeout: 15_000 })
@@ -467,6 +471,15 @@ describe('least privilege', () => {
       expect(body('/v1/members').required).toBe(true);
       expect(body('/v1/webhook-endpoints').required).toBe(true);
       expect(body('/v1/orders/{order_id}/cancel').required).toBe(false);
+      // Found by the fuzz suite's conformance check: any POST can be sent a body that is not JSON.
+      const rotate = document.paths['/v1/webhook-endpoints/{id}/rotate-secret'].post.responses;
+      expect(Object.keys(rotate)).toEqual(expect.arrayContaining(['400', '413', '415']));
+      const notJson = await stack.api.request('/v1/webhook-endpoints/whe_x/rotate-secret', {
+        method: 'POST',
+        body: 'x',
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(notJson.status).toBe(415);
       expect(document.components.schemas.CreateRedemption.properties.point_redemptions.minimum).toBe(1);
       // Text the server took as given is not claimed to be an RFC 3986 URI.
       expect(document.components.schemas.WebhookEndpoint.properties.url.format).toBeUndefined();
