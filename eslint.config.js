@@ -102,7 +102,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: nodeModules({ net: ['isIP', 'BlockList'], crypto: ['createHmac'] }), patterns: NO_IO_PACKAGES },
+        { paths: nodeModules({ net: ['isIP'], crypto: ['createHmac'] }), patterns: NO_IO_PACKAGES },
       ],
     },
   },

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/env';
 import { toRedemptionView } from '../domain/redemption-view';
 import type { RedemptionStatus } from '../domain/states';
-import { eventTypeOf, subscribesTo } from '../domain/webhooks';
+import { eventTypeOf, hearsRedemptionOf, subscribesTo } from '../domain/webhooks';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import { WebhookEndpoints, WebhookOutbox } from '../store/webhooks';
 import { nudgeLane } from './webhook-lane-nudges';
@@ -79,12 +79,15 @@ export function createMerchantEvents(
   return {
     async statusChanged({ redemptionId, version, status, document: written }) {
       const type = eventTypeOf(status);
-      const subscribed = (await enabledEndpoints()).filter((endpoint) => subscribesTo(endpoint.events, type));
-      if (subscribed.length === 0) return;
+      const interested = (await enabledEndpoints()).filter((endpoint) => subscribesTo(endpoint.events, type));
+      if (interested.length === 0) return;
       // A step repeated after its change was applied emits again (its first run may have died before emitting); a
       // stale step, overtaken by a newer one, emits nothing.
       const document = written ?? (await redemptions.get(redemptionId));
       if (!document || document.version !== version || document.status !== status) return;
+      // An endpoint hears its own client's redemptions, unless it was registered to hear everyone's.
+      const subscribed = interested.filter((endpoint) => hearsRedemptionOf(endpoint, document.client_id ?? null));
+      if (subscribed.length === 0) return;
 
       const eventId = webhookEventId(redemptionId, version);
       const createdAt = document.updated_at;

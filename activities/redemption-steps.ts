@@ -52,6 +52,8 @@ export interface BeginRedemptionInput {
   request: RedemptionInput['request'];
   /** Found by the API; absent for workflows started before it did, whose request names the member. */
   memberId?: string | null;
+  /** The API client that asked for it (see RedemptionInput). */
+  clientId?: string;
 }
 
 export interface RedemptionContext {
@@ -64,6 +66,11 @@ export interface RedemptionContext {
 interface StatusStep {
   redemptionId: string;
   version: number;
+}
+
+/** A step an API client's request made: each audit event it writes names that client. */
+interface ByClient {
+  client?: string;
 }
 
 /** The member's points that a redemption moves. */
@@ -84,7 +91,7 @@ export interface ReservePointsInput extends StatusStep, PointsOfRedemption {
   changes: Pick<RedemptionChanges, 'currency' | 'partner' | 'expires_at' | 'order_id' | 'order_subtotal'>;
 }
 
-export interface CapturePointsInput extends StatusStep, PointsOfRedemption {
+export interface CapturePointsInput extends StatusStep, PointsOfRedemption, ByClient {
   orderId: string;
   /** The partner whose own webhook captured the coupon, if one did. */
   sourcePartner: PartnerName | null;
@@ -92,7 +99,7 @@ export interface CapturePointsInput extends StatusStep, PointsOfRedemption {
   orderSubtotal?: number;
 }
 
-export interface ReleasePointsInput extends StatusStep, PointsOfRedemption {
+export interface ReleasePointsInput extends StatusStep, PointsOfRedemption, ByClient {
   status: Extract<RedemptionStatus, 'expired' | 'cancelled'>;
 }
 
@@ -133,7 +140,7 @@ export interface RedemptionState {
 }
 
 /** A partial cancellation of the order, applied to one redemption (see domain/partial-refund.ts). */
-export interface RefundOrderPartInput extends StatusStep {
+export interface RefundOrderPartInput extends StatusStep, ByClient {
   redemptionId: string;
   memberId: string;
   cancellationId: string;
@@ -155,6 +162,11 @@ export interface CompensatedInput extends StatusStep {
 export interface NeedsReviewInput extends StatusStep {
   /** The last attempt's failure, for the operator who reviews it. */
   failure: string;
+}
+
+/** Names the API client that made the step's writes on each of its audit events. */
+function byClient(events: AuditEvent[], client: string | undefined): AuditEvent[] {
+  return client === undefined ? events : events.map((event) => ({ ...event, client }));
 }
 
 function statusEvent(status: RedemptionStatus, data: Record<string, unknown>): AuditEvent {
@@ -231,17 +243,19 @@ export function createRedemptionSteps(
   }
 
   async function changeStatus(
-    { redemptionId, version }: StatusStep,
+    { redemptionId, version, client }: StatusStep & ByClient,
     status: RedemptionStatus,
     changes: RedemptionChanges,
     events: AuditEvent[] = [],
     note: Record<string, unknown> = {},
   ): Promise<void> {
     const applied = await noneMissing(
-      redemptions.changeStatus(redemptionId, version, { ...changes, status }, [
-        ...events,
-        statusEvent(status, { ...changes, ...note }),
-      ]),
+      redemptions.changeStatus(
+        redemptionId,
+        version,
+        { ...changes, status },
+        byClient([...events, statusEvent(status, { ...changes, ...note })], client),
+      ),
     );
     // Counted once: a repeated step applies nothing.
     if (applied && (isFinal(status) || status === 'completed')) metrics.redemptionFinished(status, applied.partner);
@@ -265,10 +279,11 @@ export function createRedemptionSteps(
   return {
     /** Records the redemption with its `requested` event, and loads what eligibility is decided on. */
     async beginRedemption(input: BeginRedemptionInput): Promise<RedemptionContext> {
-      const { redemptionId, requestHash, request } = input;
+      const { redemptionId, requestHash, request, clientId } = input;
       const now = new Date();
       const pending: RedemptionDocument = {
         _id: redemptionId,
+        client_id: clientId ?? null,
         request_hash: requestHash,
         request,
         member_id: null,
@@ -292,6 +307,7 @@ export function createRedemptionSteps(
           type: 'requested',
           status: 'pending',
           data: { request: maskRequest(request) },
+          ...(clientId !== undefined ? { client: clientId } : {}),
         }),
         memberWithPoints(input),
         options.get(request.redemption_option_id),
@@ -459,7 +475,7 @@ export function createRedemptionSteps(
      * The order that used a completed redemption was cancelled: the points not given back yet go back. `total` is the
      * redemption's points, when part of them went back before (absent: `points` is all of them).
      */
-    async refundOrder(input: StatusStep & PointsOfRedemption & { total?: number }): Promise<void> {
+    async refundOrder(input: StatusStep & PointsOfRedemption & ByClient & { total?: number }): Promise<void> {
       const entry = await appendToLedger(input, 'REFUND', 'refund');
       await changeStatus(input, 'refunded', { points_refunded: input.total ?? input.points }, [entry]);
     },
@@ -491,7 +507,7 @@ export function createRedemptionSteps(
         order_cancellations: input.cancellations,
       };
       if (input.allRefunded) await changeStatus(input, 'refunded', changes, events);
-      else await audit(redemptionId, `cancel:${input.cancellationId}`, events, changes);
+      else await audit(redemptionId, `cancel:${input.cancellationId}`, byClient(events, input.client), changes);
     },
 
     /** Audits an operator's action on the redemption: which, who and why. */
@@ -515,15 +531,16 @@ export function createRedemptionSteps(
       redemptionId,
       orderId,
       orderSubtotal,
+      client,
     }: {
       redemptionId: string;
       orderId: string;
       orderSubtotal?: number;
-    }): Promise<void> {
+    } & ByClient): Promise<void> {
       await audit(
         redemptionId,
         `order:${orderId}`,
-        { type: 'order_attached', data: { order_id: orderId } },
+        byClient([{ type: 'order_attached', data: { order_id: orderId } }], client),
         { order_id: orderId, ...(orderSubtotal !== undefined ? { order_subtotal: orderSubtotal } : {}) },
       );
     },

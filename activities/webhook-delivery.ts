@@ -23,6 +23,7 @@ import {
   type DeliveryAttempt,
   type WebhookEndpointDocument,
 } from '../store/webhooks';
+import { SecretBox } from '../store/secret-box';
 import { NOT_PUBLIC_CODE, publicOnlyDispatcher } from './public-only-dispatcher';
 import { nudgeOrTimeout } from './webhook-lane-nudges';
 
@@ -59,6 +60,8 @@ export interface LaneSettings {
   retentionMs?: number;
   /** WEBHOOK_ALLOW_PRIVATE_URLS: off, requests go to public addresses only. */
   allowPrivateUrls?: boolean;
+  /** Opens the endpoints' signing secrets, sealed at rest. */
+  secrets?: SecretBox;
 }
 
 type Outcome = 'delivered' | 'failed' | 'gone';
@@ -72,10 +75,16 @@ interface RoundWrites {
 
 export function createWebhookDelivery(
   db: Db,
-  { batchSize = 500, idleMs = 60_000, retentionMs = 30 * 86_400_000, allowPrivateUrls = false }: LaneSettings = {},
+  {
+    batchSize = 500,
+    idleMs = 60_000,
+    retentionMs = 30 * 86_400_000,
+    allowPrivateUrls = false,
+    secrets = new SecretBox(undefined),
+  }: LaneSettings = {},
 ) {
   const dispatcher = allowPrivateUrls ? undefined : publicOnlyDispatcher();
-  const endpoints = new WebhookEndpoints(db);
+  const endpoints = new WebhookEndpoints(db, secrets);
   const outbox = new WebhookOutbox(db);
   const deliveries = new WebhookDeliveries(db);
   const prunedAt = new Map<string, number>();
@@ -104,7 +113,7 @@ export function createWebhookDelivery(
           'user-agent': 'redemption-orchestrator-webhooks',
           'webhook-id': owed.event_id,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': await signWebhook(endpoint.secret, owed.event_id, timestamp, owed.body),
+          'webhook-signature': await signatureOf(endpoint, owed, timestamp),
         },
         body: owed.body,
         redirect: 'manual',
@@ -232,6 +241,18 @@ export function createWebhookDelivery(
       }
     },
   };
+}
+
+/**
+ * The Webhook-Signature of an attempt: signed with the endpoint's secret, and during the overlap after a rotation with
+ * the secret it replaced too, space-separated as Standard Webhooks allows; a receiver accepts either.
+ */
+async function signatureOf(endpoint: WebhookEndpointDocument, owed: OwedWebhookDocument, timestamp: number) {
+  const secrets = [endpoint.secret, ...(endpoint.previous_secrets ?? []).map(({ secret }) => secret)];
+  const signatures = await Promise.all(
+    secrets.map((secret) => signWebhook(secret, owed.event_id, timestamp, owed.body)),
+  );
+  return signatures.join(' ');
 }
 
 /** Runs `work` on every item, at most `limit` at a time. */

@@ -4,7 +4,7 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { Application } from '../application';
 import type { Config } from '../config/env';
-import { requireApiKey } from './auth';
+import { apiKeyOfRequest, carriesMetricsToken, requireApiKey } from './auth';
 import { ApiError, errorHandler, notFoundRoute } from './errors';
 import { healthRouter } from './health';
 import { membersRouter } from './members';
@@ -13,6 +13,7 @@ import { ordersRouter } from './orders';
 import { redemptionsRouter } from './redemptions';
 import { reportsRouter } from './reports';
 import type { Metrics } from './metrics';
+import { rateLimitByClient } from './rate-limits';
 import { RouteBook } from './routes';
 import { traceRequests } from './tracing';
 import { webhookEndpointsRouter } from './webhook-endpoints';
@@ -76,13 +77,28 @@ export function createApp(deps: AppDeps) {
   // After the body is read: the body parser resumes from the socket's events, outside the request's context.
   if (deps.config.tracing.otlpEndpoint) app.use(traceRequests());
 
-  app.use(healthRouter(application.health, routes));
-  app.get('/metrics', async (_req, res) => {
+  // Readiness's reasons name hosts and errors: for monitoring and operators, not for anyone who can reach the port.
+  const mayReadDetails = (req: Request) =>
+    carriesMetricsToken(deps.config.metricsToken, req.header('authorization')) ||
+    apiKeyOfRequest(deps.config.apiKeys, req.header('authorization'))?.scopes.has('operator') === true;
+  app.use(healthRouter(application.health, routes, mayReadDetails));
+  app.get('/metrics', async (req, res, next) => {
+    if (!carriesMetricsToken(deps.config.metricsToken, req.header('authorization'))) {
+      next(
+        new ApiError(
+          401,
+          'unauthenticated',
+          'Send the metrics token (METRICS_TOKEN) as "Authorization: Bearer <token>".',
+        ),
+      );
+      return;
+    }
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   const v1 = express.Router();
   v1.use(requireApiKey(deps.config.apiKeys));
+  for (const limiter of rateLimitByClient(deps.config.rateLimits)) v1.use(limiter);
   v1.use(membersRouter(deps, application.members, routes));
   v1.use(optionsRouter(deps, application.catalogue, routes));
   v1.use(redemptionsRouter(deps, application, routes, metrics));

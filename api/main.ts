@@ -2,9 +2,11 @@ import { connectServices } from '../application/wiring';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { composeApi } from './compose';
+import { warnOfLaxSettings } from './start-warnings';
 
 const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel, 'api');
+warnOfLaxSettings(config, logger);
 const services = await connectServices(config, { serviceName: 'redemption-api' });
 const api = await composeApi(config, { logger, services });
 logger.info({ url: api.url }, 'API listening');

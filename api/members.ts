@@ -169,6 +169,7 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
       summary: 'Create a member',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['members:write'],
       body: createMemberSchema,
       responses: {
         201: { description: 'Created', schema: memberSchema },
@@ -206,6 +207,7 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
       summary: 'A member with their points balances',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['members:read'],
       params: memberIdParams,
       responses: {
         200: { description: 'The member', schema: memberSchema },
@@ -227,6 +229,7 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
       summary: 'Earn (points > 0) or adjust (points < 0) points, idempotently',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['members:write'],
       params: memberIdParams,
       body: pointsChangeSchema,
       responses: {
@@ -264,6 +267,7 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
       summary: "A member's ledger entries, newest first",
       tag: TAG,
       auth: 'api-key',
+      scopes: ['members:read'],
       params: memberIdParams,
       query: ledgerQuerySchema,
       responses: {
@@ -271,17 +275,21 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
         404: { description: 'Unknown member', schema: errorSchema },
       },
     },
-    async ({ params, query }, req, res) => {
+    async ({ params, query }, _req, res) => {
       const { skip, limit } = pageWindow(query);
       const oldestFirst = parseSort(query.sort, { created_at: 'seq' }, { seq: -1 }).seq === 1;
       const { entries, total } = await members.ledgerPage(params.id, { skip, limit, oldestFirst });
       res.json(
-        paginate(deps.config.publicBaseUrl, req, {
-          items: entries.map(ledgerEntryView),
-          total,
-          page: query.page,
-          perPage: query.per_page,
-        }),
+        paginate(
+          deps.config.publicBaseUrl,
+          { path: `/v1/members/${encodeURIComponent(params.id)}/ledger`, query },
+          {
+            items: entries.map(ledgerEntryView),
+            total,
+            page: query.page,
+            perPage: query.per_page,
+          },
+        ),
       );
     },
   );

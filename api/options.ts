@@ -47,6 +47,7 @@ export function optionsRouter(deps: AppDeps, catalogue: Catalogue, routes: Route
       summary: 'Add a reward to the catalogue',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['options:write'],
       body: optionInputSchema,
       responses: { 201: { description: 'Created', schema: redemptionOptionSchema } },
     },
@@ -64,13 +65,15 @@ export function optionsRouter(deps: AppDeps, catalogue: Catalogue, routes: Route
       summary: 'The reward catalogue, by id unless sorted otherwise',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['redemptions', 'options:write'],
       query: listQuerySchema,
       responses: { 200: { description: 'One page of options', schema: optionPageSchema } },
     },
-    async ({ query }, req, res) => {
+    async ({ query }, _req, res) => {
       const sort = parseSort(query.sort, OPTION_SORTS, { _id: 1 });
       const { items, total } = await catalogue.list({ ...pageWindow(query), sort });
-      res.json(paginate(deps.config.publicBaseUrl, req, { items, total, page: query.page, perPage: query.per_page }));
+      const list = { path: '/v1/redemption-options', query };
+      res.json(paginate(deps.config.publicBaseUrl, list, { items, total, page: query.page, perPage: query.per_page }));
     },
   );
 
@@ -83,6 +86,7 @@ export function optionsRouter(deps: AppDeps, catalogue: Catalogue, routes: Route
       summary: 'One reward of the catalogue',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['redemptions', 'options:write'],
       params: optionIdParams,
       responses: {
         200: { description: 'The option', schema: redemptionOptionSchema },

@@ -6,6 +6,7 @@ import type { OrderCapture } from '../domain/redemption';
 import { requiredText } from '../domain/text';
 import type { Application } from '../application';
 import { redemptionRefSchema } from './redemption-views';
+import { callerOf } from './auth';
 import { errorSchema, idempotencyKeyHeader, type RouteBook } from './routes';
 
 const text = requiredText(200);
@@ -117,6 +118,7 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
         'An order was created with coupons: capture the held points of each (the same order again changes nothing)',
       tag: 'Orders',
       auth: 'api-key',
+      scopes: ['orders'],
       body: orderSchema,
       responses: {
         200: { description: 'Captured', schema: orderAnswerSchema },
@@ -132,7 +134,10 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
     },
     async ({ body }, _req, res) => {
       const documents = await desk.redemptionsOfCoupons(body.coupon_codes ?? [body.coupon_code!]);
-      const { redemptions, settled } = await desk.capture(documents, orderCaptureOf(body));
+      const { redemptions, settled } = await desk.capture(documents, {
+        ...orderCaptureOf(body),
+        client: callerOf(res).client,
+      });
       res.status(settled ? 200 : 202).json({ order_id: body.order_id, redemptions });
     },
   );
@@ -147,6 +152,7 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
         'The order was cancelled, in whole (no body) or in part (items or amount): refund what it captured for that part',
       tag: 'Orders',
       auth: 'api-key',
+      scopes: ['orders'],
       params: z.object({ order_id: text }),
       body: orderCancelSchema,
       headers: cancelHeaders,
@@ -166,7 +172,7 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
     },
     async ({ params, body, headers }, _req, res) => {
       const { settled, ...cancelled } = await desk.cancelOrder(params.order_id, body, {
-        clientId: res.locals.clientId as string,
+        clientId: callerOf(res).client,
         idempotencyKey: headers['Idempotency-Key'],
       });
       res.status(settled ? 200 : 202).json({ order_id: params.order_id, ...cancelled });

@@ -1,7 +1,6 @@
 /**
  * List endpoints: `page`, `per_page` and `sort` in, the Flavours (Laravel) length-aware pagination envelope out.
  */
-import type { Request } from 'express';
 import { z } from 'zod';
 
 export const DEFAULT_PER_PAGE = 20;
@@ -125,19 +124,30 @@ function pageNumbers(current: number, last: number): (number | '...')[] {
 }
 
 /**
- * The Flavours discounts-list envelope. URLs are absolute, built from PUBLIC_BASE_URL and the request's path (never
- * from its Host header), and keep every other query parameter (per_page, sort, filters) with only `page` changed.
+ * The list a page belongs to: its path, each segment from a parsed parameter encoded, and its query as parsed (the
+ * list's own parameters, with their defaults).
+ */
+export interface ListRequest {
+  path: string;
+  query: Record<string, string | number | boolean | undefined>;
+}
+
+/**
+ * The Flavours discounts-list envelope. URLs are absolute, built from PUBLIC_BASE_URL and the list's parsed path and
+ * query only (never from the Host header or the request line, which may be in absolute form or hold anything the
+ * router ignored), keeping every query parameter (per_page, sort, filters) with only `page` changed.
  */
 export function paginate<T>(
   publicBaseUrl: string,
-  req: Request,
+  list: ListRequest,
   page: { items: T[]; total: number; page: number; perPage: number },
 ): Paginated<T> {
-  // Appended, not resolved: a path such as `//elsewhere/x` must not change the host.
-  const base = new URL(`${publicBaseUrl}${req.originalUrl}`);
-  const path = `${base.origin}${base.pathname}`;
+  const path = `${publicBaseUrl}${list.path}`;
   const urlOf = (number: number) => {
-    const params = new URLSearchParams(base.search);
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(list.query)) {
+      if (value !== undefined && name !== 'page') params.set(name, String(value));
+    }
     params.set('page', String(number));
     return `${path}?${params.toString()}`;
   };

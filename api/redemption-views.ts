@@ -14,6 +14,7 @@ export const redemptionWithEventsSchema = redemptionViewSchema
         type: z.string(),
         status: z.enum(REDEMPTION_STATUSES).optional(),
         data: z.record(z.string(), z.unknown()).optional(),
+        client: z.string().optional().meta({ description: 'The API client whose request wrote it' }),
       }),
     ),
   })

@@ -13,6 +13,7 @@ import { ApiError } from './errors';
 import type { Metrics } from './metrics';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
 import { answerCreateRedemption, redemptionRefSchema, redemptionWithEventsSchema } from './redemption-views';
+import { callerOf } from './auth';
 import { errorSchema, idempotencyKeyHeader, type RouteBook } from './routes';
 
 const idParams = z.object({ id: plainText(100).min(1) });
@@ -55,6 +56,7 @@ export function redemptionsRouter(
       summary: 'Create Redemption: redeem a member’s points for a reward (optional Idempotency-Key header)',
       tag: 'Redemptions',
       auth: 'api-key',
+      scopes: ['redemptions'],
       body: createRedemptionSchema,
       headers: idempotencyHeaders,
       responses: {
@@ -74,7 +76,7 @@ export function redemptionsRouter(
       },
     },
     async ({ body, headers }, _req, res) => {
-      const result = await desk.create(res.locals.clientId as string, headers['Idempotency-Key'], body);
+      const result = await desk.create(callerOf(res).client, headers['Idempotency-Key'], body);
       if (result.kind === 'waiting') {
         metrics.redemptionOutcomes.inc({ status: result.status });
         res.status(202).json({ id: result.id, status: result.status });
@@ -94,11 +96,12 @@ export function redemptionsRouter(
       summary: 'A redemption with its ordered audit events',
       tag: 'Redemptions',
       auth: 'api-key',
+      scopes: ['redemptions', 'operator'],
       params: idParams,
       responses: { 200: { description: 'The redemption', schema: redemptionWithEventsSchema }, 404: error('Unknown') },
     },
     async ({ params }, _req, res) => {
-      const document = await desk.withEvents(params.id);
+      const document = await desk.withEvents(params.id, callerOf(res));
       if (!document) throw ApiError.notFound(`Redemption ${params.id}`);
       res.json({ ...toRedemptionView(document), events: document.events });
     },
@@ -113,25 +116,31 @@ export function redemptionsRouter(
       summary: 'Redemptions, filtered by member_id, status or coupon_code',
       tag: 'Redemptions',
       auth: 'api-key',
+      scopes: ['redemptions', 'operator'],
       query: listQuery,
       responses: {
         200: { description: 'A page of redemptions', schema: paginatedSchema(redemptionViewSchema, 'RedemptionPage') },
       },
     },
-    async ({ query }, req, res) => {
+    async ({ query }, _req, res) => {
       const couponCode = query.coupon_code === undefined ? undefined : (normalizeCouponCode(query.coupon_code) ?? '-');
       const sort = parseSort(query.sort, SORT_FIELDS, { created_at: -1 });
       const { items, total } = await desk.list(
+        callerOf(res),
         { member_id: query.member_id, status: query.status, coupon_code: couponCode },
         { ...pageWindow(query), sort },
       );
       res.json(
-        paginate(deps.config.publicBaseUrl, req, {
-          items: items.map(toRedemptionView),
-          total,
-          page: query.page,
-          perPage: query.per_page,
-        }),
+        paginate(
+          deps.config.publicBaseUrl,
+          { path: '/v1/redemptions', query },
+          {
+            items: items.map(toRedemptionView),
+            total,
+            page: query.page,
+            perPage: query.per_page,
+          },
+        ),
       );
     },
   );
@@ -145,6 +154,7 @@ export function redemptionsRouter(
       summary: 'Cancel a redemption that awaits its order; its held points are released',
       tag: 'Redemptions',
       auth: 'api-key',
+      scopes: ['redemptions'],
       params: idParams,
       responses: {
         200: { description: 'Cancelled', schema: redemptionViewSchema },
@@ -153,7 +163,7 @@ export function redemptionsRouter(
       },
     },
     async ({ params }, _req, res) => {
-      res.json(toRedemptionView(await actions.cancel(params.id)));
+      res.json(toRedemptionView(await actions.cancel(params.id, callerOf(res))));
     },
   );
 
@@ -168,6 +178,7 @@ export function redemptionsRouter(
         'redemption (reason required), or resolve one in needs_review (outcome required)',
       tag: 'Redemptions',
       auth: 'api-key',
+      scopes: ['operator'],
       params: actionParams,
       body: actionBodySchema,
       responses: {
@@ -178,8 +189,7 @@ export function redemptionsRouter(
       },
     },
     async ({ params, body }, _req, res) => {
-      const clientId = res.locals.clientId as string;
-      res.json(toRedemptionView(await actions.operate(params.id, params.action, body, clientId)));
+      res.json(toRedemptionView(await actions.operate(params.id, params.action, body, callerOf(res))));
     },
   );
 

@@ -5,6 +5,7 @@ import {
   DEFAULT_REPORT_DAYS,
   MAX_REPORT_DAYS,
   REPORT_GROUPS,
+  REPORT_BOUND,
   parseInstant,
   reportCsv,
   utcDay,
@@ -13,11 +14,15 @@ import { errorSchema, type RouteBook } from './routes';
 
 const instant = z
   .string()
-  .refine((text) => parseInstant(text) !== undefined, {
-    message: 'must be a date (2026-11-27) or an ISO 8601 date-time with its time zone (2026-11-27T09:30:00Z)',
-  })
-  // The document names the date-time form; a plain date (its midnight, UTC) is accepted too.
-  .meta({ format: 'date-time' });
+  .regex(
+    REPORT_BOUND,
+    'must be a date (2026-11-27) or an ISO 8601 date-time with its offset (2026-11-27T09:30:00Z), years 0000 to 9999',
+  )
+  .meta({
+    description:
+      'A date (its midnight, UTC) or a date-time with its offset. The range is read within the years 0001 to 9999 ' +
+      '(UTC): a bound beyond counts as that limit',
+  });
 
 const reportQuery = z
   .object({
@@ -68,6 +73,7 @@ export function reportsRouter({ reports }: Application, routes: RouteBook): Rout
         '`Accept: text/csv`',
       tag: 'Reports',
       auth: 'api-key',
+      scopes: ['reports'],
       query: reportQuery,
       responses: {
         200: {

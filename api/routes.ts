@@ -6,6 +6,8 @@ import {
 } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
+import type { Scope } from '../domain/scopes';
+import { callerOf, requireScope } from './auth';
 import { parseInput } from './validation';
 
 extendZodWithOpenApi(z);
@@ -20,13 +22,20 @@ export const errorSchema = z
   })
   .meta({ id: 'Error' });
 
+const IDEMPOTENCY_KEY = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
 /** An optional `Idempotency-Key` request header, described for the route that reads it. */
 export function idempotencyKeyHeader(description: string) {
-  return z.string().min(1, 'must be 1 to 255 characters').max(255, 'must be 1 to 255 characters').optional().meta({
-    description,
-    // HTTP drops the spaces around a header value, and a value holds visible ASCII and inner spaces.
-    pattern: '^[\\x21-\\x7e](?:[\\x20-\\x7e]*[\\x21-\\x7e])?$',
-  });
+  return (
+    z
+      .string()
+      .max(255, 'must be 1 to 255 characters')
+      // HTTP drops the spaces around a header value, and a value holds visible ASCII and inner spaces: no tab, no
+      // byte outside ASCII, which the header carries only as Latin-1 guesswork.
+      .regex(IDEMPOTENCY_KEY, 'must be 1 to 255 characters of visible ASCII, with spaces only inside')
+      .optional()
+      .meta({ description })
+  );
 }
 
 /** The `{}` partners expect from a webhook that succeeded. */
@@ -63,6 +72,8 @@ export interface RouteDefinition<
    */
   responses: Record<number, { description: string; schema?: z.ZodType; otherContent?: Record<string, z.ZodType> }>;
   auth?: 'api-key' | 'partner';
+  /** For `api-key` routes: the scopes that allow the call, any one of them (SPEC §3); checked before the input. */
+  scopes?: readonly Scope[];
 }
 
 /**
@@ -95,6 +106,7 @@ export class RouteBook {
     this.describe(definition as RouteDefinition<z.ZodType, z.ZodType, z.ZodType>);
     const expressPath = definition.path.slice(mountPath.length).replace(/\{(\w+)\}/g, ':$1') || '/';
     router[definition.method](expressPath, async (req, res) => {
+      if (definition.auth === 'api-key') requireScope(callerOf(res), definition.scopes ?? []);
       const input = {
         params: definition.params ? parseInput(definition.params, req.params, 'path') : undefined,
         query: definition.query ? parseInput(definition.query, req.query, 'query string') : undefined,
@@ -121,12 +133,35 @@ export class RouteBook {
       );
       responses[status] = Object.keys(content).length > 0 ? { description, content } : { description };
     }
-    if (definition.body || definition.params || definition.query || definition.headers) {
-      responses['400'] ??= { description: 'Invalid input', content: { 'application/json': { schema: errorSchema } } };
+    const error = { 'application/json': { schema: errorSchema } };
+    // Any POST can be sent a body, which is read before the route: it can be malformed, too large or not JSON.
+    if (
+      definition.body ||
+      definition.params ||
+      definition.query ||
+      definition.headers ||
+      definition.method === 'post'
+    ) {
+      responses['400'] ??= { description: 'Invalid input', content: error };
+    }
+    if (definition.method === 'post') {
+      responses['413'] ??= { description: 'The body is larger than 64 kB (body_too_large)', content: error };
+      responses['415'] ??= { description: 'The body is not JSON (unsupported_media_type)', content: error };
     }
     if (definition.auth) {
       responses['401'] ??= {
         description: 'Missing or wrong credential',
+        content: { 'application/json': { schema: errorSchema } },
+      };
+    }
+    if (definition.auth === 'api-key') {
+      responses['403'] ??= {
+        description: `The API key lacks the scope this call needs (insufficient_scope): ${(definition.scopes ?? []).join(' or ')}`,
+        content: { 'application/json': { schema: errorSchema } },
+      };
+      responses['429'] ??= {
+        description: 'The client sent more requests than its rate limit allows (API_RATE_LIMITS); see Retry-After',
+        headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
         content: { 'application/json': { schema: errorSchema } },
       };
     }
@@ -135,12 +170,20 @@ export class RouteBook {
       path: definition.path,
       summary: definition.summary,
       tags: [definition.tag],
-      security: definition.auth === 'api-key' ? [{ apiKey: [] }] : undefined,
+      // Alternatives: a key with any one of the scopes may call it.
+      security:
+        definition.auth === 'api-key' ? (definition.scopes ?? []).map((scope) => ({ apiKey: [scope] })) : undefined,
       request: {
         params: definition.params as never,
         query: definition.query as never,
         headers: definition.headers as never,
-        body: definition.body ? { content: { 'application/json': { schema: definition.body } } } : undefined,
+        // A body is required unless the route reads a missing one as `{}` and accepts that.
+        body: definition.body
+          ? {
+              required: !definition.body.safeParse({}).success,
+              content: { 'application/json': { schema: definition.body } },
+            }
+          : undefined,
       },
       responses,
     });

@@ -2,9 +2,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Application } from '../application';
 import { plainText } from '../domain/text';
-import { ALL_EVENTS, WEBHOOK_EVENT_TYPES, webhookEndpointInputSchema } from '../domain/webhooks';
+import { ALL_EVENTS, WEBHOOK_AUDIENCES, WEBHOOK_EVENT_TYPES, webhookEndpointInputSchema } from '../domain/webhooks';
 import type { WebhookDeliveryDocument, WebhookEndpointDocument } from '../store/webhooks';
 import type { AppDeps } from './app';
+import { callerOf, requireScope } from './auth';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
 import { errorSchema, type RouteBook } from './routes';
 
@@ -14,9 +15,12 @@ const TAG = 'Webhook endpoints';
 const webhookEndpointSchema = z
   .object({
     id: z.string(),
-    url: z.url(),
+    url: z.string().meta({ description: 'As registered' }),
     events: z.array(z.enum([ALL_EVENTS, ...WEBHOOK_EVENT_TYPES])),
     description: z.string().nullable(),
+    redemptions: z.enum(WEBHOOK_AUDIENCES).meta({
+      description: "Whose redemptions it hears: the registering client's own, or every client's",
+    }),
     status: z.enum(['enabled', 'disabled']).meta({ description: 'Disabled when its URL answered 410 Gone' }),
     disabled_reason: z.string().nullable(),
     created_at: z.iso.datetime(),
@@ -28,6 +32,14 @@ const endpointWithSecretSchema = webhookEndpointSchema
     secret: z.string().meta({
       description: 'whsec_<base64>: the HMAC key is the base64-decoded part. Shown only on create and rotate',
     }),
+    previous_secret_expires_at: z.iso
+      .datetime()
+      .nullable()
+      .meta({
+        description:
+          'After a rotation: until when the replaced secret still signs each delivery beside the new one ' +
+          '(WEBHOOK_SECRET_OVERLAP_SECONDS); null when none does',
+      }),
   })
   .meta({ id: 'WebhookEndpointWithSecret' });
 
@@ -56,10 +68,20 @@ function endpointView(endpoint: WebhookEndpointDocument) {
     id: endpoint._id,
     url: endpoint.url,
     events: endpoint.events,
+    redemptions: endpoint.client_id == null ? 'all' : (endpoint.redemptions ?? 'own'),
     description: endpoint.description,
     status: endpoint.status,
     disabled_reason: endpoint.disabled_reason,
     created_at: endpoint.created_at.toISOString(),
+  };
+}
+
+/** The secret, shown on create and rotate, and when the one it replaced stops signing. */
+function secretView(endpoint: WebhookEndpointDocument) {
+  const expiries = (endpoint.previous_secrets ?? []).map(({ expires_at }) => expires_at.getTime());
+  return {
+    secret: endpoint.secret,
+    previous_secret_expires_at: expiries.length > 0 ? new Date(Math.max(...expiries)).toISOString() : null,
   };
 }
 
@@ -95,6 +117,7 @@ export function webhookEndpointsRouter(
       summary: 'Register a URL for signed redemption events; its secret is shown only in this answer',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['webhooks', 'webhooks:all'],
       body: webhookEndpointInputSchema,
       responses: {
         201: { description: 'Registered', schema: endpointWithSecretSchema },
@@ -106,8 +129,10 @@ export function webhookEndpointsRouter(
       },
     },
     async ({ body }, _req, res) => {
-      const endpoint = await desk.create(body);
-      res.status(201).json({ ...endpointView(endpoint), secret: endpoint.secret });
+      const caller = callerOf(res);
+      if (body.redemptions === 'all') requireScope(caller, ['webhooks:all']);
+      const endpoint = await desk.create(body, caller);
+      res.status(201).json({ ...endpointView(endpoint), ...secretView(endpoint) });
     },
   );
 
@@ -120,6 +145,7 @@ export function webhookEndpointsRouter(
       summary: 'The webhook endpoints, oldest first unless sorted otherwise',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['webhooks', 'webhooks:all'],
       query: listQuery,
       responses: {
         200: {
@@ -128,16 +154,20 @@ export function webhookEndpointsRouter(
         },
       },
     },
-    async ({ query }, req, res) => {
+    async ({ query }, _req, res) => {
       const sort = parseSort(query.sort, SORTS, { created_at: 1 });
-      const { items, total } = await desk.list({ ...pageWindow(query), sort });
+      const { items, total } = await desk.list(callerOf(res), { ...pageWindow(query), sort });
       res.json(
-        paginate(deps.config.publicBaseUrl, req, {
-          items: items.map(endpointView),
-          total,
-          page: query.page,
-          perPage: query.per_page,
-        }),
+        paginate(
+          deps.config.publicBaseUrl,
+          { path: '/v1/webhook-endpoints', query },
+          {
+            items: items.map(endpointView),
+            total,
+            page: query.page,
+            perPage: query.per_page,
+          },
+        ),
       );
     },
   );
@@ -151,11 +181,12 @@ export function webhookEndpointsRouter(
       summary: 'One webhook endpoint (without its secret)',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['webhooks', 'webhooks:all'],
       params: idParams,
       responses: { 200: { description: 'The endpoint', schema: webhookEndpointSchema }, 404: notFound },
     },
     async ({ params }, _req, res) => {
-      res.json(endpointView(await desk.get(params.id)));
+      res.json(endpointView(await desk.get(params.id, callerOf(res))));
     },
   );
 
@@ -168,11 +199,12 @@ export function webhookEndpointsRouter(
       summary: 'Delete a webhook endpoint: it receives nothing more, not even deliveries already under way',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['webhooks', 'webhooks:all'],
       params: idParams,
       responses: { 204: { description: 'Deleted' }, 404: notFound },
     },
     async ({ params }, _req, res) => {
-      await desk.delete(params.id);
+      await desk.delete(params.id, callerOf(res));
       res.status(204).end();
     },
   );
@@ -183,9 +215,12 @@ export function webhookEndpointsRouter(
     {
       method: 'post',
       path: '/v1/webhook-endpoints/{id}/rotate-secret',
-      summary: 'Replace the signing secret: every attempt from now on is signed with the new one, shown only here',
+      summary:
+        'Replace the signing secret, shown only here: every attempt from now on is signed with it, and with the ' +
+        'replaced one too for WEBHOOK_SECRET_OVERLAP_SECONDS (24 h), so that receivers can switch without a gap',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['webhooks', 'webhooks:all'],
       params: idParams,
       responses: {
         200: { description: 'The endpoint with its new secret', schema: endpointWithSecretSchema },
@@ -193,8 +228,8 @@ export function webhookEndpointsRouter(
       },
     },
     async ({ params }, _req, res) => {
-      const endpoint = await desk.rotateSecret(params.id);
-      res.json({ ...endpointView(endpoint), secret: endpoint.secret });
+      const endpoint = await desk.rotateSecret(params.id, callerOf(res));
+      res.json({ ...endpointView(endpoint), ...secretView(endpoint) });
     },
   );
 
@@ -209,6 +244,7 @@ export function webhookEndpointsRouter(
         'dropped, a block of 50 at a time, and `total` still counts them',
       tag: TAG,
       auth: 'api-key',
+      scopes: ['webhooks', 'webhooks:all'],
       params: idParams,
       query: deliveriesQuery,
       responses: {
@@ -216,15 +252,19 @@ export function webhookEndpointsRouter(
         404: notFound,
       },
     },
-    async ({ params, query }, req, res) => {
-      const { items, total } = await desk.deliveries(params.id, pageWindow(query));
+    async ({ params, query }, _req, res) => {
+      const { items, total } = await desk.deliveries(params.id, callerOf(res), pageWindow(query));
       res.json(
-        paginate(deps.config.publicBaseUrl, req, {
-          items: items.map(deliveryView),
-          total,
-          page: query.page,
-          perPage: query.per_page,
-        }),
+        paginate(
+          deps.config.publicBaseUrl,
+          { path: `/v1/webhook-endpoints/${encodeURIComponent(params.id)}/deliveries`, query },
+          {
+            items: items.map(deliveryView),
+            total,
+            page: query.page,
+            perPage: query.per_page,
+          },
+        ),
       );
     },
   );

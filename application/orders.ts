@@ -143,8 +143,9 @@ export class OrderDesk {
       }
     }
     let settled = true;
+    const by = client.clientId !== '' ? { client: client.clientId } : {};
     const cancel: CancelInWorkflow = async (redemptionId, cancellation) => {
-      const outcome = await this.workflows.cancelOrder(redemptionId, cancellation);
+      const outcome = await this.workflows.cancelOrder(redemptionId, { ...cancellation, ...by });
       if (outcome === undefined) settled = false;
       return outcome;
     };

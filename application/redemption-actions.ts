@@ -10,6 +10,8 @@ import type { Config } from '../config/env';
 import { Refusal } from '../domain/failures';
 import type { OperatorAction, OperatorNote } from '../domain/operator-actions';
 import type { ReviewOutcome } from '../domain/review';
+import type { Caller } from '../domain/scopes';
+import { mayRead } from './redemptions';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import { releaseHoldUpdate, resolveReviewUpdate } from '../workflows/messages';
 
@@ -27,17 +29,18 @@ export class RedemptionActions {
     this.workflows = new RedemptionWorkflows(deps.temporal, deps.config);
   }
 
-  private async existing(id: string): Promise<RedemptionDocument> {
+  /** The redemption, if the caller may act on it: another client's is as unknown as a missing one. */
+  private async existing(id: string, caller: Caller): Promise<RedemptionDocument> {
     const document = await this.redemptions.get(id);
-    if (!document) throw new Refusal('not_found', `Redemption ${id} was not found.`);
+    if (!document || !mayRead(caller, document)) throw new Refusal('not_found', `Redemption ${id} was not found.`);
     return document;
   }
 
   /** Cancels a redemption awaiting its order; cancelling a cancelled one again is fine. */
-  async cancel(id: string): Promise<RedemptionDocument> {
-    const document = await this.existing(id);
+  async cancel(id: string, caller: Caller): Promise<RedemptionDocument> {
+    const document = await this.existing(id, caller);
     try {
-      await this.workflows.cancelRedemption(id);
+      await this.workflows.cancelRedemption(id, caller.client);
     } catch (error) {
       if (!(error instanceof WorkflowClosedError)) throw error;
       if (document.status !== 'cancelled') {
@@ -51,9 +54,9 @@ export class RedemptionActions {
   }
 
   /** An operator's action, audited as `operator` (the API client) with the reason given. */
-  async operate(id: string, action: OperatorAction, input: ActionInput, operator: string): Promise<RedemptionDocument> {
-    const document = await this.existing(id);
-    const note: OperatorNote = { operator, ...(input.reason ? { reason: input.reason } : {}) };
+  async operate(id: string, action: OperatorAction, input: ActionInput, caller: Caller): Promise<RedemptionDocument> {
+    const document = await this.existing(id, caller);
+    const note: OperatorNote = { operator: caller.client, ...(input.reason ? { reason: input.reason } : {}) };
     try {
       if (action === 'release') await this.workflows.operatorUpdate(id, releaseHoldUpdate, note);
       if (action === 'refund') await this.workflows.refundRedemption(id, note);

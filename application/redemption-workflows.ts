@@ -88,8 +88,9 @@ export class RedemptionWorkflows {
     request: CreateRedemptionRequest,
     requestHash: string,
     { option, memberId }: RedemptionParties,
-    order?: OrderCapture,
+    origin: { order?: OrderCapture; clientId?: string },
   ) {
+    const { order, clientId } = origin;
     const input: RedemptionInput = {
       redemptionId,
       requestHash,
@@ -102,6 +103,7 @@ export class RedemptionWorkflows {
         partnerReconcileLimitMs: this.config.partnerReconcileLimitMs,
       },
       ...(order ? { order } : {}),
+      ...(clientId !== undefined ? { clientId } : {}),
     };
     return {
       workflowId: workflowIdOf(redemptionId),
@@ -118,16 +120,20 @@ export class RedemptionWorkflows {
     };
   }
 
-  /** Starts the redemption's workflow, or joins it, and waits up to REDEMPTION_SYNC_WAIT_MS for its decision. */
+  /**
+   * Starts the redemption's workflow for the client that asked, or joins it, and waits up to REDEMPTION_SYNC_WAIT_MS
+   * for its decision.
+   */
   async start(
     redemptionId: string,
     request: CreateRedemptionRequest,
     requestHash: string,
     parties: RedemptionParties,
+    clientId: string,
   ): Promise<StartResult> {
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof redemptionWorkflow>(
       'redemptionWorkflow',
-      this.startOptions(redemptionId, request, requestHash, parties),
+      this.startOptions(redemptionId, request, requestHash, parties, { clientId }),
     );
     try {
       const args: [{ requestHash: string }] = [{ requestHash }];
@@ -161,7 +167,7 @@ export class RedemptionWorkflows {
     try {
       await this.client.workflow.start(
         'redemptionWorkflow',
-        this.startOptions(redemptionId, request, requestHashOf(request), parties, order),
+        this.startOptions(redemptionId, request, requestHashOf(request), parties, { order }),
       );
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -187,9 +193,11 @@ export class RedemptionWorkflows {
     await this.orderEvent(redemptionId, releaseClaimUpdate, [{ order_id: orderId }], { wait: true });
   }
 
-  cancelRedemption(redemptionId: string): Promise<RedemptionOutcome | undefined> {
-    return this.ownWorkflowOutcome(redemptionId, updateIdOf(cancelRedemptionUpdate.name, []), (handle, updateId) =>
-      handle.startUpdate(cancelRedemptionUpdate, { updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
+  /** Cancels the redemption for the API client that asked. */
+  cancelRedemption(redemptionId: string, clientId: string): Promise<RedemptionOutcome | undefined> {
+    const args: [{ client: string }] = [{ client: clientId }];
+    return this.ownWorkflowOutcome(redemptionId, updateIdOf(cancelRedemptionUpdate.name, args), (handle, updateId) =>
+      handle.startUpdate(cancelRedemptionUpdate, { args, updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
     );
   }
 

@@ -7,6 +7,7 @@ import type { Db } from 'mongodb';
 import type { Config } from '../config/env';
 import { Refusal } from '../domain/failures';
 import type { CreateRedemptionRequest } from '../domain/redemption';
+import { readsEveryRedemption, type Caller } from '../domain/scopes';
 import { isDecided, type RedemptionStatus } from '../domain/states';
 import { Redemptions, type RedemptionDocument, type RedemptionFilter } from '../store/redemptions';
 import { partiesOf } from './redemption-parties';
@@ -48,7 +49,8 @@ export class RedemptionDesk {
     const earlier = idempotencyKey ? await this.redemptions.get(id) : null;
     if (earlier && isDecided(sameRequest(earlier).status)) return { kind: 'decided', document: earlier } as const;
 
-    const started = await this.workflows.start(id, request, requestHash, await partiesOf(this.deps.db, request));
+    const parties = await partiesOf(this.deps.db, request);
+    const started = await this.workflows.start(id, request, requestHash, parties, clientId);
     const document = await this.redemptions.get(id);
     if (!document || started.kind === 'waiting') {
       return { kind: 'waiting', id, status: document?.status ?? 'pending' } satisfies CreateResult;
@@ -56,12 +58,26 @@ export class RedemptionDesk {
     return { kind: 'decided', document: sameRequest(document) } satisfies CreateResult;
   }
 
-  /** The redemption with its audit trail, oldest event first; null when there is none with that id. */
-  withEvents(id: string) {
-    return this.redemptions.getWithEvents(id);
+  /**
+   * The redemption with its audit trail, oldest event first; null when there is none with that id that the caller may
+   * read (another client's is as unknown as a missing one).
+   */
+  async withEvents(id: string, caller: Caller) {
+    const document = await this.redemptions.getWithEvents(id);
+    return document && mayRead(caller, document) ? document : null;
   }
 
-  list(filter: RedemptionFilter, page: { skip: number; limit: number; sort: Record<string, 1 | -1> }) {
-    return this.redemptions.list(filter, page);
+  /** A page of the redemptions the caller may read: its own, or every one for an operator. */
+  list(caller: Caller, filter: RedemptionFilter, page: { skip: number; limit: number; sort: Record<string, 1 | -1> }) {
+    const own = readsEveryRedemption(caller) ? {} : { client_id: caller.client };
+    return this.redemptions.list({ ...filter, ...own }, page);
   }
+}
+
+/**
+ * A client reads the redemptions it created; an operator reads every one, those of partners and those stored before
+ * redemptions had an owner included.
+ */
+export function mayRead(caller: Caller, redemption: Pick<RedemptionDocument, 'client_id'>): boolean {
+  return readsEveryRedemption(caller) || (redemption.client_id ?? null) === caller.client;
 }

@@ -4,7 +4,9 @@
  */
 import { Refusal } from '../domain/failures';
 import { namesPrivateHost } from '../domain/webhook-urls';
+import type { Caller } from '../domain/scopes';
 import type { WebhookEndpointInput } from '../domain/webhooks';
+import { secretBoxOf } from '../store/secret-box';
 import { WebhookDeliveries, WebhookEndpoints, type WebhookEndpointDocument } from '../store/webhooks';
 import type { ApplicationDeps } from './index';
 import { startWebhookLane } from './webhook-lanes';
@@ -16,47 +18,60 @@ export class WebhookEndpointsDesk {
   private readonly attempts: WebhookDeliveries;
 
   constructor(private readonly deps: ApplicationDeps) {
-    this.endpoints = new WebhookEndpoints(deps.db);
+    this.endpoints = new WebhookEndpoints(deps.db, secretBoxOf(deps.config));
     this.attempts = new WebhookDeliveries(deps.db);
   }
 
-  /** The endpoint receives the events it subscribes to from the next status change on. */
-  create(input: WebhookEndpointInput): Promise<WebhookEndpointDocument> {
+  /** The endpoint, the caller's, receives the events it subscribes to from the next status change on. */
+  create(input: WebhookEndpointInput, caller: Caller): Promise<WebhookEndpointDocument> {
     if (!this.deps.config.webhooks.allowPrivateUrls && namesPrivateHost(new URL(input.url))) {
       throw new Refusal(
         'webhook_url_not_public',
         `${input.url} is not on the public internet; webhooks go to public addresses only (WEBHOOK_ALLOW_PRIVATE_URLS).`,
       );
     }
-    return this.endpoints.create(input);
+    return this.endpoints.create(input, caller.client);
   }
 
-  list(page: Page & { sort: Record<string, 1 | -1> }) {
-    return this.endpoints.list(page);
+  list(caller: Caller, page: Page & { sort: Record<string, 1 | -1> }) {
+    return this.endpoints.list(ownersVisibleTo(caller), page);
   }
 
-  async get(id: string): Promise<WebhookEndpointDocument> {
-    return (await this.endpoints.get(id)) ?? notFound(id);
+  /** The endpoint, if the caller's: another client's is as unknown as a missing one. */
+  async get(id: string, caller: Caller): Promise<WebhookEndpointDocument> {
+    const endpoint = await this.endpoints.get(id);
+    if (!endpoint || !ownersVisibleTo(caller).includes(endpoint.client_id ?? null)) notFound(id);
+    return endpoint;
   }
 
   /**
    * Its lane finds it gone at its next round: it drops what the endpoint was still owed and its delivery attempts, and
    * ends. The lane is started first (a no-op when it runs), so that one which had ended comes back to do that.
    */
-  async delete(id: string): Promise<void> {
-    await this.get(id);
+  async delete(id: string, caller: Caller): Promise<void> {
+    await this.get(id, caller);
     await startWebhookLane(this.deps.temporal, this.deps.config, id);
     if (!(await this.endpoints.delete(id))) notFound(id);
   }
 
-  async rotateSecret(id: string): Promise<WebhookEndpointDocument> {
-    return (await this.endpoints.rotateSecret(id)) ?? notFound(id);
+  async rotateSecret(id: string, caller: Caller): Promise<WebhookEndpointDocument> {
+    await this.get(id, caller);
+    const overlapMs = this.deps.config.webhooks.secretOverlapSeconds * 1000;
+    return (await this.endpoints.rotateSecret(id, overlapMs)) ?? notFound(id);
   }
 
-  async deliveries(id: string, page: Page) {
-    await this.get(id);
+  async deliveries(id: string, caller: Caller, page: Page) {
+    await this.get(id, caller);
     return this.attempts.listForEndpoint(id, page);
   }
+}
+
+/**
+ * Whose endpoints a caller manages: its client's, and, with webhooks:all, those registered before endpoints had owners
+ * (which hear every client's redemptions).
+ */
+function ownersVisibleTo(caller: Caller): (string | null)[] {
+  return caller.scopes.has('webhooks:all') ? [caller.client, null] : [caller.client];
 }
 
 function notFound(id: string): never {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MAX_COUPON_TTL_SECONDS } from '../domain/options';
 import { PARTNER_NAMES, type PartnerName } from '../domain/partners';
 import { DEFAULT_PARTNER_RECONCILE_LIMIT_MS } from '../domain/review';
+import { SCOPES, isScope, type Scope } from '../domain/scopes';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalText = z
@@ -11,6 +12,16 @@ const optionalText = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 const optionalUrl = optionalText.pipe(z.url({ protocol: /^https?$/ }).optional());
+
+/** A 256-bit key, as 64 hex digits or base64 (44 characters). */
+const secretKey = z
+  .string()
+  .trim()
+  .transform((value) => Buffer.from(value, /^[0-9a-f]{64}$/i.test(value) ? 'hex' : 'base64'))
+  .refine(
+    (key) => key.length === 32,
+    'must be a 256-bit key: 64 hex digits or 44 base64 characters (openssl rand -base64 32)',
+  );
 
 const partnerSchema = z.object(
   Object.fromEntries(
@@ -29,6 +40,21 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_BASE_URL: optionalUrl,
   API_KEYS: optionalText,
+  API_RATE_LIMITS: optionalText,
+  METRICS_TOKEN: optionalText,
+  SECRETS_ENCRYPTION_KEY: optionalText.pipe(secretKey.optional()),
+  SECRETS_ENCRYPTION_OLD_KEYS: optionalText.pipe(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(secretKey))
+      .optional(),
+  ),
   TEMPORAL_ADDRESS: z.string().trim().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('redemptions'),
@@ -52,6 +78,12 @@ const envSchema = z.object({
   WEBHOOK_POLL_MS: positiveInt(1_000),
   WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().positive().max(3650).default(30),
   WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_SECRET_OVERLAP_SECONDS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .max(30 * 86_400)
+    .default(86_400),
   WORKFLOW_BUNDLE_PATH: optionalText,
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt(1000),
   WORKER_METRICS_ADDRESS: z
@@ -89,6 +121,16 @@ export interface Config {
   /** Where clients reach the API; page links are built from it, never from the Host header. */
   publicBaseUrl: string;
   apiKeys: ApiKey[];
+  /**
+   * Requests a client may send per window, by client name; `*` applies to every client not named. Empty: no limits.
+   * Each API process counts on its own.
+   */
+  rateLimits: Map<string, RateLimit>;
+  /**
+   * The bearer token that reads the API's /metrics and /readyz's details (Prometheus's `authorization`); without one,
+   * /metrics is closed.
+   */
+  metricsToken?: string;
   temporal: { address: string; namespace: string; taskQueue: string };
   /**
    * `postgresUrl`: when the MongoDB-protocol server is FerretDB on PostgreSQL, the PostgreSQL it runs on, so that the
@@ -120,7 +162,14 @@ export interface Config {
     pollMs: number;
     deliveryRetentionDays: number;
     allowPrivateUrls: boolean;
+    /** How long a rotated-out signing secret still signs each delivery, beside the new one. */
+    secretOverlapSeconds: number;
   };
+  /**
+   * The key that seals webhook signing secrets at rest (none: they are kept unsealed, with a warning at start), and
+   * the previous keys that still open what they sealed until `npm run secrets:reseal` has sealed it again.
+   */
+  secrets: { key?: Buffer; oldKeys: Buffer[] };
   logLevel: string;
   /** A workflow bundle built ahead of time (`npm run bundle`); without one the worker bundles at start. */
   workflowBundlePath?: string;
@@ -154,20 +203,63 @@ export class ConfigError extends Error {
 export const DEV_API_KEY = 'dev-api-key';
 
 /**
- * A bearer key and the client it belongs to. `API_KEYS` entries are `client:key`, so that a client can rotate its key
- * and keep its idempotency keys; a bare `key` is a client of its own, named by the key's hash.
+ * A bearer key, the client it belongs to and what it may do. `API_KEYS` entries are `client:key` (every scope) or
+ * `client:key:scope+scope+…`, so that a client can rotate its key and keep its idempotency keys; a bare `key` is a
+ * client of its own, named by the key's hash, with every scope.
  */
 export interface ApiKey {
   client: string;
   key: string;
+  scopes: ReadonlySet<Scope>;
 }
 
-function apiKeyOf(entry: string): ApiKey {
-  const separator = entry.indexOf(':');
-  if (separator > 0 && separator < entry.length - 1) {
-    return { client: entry.slice(0, separator), key: entry.slice(separator + 1) };
+/** An `API_KEYS` entry as a key, or the problem with it (which names the client, never the key). */
+function apiKeyOf(entry: string, position: number): ApiKey | string {
+  const parts = entry.split(':');
+  if (parts.length === 1) {
+    return {
+      client: `key-${createHash('sha256').update(entry).digest('hex').slice(0, 16)}`,
+      key: entry,
+      scopes: new Set(SCOPES),
+    };
   }
-  return { client: `key-${createHash('sha256').update(entry).digest('hex').slice(0, 16)}`, key: entry };
+  // Scopes hold colons (members:read), so a key cannot: everything after the key is its scopes.
+  const [client = '', key = '', ...scopeParts] = parts;
+  const scopeList = scopeParts.length > 0 ? scopeParts.join(':') : undefined;
+  if (client === '' || key === '') return `entry ${position} must be client:key or client:key:scope+scope`;
+  if (scopeList === undefined) return { client, key, scopes: new Set(SCOPES) };
+  const scopes = scopeList.split('+');
+  const unknown = scopes.filter((scope) => !isScope(scope));
+  if (unknown.length > 0 || scopeList === '') {
+    return `the key of client ${client} names ${unknown.length > 0 ? `unknown scopes ${unknown.map((scope) => `"${scope}"`).join(', ')}` : 'no scope'}; the scopes are ${SCOPES.join(', ')}`;
+  }
+  return { client, key, scopes: new Set(scopes as Scope[]) };
+}
+
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+const RATE_WINDOWS: Record<string, number> = { second: 1_000, minute: 60_000, hour: 3_600_000 };
+
+/** `API_RATE_LIMITS`: comma-separated `client:count/period` (period second, minute or hour; client `*` for the rest). */
+function rateLimitsOf(value: string | undefined): Map<string, RateLimit> {
+  const limits = new Map<string, RateLimit>();
+  const problems: string[] = [];
+  for (const entry of (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const match = /^([^:\s]+):(\d{1,9})\/(second|minute|hour)$/.exec(entry);
+    if (!match || Number(match[2]) === 0) {
+      problems.push(`API_RATE_LIMITS: "${entry}" must be client:count/period, e.g. till-1:600/minute or *:100/second`);
+      continue;
+    }
+    limits.set(match[1]!, { limit: Number(match[2]), windowMs: RATE_WINDOWS[match[3]!]! });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return limits;
 }
 
 /** The inbound secret an embedded `npm start` gives a partner that has none, so that the demo can sign its calls. */
@@ -197,14 +289,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     throw new ConfigError(['WEBHOOK_RETRY_MAX_MS: must be at least WEBHOOK_RETRY_INITIAL_MS']);
   }
   const partnerValue = (name: string) => parsedPartners.data[name];
-  const apiKeys = (values.API_KEYS ?? '')
+  const parsedKeys = (values.API_KEYS ?? '')
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean)
-    .map(apiKeyOf);
+    .map((entry, index) => apiKeyOf(entry, index + 1));
+  const keyProblems = parsedKeys.filter((parsed) => typeof parsed === 'string');
+  if (keyProblems.length > 0) throw new ConfigError(keyProblems.map((problem) => `API_KEYS: ${problem}`));
+  const apiKeys = parsedKeys as ApiKey[];
   if (apiKeys.length === 0) {
     if (!options.embedded) throw new ConfigError(['API_KEYS: set at least one bearer key for /v1']);
-    apiKeys.push(apiKeyOf(DEV_API_KEY));
+    apiKeys.push(apiKeyOf(DEV_API_KEY, 1) as ApiKey);
   }
   const partners = Object.fromEntries(
     PARTNER_NAMES.map((name) => {
@@ -224,6 +319,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     port: values.PORT,
     publicBaseUrl: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
     apiKeys,
+    rateLimits: rateLimitsOf(values.API_RATE_LIMITS),
+    metricsToken: values.METRICS_TOKEN,
     temporal: {
       address: values.TEMPORAL_ADDRESS,
       namespace: values.TEMPORAL_NAMESPACE,
@@ -245,7 +342,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
       pollMs: values.WEBHOOK_POLL_MS,
       deliveryRetentionDays: values.WEBHOOK_DELIVERY_RETENTION_DAYS,
       allowPrivateUrls: values.WEBHOOK_ALLOW_PRIVATE_URLS === 'true',
+      secretOverlapSeconds: values.WEBHOOK_SECRET_OVERLAP_SECONDS,
     },
+    secrets: { key: values.SECRETS_ENCRYPTION_KEY, oldKeys: values.SECRETS_ENCRYPTION_OLD_KEYS ?? [] },
     logLevel: values.LOG_LEVEL,
     workflowBundlePath: values.WORKFLOW_BUNDLE_PATH,
     workerMaxCachedWorkflows: values.WORKER_MAX_CACHED_WORKFLOWS,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpUrl } from './http-url';
 import { AMOUNT_TYPES, ITEM_TYPES, OPTION_TYPES, PERCENT_TYPES } from './option-types';
 import { SUPPORTED_CURRENCIES, isSupportedCurrency } from './currency';
 import { optionLimitsSchema } from './limits';
@@ -62,10 +63,7 @@ export const optionInputSchema = z
       .max(MAX_COUPON_TTL_SECONDS)
       .optional()
       .meta({ description: `How long a delayed redemption waits for its order, at most ${MAX_COUPON_TTL_SECONDS} s` }),
-    media_url: z
-      .url({ protocol: /^https?$/ })
-      .optional()
-      .meta({ pattern: '^https?://' }),
+    media_url: httpUrl().optional(),
     active: z.boolean().default(true),
     starts_at: dateTime.optional(),
     ends_at: dateTime.optional().meta({ description: 'Must be later than starts_at', 'x-later-than': 'starts_at' }),

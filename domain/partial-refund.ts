@@ -111,9 +111,12 @@ export function orderCancellationProblem(input: unknown): string | null {
     return 'Send an object with order_id, and cancellation_id and amount for part of the order.';
   }
   const values = input as Record<string, unknown>;
-  const unknown = Object.keys(values).filter((key) => !['order_id', 'cancellation_id', 'amount'].includes(key));
+  const unknown = Object.keys(values).filter(
+    (key) => !['order_id', 'cancellation_id', 'amount', 'client'].includes(key),
+  );
   if (unknown.length > 0) return `Unknown field ${unknown.join(', ')}; send order_id, cancellation_id, amount.`;
   if (typeof values.order_id !== 'string' || values.order_id === '') return 'order_id must be a non-empty string.';
+  if (values.client !== undefined && typeof values.client !== 'string') return 'client must be a string.';
   const id = values.cancellation_id;
   if (id !== undefined && (typeof id !== 'string' || !CANCELLATION_ID_PATTERN.test(id))) {
     return 'cancellation_id must be an id the API made (ocx_…).';

@@ -18,7 +18,7 @@ export const createRedemptionSchema = z
     redemption_option_id: z.number().int().positive().max(2_147_483_647),
     delay_points_deduction: z.boolean().default(false),
     currency: currencySchema.optional(),
-    point_redemptions: z.number().int().max(2_147_483_647).optional(),
+    point_redemptions: z.number().int().min(1).max(2_147_483_647).optional(),
   })
   .strict()
   .refine((body) => body.customer_email || body.pos_account_id || body.phone_number || body.customer_external_id, {
@@ -50,6 +50,8 @@ export interface OrderCapture {
   subtotal?: number;
   currency?: string;
   source_partner?: PartnerName;
+  /** The API client that sent the order, named in the audit trail. */
+  client?: string;
 }
 
 /** An order cancellation as a redemption's workflow receives it (see cancelOrderUpdate). */
@@ -59,6 +61,14 @@ export interface OrderCancellation {
   cancellation_id?: string;
   /** Minor units of the order's subtotal cancelled (order-level rewards); absent: the whole redemption. */
   amount?: number;
+  /** The API client that sent the cancellation, named in the audit trail; absent for a partner's. */
+  client?: string;
+}
+
+/** A redemption's cancellation as its workflow receives it; the Temporal UI sends none. */
+export interface CancelRequest {
+  /** The API client that asked, named in the audit trail. */
+  client?: string;
 }
 
 /** Settings fixed at start so that the workflow's decisions replay identically. */
@@ -98,6 +108,11 @@ export interface RedemptionInput {
   settings: RedemptionSettings;
   /** The order this redemption is part of, when they arrive together (a partner's order notification). */
   order?: OrderCapture;
+  /**
+   * The API client that asked for it, which alone reads it (besides operators). Absent when a partner's notification
+   * started it, and in workflows started before clients owned their redemptions.
+   */
+  clientId?: string;
 }
 
 /** What the workflow reports of itself; readers get the full view from MongoDB. */
@@ -116,6 +131,8 @@ export interface RedemptionEvent {
   type: string;
   status?: RedemptionStatus;
   data?: Record<string, unknown>;
+  /** The API client whose request wrote it; absent for the workflow's own steps and partners' webhooks. */
+  client?: string;
 }
 
 /** What every caller sees of a redemption. */

@@ -21,23 +21,46 @@ export function utcDay(at: Date): string {
 }
 
 function startOfUtcDay(at: Date): Date {
-  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+  return new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+/** The midnight (UTC) that starts a day of any year: Date.UTC would read years 0 to 99 as 1900 to 1999. */
+function utcMidnight(year: number, month: number, day: number): Date {
+  const at = new Date(Date.UTC(2000, month - 1, day));
+  at.setUTCFullYear(year, month - 1, day);
+  return at;
+}
 
-/** A bound of a report's range: a date (its midnight, UTC) or a date-time with its time zone; undefined if neither. */
+/**
+ * The one rule of report bounds. A bound is written as a date (`2026-11-27`, its midnight UTC) or a date-time with its
+ * offset (`2026-11-27T09:30:00Z`), each in the years 0000 to 9999 as written: exactly what REPORT_BOUND matches, which
+ * the OpenAPI document carries as the pattern. A range is read within the years 0001 to 9999 (UTC), where every day
+ * has its `YYYY-MM-DD` key and redemptions can have been created: a bound beyond (year 0, or the end of 9999 crossed by
+ * an offset or a default) counts as that limit.
+ */
+export const REPORT_EARLIEST = utcMidnight(1, 1, 1);
+export const REPORT_LATEST = new Date(utcMidnight(10_000, 1, 1).getTime() - 1);
+
+const YEAR = '\\d{4}';
+const LEAP_YEAR = '(?:\\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)';
+const MONTH_DAY =
+  '(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))';
+const DATE = `(?:${YEAR}-${MONTH_DAY}|${LEAP_YEAR}-02-29)`;
+const HOUR = '(?:[01]\\d|2[0-3])';
+const MINUTE = '[0-5]\\d';
+const TIME = `${HOUR}:${MINUTE}(?::${MINUTE}(?:\\.\\d{1,9})?)?(?:Z|[+-]${HOUR}:${MINUTE})`;
+export const REPORT_BOUND = new RegExp(`^${DATE}(?:T${TIME})?$`);
+
+/** A bound of a report's range as written (see REPORT_BOUND), not yet brought within the years read; else undefined. */
 export function parseInstant(text: string): Date | undefined {
-  const date = DATE.exec(text);
-  if (date) {
-    const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
-    const at = new Date(Date.UTC(year, month - 1, day));
-    return at.getUTCFullYear() === year && at.getUTCMonth() === month - 1 && at.getUTCDate() === day ? at : undefined;
-  }
-  if (!DATE_TIME.test(text)) return undefined;
-  const at = new Date(text);
-  return Number.isNaN(at.getTime()) ? undefined : at;
+  if (!REPORT_BOUND.test(text)) return undefined;
+  if (text.length > 10) return new Date(text);
+  const [year, month, day] = text.split('-').map(Number) as [number, number, number];
+  return utcMidnight(year, month, day);
+}
+
+function withinReadYears(at: Date): Date {
+  return new Date(Math.min(Math.max(at.getTime(), REPORT_EARLIEST.getTime()), REPORT_LATEST.getTime()));
 }
 
 /** The UTC days that [from, to) touches, oldest first. */
@@ -56,10 +79,10 @@ export function reportRange(
   now: Date,
 ): { from: Date; to: Date } | { tooLong: string } {
   const window = DEFAULT_REPORT_DAYS * DAY_MS;
-  const to =
-    given.to ??
-    (given.from ? new Date(given.from.getTime() + window) : new Date(startOfUtcDay(now).getTime() + DAY_MS));
-  const from = given.from ?? new Date(to.getTime() - window);
+  const to = withinReadYears(
+    given.to ?? new Date(given.from ? given.from.getTime() + window : startOfUtcDay(now).getTime() + DAY_MS),
+  );
+  const from = withinReadYears(given.from ?? new Date(to.getTime() - window));
   if (to.getTime() - from.getTime() > MAX_REPORT_DAYS * DAY_MS) {
     return { tooLong: `A report covers at most ${MAX_REPORT_DAYS} days; ask for a shorter range.` };
   }

@@ -2,43 +2,59 @@
  * Where merchant webhooks may go: public internet addresses only, unless WEBHOOK_ALLOW_PRIVATE_URLS says otherwise
  * (a merchant's own test receiver on this machine, say). Otherwise an API key would be enough to make the workers
  * send requests into the network they run in: to the cloud's metadata service, the store, the admin ports.
+ *
+ * The special ranges are ipaddr.js's (the IANA registries, kept up to date there): an address is public only when it
+ * is in none of them. An IPv6 address that carries an IPv4 one (IPv4-mapped and -translated, NAT64's well-known prefix,
+ * 6to4, Teredo) reaches that IPv4 address, so it is judged by it. NAT64's local-use prefix (64:ff9b:1::/48) puts the
+ * IPv4 address wherever its operator chose, so none of it is public; nor is the deprecated IPv4-compatible form
+ * (::a.b.c.d, ::/96), which the library does not name.
  */
-import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { isIP } from 'node:net';
 
-const NOT_PUBLIC = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], // "this" network
-  ['10.0.0.0', 8], // private
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8], // loopback
-  ['169.254.0.0', 16], // link-local, cloud metadata services
-  ['172.16.0.0', 12], // private
-  ['192.0.0.0', 24], // protocol assignments
-  ['192.168.0.0', 16], // private
-  ['198.18.0.0', 15], // benchmarking
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, broadcast
-] as const) {
-  NOT_PUBLIC.addSubnet(network, prefix, 'ipv4');
+const IPV4_COMPATIBLE = ipaddr.IPv6.parseCIDR('::/96');
+const NAT64_WELL_KNOWN = ipaddr.IPv6.parseCIDR('64:ff9b::/96');
+
+function ipv4Of(high: number, low: number): ipaddr.IPv4 {
+  return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
 }
-for (const [network, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['ff00::', 8], // multicast
-] as const) {
-  NOT_PUBLIC.addSubnet(network, prefix, 'ipv6');
+
+/** The IPv4 addresses an IPv6 address of an embedding range reaches; none known when it is not one. */
+function carriedIPv4(address: ipaddr.IPv6): ipaddr.IPv4[] | undefined {
+  const parts = address.parts;
+  switch (address.range() as string) {
+    case 'ipv4Mapped':
+    case 'rfc6145':
+      return [ipv4Of(parts[6]!, parts[7]!)];
+    case 'rfc6052':
+      return address.match(NAT64_WELL_KNOWN) ? [ipv4Of(parts[6]!, parts[7]!)] : undefined;
+    case '6to4':
+      return [ipv4Of(parts[1]!, parts[2]!)];
+    case 'teredo':
+      // The Teredo server, and the client behind it (its address stored inverted).
+      return [ipv4Of(parts[2]!, parts[3]!), ipv4Of(~parts[6]! & 0xffff, ~parts[7]! & 0xffff)];
+    default:
+      return undefined;
+  }
+}
+
+function isPublicIPv4(address: ipaddr.IPv4): boolean {
+  return address.range() === 'unicast';
 }
 
 /** Whether an IP address is a public internet one; false for anything that is not an IP address. */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  // An IPv4 address written as IPv6 (::ffff:10.0.0.1) is judged as the IPv4 one.
-  const mapped = family === 6 ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] : undefined;
-  if (mapped) return isPublicAddress(mapped);
-  return !NOT_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return isPublicIPv4(ipaddr.IPv4.parse(address));
+  // ipaddr.js reads any dotted IPv4 tail as IPv4-mapped (::8.8.8.8 as ::ffff:8.8.8.8); the URL parser writes every
+  // IPv6 address in hexadecimal first, so that each form keeps its own range.
+  // A zone (fe80::1%eth0) names an interface of this machine: the URL parser refuses it.
+  if (!URL.canParse(`http://[${address}]/`)) return false;
+  const ipv6 = ipaddr.IPv6.parse(new URL(`http://[${address}]/`).hostname.slice(1, -1));
+  const carried = carriedIPv4(ipv6);
+  if (carried) return carried.every(isPublicIPv4);
+  return ipv6.range() === 'unicast' && !ipv6.match(IPV4_COMPATIBLE);
 }
 
 /**

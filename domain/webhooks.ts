@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { REDEMPTION_STATUSES, type RedemptionStatus } from './states';
+import { httpUrl } from './http-url';
 import { plainText } from './text';
 
 export const WEBHOOK_EVENT_TYPES = REDEMPTION_STATUSES.map((status) => `redemption.${status}` as const);
@@ -19,30 +20,29 @@ export function subscribesTo(events: readonly string[], type: WebhookEventType):
   return events.includes(ALL_EVENTS) || events.includes(type);
 }
 
+/** Whose redemptions an endpoint hears: those of the client that registered it, or every client's. */
+export const WEBHOOK_AUDIENCES = ['own', 'all'] as const;
+export type WebhookAudience = (typeof WEBHOOK_AUDIENCES)[number];
+
+/** Who owns an endpoint and whose redemptions it hears, as stored. */
+export interface EndpointOwnership {
+  /** Absent on endpoints registered before endpoints had owners: those hear every client's redemptions. */
+  client_id?: string | null;
+  redemptions?: WebhookAudience;
+}
+
+/** Whether an endpoint hears a redemption of this client (null: a partner's, or one stored before owners). */
+export function hearsRedemptionOf(endpoint: EndpointOwnership, client: string | null): boolean {
+  if (endpoint.client_id == null || endpoint.redemptions === 'all') return true;
+  return client !== null && endpoint.client_id === client;
+}
+
 /** A receiver must refuse a delivery whose Webhook-Timestamp is older than this (replay protection). */
 export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 
-const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
-const LABEL = '[A-Za-z0-9](?:-?[A-Za-z0-9])*';
-const HOST = `(?:(?:${LABEL}\\.)*[A-Za-z](?:-?[A-Za-z0-9])*|${OCTET}(?:\\.${OCTET}){3})`;
-const PORT = '(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?';
-/**
- * An endpoint URL: http(s), a host name (its last label not numeric, no `--`, so no punycode that might not decode) or
- * a dotted IPv4 address, a port, then any visible ASCII. Every URL it matches is one fetch accepts, so the OpenAPI
- * document can carry the rule as it is.
- */
-export const WEBHOOK_URL = new RegExp(`^https?://${HOST}${PORT}(?:[/?][\\x21-\\x7e]*)?$`);
-
 export const webhookEndpointInputSchema = z
   .object({
-    url: z
-      .string()
-      .max(2000)
-      .regex(
-        WEBHOOK_URL,
-        'must be an http(s) URL with a host name or IPv4 address, e.g. https://merchant.example/hooks',
-      )
-      .meta({ example: 'https://merchant.example/hooks/loyalty' }),
+    url: httpUrl().meta({ example: 'https://merchant.example/hooks/loyalty' }),
     events: z
       .array(z.enum([ALL_EVENTS, ...WEBHOOK_EVENT_TYPES]))
       .min(1)
@@ -50,6 +50,10 @@ export const webhookEndpointInputSchema = z
       .transform((events) => [...new Set(events)])
       .meta({ description: 'The event types to receive, or ["*"] for all of them' }),
     description: plainText(500).optional(),
+    redemptions: z.enum(WEBHOOK_AUDIENCES).default('own').meta({
+      description:
+        "Whose redemptions it hears: the client's own (the default), or every client's (needs the webhooks:all scope)",
+    }),
   })
   .strict()
   .meta({ id: 'WebhookEndpointInput' });

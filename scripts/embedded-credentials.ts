@@ -6,6 +6,11 @@
 import { DEV_API_KEY, devInboundSecret } from '../config/env';
 import { PARTNER_NAMES } from '../domain/partners';
 
+export const DEV_METRICS_TOKEN = 'dev-metrics-token';
+
+/** The development key that seals webhook secrets on one's own machine (32 bytes, base64). */
+const DEV_SECRETS_KEY = Buffer.from('development-key-webhook-secrets!').toString('base64');
+
 export function embeddedCredentials(env: NodeJS.ProcessEnv): { env: Record<string, string>; warnings: string[] } {
   const filled: Record<string, string> = {};
   const warnings: string[] = [];
@@ -21,6 +26,14 @@ export function embeddedCredentials(env: NodeJS.ProcessEnv): { env: Record<strin
     warnings.push(
       `No <P>_INBOUND_SECRET for ${withoutSecret.join(', ')}: their webhooks accept development secrets such as "${devInboundSecret(withoutSecret[0]!)}".`,
     );
+  }
+  if (!env.METRICS_TOKEN?.trim()) {
+    filled.METRICS_TOKEN = DEV_METRICS_TOKEN;
+    warnings.push(`METRICS_TOKEN is not set: /metrics answers the development token "${DEV_METRICS_TOKEN}".`);
+  }
+  if (!env.SECRETS_ENCRYPTION_KEY?.trim()) {
+    filled.SECRETS_ENCRYPTION_KEY = DEV_SECRETS_KEY;
+    warnings.push('SECRETS_ENCRYPTION_KEY is not set: webhook secrets are sealed with a development key.');
   }
   if (!env.WEBHOOK_ALLOW_PRIVATE_URLS) filled.WEBHOOK_ALLOW_PRIVATE_URLS = 'true';
   return { env: filled, warnings };

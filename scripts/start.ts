@@ -12,7 +12,8 @@ import { createLogger } from '../config/logger';
 import { composeWorker } from '../worker/compose';
 import { installWorkerRuntime } from '../worker/runtime';
 import { seedDemoData } from './demo-data';
-import { embeddedCredentials } from './embedded-credentials';
+import { warnOfLaxSettings } from '../api/start-warnings';
+import { DEV_METRICS_TOKEN, embeddedCredentials } from './embedded-credentials';
 import { runStack } from './run-stack';
 import { isPortOpen, startMongoServer, startTemporal, type RunningServer } from './servers';
 import { resolveMongoServer, resolveTemporalExecutable } from './tools';
@@ -48,6 +49,8 @@ async function main() {
   installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
   const logger = createLogger(config.logLevel, 'orchestrator');
   for (const warning of credentials?.warnings ?? []) logger.warn(warning);
+  // On real clusters the API's keys and secrets are production's.
+  if (!credentials) warnOfLaxSettings(config, logger);
 
   if (embeddedTemporal) {
     await ensurePortFree(TEMPORAL_PORT, 'TEMPORAL_ADDRESS');
@@ -100,7 +103,7 @@ async function main() {
       `  API             ${api}   (Authorization: Bearer ${config.apiKeys.some(({ key }) => key === DEV_API_KEY) ? DEV_API_KEY : '<one of API_KEYS>'})`,
       `  API docs        ${api}/docs`,
       `  Readiness       ${api}/readyz`,
-      `  Metrics         ${api}/metrics (API)   ${config.workerMetricsAddress ? `http://${config.workerMetricsAddress}/metrics (worker)` : 'worker metrics off'}`,
+      `  Metrics         ${api}/metrics (API, Authorization: Bearer ${config.metricsToken === DEV_METRICS_TOKEN ? DEV_METRICS_TOKEN : '<METRICS_TOKEN>'})   ${config.workerMetricsAddress ? `http://${config.workerMetricsAddress}/metrics (worker)` : 'worker metrics off'}`,
       `  Temporal UI     ${embeddedTemporal ? `http://localhost:${TEMPORAL_UI_PORT}` : '(external cluster)'}`,
       `  Temporal        ${config.temporal.address}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
       `  MongoDB         ${config.mongo.uri}  database ${config.mongo.db}`,

@@ -33,6 +33,7 @@ const INDEXES: Record<string, Index[]> = {
   coupons: [{ key: { redemption_id: 1 }, name: 'one_coupon_per_redemption', unique: true }],
   redemptions: [
     { key: { member_id: 1, created_at: -1 }, name: 'member' },
+    { key: { client_id: 1, created_at: -1 }, name: 'client' },
     { key: { status: 1 }, name: 'status' },
     { key: { coupon_code: 1 }, name: 'coupon_code' },
     { key: { order_id: 1 }, name: 'order' },
@@ -46,7 +47,10 @@ const INDEXES: Record<string, Index[]> = {
   order_cancellations: [],
   reconciliation_reports: [],
   reconciliation_latest: [],
-  webhook_endpoints: [{ key: { status: 1 }, name: 'status' }],
+  webhook_endpoints: [
+    { key: { status: 1 }, name: 'status' },
+    { key: { client_id: 1 }, name: 'client' },
+  ],
   webhook_outbox: [
     { key: { endpoint_id: 1 }, name: 'endpoint' },
     { key: { redemption_id: 1 }, name: 'redemption' },

@@ -10,6 +10,11 @@ import { PartnerCalls } from './partner-calls';
 
 export interface RedemptionDocument {
   _id: string;
+  /**
+   * The API client that created it: it alone reads it, besides operators. Null for a partner's (Deliverect's)
+   * redemptions; absent on those stored before clients owned them. Either way only operators read them.
+   */
+  client_id?: string | null;
   request_hash: string;
   request: CreateRedemptionRequest;
   member_id: string | null;
@@ -90,6 +95,8 @@ export interface StoredRedemption extends RedemptionDocument {
 }
 
 export interface RedemptionFilter {
+  /** Only this client's redemptions. */
+  client_id?: string;
   member_id?: string;
   status?: RedemptionStatus;
   coupon_code?: string;
@@ -232,17 +239,19 @@ export class Redemptions {
     if (!stored) return null;
     // Stable: events of the same instant keep the order they were written in.
     const trail = [...stored.events, ...partnerCalls].sort((a, b) => a.at.getTime() - b.at.getTime());
-    const events = trail.map(({ at, type, status, data }) => ({
+    const events = trail.map(({ at, type, status, data, client }) => ({
       at: at.toISOString(),
       type,
       ...(status ? { status } : {}),
       ...(data ? { data } : {}),
+      ...(client ? { client } : {}),
     }));
     return { ...stored, events };
   }
 
   async list(filter: RedemptionFilter, page: { skip: number; limit: number; sort: Record<string, 1 | -1> }) {
     const query: Filter<StoredRedemption> = {};
+    if (filter.client_id !== undefined) query.client_id = filter.client_id;
     if (filter.member_id) query.member_id = filter.member_id;
     if (filter.status) query.status = filter.status;
     if (filter.coupon_code) query.coupon_code = filter.coupon_code;

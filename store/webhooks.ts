@@ -5,19 +5,30 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { secretFromBytes } from '../domain/webhook-signature';
-import type { WebhookEndpointInput, WebhookEventType } from '../domain/webhooks';
+import type { EndpointOwnership, WebhookEndpointInput, WebhookEventType } from '../domain/webhooks';
 import { isOnlyDuplicateKeys } from './duplicate-key';
+import { SecretBox } from './secret-box';
 import { blockId, blockNumberOf, blockOf, numberedEntryId, readForward, readRange } from './numbered-log';
 
 export type EndpointStatus = 'enabled' | 'disabled';
 
-export interface WebhookEndpointDocument {
+export interface PreviousSecret {
+  secret: string;
+  expires_at: Date;
+}
+
+export interface WebhookEndpointDocument extends EndpointOwnership {
   _id: string;
   url: string;
   events: string[];
   description: string | null;
-  /** Never shown but on create and rotate. */
+  /**
+   * Never shown but on create and rotate. Sealed in the store (store/secret-box.ts); read through WebhookEndpoints it
+   * is the secret itself.
+   */
   secret: string;
+  /** Secrets rotated out that still sign every delivery beside `secret` until they expire (as `secret` is stored). */
+  previous_secrets?: PreviousSecret[];
   status: EndpointStatus;
   /** Why it was disabled (its URL answered 410 Gone). */
   disabled_reason: string | null;
@@ -74,32 +85,53 @@ function newSecret(): string {
   return secretFromBytes(randomBytes(24));
 }
 
+/**
+ * The endpoints merchants registered. Their signing secrets are sealed as they are written and opened as they are read
+ * (`secrets`: the keys from SECRETS_ENCRYPTION_KEY and SECRETS_ENCRYPTION_OLD_KEYS), so that callers only ever handle the
+ * secrets themselves.
+ */
 export class WebhookEndpoints {
   private readonly endpoints: Collection<WebhookEndpointDocument>;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly secrets = new SecretBox(undefined),
+  ) {
     this.endpoints = db.collection<WebhookEndpointDocument>('webhook_endpoints');
   }
 
-  async create(input: WebhookEndpointInput): Promise<WebhookEndpointDocument> {
+  async create(input: WebhookEndpointInput, clientId: string): Promise<WebhookEndpointDocument> {
     const now = new Date();
+    const id = `whe_${randomUUID().replace(/-/g, '')}`;
+    const secret = newSecret();
     const document: WebhookEndpointDocument = {
-      _id: `whe_${randomUUID().replace(/-/g, '')}`,
+      _id: id,
+      client_id: clientId,
+      redemptions: input.redemptions,
       url: input.url,
       events: input.events,
       description: input.description ?? null,
-      secret: newSecret(),
+      secret: this.secrets.seal(secret, id),
       status: 'enabled',
       disabled_reason: null,
       created_at: now,
       updated_at: now,
     };
     await this.endpoints.insertOne(document);
-    return document;
+    return { ...document, secret };
   }
 
-  get(id: string): Promise<WebhookEndpointDocument | null> {
-    return this.endpoints.findOne({ _id: id });
+  /** The endpoint with its secret and the rotated-out ones still in force, opened; null for an unknown one. */
+  async get(id: string, at = new Date()): Promise<WebhookEndpointDocument | null> {
+    const stored = await this.endpoints.findOne({ _id: id });
+    return stored && this.opened(stored, at);
+  }
+
+  private opened(stored: WebhookEndpointDocument, at: Date): WebhookEndpointDocument {
+    const previous = (stored.previous_secrets ?? [])
+      .filter((one) => one.expires_at > at)
+      .map((one) => ({ ...one, secret: this.secrets.open(one.secret, stored._id) }));
+    return { ...stored, secret: this.secrets.open(stored.secret, stored._id), previous_secrets: previous };
   }
 
   /** The endpoints that receive new events: a merchant has a handful, so all of them, read fresh every time. */
@@ -107,10 +139,12 @@ export class WebhookEndpoints {
     return this.endpoints.find({ status: 'enabled' }).toArray();
   }
 
-  async list(page: { skip: number; limit: number; sort: Record<string, 1 | -1> }) {
+  /** A page of the endpoints of these owners (null: those registered before endpoints had owners). */
+  async list(owners: (string | null)[], page: { skip: number; limit: number; sort: Record<string, 1 | -1> }) {
+    const filter = { client_id: { $in: owners } };
     const [items, total] = await Promise.all([
-      this.endpoints.find({}, { sort: page.sort, skip: page.skip, limit: page.limit }).toArray(),
-      this.endpoints.countDocuments({}),
+      this.endpoints.find(filter, { sort: page.sort, skip: page.skip, limit: page.limit }).toArray(),
+      this.endpoints.countDocuments(filter),
     ]);
     return { items, total };
   }
@@ -120,11 +154,53 @@ export class WebhookEndpoints {
     return (await this.endpoints.deleteOne({ _id: id })).deletedCount > 0;
   }
 
-  /** A new secret, in force for every attempt from now on; null for an unknown endpoint. */
-  async rotateSecret(id: string): Promise<WebhookEndpointDocument | null> {
-    const secret = newSecret();
-    const result = await this.endpoints.updateOne({ _id: id }, { $set: { secret, updated_at: new Date() } });
-    return result.matchedCount > 0 ? this.get(id) : null;
+  /**
+   * A new secret, in force for every attempt from now on; the one it replaces still signs beside it for `overlapMs`
+   * (receivers move to the new one meanwhile). Null for an unknown endpoint. Written only over the secret it read, so
+   * that of two rotations at once, one is tried again and neither secret is lost.
+   */
+  async rotateSecret(id: string, overlapMs: number): Promise<WebhookEndpointDocument | null> {
+    for (;;) {
+      const stored = await this.endpoints.findOne({ _id: id });
+      if (!stored) return null;
+      const now = new Date();
+      const previous = [
+        ...(stored.previous_secrets ?? []).filter((one) => one.expires_at > now),
+        ...(overlapMs > 0 ? [{ secret: stored.secret, expires_at: new Date(now.getTime() + overlapMs) }] : []),
+      ];
+      const secret = newSecret();
+      const result = await this.endpoints.updateOne(
+        { _id: id, secret: stored.secret },
+        { $set: { secret: this.secrets.seal(secret, id), previous_secrets: previous, updated_at: now } },
+      );
+      if (result.matchedCount > 0) return { ...this.opened({ ...stored, previous_secrets: previous }, now), secret };
+    }
+  }
+
+  /**
+   * Seals every stored secret under the current key: those stored before secrets were sealed, and those sealed under
+   * a previous key (`npm run secrets:reseal`, after SECRETS_ENCRYPTION_KEY changed). How many endpoints it changed.
+   */
+  async reseal(): Promise<number> {
+    let changed = 0;
+    for await (const stored of this.endpoints.find({})) {
+      const previous = stored.previous_secrets ?? [];
+      if (this.secrets.isCurrent(stored.secret) && previous.every((one) => this.secrets.isCurrent(one.secret)))
+        continue;
+      const reseal = (value: string) =>
+        this.secrets.isCurrent(value) ? value : this.secrets.seal(this.secrets.open(value, stored._id), stored._id);
+      const result = await this.endpoints.updateOne(
+        { _id: stored._id, secret: stored.secret },
+        {
+          $set: {
+            secret: reseal(stored.secret),
+            previous_secrets: previous.map((one) => ({ ...one, secret: reseal(one.secret) })),
+          },
+        },
+      );
+      changed += result.modifiedCount;
+    }
+    return changed;
   }
 
   async disable(id: string, reason: string): Promise<void> {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createWebhookDelivery } from '../activities/webhook-delivery';
+import { secretBoxOf } from '../store/secret-box';
 import { reconcileLedger } from '../application/reconciliation';
 import { startWebhookLane } from '../application/webhook-lanes';
 import type { Services } from '../application/wiring';
@@ -124,6 +125,7 @@ function createDeliveryWorker(
     activities: createWebhookDelivery(mongo.db, {
       retentionMs: config.webhooks.deliveryRetentionDays * 86_400_000,
       allowPrivateUrls: config.webhooks.allowPrivateUrls,
+      secrets: secretBoxOf(config),
     }),
     tracing,
   });

@@ -8,6 +8,9 @@ import { installWorkerRuntime } from './runtime';
 // The worker serves no HTTP, so it needs no API keys: embedded mode only relaxes that requirement.
 const config = loadConfig(process.env, { embedded: true });
 const logger = createLogger(config.logLevel, 'worker');
+if (!config.secrets.key) {
+  logger.warn('SECRETS_ENCRYPTION_KEY is not set: webhook signing secrets are stored unsealed. Set it in production.');
+}
 installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
 const services = await connectServices(config, { serviceName: 'redemption-worker' });
 try {

@@ -1,6 +1,6 @@
 /** The redemption workflow's updates and query, defined once for the workflow and its callers. */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { OrderCancellation, OrderCapture, RedemptionOutcome } from '../domain/redemption';
+import type { CancelRequest, OrderCancellation, OrderCapture, RedemptionOutcome } from '../domain/redemption';
 import type { OperatorNote } from '../domain/operator-actions';
 import type { ReviewResolution } from '../domain/review';
 
@@ -20,8 +20,8 @@ export const claimForOrderUpdate = defineUpdate<RedemptionOutcome, [OrderCapture
 /** The order lets go of a coupon it held, because another of its coupons was refused. */
 export const releaseClaimUpdate = defineUpdate<RedemptionOutcome, [{ order_id: string }]>('releaseClaim');
 
-/** Cancels a redemption still waiting for its order; the hold is released. */
-export const cancelRedemptionUpdate = defineUpdate<RedemptionOutcome, []>('cancelRedemption');
+/** Cancels a redemption still waiting for its order; the hold is released. The Temporal UI may send no argument. */
+export const cancelRedemptionUpdate = defineUpdate<RedemptionOutcome, [CancelRequest]>('cancelRedemption');
 
 /**
  * The order that used the coupon was cancelled: the points go back. With a `cancellation_id`, part of the order was

@@ -47,8 +47,8 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
     validator: (capture) => orders.refuseUnusable(run, capture),
   });
   setHandler(releaseClaimUpdate, ({ order_id }) => orders.releaseClaim(run, order_id));
-  setHandler(cancelRedemptionUpdate, () => operator.cancelRedemption(run), {
-    validator: () => operator.refuseCancellation(run),
+  setHandler(cancelRedemptionUpdate, (request) => operator.cancelRedemption(run, request), {
+    validator: (_request) => operator.refuseCancellation(run),
   });
   setHandler(cancelOrderUpdate, (cancellation) => orders.cancelOrder(run, cancellation), {
     validator: (cancellation) => orders.refuseOrderCancellation(run, cancellation),

@@ -1,7 +1,10 @@
 /** Reads Prometheus text exposition, as a scraper would, to compare series before and after something happens. */
 
+/** The tests' METRICS_TOKEN: the API's /metrics wants it, a worker's ignores it. */
+export const TEST_METRICS_TOKEN = 'test-metrics-token';
+
 export async function scrape(url: string): Promise<string> {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
   if (!res.ok) throw new Error(`${url} answered ${res.status}`);
   return res.text();
 }

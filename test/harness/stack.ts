@@ -12,9 +12,12 @@ import type { Tracing } from '../../config/tracing';
 import { connectMongo, type MongoHandle } from '../../store/connect';
 import { composeWorker, type WorkerComposition } from '../../worker/compose';
 import { installWorkerRuntime } from '../../worker/runtime';
+import { TEST_METRICS_TOKEN } from './prometheus';
 
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 export const TEST_API_KEY = 'test-api-key';
+/** Seals the webhook signing secrets the tests' stacks store. */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** A JSON answer, loosely typed so tests can assert on its shape. */
 export async function readJson(res: Response): Promise<any> {
@@ -34,6 +37,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     MONGODB_DB: uniqueName('test').replace(/-/g, '_'),
     TEMPORAL_TASK_QUEUE: uniqueName('queue'),
     REDEMPTION_SYNC_WAIT_MS: '15000',
+    SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY,
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     // The tests' receivers listen on 127.0.0.1.
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     // Each suite's worker would otherwise schedule a reconciliation on its own task queue.

@@ -1,6 +1,7 @@
 /** A partner's redeem endpoint as a real local HTTP server whose answers the test scripts. */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { verifyWebhook } from '../../domain/webhook-signature';
 
 export type PartnerBehaviour =
   | { status: number; body?: unknown; delayMs?: number }
@@ -96,4 +97,18 @@ export function fulfilledByStub(partner: StubPartner, env: Record<string, string
     PARTNER_CALL_TIMEOUT_MS: '1000',
     ...env,
   };
+}
+
+/** Whether a delivery the stub received as a merchant's receiver is signed with `secret`, as a receiver checks it. */
+export function signedWith(secret: string, received: RecordedCall): Promise<boolean> {
+  return verifyWebhook(
+    secret,
+    {
+      id: received.headers['webhook-id'] as string,
+      timestamp: received.headers['webhook-timestamp'] as string,
+      signature: received.headers['webhook-signature'] as string,
+      body: received.rawBody,
+    },
+    Math.floor(Date.now() / 1000),
+  );
 }

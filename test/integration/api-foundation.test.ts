@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeApi } from '../../api/compose';
+import { TEST_METRICS_TOKEN } from '../harness/prometheus';
 import { TEST_API_KEY, readJson, startTestStack, testLogger, type TestStack } from '../harness/stack';
 
 describe('API foundation', () => {
@@ -18,7 +19,7 @@ describe('API foundation', () => {
   });
 
   it('reports ready when Temporal and MongoDB answer', async () => {
-    const res = await fetch(`${stack.api.url}/readyz`);
+    const res = await fetch(`${stack.api.url}/readyz`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     expect(await readJson(res)).toEqual({ status: 'ready', checks: { temporal: 'ok', mongodb: 'ok' } });
   });
@@ -31,11 +32,15 @@ describe('API foundation', () => {
       port: 0,
     });
     try {
-      const res = await fetch(`${api.url}/readyz`);
+      const res = await fetch(`${api.url}/readyz`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
       expect(res.status).toBe(503);
       const body = await readJson(res);
       expect(body.checks.temporal).toBe('ok');
       expect(body.checks.mongodb).toMatch(/^unreachable/);
+      // Without the token: ready or not, and no error text.
+      const anonymous = await fetch(`${api.url}/readyz`);
+      expect(anonymous.status).toBe(503);
+      expect(await readJson(anonymous)).toEqual({ status: 'not_ready' });
     } finally {
       await api.close();
       await deadMongo.close();
@@ -128,7 +133,9 @@ describe('API foundation', () => {
 
   it('exposes Prometheus metrics including request latency', async () => {
     await fetch(`${stack.api.url}/healthz`);
-    const res = await fetch(`${stack.api.url}/metrics`);
+    const res = await fetch(`${stack.api.url}/metrics`, {
+      headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` },
+    });
     expect(res.headers.get('content-type')).toContain('text/plain');
     expect(await res.text()).toMatch(
       /http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} \d+/,

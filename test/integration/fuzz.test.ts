@@ -4,7 +4,7 @@
  * `FUZZ_RUNS` sets how many requests. Generation: fast-check over the document's schemas (see
  * test/harness/openapi-arbitrary.ts for why).
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,9 @@ import {
   type StoreSnapshotter,
 } from '../harness/store-snapshot';
 import { TEST_API_KEY, readJson, startTestStack, type TestStack } from '../harness/stack';
+
+const responseAjv = new Ajv2020({ strict: false, allErrors: true });
+addFormats.default(responseAjv);
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2_000);
@@ -164,7 +167,31 @@ describe('fuzzing from the OpenAPI document', () => {
     } catch {
       json = undefined;
     }
-    return { status: res.status, text, json };
+    return { status: res.status, text, json, contentType: res.headers.get('content-type') ?? '' };
+  }
+
+  /**
+   * What is wrong with an answer by the document: a status the operation does not list, or a JSON body its schema for
+   * that status does not allow; undefined when it conforms. A path that names no route at all is the app's 404, not
+   * the operation's.
+   */
+  const responseValidators = new Map<string, ValidateFunction>();
+  function nonConformance(operation: Operation, answer: Awaited<ReturnType<typeof send>>): string | undefined {
+    if (answer.status === 404 && (answer.json as any)?.error?.code === 'route_not_found') return undefined;
+    const responses = (document.paths[operation.path] as any)[operation.method].responses;
+    const documented = responses[String(answer.status)];
+    if (!documented) return `undocumented status ${answer.status}`;
+    const schema = documented.content?.['application/json']?.schema;
+    if (!schema || !answer.contentType.startsWith('application/json')) return undefined;
+    const key = `${operation.method} ${operation.path} ${answer.status}`;
+    let validate = responseValidators.get(key);
+    if (!validate) {
+      validate = responseAjv.compile({ ...schema, components: document.components });
+      responseValidators.set(key, validate);
+    }
+    return validate(answer.json)
+      ? undefined
+      : `a ${answer.status} body outside its schema: ${responseAjv.errorsText(validate.errors)}`;
   }
 
   async function api(path: string, json: unknown) {
@@ -308,7 +335,7 @@ describe('fuzzing from the OpenAPI document', () => {
   }
 
   it(
-    'answers every generated request without a 5xx, and a 4xx changes no balance, ledger entry or redemption',
+    'answers every generated request without a 5xx and as the document says, and a 4xx changes no balance, ledger entry or redemption',
     { timeout: 300_000 },
     async () => {
       const plan = fc.sample(
@@ -348,6 +375,8 @@ describe('fuzzing from the OpenAPI document', () => {
           `seed ${SEED}, request ${index + 1} of ${RUNS}:\n${describeExchange(request, answer.status, answer.text)}`;
         const what = `${planned.operation.method.toUpperCase()} ${planned.operation.path} [${planned.mutation.split(' ')[0]}]`;
         if (answer.status >= 500) failures.add(`${answer.status} on ${what}`, where());
+        const nonConforming = nonConformance(planned.operation, answer);
+        if (nonConforming) failures.add(`${nonConforming} on ${what}`, where());
         if (answer.status >= 400 && answer.status < 500) {
           const error = (answer.json as any)?.error;
           if (typeof error?.code !== 'string' || typeof error?.message !== 'string' || !Array.isArray(error?.details)) {
@@ -378,7 +407,7 @@ describe('fuzzing from the OpenAPI document', () => {
     },
   );
 
-  it('never refuses as invalid (400) a request that the OpenAPI document allows', async () => {
+  it('never refuses as invalid (400) a request that the OpenAPI document allows, and answers it as the document says', async () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats.default(ajv);
     const validators = new Map(
@@ -425,6 +454,13 @@ describe('fuzzing from the OpenAPI document', () => {
           }
         }
         const answer = await send(request);
+        const nonConforming = nonConformance(operation, answer);
+        if (nonConforming) {
+          failures.add(
+            `${nonConforming} on ${operation.method.toUpperCase()} ${operation.path}`,
+            `seed ${SEED}:\n${describeExchange(request, answer.status, answer.text)}`,
+          );
+        }
         if (answer.status === 400 || answer.status >= 500) {
           const error = (answer.json as any)?.error;
           const details = (error?.details ?? []).map((detail: any) => `${detail.path}: ${detail.message}`).join('; ');

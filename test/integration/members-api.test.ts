@@ -338,7 +338,7 @@ describe('members API', () => {
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining(['/v1/members', '/v1/members/{id}', '/v1/members/{id}/points', '/v1/members/{id}/ledger']),
     );
-    expect(document.paths['/v1/members'].post.security).toEqual([{ apiKey: [] }]);
+    expect(document.paths['/v1/members'].post.security).toEqual([{ apiKey: ['members:write'] }]);
     expect(Object.keys(document.components.schemas)).toEqual(
       expect.arrayContaining(['Member', 'CreateMember', 'PointsChange', 'PointsResult', 'LedgerEntry', 'LedgerPage']),
     );

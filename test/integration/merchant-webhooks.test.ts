@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyWebhook } from '../../domain/webhook-signature';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { recordHistory } from '../harness/histories';
 import { readJson, startTestStack, startTestWorker, type RunningWorker, type TestStack } from '../harness/stack';
-import { startStubPartner, type RecordedCall, type StubPartner } from '../harness/stub-partner';
+import { signedWith, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 /** A merchant's receiver: a local HTTP server whose answers the test scripts. */
 type Receiver = StubPartner;
@@ -20,6 +19,7 @@ describe('merchant webhooks', () => {
         WEBHOOK_TIMEOUT_MS: '1000',
         WEBHOOK_RETRY_INITIAL_MS: '100',
         WEBHOOK_RETRY_MAX_MS: '400',
+        WEBHOOK_SECRET_OVERLAP_SECONDS: '3',
       },
     });
   });
@@ -60,17 +60,7 @@ describe('merchant webhooks', () => {
     await expect.poll(() => callsFor(receiver, redemptionId).length, { timeout: 15_000, interval: 50 }).toBe(count);
     return callsFor(receiver, redemptionId);
   };
-  const verified = (secret: string, received: RecordedCall) =>
-    verifyWebhook(
-      secret,
-      {
-        id: received.headers['webhook-id'] as string,
-        timestamp: received.headers['webhook-timestamp'] as string,
-        signature: received.headers['webhook-signature'] as string,
-        body: received.rawBody,
-      },
-      Math.floor(Date.now() / 1000),
-    );
+  const verified = signedWith;
 
   it('registers an endpoint, shows its secret only on create and rotate, lists, reads and deletes it', async () => {
     const created = await call('/v1/webhook-endpoints', {
@@ -270,14 +260,24 @@ describe('merchant webhooks', () => {
       .toBe(0);
   });
 
-  it('signs with the new secret only, once it is rotated', async () => {
+  it('signs with both secrets during the overlap after a rotation, then with the new one only', async () => {
     const receiver = await newReceiver();
     const { id, secret: oldSecret } = await register(receiver.redeemUrl, ['redemption.completed']);
     const before = await redeem();
     const [signedBefore] = await waitForCallsFor(receiver, before.id, 1);
     expect(await verified(oldSecret, signedBefore!)).toBe(true);
+    expect(String(signedBefore!.headers['webhook-signature']).split(' ')).toHaveLength(1);
 
-    const newSecret = (await call(`/v1/webhook-endpoints/${id}/rotate-secret`, { method: 'POST' })).body.secret;
+    const rotated = await call(`/v1/webhook-endpoints/${id}/rotate-secret`, { method: 'POST' });
+    const newSecret = rotated.body.secret;
+    expect(Date.parse(rotated.body.previous_secret_expires_at) - Date.now()).toBeGreaterThan(1_000);
+    const during = await redeem();
+    const [signedDuring] = await waitForCallsFor(receiver, during.id, 1);
+    expect(String(signedDuring!.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(await verified(newSecret, signedDuring!)).toBe(true);
+    expect(await verified(oldSecret, signedDuring!)).toBe(true);
+
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
     const after = await redeem();
     const [signedAfter] = await waitForCallsFor(receiver, after.id, 1);
     expect(await verified(newSecret, signedAfter!)).toBe(true);

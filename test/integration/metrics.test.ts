@@ -12,7 +12,7 @@ import { Ledger } from '../../store/ledger';
 import { PartnerNotifications } from '../../store/partner-notifications';
 import { installWorkerRuntime } from '../../worker/runtime';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
-import { hasSeries, sampleSum, scrape } from '../harness/prometheus';
+import { TEST_METRICS_TOKEN, hasSeries, sampleSum, scrape } from '../harness/prometheus';
 import { TEST_API_KEY, readJson, startTestStack, uniqueName, type TestStack } from '../harness/stack';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
@@ -251,6 +251,7 @@ describe('metrics', () => {
         MONGODB_URI: stack.config.mongo.uri,
         MONGODB_DB: database,
         API_KEYS: TEST_API_KEY,
+        METRICS_TOKEN: TEST_METRICS_TOKEN,
         PORT: String(apiPort),
         WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
         LOG_LEVEL: 'warn',

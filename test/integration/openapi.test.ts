@@ -45,8 +45,11 @@ describe('OpenAPI document', () => {
       const operation = document.paths[path]?.[method];
       expect(operation, `${method.toUpperCase()} ${path}`).toBeDefined();
       if (path.startsWith('/v1')) {
-        expect(operation.security, path).toEqual([{ apiKey: [] }]);
+        // Each alternative is one scope that allows the call.
+        expect(operation.security.length, path).toBeGreaterThan(0);
+        for (const requirement of operation.security) expect(requirement.apiKey, path).toHaveLength(1);
         expect(operation.responses['401'], path).toBeDefined();
+        expect(operation.responses['403'], path).toBeDefined();
       }
     }
     expect(document.paths['/v1/redemptions'].post.requestBody.content['application/json'].schema.$ref).toBe(

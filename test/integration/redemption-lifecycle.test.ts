@@ -9,6 +9,7 @@ import { RedemptionStatusKey } from '../../domain/search-attributes';
 import { resolveTemporalExecutable } from '../../scripts/tools';
 import { captureOrderUpdate, resolveReviewUpdate } from '../../workflows/messages';
 import { recordHistory } from '../harness/histories';
+import { scrape } from '../harness/prometheus';
 import { TEST_API_KEY, readJson, startTestStack, type TestStack } from '../harness/stack';
 import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
@@ -71,7 +72,7 @@ describe('redemption lifecycle over HTTP', () => {
     expect(JSON.stringify(detail.events)).not.toContain(member.email);
     expect(JSON.stringify(detail.events)).not.toContain('flavours-outbound-secret');
     await recordHistory(stack.client, 'immediate-completed', workflowIdOf(body.id));
-    const metrics = await (await fetch(`${stack.api.url}/metrics`)).text();
+    const metrics = await scrape(`${stack.api.url}/metrics`);
     expect(metrics).toMatch(/redemption_requests_total\{status="completed"\} [1-9]/);
   });
 

@@ -35,7 +35,10 @@ describe('webhook lane', () => {
   const endpointFor = async (...args: Parameters<typeof startStubPartner>) => {
     const receiver = await startStubPartner(...args);
     receivers.push(receiver);
-    const endpoint = await new WebhookEndpoints(mongo.db).create({ url: receiver.redeemUrl, events: ['*'] });
+    const endpoint = await new WebhookEndpoints(mongo.db).create(
+      { url: receiver.redeemUrl, events: ['*'], redemptions: 'own' },
+      'merchant',
+    );
     return { receiver, endpointId: endpoint._id };
   };
   const owed = (endpointId: string, redemptionId: string, version: number, createdAt = new Date()) =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEV_API_KEY, devInboundSecret, loadConfig } from '../../config/env';
+import { SCOPES } from '../../domain/scopes';
 
 describe('configuration', () => {
   it('applies the documented defaults', () => {
@@ -90,6 +91,33 @@ describe('configuration', () => {
       expect(problems).toMatch(/^MONGODB_URI:/m);
       expect(problems).toMatch(/^FLAVOURS_REDEEM_URL:/m);
       expect(problems).toMatch(/^DEFAULT_COUPON_TTL_SECONDS:/m);
+    }
+  });
+
+  it('reads the scopes of each API key: none named is every scope, a named one is checked, the key is never echoed', () => {
+    const config = loadConfig({ API_KEYS: 'till:t1:redemptions+orders,app:a1:members:read+members:write,ops:o' });
+    expect(config.apiKeys.map(({ client, key, scopes }) => [client, key, [...scopes]])).toEqual([
+      ['till', 't1', ['redemptions', 'orders']],
+      ['app', 'a1', ['members:read', 'members:write']],
+      ['ops', 'o', [...SCOPES]],
+    ]);
+    for (const bad of [
+      'till:secret-key:redemptions+refunds',
+      'till:secret-key:',
+      ':secret-key',
+      'till::orders',
+      'till:secret-key:members',
+    ]) {
+      const failure = (() => {
+        try {
+          loadConfig({ API_KEYS: bad });
+        } catch (error) {
+          return error as ConfigError;
+        }
+      })();
+      expect(failure, bad).toBeInstanceOf(ConfigError);
+      expect(failure!.message, bad).toMatch(/API_KEYS/);
+      expect(failure!.message, bad).not.toContain('secret-key');
     }
   });
 

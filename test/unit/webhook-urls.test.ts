@@ -46,6 +46,45 @@ describe('where webhooks may go', () => {
     expect(isPublicAddress('10.0.0.1')).toBe(false);
     expect(isPublicAddress('::ffff:192.168.0.1')).toBe(false);
     expect(isPublicAddress('not an address')).toBe(false);
+    expect(isPublicAddress('fe80::1%eth0')).toBe(false);
+  });
+});
+
+describe('IPv6 forms that reach an IPv4 address or this host', () => {
+  // Each range of ipaddr.js that carries an IPv4 address, with a private or local one and with a public one.
+  it.each([
+    ['NAT64 well-known prefix, loopback', '64:ff9b::127.0.0.1', false],
+    ['NAT64 well-known prefix, private', '64:ff9b::a00:1', false],
+    ['NAT64 well-known prefix, metadata service', '64:ff9b::169.254.169.254', false],
+    ['NAT64 well-known prefix, public', '64:ff9b::8.8.8.8', true],
+    ['NAT64 local-use prefix, private', '64:ff9b:1::a00:1', false],
+    ['NAT64 local-use prefix, public (where the IPv4 sits is the operator’s choice)', '64:ff9b:1:808:808::', false],
+    ['IPv4-compatible, loopback', '::127.0.0.1', false],
+    ['IPv4-compatible, public (a deprecated form)', '::8.8.8.8', false],
+    ['IPv4-mapped, private', '::ffff:192.168.0.1', false],
+    ['IPv4-mapped, public', '::ffff:8.8.8.8', true],
+    ['IPv4-translated, loopback', '::ffff:0:127.0.0.1', false],
+    ['IPv4-translated, public', '::ffff:0:8.8.8.8', true],
+    ['6to4, loopback', '2002:7f00:1::1', false],
+    ['6to4, private', '2002:a00:1::1', false],
+    ['6to4, public', '2002:808:808::1', true],
+    ['Teredo, private server', '2001:0:a00:1::f7f7:fbfb', false],
+    ['Teredo, loopback client', '2001:0:808:808::80ff:fffe', false],
+    ['Teredo, public server and client', '2001:0:808:808::f7f7:fbfb', true],
+    ['site-local', 'fec0::1', false],
+    ['unique local', 'fd12:3456::1', false],
+    ['discard-only', '100::1', false],
+    ['documentation', '2001:db8::1', false],
+    ['global unicast', '2a00:1450:4001:80b::200e', true],
+  ])('%s (%s): public is %s', (_what, address, expected) => {
+    expect(isPublicAddress(address)).toBe(expected);
+    expect(namesPrivateHost(new URL(`https://[${address}]/hook`))).toBe(!expected);
+  });
+
+  it('judges IPv4 by the same registry: documentation, benchmarking and reserved ranges are not public', () => {
+    for (const address of ['192.0.2.1', '198.51.100.7', '203.0.113.9', '198.18.0.1', '240.0.0.1', '255.255.255.255']) {
+      expect(isPublicAddress(address), address).toBe(false);
+    }
   });
 });
 
@@ -75,10 +114,19 @@ describe('the public-only lookup', () => {
   });
 
   it.each([
-    ['a name that resolves to this machine', 'merchant.example'],
-    ['localhost', 'localhost'],
-    ['an IP address of this machine', '127.0.0.1'],
-  ])('makes a real request to %s fail before anything is sent', async (_what, host) => {
+    ['a name that resolves to this machine', 'merchant.example', '127.0.0.1'],
+    ['localhost', 'localhost', '127.0.0.1'],
+    ['an IP address of this machine', '127.0.0.1', '127.0.0.1'],
+    ...[
+      '64:ff9b::7f00:1',
+      '64:ff9b:1::7f00:1',
+      '::127.0.0.1',
+      '::ffff:0:7f00:1',
+      '2002:7f00:1::1',
+      '2001:0:808:808::80ff:fffe',
+      'fec0::1',
+    ].map((address) => [`a name that resolves to ${address}`, 'merchant.example', address]),
+  ])('makes a real request to %s fail before anything is sent', async (_what, host, resolvesTo) => {
     let connections = 0;
     const server = createServer((socket) => {
       connections++;
@@ -90,7 +138,7 @@ describe('the public-only lookup', () => {
       // merchant.example "resolves" to the server's address, as a public name pointed at a private one would.
       const failure = await fetch(`http://${host}:${port}/hook`, {
         method: 'POST',
-        dispatcher: publicOnlyDispatcher(resolvingTo('127.0.0.1')),
+        dispatcher: publicOnlyDispatcher(resolvingTo(resolvesTo!)),
       }).catch((error: unknown) => error);
       expect(((failure as Error).cause as NodeJS.ErrnoException).code).toBe(NOT_PUBLIC_CODE);
       expect(connections).toBe(0);

@@ -557,7 +557,8 @@ describe.concurrent('redemption workflow with fake activities', () => {
         { delay_points_deduction: true },
       );
       await redemption.decision();
-      expect(await redemption.handle.executeUpdate(cancelRedemptionUpdate)).toMatchObject({ status: 'cancelled' });
+      // Without an argument, as the Temporal UI sends it.
+      expect(await redemption.handle.executeUpdate(cancelRedemptionUpdate.name)).toMatchObject({ status: 'cancelled' });
       expect(await redemption.handle.result()).toMatchObject({ status: 'cancelled', coupon_code: redemption.coupon });
       expect(fake.trail(redemption.id)).toEqual(['beginRedemption', 'reservePoints:HOLD', 'releasePoints:cancelled']);
       expect(fake.balances(redemption.id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
@@ -596,7 +597,7 @@ describe.concurrent('redemption workflow with fake activities', () => {
       // Accepted, its capture still running: no longer cancellable. (The workflow may be ending by the time the cancel
       // is read; then the API answers from the stored status.)
       const refused = await routing()
-        .cancelRedemption(redemption.id)
+        .cancelRedemption(redemption.id, 'till')
         .catch((error: unknown) => error);
       expect(refused instanceof WorkflowClosedError || (refused as Refusal).code === 'redemption_not_cancellable').toBe(
         true,
@@ -604,7 +605,7 @@ describe.concurrent('redemption workflow with fake activities', () => {
       expect(await capture.result()).toMatchObject({ status: 'completed', order_id: 'o-1' });
       expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
       // After the workflow ended, the API refuses the cancel from the stored status (see the lifecycle tests).
-      await expect(routing().cancelRedemption(redemption.id)).rejects.toBeInstanceOf(WorkflowClosedError);
+      await expect(routing().cancelRedemption(redemption.id, 'till')).rejects.toBeInstanceOf(WorkflowClosedError);
       expect(fake.callsOf(redemption.id, 'releasePoints')).toHaveLength(0);
       expect(fake.balances(redemption.id)).toEqual({ points_balance: 400, points_held: 0, points_available: 400 });
     });
@@ -831,7 +832,7 @@ describe.concurrent('redemption workflow with fake activities', () => {
       expect(fake.trail(redemption.id)).not.toContain('recordReviewResolution:fulfilled');
       await resolve(redemption.handle, { outcome: 'fulfilled' });
       expect(await redemption.handle.result()).toMatchObject({ status: 'completed' });
-      await awaiting.handle.executeUpdate(cancelRedemptionUpdate);
+      await awaiting.handle.executeUpdate(cancelRedemptionUpdate, { args: [{ client: 'till' }] });
     });
 
     it('completes without review when an attempt with an unknown outcome is followed by an accepted one', async () => {
@@ -910,7 +911,7 @@ describe.concurrent('redemption workflow with fake activities', () => {
     const [order, refused, cancel] = await Promise.allSettled([
       immediate.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-early' }] }),
       rejected.handle.executeUpdate(captureOrderUpdate, { args: [{ order_id: 'o-late' }] }),
-      delayed.handle.executeUpdate(cancelRedemptionUpdate),
+      delayed.handle.executeUpdate(cancelRedemptionUpdate, { args: [{}] }),
     ]);
     expect(cancel).toMatchObject({ status: 'fulfilled', value: { status: 'cancelled' } });
     expect(order).toMatchObject({ status: 'fulfilled', value: { status: 'completed', order_id: 'o-early' } });

@@ -20,7 +20,7 @@ export async function cancelOrder(run: OrdersRun, cancellation: OrderCancellatio
   if (cancellation_id !== undefined) return refundPart(run, current, { ...cancellation, cancellation_id });
   if (current.status !== 'completed') return outcomeOf(run, current);
   refuseAfterRefundWindow(run, current);
-  await refund(run, current, `order ${order_id} cancelled`);
+  await refund(run, current, `order ${order_id} cancelled`, cancellation.client);
   return outcomeOf(run, current);
 }
 
@@ -60,7 +60,7 @@ async function giveSlotsBack(run: OrdersRun, current: RedemptionState): Promise<
 }
 
 /** Gives back every point not given back yet. */
-async function refund(run: OrdersRun, current: RedemptionState, why: string): Promise<void> {
+async function refund(run: OrdersRun, current: RedemptionState, why: string, client?: string): Promise<void> {
   const earlier = current.points_refunded ?? 0;
   const points = current.points! - earlier;
   await store(`Refund ${points} points: ${why}`).refundOrder({
@@ -69,6 +69,7 @@ async function refund(run: OrdersRun, current: RedemptionState, why: string): Pr
     points,
     version: current.version + 1,
     ...(earlier > 0 ? { total: current.points! } : {}),
+    ...(client !== undefined ? { client } : {}),
   });
   await giveSlotsBack(run, current);
   current.version += 1;
@@ -116,6 +117,7 @@ async function refundPart(
     cancellations,
     allRefunded,
     version: current.version + 1,
+    ...(cancellation.client !== undefined ? { client: cancellation.client } : {}),
   });
   Object.assign(current, {
     points_refunded: step.points_refunded,

@@ -33,6 +33,7 @@ export async function checkEligibility(run: RedemptionRun): Promise<{ ok: true; 
     requestHash: input.requestHash,
     request,
     ...(input.memberId !== undefined ? { memberId: input.memberId } : {}),
+    ...(input.clientId !== undefined ? { clientId: input.clientId } : {}),
   });
   const { memberId, option } = context;
   run.option = option;

@@ -5,7 +5,7 @@
  */
 import { condition } from '@temporalio/workflow';
 import { operatorInputProblem, type OperatorNote } from '../../domain/operator-actions';
-import type { RedemptionOutcome } from '../../domain/redemption';
+import type { CancelRequest, RedemptionOutcome } from '../../domain/redemption';
 import { reviewResolutionProblem, type ReviewResolution } from '../../domain/review';
 import { isDecided } from '../../domain/states';
 import { refuse, refuseRefund } from '../refusals';
@@ -24,18 +24,19 @@ export function refuseAnotherRequest(run: RedemptionRun, { requestHash }: { requ
   }
 }
 
-export function cancelRedemption(run: RedemptionRun): Promise<RedemptionOutcome> {
+export function cancelRedemption(run: RedemptionRun, request: CancelRequest = {}): Promise<RedemptionOutcome> {
   if (!isDecided(run.outcome.status)) {
     return onceDecided(
       run,
       () => judgeCancellation(run),
-      () => cancelDecided(run),
+      () => cancelDecided(run, request),
     );
   }
-  return cancelDecided(run);
+  return cancelDecided(run, request);
 }
 
-async function cancelDecided(run: RedemptionRun): Promise<RedemptionOutcome> {
+async function cancelDecided(run: RedemptionRun, { client }: CancelRequest): Promise<RedemptionOutcome> {
+  if (!run.cancelRequested) run.cancelledBy = client;
   run.cancelRequested = true;
   await condition(() => run.outcome.status !== 'awaiting_order');
   return run.outcome;

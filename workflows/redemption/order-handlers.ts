@@ -8,7 +8,7 @@ import type { OrderCancellation, OrderCapture, RedemptionOutcome } from '../../d
 import { isDecided, isFinal } from '../../domain/states';
 import { refuse, refuseAnotherOrder, refuseUnusableCoupon } from '../refusals';
 import { store } from '../store-steps';
-import { subtotalOf } from './points';
+import { clientOf, subtotalOf } from './points';
 import { couponState, onceDecided, showProgress, type RedemptionRun } from './run';
 
 /**
@@ -51,6 +51,7 @@ async function captureDecided(run: RedemptionRun, capture: OrderCapture): Promis
       redemptionId: run.id,
       orderId: capture.order_id,
       ...subtotalOf(capture),
+      ...clientOf(capture),
     });
     showProgress(run);
     return outcome;
@@ -90,9 +91,10 @@ export function releaseClaim(run: RedemptionRun, orderId: string): RedemptionOut
  */
 export async function cancelOrder(
   run: RedemptionRun,
-  { cancellation_id }: OrderCancellation,
+  { cancellation_id, client }: OrderCancellation,
 ): Promise<RedemptionOutcome> {
   if (cancellation_id !== undefined) return { ...run.outcome, cancellation_refund: 0 };
+  if (!run.orderCancelRequested) run.orderCancelledBy = client;
   run.orderCancelRequested = true;
   await condition(() => isFinal(run.outcome.status));
   return run.outcome;

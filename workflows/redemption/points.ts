@@ -21,6 +21,11 @@ export function subtotalOf(order: OrderCapture): { orderSubtotal?: number } {
   return order.subtotal !== undefined ? { orderSubtotal: order.subtotal } : {};
 }
 
+/** The API client behind a request, for a store step's audit events, when there is one. */
+export function clientOf({ client }: { client?: string | undefined }): { client?: string } {
+  return client !== undefined ? { client } : {};
+}
+
 /** Debits or holds the points and issues the coupon; false when the ledger no longer has the points. */
 export async function reservePoints(run: RedemptionRun, terms: RedemptionTerms): Promise<boolean> {
   const { delayed, expiresAt, partner } = terms;
@@ -73,6 +78,7 @@ export async function releaseHeldPoints(run: RedemptionRun, terms: RedemptionTer
     ...pointsOf(run, terms),
     version: nextVersion(run),
     status,
+    ...clientOf({ client: run.cancelRequested ? run.cancelledBy : undefined }),
   });
   await giveSlotsBack(run, status);
   statusChanged(run, status);
@@ -90,6 +96,7 @@ export async function captureHeldPoints(
     orderId: order.order_id,
     sourcePartner: order.source_partner ?? null,
     ...subtotalOf(order),
+    ...clientOf(order),
   });
   statusChanged(run, 'redeeming');
 }

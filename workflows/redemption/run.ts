@@ -37,6 +37,9 @@ export interface RedemptionRun {
   slots: LimitSlot[];
   readonly claim: CouponClaim;
   cancelRequested: boolean;
+  /** The API client that cancelled the redemption, or cancelled its order, for the audit trail. */
+  cancelledBy: string | undefined;
+  orderCancelledBy: string | undefined;
   orderCancelRequested: boolean;
   /** An operator's Cancel in the Temporal UI. */
   cancelledByOperator: CancelledFailure | undefined;
@@ -73,6 +76,8 @@ export function newRun(input: RedemptionInput): RedemptionRun {
     slots: [],
     claim: new CouponClaim(),
     cancelRequested: false,
+    cancelledBy: undefined,
+    orderCancelledBy: undefined,
     orderCancelRequested: false,
     cancelledByOperator: undefined,
     review: undefined,

@@ -6,7 +6,7 @@ import { allHandlersFinished, condition, log } from '@temporalio/workflow';
 import type { ReviewResolution } from '../../domain/review';
 import { store } from '../store-steps';
 import { giveSlotsBack, type RedemptionTerms } from './eligibility';
-import { pointsOf } from './points';
+import { clientOf, pointsOf } from './points';
 import { nextVersion, statusChanged, type RedemptionRun } from './run';
 
 /** The partner may have fulfilled the reward: the points stay debited until an operator says whether it did. */
@@ -49,6 +49,7 @@ export async function refundIfAsked(run: RedemptionRun, terms: RedemptionTerms):
   await store(`Refund ${terms.points} points: ${why}`).refundOrder({
     ...pointsOf(run, terms),
     version: nextVersion(run),
+    ...clientOf({ client: run.operatorRefund ? undefined : run.orderCancelledBy }),
   });
   await giveSlotsBack(run, 'refunded');
   statusChanged(run, 'refunded');
