@@ -233,7 +233,7 @@ export async function checkAfterwards(
 
   // Nothing lost or stuck: every redemption answered reaches the end its answers promised.
   const ids = journeys.flatMap((journey) => (journey.redemptionId ? [journey.redemptionId] : []));
-  // A store step that waited through an outage retries after a pause of up to five minutes (domain/store-wait.ts).
+  // A store step that waited through an outage retries after a pause of up to a minute, however often it has waited (domain/store-wait.ts).
   const settleDeadline = Date.now() + 330_000;
   let stored = new Map<string, any>();
   for (;;) {
