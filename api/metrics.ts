@@ -2,14 +2,8 @@ import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GaugeReadings } from '../application/gauge-readings';
 import { PARTNER_NAMES } from '../domain/partners';
-import { REDEMPTION_STATUSES, isFinal } from '../domain/states';
+import { WAITING_STATUSES } from '../domain/states';
 import { STUCK_REASONS } from '../domain/stuck';
-
-/**
- * Statuses a redemption waits in (for its order, its partner, an operator). Counting them is bounded by the work in
- * flight, not by history, and any status added later that is not final shows up here by itself.
- */
-export const WAITING_STATUSES = REDEMPTION_STATUSES.filter((status) => !isFinal(status) && status !== 'completed');
 
 /**
  * The API's metrics on `/metrics`: its HTTP traffic and answers, ledger retries of its own appends, and gauges read
@@ -58,8 +52,8 @@ export function createMetrics(store: GaugeReadings) {
     labelNames: ['status'],
     registers: [registry],
     collect: fromStore(async (gauge) => {
-      const counts = await Promise.all(WAITING_STATUSES.map((status) => store.redemptionsIn(status)));
-      WAITING_STATUSES.forEach((status, index) => gauge.set({ status }, counts[index]!));
+      const { waiting } = await store.redemptionsWaiting();
+      for (const status of WAITING_STATUSES) gauge.set({ status }, waiting.get(status) ?? 0);
     }),
   });
   new Gauge({
@@ -68,7 +62,7 @@ export function createMetrics(store: GaugeReadings) {
     labelNames: ['partner'],
     registers: [registry],
     collect: fromStore(async (gauge) => {
-      const held = await store.pointsHeldByPartner();
+      const held = (await store.redemptionsWaiting()).pointsHeldByPartner;
       for (const partner of [...PARTNER_NAMES, 'none']) gauge.set({ partner }, held.get(partner) ?? 0);
     }),
   });

@@ -4,10 +4,9 @@
  */
 import type { Db } from 'mongodb';
 import type { PartnerName } from '../domain/partners';
-import type { RedemptionStatus } from '../domain/states';
 import { PartnerNotifications } from '../store/partner-notifications';
 import { ReconciliationReports, type LatestReconciliation } from '../store/reconciliation-reports';
-import { RedemptionGauges } from '../store/redemption-gauges';
+import { RedemptionGauges, type GaugeCounts } from '../store/redemption-gauges';
 
 export class GaugeReadings {
   private readonly redemptions: RedemptionGauges;
@@ -20,13 +19,9 @@ export class GaugeReadings {
     this.reconciliations = new ReconciliationReports(db);
   }
 
-  redemptionsIn(status: RedemptionStatus): Promise<number> {
-    return this.redemptions.countInStatus(status);
-  }
-
-  /** By the partner that will fulfil them ('none' without one). */
-  pointsHeldByPartner(): Promise<Map<string, number>> {
-    return this.redemptions.pointsHeldByPartner();
+  /** Redemptions waiting, by status, and the points held by those awaiting their order, by partner ('none'). */
+  redemptionsWaiting(): Promise<GaugeCounts> {
+    return this.redemptions.read();
   }
 
   notificationsPending(partner: PartnerName): Promise<number> {

@@ -15,6 +15,7 @@ import {
   type ReconciliationReport,
   type StuckRedemption,
 } from '../store/reconciliation-reports';
+import { RedemptionGauges } from '../store/redemption-gauges';
 import { RedemptionStates, type RedemptionState } from '../store/redemption-states';
 import { Redemptions } from '../store/redemptions';
 
@@ -147,5 +148,7 @@ export async function reconcileLedger(db: Db, options: ReconciliationOptions): P
     stuck,
   };
   await new ReconciliationReports(db).save(report);
+  // The gauges' counters, righted from the redemptions (store/redemption-gauges.ts).
+  await new RedemptionGauges(db).recount();
   return report;
 }

@@ -25,6 +25,14 @@ export function isFinal(status: RedemptionStatus): boolean {
   return ['rejected', 'expired', 'cancelled', 'compensated', 'refunded'].includes(status);
 }
 
+/**
+ * Statuses a redemption waits in (for its order, its partner, an operator): the gauges count them, and any status
+ * added later that is not final is counted by itself.
+ */
+export const WAITING_STATUSES: readonly RedemptionStatus[] = REDEMPTION_STATUSES.filter(
+  (status) => !isFinal(status) && status !== 'completed',
+);
+
 export const REJECTION_REASONS = [
   'member_not_found',
   'option_not_found',

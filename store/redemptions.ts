@@ -7,6 +7,7 @@ import { Coupons } from './coupons';
 import { dialectOf, type StoreDialect } from './dialect';
 import { duplicateKeyIndex } from './duplicate-key';
 import { PartnerCalls } from './partner-calls';
+import { RedemptionGauges } from './redemption-gauges';
 
 export interface RedemptionDocument {
   _id: string;
@@ -136,8 +137,10 @@ export class Redemptions {
   private readonly coupons: Coupons;
   private readonly dialect: StoreDialect;
   private readonly partnerCalls: PartnerCalls;
+  private readonly gauges: RedemptionGauges;
 
   constructor(db: Db) {
+    this.gauges = new RedemptionGauges(db);
     this.partnerCalls = new PartnerCalls(db);
     this.redemptions = db.collection<StoredRedemption>('redemptions');
     this.coupons = new Coupons(db);
@@ -151,6 +154,7 @@ export class Redemptions {
   async createIfMissing(document: RedemptionDocument, event: AuditEvent): Promise<boolean> {
     try {
       await this.redemptions.insertOne(stored(document, [{ at: document.created_at, ...event }]));
+      await this.gauges.moved(null, document);
       return true;
     } catch (error) {
       if (duplicateKeyIndex(error) === undefined) throw error;
@@ -170,21 +174,25 @@ export class Redemptions {
     changes: RedemptionChanges & { status: RedemptionStatus },
     events: AuditEvent[],
   ): Promise<RedemptionDocument | null> {
-    const written = await this.inWriteQueue(id, () => {
-      const at = new Date();
+    const at = new Date();
+    const set = { ...changes, version, updated_at: at };
+    const before = await this.inWriteQueue(id, () =>
       // No projection: FerretDB v1's findAndModify has none. The audit trail is dropped here instead.
-      return this.redemptions.findOneAndUpdate(
+      this.redemptions.findOneAndUpdate(
         { _id: id, version: { $lt: version } },
-        {
-          $set: { ...changes, version, updated_at: at },
-          $push: { events: { $each: events.map((event) => ({ at, ...event })) } },
-        },
-        { returnDocument: 'after' },
-      );
-    });
-    if (written) return withoutEvents(written);
-    await this.mustExist(id);
-    return null;
+        { $set: set, $push: { events: { $each: events.map((event) => ({ at, ...event })) } } },
+        { returnDocument: 'before' },
+      ),
+    );
+    if (!before) {
+      await this.mustExist(id);
+      return null;
+    }
+    const after = withoutEvents(before);
+    // As the store applied it: the client drops fields set to undefined (ignoreUndefined).
+    for (const [field, value] of Object.entries(set)) if (value !== undefined) Object.assign(after, { [field]: value });
+    await this.gauges.moved(before, after);
+    return after;
   }
 
   private async mustExist(id: string): Promise<void> {

@@ -4,12 +4,14 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MongoClient } from 'mongodb';
-import { WAITING_STATUSES, createMetrics } from '../../api/metrics';
+import { createMetrics } from '../../api/metrics';
+import { WAITING_STATUSES } from '../../domain/states';
 import { GaugeReadings } from '../../application/gauge-readings';
 import { freePort } from '../../scripts/servers';
 import { stopChild } from '../../scripts/processes';
 import { Ledger } from '../../store/ledger';
 import { PartnerNotifications } from '../../store/partner-notifications';
+import { RedemptionGauges } from '../../store/redemption-gauges';
 import { installWorkerRuntime } from '../../worker/runtime';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { TEST_METRICS_TOKEN, hasSeries, sampleSum, scrape } from '../harness/prometheus';
@@ -126,6 +128,45 @@ describe('metrics', () => {
     await expect
       .poll(async () => sampleSum(await apiMetrics(), 'points_held_outstanding'))
       .toBe(sampleSum(before, 'points_held_outstanding'));
+  });
+
+  // A scrape used to read every redemption awaiting its order, on every replica: its cost grew with the waiting.
+  it('reads the waiting gauges from counters that status changes move, which a recount rights', async () => {
+    const before = await apiMetrics();
+    const waitingOf = (text: string) => sampleSum(text, 'redemptions_waiting', { status: 'awaiting_order' });
+    // Written behind the steps' back: a scrape does not read the redemptions, so it does not see them.
+    const planted = Array.from({ length: 500 }, (_, index) => ({
+      _id: `rdm_planted_${index}`,
+      status: 'awaiting_order',
+      partner: 'flavours',
+      points: 10,
+      created_at: new Date(),
+      updated_at: new Date(),
+      version: 1,
+      events: [],
+      event_keys: [],
+    }));
+    const redemptions = stack.mongo.db.collection<{ _id: string }>('redemptions');
+    await redemptions.insertMany(planted);
+    try {
+      const unseen = await apiMetrics();
+      expect(waitingOf(unseen)).toBe(waitingOf(before));
+      expect(sampleSum(unseen, 'points_held_outstanding', { partner: 'flavours' })).toBe(
+        sampleSum(before, 'points_held_outstanding', { partner: 'flavours' }),
+      );
+      // The reconciliation run's recount counts them.
+      await new RedemptionGauges(stack.mongo.db).recount();
+      const recounted = await apiMetrics();
+      expect(waitingOf(recounted) - waitingOf(before)).toBe(500);
+      expect(
+        sampleSum(recounted, 'points_held_outstanding', { partner: 'flavours' }) -
+          sampleSum(before, 'points_held_outstanding', { partner: 'flavours' }),
+      ).toBe(5_000);
+    } finally {
+      await redemptions.deleteMany({ _id: { $in: planted.map((redemption) => redemption._id) } });
+      await new RedemptionGauges(stack.mongo.db).recount();
+    }
+    expect(waitingOf(await apiMetrics())).toBe(waitingOf(before));
   });
 
   it('counts ledger appends that lost the race for the next entry, in the API and in the worker', async () => {
