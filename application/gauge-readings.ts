@@ -12,6 +12,7 @@ export class GaugeReadings {
   private readonly redemptions: RedemptionGauges;
   private readonly notifications: PartnerNotifications;
   private readonly reconciliations: ReconciliationReports;
+  private waiting: Promise<GaugeCounts> | undefined;
 
   constructor(db: Db) {
     this.redemptions = new RedemptionGauges(db);
@@ -21,7 +22,9 @@ export class GaugeReadings {
 
   /** Redemptions waiting, by status, and the points held by those awaiting their order, by partner ('none'). */
   redemptionsWaiting(): Promise<GaugeCounts> {
-    return this.redemptions.read();
+    // One read for the gauges that a scrape collects side by side.
+    this.waiting ??= this.redemptions.read().finally(() => (this.waiting = undefined));
+    return this.waiting;
   }
 
   notificationsPending(partner: PartnerName): Promise<number> {

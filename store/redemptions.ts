@@ -154,7 +154,7 @@ export class Redemptions {
   async createIfMissing(document: RedemptionDocument, event: AuditEvent): Promise<boolean> {
     try {
       await this.redemptions.insertOne(stored(document, [{ at: document.created_at, ...event }]));
-      await this.gauges.moved(null, document);
+      this.gauges.moved(null, document);
       return true;
     } catch (error) {
       if (duplicateKeyIndex(error) === undefined) throw error;
@@ -191,7 +191,7 @@ export class Redemptions {
     const after = withoutEvents(before);
     // As the store applied it: the client drops fields set to undefined (ignoreUndefined).
     for (const [field, value] of Object.entries(set)) if (value !== undefined) Object.assign(after, { [field]: value });
-    await this.gauges.moved(before, after);
+    this.gauges.moved(before, after);
     return after;
   }
 

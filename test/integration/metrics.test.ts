@@ -117,8 +117,11 @@ describe('metrics', () => {
     });
     const delayed = await readJson(res);
     expect(delayed.status).toBe('awaiting_order');
+    // The steps' changes reach the counters within a second.
+    await expect
+      .poll(async () => sampleSum(await apiMetrics(), 'points_held_outstanding'))
+      .toBe(sampleSum(before, 'points_held_outstanding') + 120);
     const during = await apiMetrics();
-    expect(sampleSum(during, 'points_held_outstanding') - sampleSum(before, 'points_held_outstanding')).toBe(120);
     expect(
       sampleSum(during, 'redemptions_waiting', { status: 'awaiting_order' }) -
         sampleSum(before, 'redemptions_waiting', { status: 'awaiting_order' }),
