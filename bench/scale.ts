@@ -8,8 +8,9 @@
  * so that its memory is its own. On the new store and on the imported one, a 30-day redemptions report (by day, by
  * status) is measured and one reconciliation of the whole store is timed, which must find no mismatch. A webhook
  * endpoint's deliveries list is paged with 1,500 attempts on the new store and with every event of the imported
- * redemptions (600,000 at SCALE=1) after the import. Every ratio is to the same scenario measured earlier in the same
- * run.
+ * redemptions (600,000 at SCALE=1) after the import. Prometheus's scrape of /metrics is timed with a few redemptions
+ * awaiting their order and with 200,000 (the 20,000 and as many more stored). Every ratio is to the same scenario
+ * measured earlier in the same run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
@@ -30,6 +31,8 @@ import { stopChild } from '../scripts/processes';
 import { connectMongo } from '../store/connect';
 import { Ledger } from '../store/ledger';
 import { WebhookDeliveries } from '../store/webhooks';
+import { RedemptionGauges } from '../store/redemption-gauges';
+import { RedemptionHistory } from '../store/redemption-history';
 import { createMemberWithPoints, createOption, foldLedger } from '../test/harness/fixtures';
 import { apiClient, expectField, type Answer, type ApiClient } from './api-client';
 import { round } from './latency';
@@ -50,6 +53,7 @@ import {
 import { historyEmail, historyRedemptionId, importMembers, type HistoryShape } from './merchant-history';
 
 const API_KEY = 'bench-scale-key';
+const METRICS_TOKEN = 'bench-scale-metrics-token';
 const DB_NAME = 'bench_scale';
 const COST_POINTS = 100;
 const NEW_MEMBER_POINTS = 1_000;
@@ -69,6 +73,8 @@ const settings = {
   redemptions: Math.round(200_000 * scale),
   heavy_member_entries: Math.max(100, Math.round(10_000 * scale)),
   waiting: Math.round(20_000 * scale),
+  /** Redemptions awaiting their order when /metrics is scraped last: the waiting ones and as many more stored. */
+  scrape_waiting: Math.round(200_000 * scale),
   api_ledger_writes: Math.round(10_000 * scale),
   /** A merchant's webhook endpoint's attempts: every event of every imported redemption (3 each). */
   delivery_attempts: Math.round(600_000 * scale),
@@ -107,6 +113,8 @@ interface Bench {
   webhooks: { endpointId: string; attempts: number };
   /** The attempts the endpoint's deliveries list held when each stage read it. */
   deliveryAttempts: Record<string, number>;
+  /** The API's address, for /metrics. */
+  url: string;
 }
 
 async function redeemImmediately(bench: Bench, email: string): Promise<string> {
@@ -233,6 +241,54 @@ async function measureStage(bench: Bench, label: string): Promise<Row[]> {
     ),
   );
   return rows;
+}
+
+/** Prometheus's scrape of the API's /metrics: its store gauges read the redemptions waiting and the points held. */
+function measureScrape(bench: Bench, label: string): Promise<Row> {
+  return measureAfterWarmUp(`${label}: GET /metrics, 1 in flight`, settings.samples, 1, async () => {
+    const res = await fetch(`${bench.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    const text = await res.text();
+    if (res.status !== 200 || !text.includes('redemptions_waiting{status="awaiting_order"}')) {
+      throw new Error(`/metrics answered ${res.status} without the waiting gauges`);
+    }
+  });
+}
+
+/**
+ * Stores redemptions awaiting their order until `total` wait, as the steps leave them (without workflows: only the
+ * store's size matters to a scrape), and recounts the gauges as reconciliation would.
+ */
+async function storeWaiting(db: Db, waitingNow: number, total: number): Promise<void> {
+  const history = new RedemptionHistory(db);
+  const batch = 2_000;
+  for (let from = waitingNow; from < total; from += batch) {
+    const now = new Date();
+    await history.importMany(
+      Array.from({ length: Math.min(batch, total - from) }, (_, k) => ({
+        document: {
+          _id: `rdm_waiting_${from + k}`,
+          request_hash: `waiting:${from + k}`,
+          request: { customer_email: '***', redemption_option_id: 0, delay_points_deduction: true },
+          member_id: null,
+          redemption_option_id: 0,
+          points: COST_POINTS,
+          delay_points_deduction: true,
+          currency: null,
+          coupon_code: null,
+          status: 'awaiting_order' as const,
+          reason: null,
+          partner: null,
+          order_id: null,
+          expires_at: null,
+          created_at: now,
+          updated_at: now,
+          version: 1,
+        },
+        events: [],
+      })),
+    );
+  }
+  await new RedemptionGauges(db).recount();
 }
 
 /** Records `count` more delivery attempts of the bench's webhook endpoint, as its lane does: a round at a time. */
@@ -467,6 +523,7 @@ async function main(): Promise<void> {
       RECONCILE_SCHEDULE: 'off',
       // Its endpoint is never sent to, but it is registered at 127.0.0.1.
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      METRICS_TOKEN: METRICS_TOKEN,
     };
     const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
     const mongo = await connectMongo(config.mongo);
@@ -497,6 +554,7 @@ async function main(): Promise<void> {
       reads: { redemptionId: () => '', memberId: () => '' },
       webhooks: { endpointId: '', attempts: 0 },
       deliveryAttempts: {},
+      url,
       newMember: async () => {
         const member = await createMemberWithPoints(mongo.db, NEW_MEMBER_POINTS);
         created.set(member._id, NEW_MEMBER_POINTS);
@@ -524,6 +582,7 @@ async function main(): Promise<void> {
     bench.webhooks.endpointId = String(endpoint.id);
     await recordAttempts(mongo.db, bench, settings.few_delivery_attempts);
     const empty = await measureStage(bench, 'new store (500 members)');
+    const fewWaitingScrape = await measureScrape(bench, `${operationsOf(settings.samples)} waiting`);
     const fewReports = await measureReports(bench, mongo.db, 'new store (500 members)');
     empty.push(...fewReports.rows);
     const fewReconciliation = await time('reconciliation of the new store', () =>
@@ -622,6 +681,11 @@ async function main(): Promise<void> {
       settings.concurrency,
       (index) => capture(bench, waitingCoupons[pickWaiting(index)]!),
     );
+    await time(`store ${settings.scrape_waiting} waiting`, () =>
+      storeWaiting(mongo.db, settings.waiting, settings.scrape_waiting),
+    );
+    bench.quietSeconds[`${settings.scrape_waiting} waiting`] = await untilQuiet(config.mongo.postgresUrl);
+    const manyWaitingScrape = await measureScrape(bench, `${settings.scrape_waiting} waiting`);
     const bytesAtEnd = await databaseBytes(config.mongo.postgresUrl);
 
     const strip = (name: string) => name.slice(name.indexOf(': ') + 2);
@@ -631,6 +695,8 @@ async function main(): Promise<void> {
       ...compareStages(full, empty, strip),
       ...compareStages(afterWrites, full, strip),
       againstBaseline(waitingCapture, emptyCapture),
+      fewWaitingScrape,
+      againstBaseline(manyWaitingScrape, fewWaitingScrape),
     ];
     // The heavy member against a new member in the same stage.
     const heavyVersusNew = [full, afterWrites].map((stage) => {
