@@ -29,7 +29,8 @@ import {
   LedgerContentionError,
   type LedgerType,
 } from '../domain/ledger';
-import { Ledger } from '../store/ledger';
+import { Ledger, type Balances, type LedgerHeadState } from '../store/ledger';
+import { pointsForRedemption } from '../domain/reward';
 import { Coupons } from '../store/coupons';
 import { LimitReachedError, LimitUsage, usageKey } from '../store/limit-usage';
 import { Members } from '../store/members';
@@ -54,12 +55,16 @@ export interface BeginRedemptionInput {
   memberId?: string | null;
   /** The API client that asked for it (see RedemptionInput). */
   clientId?: string;
+  /** The option as the API read it for the request; absent for workflows started before it passed it on. */
+  option?: RedemptionOption | null;
 }
 
 export interface RedemptionContext {
   memberId: string | null;
   option: RedemptionOption | null;
   availablePoints: number;
+  /** The member's ledger head the points were read from, for the step that moves them (see Ledger.append). */
+  ledgerHead?: LedgerHeadState;
 }
 
 /** A status-changing step: the workflow numbers them, and the store applies each only over an older one. */
@@ -88,6 +93,8 @@ export interface RejectInput extends StatusStep {
 export interface ReservePointsInput extends StatusStep, PointsOfRedemption {
   /** Held until the order arrives, or debited now. */
   delayed: boolean;
+  /** The ledger head the first step read, which saves reading it again. */
+  knownHead?: LedgerHeadState;
   changes: Pick<RedemptionChanges, 'currency' | 'partner' | 'expires_at' | 'order_id' | 'order_subtotal'>;
 }
 
@@ -203,6 +210,7 @@ export function createRedemptionSteps(
     { redemptionId, memberId, points }: PointsOfRedemption,
     type: LedgerType,
     step: string,
+    knownHead?: LedgerHeadState,
   ): Promise<AuditEvent> {
     try {
       const { entry } = await ledger.append({
@@ -211,6 +219,7 @@ export function createRedemptionSteps(
         points,
         idempotencyKey: `${redemptionId}:${step}`,
         redemptionId,
+        knownHead,
       });
       return {
         type: 'ledger',
@@ -268,12 +277,29 @@ export function createRedemptionSteps(
     return -entries.reduce((available, entry) => available + entry.balance_delta - entry.held_delta, 0);
   }
 
+  /** The member and its ledger head as the newest-entry hint has it (read exactly only when it says too few). */
   async function memberWithPoints({ request, memberId }: BeginRedemptionInput) {
     const id =
       memberId !== undefined
         ? memberId
         : ((await members.findByIdentifier(memberIdentifierOf(request as CreateRedemptionRequest)))?._id ?? null);
-    return id ? { id, available: (await ledger.balances(id)).points_available } : null;
+    return id ? { id, ...(await ledger.hintedBalances(id)) } : null;
+  }
+
+  /**
+   * The member's available points to decide on. The hint's are enough when they cover the request: the append checks
+   * again. When they do not, the hint may be an entry behind (a writer died before moving it), so the ledger is read
+   * exactly before the request is refused for want of points.
+   */
+  async function availableToDecideOn(
+    member: { id: string; balances: Balances },
+    option: RedemptionOption | null,
+    request: BeginRedemptionInput['request'],
+  ): Promise<number> {
+    const needed = option ? pointsForRedemption(option, request.point_redemptions) : undefined;
+    const hinted = member.balances.points_available;
+    if (!needed?.ok || hinted >= needed.points) return hinted;
+    return (await ledger.balances(member.id)).points_available;
   }
 
   return {
@@ -310,7 +336,7 @@ export function createRedemptionSteps(
           ...(clientId !== undefined ? { client: clientId } : {}),
         }),
         memberWithPoints(input),
-        options.get(request.redemption_option_id),
+        input.option !== undefined ? input.option : options.get(request.redemption_option_id),
       ]);
       await merchantEvents.statusChanged({
         redemptionId,
@@ -321,7 +347,13 @@ export function createRedemptionSteps(
       // Run again (its workflow task was lost after later steps ran), the step must decide on the points as the first
       // run did: those this redemption itself has already held or spent still count as available to it.
       const ownMove = created || !member ? 0 : await pointsMovedBy(redemptionId);
-      return { memberId: member?.id ?? null, option, availablePoints: (member?.available ?? 0) + ownMove };
+      const available = member ? await availableToDecideOn(member, option, request) : 0;
+      return {
+        memberId: member?.id ?? null,
+        option,
+        availablePoints: available + ownMove,
+        ...(member ? { ledgerHead: member.head } : {}),
+      };
     },
 
     async rejectRedemption(input: RejectInput): Promise<void> {
@@ -337,7 +369,12 @@ export function createRedemptionSteps(
      * ledger has too few points.
      */
     async reservePoints(input: ReservePointsInput): Promise<string> {
-      const entry = await appendToLedger(input, input.delayed ? 'HOLD' : 'DEBIT', input.delayed ? 'hold' : 'debit');
+      const entry = await appendToLedger(
+        input,
+        input.delayed ? 'HOLD' : 'DEBIT',
+        input.delayed ? 'hold' : 'debit',
+        input.knownHead,
+      );
       const couponCode = await coupons.issue(input.redemptionId, () =>
         couponCodeFromRandomBytes(() => randomBytes(24)),
       );

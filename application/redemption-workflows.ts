@@ -81,7 +81,8 @@ export class RedemptionWorkflows {
 
   /**
    * `option` is the catalogue's entry for the request's option (null when there is none): it names the reward, its
-   * points and its partner in the summary operators read in the Temporal UI. The workflow still decides on its own read.
+   * points and its partner in the summary operators read in the Temporal UI, and the workflow decides on it without
+   * reading it again.
    */
   private startOptions(
     redemptionId: string,
@@ -96,6 +97,7 @@ export class RedemptionWorkflows {
       requestHash,
       request: withoutIdentifiers(request),
       memberId,
+      option,
       settings: {
         couponTtlSeconds: this.config.defaultCouponTtlSeconds,
         partnerDeadlineMs: this.config.partnerRedeemDeadlineMs,

@@ -5,6 +5,13 @@
 export const LEDGER_TYPES = ['EARN', 'ADJUST', 'HOLD', 'RELEASE', 'CAPTURE', 'DEBIT', 'REFUND'] as const;
 export type LedgerType = (typeof LEDGER_TYPES)[number];
 
+/** A member's newest ledger entry, as far as a reader knows: its number and the balances after it. */
+export interface LedgerHeadState {
+  seq: number;
+  balance_after: number;
+  held_after: number;
+}
+
 export class InsufficientPointsError extends Error {
   constructor(
     readonly available: number,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { normalizeEmail } from './email';
 import { PARTNER_NAMES, type PartnerName } from './partners';
-import { currencySchema } from './options';
+import { currencySchema, type RedemptionOption } from './options';
 import { requiredText } from './text';
 import { REDEMPTION_STATUSES, REJECTION_REASONS, type RedemptionStatus, type RejectionReason } from './states';
 
@@ -105,6 +105,8 @@ export interface RedemptionInput {
   request: RedemptionRequestWithoutIdentifiers & Partial<CreateRedemptionRequest>;
   /** The member the request named, or null when no member has that identifier. */
   memberId?: string | null;
+  /** The catalogue's option as the API read it (null: none); absent in workflows started before, which read it. */
+  option?: RedemptionOption | null;
   settings: RedemptionSettings;
   /** The order this redemption is part of, when they arrive together (a partner's order notification). */
   order?: OrderCapture;

@@ -11,8 +11,11 @@ import {
   IdempotencyKeyConflictError,
   InsufficientPointsError,
   LedgerContentionError,
+  type LedgerHeadState,
   type LedgerType,
 } from '../domain/ledger';
+
+export type { LedgerHeadState } from '../domain/ledger';
 import { BLOCK_SIZE, NumberedLog, blockOf, numberedEntryId, readRange } from './numbered-log';
 
 export interface LedgerEntry {
@@ -57,6 +60,8 @@ export interface AppendRequest {
   idempotencyKey: string;
   redemptionId?: string;
   reason?: string;
+  /** The member's head as the caller read it a moment ago (see hintedBalances), which saves reading it again. */
+  knownHead?: LedgerHeadState | undefined;
 }
 
 export function ledgerEntryId(memberId: string, seq: number): string {
@@ -87,7 +92,7 @@ export function balancesOf(entry: Pick<LedgerEntry, 'balance_after' | 'held_afte
   return { points_balance: balance, points_held: held, points_available: balance - held };
 }
 
-type Head = Pick<LedgerHead, 'seq' | 'balance_after' | 'held_after'>;
+type Head = LedgerHeadState;
 const EMPTY_HEAD: Head = { seq: 0, balance_after: 0, held_after: 0 };
 
 /** Whether balances would leave points_held, or points_available, negative. */
@@ -145,6 +150,18 @@ export class Ledger {
   }
 
   /**
+   * The balances as the newest-entry hint has them, in one read: exact unless a writer died between an entry and the
+   * hint, when they miss that entry. Good for a decision an append then checks again; the head is for that append.
+   */
+  async hintedBalances(memberId: string): Promise<{ balances: Balances; head: LedgerHeadState }> {
+    const head = await this.log.hintedHead(memberId);
+    return {
+      balances: balancesOf(head),
+      head: { seq: head.seq, balance_after: head.balance_after, held_after: head.held_after },
+    };
+  }
+
+  /**
    * Appends one entry, or returns the entry already written under the same idempotency key. Throws
    * InsufficientPointsError when the entry would make points_available (or points_held) negative.
    */
@@ -153,6 +170,7 @@ export class Ledger {
     return this.log.append({
       log: request.memberId,
       idempotencyKey: request.idempotencyKey,
+      knownHead: request.knownHead,
       next: (head, createdAt) => entryAfter(head, request, createdAt),
       refusal: (entry, head) =>
         overdraws(entry)

@@ -32,6 +32,8 @@ export interface LogAppend<E, H> {
   refusal(entry: E, head: H): Error | undefined;
   /** Throws when the entry already written under this idempotency key is not the one asked for. */
   checkEarlier(existing: E): void;
+  /** The head the caller read a moment ago, instead of reading the hint again; an insert proves it stale or not. */
+  knownHead?: H | undefined;
 }
 
 export interface NumberedLogSettings<H> {
@@ -124,6 +126,11 @@ export class NumberedLog<E extends NumberedEntry & H, H extends { seq: number }>
     return this.newestFrom(log, (await this.hint(log)) ?? this.settings.empty);
   }
 
+  /** The newest entry the hint knows of: the head, or one behind it (a writer that died before moving the hint). */
+  async hintedHead(log: string): Promise<H> {
+    return (await this.hint(log)) ?? this.settings.empty;
+  }
+
   private async hint(log: string): Promise<H | null> {
     return (await this.heads.findOne({ _id: log } as Filter<HeadDocument<H>>)) as H | null;
   }
@@ -145,7 +152,7 @@ export class NumberedLog<E extends NumberedEntry & H, H extends { seq: number }>
 
   private async appendOnce(request: LogAppend<E, H>): Promise<{ entry: E; duplicate: boolean }> {
     // The hint is trusted until an insert proves it stale; then the true head is found by reading forward.
-    let head = (await this.hint(request.log)) ?? this.settings.empty;
+    let head = request.knownHead ?? (await this.hint(request.log)) ?? this.settings.empty;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const entry = request.next(head, new Date());
       const refusal = request.refusal(entry, head);

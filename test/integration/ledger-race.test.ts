@@ -131,6 +131,51 @@ describe('ledger under concurrency', () => {
     expect(fold.entries).toHaveLength(4);
   });
 
+  it('appends after the true head when the head it was handed is stale, and refuses only on the true balance', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300);
+    const ledger = new Ledger(stack.mongo.db);
+    const { head: stale } = await ledger.hintedBalances(member._id);
+    // Another writer moves the points after the head was read.
+    await ledger.append({ memberId: member._id, type: 'DEBIT', points: 250, idempotencyKey: `stale:${member._id}:1` });
+    await expect(
+      ledger.append({
+        memberId: member._id,
+        type: 'DEBIT',
+        points: 100,
+        idempotencyKey: `stale:${member._id}:2`,
+        knownHead: stale,
+      }),
+    ).rejects.toBeInstanceOf(InsufficientPointsError);
+    await ledger.append({ memberId: member._id, type: 'EARN', points: 500, idempotencyKey: `stale:${member._id}:3` });
+    const written = await ledger.append({
+      memberId: member._id,
+      type: 'DEBIT',
+      points: 100,
+      idempotencyKey: `stale:${member._id}:4`,
+      knownHead: stale,
+    });
+    expect(written.entry).toMatchObject({ seq: 4, balance_after: 450 });
+    expect(await foldLedger(stack.mongo.db, member._id)).toMatchObject({ points_balance: 450, points_held: 0 });
+  });
+
+  // The first step decides on the hint's balances (one read); a hint an entry behind must not refuse a redemption.
+  it('redeems points that only an entry past a lagging hint shows', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 100);
+    const ledger = new Ledger(stack.mongo.db);
+    const heads = stack.mongo.db.collection<{ _id: string }>('ledger_heads');
+    const hint = await heads.findOne({ _id: member._id });
+    await ledger.append({ memberId: member._id, type: 'EARN', points: 200, idempotencyKey: `behind:${member._id}` });
+    await heads.replaceOne({ _id: member._id }, hint!);
+    expect((await ledger.hintedBalances(member._id)).balances.points_available).toBe(100);
+    const option = await createOption(stack.mongo.db, { cost_points: 250 });
+    const res = await stack.api.request('/v1/redemptions', {
+      method: 'POST',
+      json: { customer_email: member.email, redemption_option_id: option.id },
+    });
+    expect(res.status).toBe(201);
+    expect(await ledger.balances(member._id)).toEqual({ points_balance: 50, points_held: 0, points_available: 50 });
+  });
+
   it('never stalls when hundreds of members append at once, each append a read, an insert and an update', async () => {
     const members = await Promise.all(Array.from({ length: 250 }, () => createMemberWithPoints(stack.mongo.db, 0)));
     const ledger = new Ledger(stack.mongo.db);

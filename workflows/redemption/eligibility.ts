@@ -34,10 +34,12 @@ export async function checkEligibility(run: RedemptionRun): Promise<{ ok: true; 
     request,
     ...(input.memberId !== undefined ? { memberId: input.memberId } : {}),
     ...(input.clientId !== undefined ? { clientId: input.clientId } : {}),
+    ...(input.option !== undefined ? { option: input.option } : {}),
   });
   const { memberId, option } = context;
   run.option = option;
   run.memberId = memberId;
+  run.ledgerHead = context.ledgerHead;
   const eligibility = eligibilityOf({
     memberFound: memberId !== null,
     option,

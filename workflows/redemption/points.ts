@@ -37,6 +37,7 @@ export async function reservePoints(run: RedemptionRun, terms: RedemptionTerms):
         ...pointsOf(run, terms),
         version: nextVersion(run),
         delayed,
+        ...(run.ledgerHead ? { knownHead: run.ledgerHead } : {}),
         changes: {
           currency: terms.currency,
           partner,

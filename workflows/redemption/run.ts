@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { CouponState } from '../../domain/coupon-use';
+import type { LedgerHeadState } from '../../domain/ledger';
 import type { LimitSlot } from '../../domain/limits';
 import type { OperatorNote } from '../../domain/operator-actions';
 import type { RedemptionOption } from '../../domain/options';
@@ -29,6 +30,8 @@ export interface RedemptionRun {
   option: RedemptionOption | null;
   /** The member found by the first step. */
   memberId: string | null;
+  /** The member's ledger head the first step read, handed to the step that moves the points. */
+  ledgerHead: LedgerHeadState | undefined;
   /** Search attributes known from the first step on (the option, the member), set with the next status. */
   found: SearchAttributeUpdatePair[];
   /** The order using the coupon: the one the redemption came with, or the one captureOrder accepted. */
@@ -71,6 +74,7 @@ export function newRun(input: RedemptionInput): RedemptionRun {
     },
     option: null,
     memberId: null,
+    ledgerHead: undefined,
     found: [],
     order: input.order,
     slots: [],
