@@ -95,6 +95,8 @@ export interface ReservePointsInput extends StatusStep, PointsOfRedemption {
   delayed: boolean;
   /** The ledger head the first step read, which saves reading it again. */
   knownHead?: LedgerHeadState;
+  /** With no partner to call, the step completes the redemption too, under this version (see changeStatusThenComplete). */
+  completedVersion?: number;
   changes: Pick<RedemptionChanges, 'currency' | 'partner' | 'expires_at' | 'order_id' | 'order_subtotal'>;
 }
 
@@ -104,6 +106,8 @@ export interface CapturePointsInput extends StatusStep, PointsOfRedemption, ByCl
   sourcePartner: PartnerName | null;
   /** The order's subtotal, when it said. */
   orderSubtotal?: number;
+  /** With no partner to call, the step completes the redemption too, under this version. */
+  completedVersion?: number;
 }
 
 export interface ReleasePointsInput extends StatusStep, PointsOfRedemption, ByClient {
@@ -271,6 +275,41 @@ export function createRedemptionSteps(
     await merchantEvents.statusChanged({ redemptionId, version, status, ...(applied ? { document: applied } : {}) });
   }
 
+  /**
+   * A step into `redeeming` that completes the redemption in the same write, when there is no partner to call: the
+   * audit trail and the merchant's events still show `redeeming`, then `completed`, each under its own version.
+   */
+  async function changeStatusThenComplete(
+    { redemptionId, version, client }: StatusStep & ByClient,
+    completedVersion: number,
+    changes: RedemptionChanges,
+    events: AuditEvent[],
+    note: Record<string, unknown> = {},
+  ): Promise<void> {
+    const completion = { completed_at: new Date().toISOString() };
+    const applied = await noneMissing(
+      redemptions.changeStatus(
+        redemptionId,
+        completedVersion,
+        { ...changes, ...completion, status: 'completed' },
+        // The completion is the workflow's own, not the client's.
+        [
+          ...byClient([...events, statusEvent('redeeming', { ...changes, ...note })], client),
+          statusEvent('completed', completion),
+        ],
+      ),
+    );
+    if (applied) metrics.redemptionFinished('completed', applied.partner);
+    const passedThrough = applied ? { document: { ...applied, status: 'redeeming' as const, version } } : {};
+    await merchantEvents.statusChanged({ redemptionId, version, status: 'redeeming', ...passedThrough });
+    await merchantEvents.statusChanged({
+      redemptionId,
+      version: completedVersion,
+      status: 'completed',
+      ...(applied ? { document: applied } : {}),
+    });
+  }
+
   /** How many of its member's available points the redemption's own ledger entries have taken. */
   async function pointsMovedBy(redemptionId: string): Promise<number> {
     const entries = await ledger.entriesOfRedemption(redemptionId);
@@ -379,7 +418,9 @@ export function createRedemptionSteps(
         couponCodeFromRandomBytes(() => randomBytes(24)),
       );
       const changes = { member_id: input.memberId, points: input.points, ...input.changes, coupon_code: couponCode };
-      await changeStatus(input, input.delayed ? 'awaiting_order' : 'redeeming', changes, [entry]);
+      if (input.completedVersion !== undefined && !input.delayed) {
+        await changeStatusThenComplete(input, input.completedVersion, changes, [entry]);
+      } else await changeStatus(input, input.delayed ? 'awaiting_order' : 'redeeming', changes, [entry]);
       return couponCode;
     },
 
@@ -432,9 +473,11 @@ export function createRedemptionSteps(
     async capturePoints(input: CapturePointsInput): Promise<void> {
       const entry = await appendToLedger(input, 'CAPTURE', 'capture');
       const subtotal = input.orderSubtotal !== undefined ? { order_subtotal: input.orderSubtotal } : {};
-      await changeStatus(input, 'redeeming', { order_id: input.orderId, ...subtotal }, [entry], {
-        source_partner: input.sourcePartner,
-      });
+      const changes = { order_id: input.orderId, ...subtotal };
+      const note = { source_partner: input.sourcePartner };
+      if (input.completedVersion !== undefined) {
+        await changeStatusThenComplete(input, input.completedVersion, changes, [entry], note);
+      } else await changeStatus(input, 'redeeming', changes, [entry], note);
     },
 
     /** No order came (expired) or the redemption was cancelled: the hold is released and the coupon voided. */

@@ -157,7 +157,9 @@ export class FakeActivities {
         if (input.delayed) state.held += input.points;
         else state.balance -= input.points;
       });
-      this.store(state, input.version, input.delayed ? 'awaiting_order' : 'redeeming');
+      if (input.completedVersion !== undefined && !input.delayed) {
+        this.store(state, input.completedVersion, 'completed', { completed_at: new Date().toISOString() });
+      } else this.store(state, input.version, input.delayed ? 'awaiting_order' : 'redeeming');
       return couponCodeOf(input.redemptionId);
     },
 
@@ -167,7 +169,12 @@ export class FakeActivities {
         state.held -= input.points;
         state.balance -= input.points;
       });
-      this.store(state, input.version, 'redeeming', { order_id: input.orderId });
+      if (input.completedVersion !== undefined) {
+        this.store(state, input.completedVersion, 'completed', {
+          order_id: input.orderId,
+          completed_at: new Date().toISOString(),
+        });
+      } else this.store(state, input.version, 'redeeming', { order_id: input.orderId });
     },
 
     releasePoints: async (input) => {

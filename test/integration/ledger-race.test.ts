@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InsufficientPointsError } from '../../domain/ledger';
 import { Ledger } from '../../store/ledger';
+import { workflowIdOf } from '../../application/redemption-ids';
+import { recordHistory } from '../harness/histories';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { readJson, startTestStack, startTestWorker, type RunningWorker, type TestStack } from '../harness/stack';
 
@@ -174,6 +176,7 @@ describe('ledger under concurrency', () => {
     });
     expect(res.status).toBe(201);
     expect(await ledger.balances(member._id)).toEqual({ points_balance: 50, points_held: 0, points_available: 50 });
+    await recordHistory(stack.client, 'immediate-completed-with-points', workflowIdOf((await readJson(res)).id));
   });
 
   it('never stalls when hundreds of members append at once, each append a read, an insert and an update', async () => {

@@ -245,6 +245,7 @@ describe('redemption lifecycle over HTTP', () => {
     expect(cancelledAgain.status).toBe(200);
     expect(await balances(member._id)).toMatchObject({ points_balance: 500 });
     await recordHistory(stack.client, 'delayed-captured', workflowIdOf(redemption.id));
+    await recordHistory(stack.client, 'delayed-captured-completed-with-points', workflowIdOf(redemption.id));
   });
 
   it('releases the hold when the coupon expires, and refuses the coupon afterwards', async () => {

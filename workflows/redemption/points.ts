@@ -2,7 +2,7 @@
  * The member's points: debited now with the coupon issued (immediate), or held and the coupon issued, then captured
  * when the order arrives or released when it never does or the redemption is cancelled (delayed).
  */
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
 import type { OrderCapture, RedemptionOutcome } from '../../domain/redemption';
 import { CouponCodeKey, PartnerKey } from '../../domain/search-attributes';
@@ -10,6 +10,15 @@ import { isFailureOfType } from '../activity-failures';
 import { store } from '../store-steps';
 import { giveSlotsBack, type RedemptionTerms } from './eligibility';
 import { finish, nextVersion, statusChanged, type RedemptionRun } from './run';
+
+/**
+ * With no partner to call, the step that moves the points completes the redemption in the same write (its trail still
+ * shows redeeming, then completed). Workflows started before run a step of their own to complete.
+ */
+function completesWithPoints(run: RedemptionRun, partner: RedemptionTerms['partner'], order?: OrderCapture): boolean {
+  const needsPartner = partner !== null && partner !== order?.source_partner;
+  return !needsPartner && patched('complete-with-points');
+}
 
 /** What the ledger steps are told about the redemption's points. */
 export function pointsOf(run: RedemptionRun, terms: RedemptionTerms) {
@@ -30,29 +39,32 @@ export function clientOf({ client }: { client?: string | undefined }): { client?
 export async function reservePoints(run: RedemptionRun, terms: RedemptionTerms): Promise<boolean> {
   const { delayed, expiresAt, partner } = terms;
   const { order } = run;
+  const completes = !delayed && completesWithPoints(run, partner, order);
+  const version = nextVersion(run);
+  const completedVersion = completes ? nextVersion(run) : undefined;
+  const summary = `${delayed ? 'Hold' : 'Debit'} ${terms.points} points and issue the coupon${completes ? ', completed' : ''}`;
   let couponCode: string;
   try {
-    couponCode = await store(`${delayed ? 'Hold' : 'Debit'} ${terms.points} points and issue the coupon`).reservePoints(
-      {
-        ...pointsOf(run, terms),
-        version: nextVersion(run),
-        delayed,
-        ...(run.ledgerHead ? { knownHead: run.ledgerHead } : {}),
-        changes: {
-          currency: terms.currency,
-          partner,
-          ...(expiresAt ? { expires_at: expiresAt } : {}),
-          ...(!delayed && order ? { order_id: order.order_id } : {}),
-          ...(!delayed && order?.subtotal !== undefined ? { order_subtotal: order.subtotal } : {}),
-        },
+    couponCode = await store(summary).reservePoints({
+      ...pointsOf(run, terms),
+      version,
+      ...(completedVersion !== undefined ? { completedVersion } : {}),
+      delayed,
+      ...(run.ledgerHead ? { knownHead: run.ledgerHead } : {}),
+      changes: {
+        currency: terms.currency,
+        partner,
+        ...(expiresAt ? { expires_at: expiresAt } : {}),
+        ...(!delayed && order ? { order_id: order.order_id } : {}),
+        ...(!delayed && order?.subtotal !== undefined ? { order_subtotal: order.subtotal } : {}),
       },
-    );
+    });
   } catch (error) {
     if (isFailureOfType(error, FailureType.InsufficientPoints)) return false;
     throw error;
   }
   run.outcome.coupon_code = couponCode;
-  statusChanged(run, delayed ? 'awaiting_order' : 'redeeming', [
+  statusChanged(run, delayed ? 'awaiting_order' : completes ? 'completed' : 'redeeming', [
     ...run.found,
     ...(partner ? [{ key: PartnerKey, value: partner }] : []),
     { key: CouponCodeKey, value: couponCode },
@@ -91,13 +103,19 @@ export async function captureHeldPoints(
   terms: RedemptionTerms,
   order: OrderCapture,
 ): Promise<void> {
-  await store(`Capture ${terms.points} held points for order ${order.order_id}`).capturePoints({
+  const completes = completesWithPoints(run, terms.partner, order);
+  const version = nextVersion(run);
+  const completedVersion = completes ? nextVersion(run) : undefined;
+  await store(
+    `Capture ${terms.points} held points for order ${order.order_id}${completes ? ', completed' : ''}`,
+  ).capturePoints({
     ...pointsOf(run, terms),
-    version: nextVersion(run),
+    version,
+    ...(completedVersion !== undefined ? { completedVersion } : {}),
     orderId: order.order_id,
     sourcePartner: order.source_partner ?? null,
     ...subtotalOf(order),
     ...clientOf(order),
   });
-  statusChanged(run, 'redeeming');
+  statusChanged(run, completes ? 'completed' : 'redeeming');
 }
