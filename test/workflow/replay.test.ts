@@ -40,6 +40,9 @@ const EXPECTED_PATHS: Record<string, string> = {
   'review-fulfilled': 'redemptionWorkflow',
   // The order cancelled while the partner was being called: the redemption's own workflow refunds it.
   'order-cancelled-while-fulfilling': 'redemptionWorkflow',
+  // Without a partner to call, the step that moves the points completes the redemption too (complete-with-points).
+  'immediate-completed-with-points': 'redemptionWorkflow',
+  'delayed-captured-completed-with-points': 'redemptionWorkflow',
   'webhook-lane-ended': 'webhookLaneWorkflow',
   'ledger-reconciliation': 'ledgerReconciliationWorkflow',
 };
