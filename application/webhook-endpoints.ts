@@ -9,7 +9,7 @@ import type { WebhookEndpointInput } from '../domain/webhooks';
 import { secretBoxOf } from '../store/secret-box';
 import { WebhookDeliveries, WebhookEndpoints, type WebhookEndpointDocument } from '../store/webhooks';
 import type { ApplicationDeps } from './index';
-import { startWebhookLane } from './webhook-lanes';
+import { nudgeWebhookLane } from './webhook-lanes';
 
 type Page = { skip: number; limit: number };
 
@@ -45,13 +45,15 @@ export class WebhookEndpointsDesk {
   }
 
   /**
-   * Its lane finds it gone at its next round: it drops what the endpoint was still owed and its delivery attempts, and
-   * ends. The lane is started first (a no-op when it runs), so that one which had ended comes back to do that.
+   * Its lane, nudged, finds it gone: it drops what the endpoint was still owed and its delivery attempts, and ends (one
+   * which had ended comes back to do that). Nudged before too, so that Temporal being down answers 503 before anything
+   * is deleted, and a deletion is never left without its lane to tidy up after it.
    */
   async delete(id: string, caller: Caller): Promise<void> {
     await this.get(id, caller);
-    await startWebhookLane(this.deps.temporal, this.deps.config, id);
+    await nudgeWebhookLane(this.deps.temporal, this.deps.config, id);
     if (!(await this.endpoints.delete(id))) notFound(id);
+    await nudgeWebhookLane(this.deps.temporal, this.deps.config, id);
   }
 
   async rotateSecret(id: string, caller: Caller): Promise<WebhookEndpointDocument> {

@@ -222,7 +222,6 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       WEBHOOK_TIMEOUT_MS: '2000',
       WEBHOOK_RETRY_INITIAL_MS: '200',
       WEBHOOK_RETRY_MAX_MS: '2000',
-      WEBHOOK_POLL_MS: '500',
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     };
     // The checks read the store directly.

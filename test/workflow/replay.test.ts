@@ -41,6 +41,8 @@ const EXPECTED_PATHS: Record<string, string> = {
   // The order cancelled while the partner was being called: the redemption's own workflow refunds it.
   'order-cancelled-while-fulfilling': 'redemptionWorkflow',
   'webhook-lane-ended': 'webhookLaneWorkflow',
+  // A lane that waited for a nudge with no activity running, woken by the next event and by its endpoint's deletion.
+  'webhook-lane-waits-for-nudges': 'webhookLaneWorkflow',
   'ledger-reconciliation': 'ledgerReconciliationWorkflow',
 };
 
