@@ -77,6 +77,7 @@ const envSchema = z.object({
   WEBHOOK_ENDPOINTS_CACHE_MS: z.coerce.number().int().nonnegative().max(60_000).default(1_000),
   WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().positive().max(3650).default(30),
   WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_ENDPOINTS_PER_CLIENT: positiveInt(20),
   WEBHOOK_SECRET_OVERLAP_SECONDS: z.coerce
     .number()
     .int()
@@ -160,6 +161,8 @@ export interface Config {
     allowPrivateUrls: boolean;
     /** How long a rotated-out signing secret still signs each delivery, beside the new one. */
     secretOverlapSeconds: number;
+    /** How many endpoints one client may register: each is a lane in Temporal and a read at every status change. */
+    endpointsPerClient: number;
   };
   /**
    * The key that seals webhook signing secrets at rest (none: they are kept unsealed, with a warning at start), and
@@ -338,6 +341,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
       deliveryRetentionDays: values.WEBHOOK_DELIVERY_RETENTION_DAYS,
       allowPrivateUrls: values.WEBHOOK_ALLOW_PRIVATE_URLS === 'true',
       secretOverlapSeconds: values.WEBHOOK_SECRET_OVERLAP_SECONDS,
+      endpointsPerClient: values.WEBHOOK_ENDPOINTS_PER_CLIENT,
     },
     secrets: { key: values.SECRETS_ENCRYPTION_KEY, oldKeys: values.SECRETS_ENCRYPTION_OLD_KEYS ?? [] },
     logLevel: values.LOG_LEVEL,

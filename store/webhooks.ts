@@ -160,6 +160,11 @@ export class WebhookEndpoints {
     return { items, total };
   }
 
+  /** How many endpoints a client registered. */
+  countOf(clientId: string): Promise<number> {
+    return this.endpoints.countDocuments({ client_id: clientId });
+  }
+
   /** True when it existed. */
   async delete(id: string): Promise<boolean> {
     return (await this.endpoints.deleteOne({ _id: id })).deletedCount > 0;

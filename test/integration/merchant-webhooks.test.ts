@@ -1,11 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { recordHistory } from '../harness/histories';
-import { readJson, startTestStack, startTestWorker, type RunningWorker, type TestStack } from '../harness/stack';
+import {
+  readJson,
+  startTestStack,
+  startTestWorker,
+  TEST_API_KEY,
+  type RunningWorker,
+  type TestStack,
+} from '../harness/stack';
 import { signedWith, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 /** A merchant's receiver: a local HTTP server whose answers the test scripts. */
 type Receiver = StubPartner;
+
+const CAPPED_KEY = 'capped-client-key';
+const ENDPOINT_CAP = 25;
 
 describe('merchant webhooks', () => {
   let stack: TestStack;
@@ -15,7 +25,9 @@ describe('merchant webhooks', () => {
   beforeAll(async () => {
     stack = await startTestStack({
       env: {
+        API_KEYS: `merchant:${TEST_API_KEY},capped:${CAPPED_KEY}:webhooks`,
         WEBHOOK_ENDPOINTS_CACHE_MS: '0',
+        WEBHOOK_ENDPOINTS_PER_CLIENT: String(ENDPOINT_CAP),
         WEBHOOK_TIMEOUT_MS: '1000',
         // Long enough that a lane which backed off as a whole would leave the other redemptions' events waiting.
         WEBHOOK_RETRY_INITIAL_MS: '500',
@@ -247,6 +259,38 @@ describe('merchant webhooks', () => {
     await call(`/v1/webhook-endpoints/${id}`, { method: 'DELETE' });
     await expect.poll(async () => (await lane.describe()).status.name, { timeout: 10_000 }).toBe('COMPLETED');
     await recordHistory(stack.client, 'webhook-lane-waits-for-nudges', lane.workflowId);
+  });
+
+  it('refuses an endpoint past the per-client cap with 422, and takes one again once another is deleted', async () => {
+    const asCapped = (path: string, init: RequestInit & { json?: unknown } = {}) =>
+      call(path, { ...init, headers: { authorization: `Bearer ${CAPPED_KEY}` } });
+    const register = () =>
+      asCapped('/v1/webhook-endpoints', {
+        method: 'POST',
+        json: { url: 'https://merchant.example/hooks', events: ['*'] },
+      });
+    const ids: string[] = [];
+    for (let index = 0; index < ENDPOINT_CAP; index++) {
+      const created = await register();
+      expect(created.status).toBe(201);
+      ids.push(created.body.id);
+    }
+    const refused = await register();
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('webhook_endpoint_limit_reached');
+    expect(refused.body.error.message).toContain(String(ENDPOINT_CAP));
+    expect((await asCapped('/v1/webhook-endpoints?per_page=100')).body.total).toBe(ENDPOINT_CAP);
+    // Another client's count is its own.
+    const other = await call('/v1/webhook-endpoints', {
+      method: 'POST',
+      json: { url: 'https://merchant.example/other', events: ['*'] },
+    });
+    expect(other.status).toBe(201);
+
+    expect((await asCapped(`/v1/webhook-endpoints/${ids[0]}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await register()).status).toBe(201);
+    expect((await register()).status).toBe(422);
+    await call(`/v1/webhook-endpoints/${other.body.id}`, { method: 'DELETE' });
   });
 
   it('sends an endpoint only the event types it subscribed to', async () => {
