@@ -2,7 +2,7 @@ import type { MetricMeter } from '@temporalio/common';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
-import { createMerchantEvents, type StartWebhookLane } from './merchant-events';
+import { createMerchantEvents, type NudgeWebhookLane } from './merchant-events';
 import { createWorkerMetrics } from './metrics';
 import { createPartnerFulfilment } from './partner-fulfilment';
 import { createReconciliationActivities, type ReconcileLedger } from './reconciliation';
@@ -14,7 +14,7 @@ export interface ActivityDeps {
   config: Config;
   logger: Logger;
   /** Ports to use cases, given by the worker's composition (application/webhook-lanes.ts, application/reconciliation.ts). */
-  startWebhookLane: StartWebhookLane;
+  nudgeWebhookLane: NudgeWebhookLane;
   reconcileLedger: ReconcileLedger;
   /** Where business metrics go: the worker runtime's meter (`Runtime.instance().metricMeter`); none if omitted. */
   meter?: MetricMeter;
@@ -23,11 +23,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const metrics = createWorkerMetrics(deps.meter);
   return {
-    ...createRedemptionSteps(
-      deps.db,
-      metrics,
-      createMerchantEvents(deps.db, deps.startWebhookLane, deps.config, deps.logger),
-    ),
+    ...createRedemptionSteps(deps.db, metrics, createMerchantEvents(deps.db, deps.nudgeWebhookLane, deps.config)),
     ...createPartnerFulfilment(deps.db, deps.config, metrics),
     ...createReconciliationActivities(deps.reconcileLedger, stuckLimits(deps.config)),
   };

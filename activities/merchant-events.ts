@@ -1,18 +1,17 @@
 /**
  * Emits a merchant event after a redemption's status changed: `redemption.<status>`, written to the webhook outbox
- * once for each subscribed endpoint, under an id derived from the redemption and the step's version. That write is all
- * the redemption's step waits for: each endpoint's lane (a workflow of its own) delivers what it is owed.
+ * once for each subscribed endpoint, under an id derived from the redemption and the step's version, and then a nudge
+ * to each of those endpoints' lanes. That write and that nudge are all the redemption's step waits for: each
+ * endpoint's lane (a workflow of its own) delivers what it is owed.
  */
 import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
-import type { Logger } from 'pino';
 import type { Config } from '../config/env';
 import { toRedemptionView } from '../domain/redemption-view';
 import type { RedemptionStatus } from '../domain/states';
 import { eventTypeOf, hearsRedemptionOf, subscribesTo } from '../domain/webhooks';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import { WebhookEndpoints, WebhookOutbox } from '../store/webhooks';
-import { nudgeLane } from './webhook-lane-nudges';
 
 export interface StatusChange {
   redemptionId: string;
@@ -23,8 +22,11 @@ export interface StatusChange {
   document?: RedemptionDocument;
 }
 
-/** Starts the workflow of the endpoint's lane; a no-op when it runs already. */
-export type StartWebhookLane = (endpointId: string) => Promise<void>;
+/**
+ * Tells the endpoint's lane that it is owed something new, starting it when it is not running. Failing, it fails the
+ * step, which Temporal retries: an event is never left in the outbox with its lane waiting for it.
+ */
+export type NudgeWebhookLane = (endpointId: string) => Promise<void>;
 
 export interface MerchantEvents {
   statusChanged(change: StatusChange): Promise<void>;
@@ -35,15 +37,7 @@ export function webhookEventId(redemptionId: string, version: number): string {
   return `evt_${createHash('sha256').update(`${redemptionId}/${version}`).digest('hex').slice(0, 32)}`;
 }
 
-/** How often a worker makes sure that an endpoint it writes events for has its lane running. */
-const LANE_CHECK_MS = 60_000;
-
-export function createMerchantEvents(
-  db: Db,
-  startWebhookLane: StartWebhookLane,
-  config: Config,
-  logger: Logger,
-): MerchantEvents {
+export function createMerchantEvents(db: Db, nudgeWebhookLane: NudgeWebhookLane, config: Config): MerchantEvents {
   const endpoints = new WebhookEndpoints(db);
   const outbox = new WebhookOutbox(db);
   const redemptions = new Redemptions(db);
@@ -61,19 +55,6 @@ export function createMerchantEvents(
       });
     }
     return enabled.endpoints;
-  }
-
-  // Started by the first event an endpoint is owed, and checked again now and then (a lane ends when its endpoint is
-  // disabled or deleted). Not awaited: the event is in the outbox, and a lane delivers whatever it finds there.
-  const laneCheckedAt = new Map<string, number>();
-  function ensureLane(endpointId: string): void {
-    const checkedAt = laneCheckedAt.get(endpointId);
-    if (checkedAt !== undefined && Date.now() - checkedAt < LANE_CHECK_MS) return;
-    laneCheckedAt.set(endpointId, Date.now());
-    startWebhookLane(endpointId).catch((error: unknown) => {
-      laneCheckedAt.delete(endpointId);
-      logger.warn({ err: error, endpointId }, 'could not start the webhook lane; the next event tries again');
-    });
   }
 
   return {
@@ -108,12 +89,10 @@ export function createMerchantEvents(
           body,
           created_at: createdAt,
           attempts: 0,
+          due_at: createdAt,
         })),
       );
-      for (const endpoint of subscribed) {
-        nudgeLane(endpoint._id);
-        ensureLane(endpoint._id);
-      }
+      await Promise.all(subscribed.map((endpoint) => nudgeWebhookLane(endpoint._id)));
     },
   };
 }

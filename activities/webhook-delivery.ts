@@ -1,11 +1,12 @@
 /**
  * An endpoint's lane: delivers what the webhook outbox owes one endpoint, one POST per attempt, each recorded. One
- * redemption's events go one after the other, in the order they happened; several redemptions go at once. When an
- * attempt fails, the lane stops taking new work and fails, and Temporal retries it with the workflow's backoff: the
- * next attempt starts again from what is still owed. These activities run on their own task queue, so an endpoint
- * that hangs holds only its own lane, never a slot a redemption needs.
+ * redemption's events go one after the other, in the order they happened; several redemptions go at once. Each event
+ * backs off on its own: a failed attempt makes that event due again after its backoff and holds back only its own
+ * redemption's later events, while every other redemption's go on. The activity returns once nothing is due, saying
+ * when something next will be, and its workflow waits without an activity (webhook-lane.ts). These activities run on
+ * their own task queue, so an endpoint that hangs holds only its own lane, never a slot a redemption needs.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { fetch } from 'undici';
 import { signWebhook } from '../domain/webhook-signature';
@@ -16,6 +17,7 @@ import {
   type DeliveryRetry,
 } from '../domain/webhook-retry';
 import {
+  dueAt,
   WebhookDeliveries,
   WebhookEndpoints,
   WebhookOutbox,
@@ -25,27 +27,25 @@ import {
 } from '../store/webhooks';
 import { SecretBox } from '../store/secret-box';
 import { NOT_PUBLIC_CODE, publicOnlyDispatcher } from './public-only-dispatcher';
-import { nudgeOrTimeout } from './webhook-lane-nudges';
 
 export interface DeliverOwedWebhooksInput {
   endpointId: string;
   retry: DeliveryRetry;
   timeoutMs: number;
-  /** How often an idle lane looks for events written by other processes. */
-  pollMs: number;
 }
 
 export type DeliverOwedWebhooksResult =
-  /** Nothing owed for a while, or working again after failed attempts: the workflow runs the lane afresh. */
-  | { outcome: 'idle' | 'recovered' | 'ran_long' }
+  /** Owed nothing: the workflow waits for the next event's nudge. */
+  | { outcome: 'idle' }
+  /** Owed only events whose next try is later: the workflow waits that long, or for a nudge. */
+  | { outcome: 'waiting'; nextTryInMs: number }
+  /** Busy for RUN_MS: the workflow runs the lane afresh. ('recovered' came from lanes before events backed off alone.) */
+  | { outcome: 'recovered' | 'ran_long' }
   /** The endpoint was deleted, or disabled (it answered 410 Gone): the lane ends. */
   | { outcome: 'ended'; why: string };
 
-/** The type of the failure a non-2xx answer or a network error raises: retried by Temporal. */
-export const WEBHOOK_ATTEMPT_FAILED = 'WebhookAttemptFailed';
-
 /** Redemptions whose events are delivered at once. */
-const PARALLEL_REDEMPTIONS = 8;
+const PARALLEL_REDEMPTIONS = 16;
 /** A busy lane returns after this, so that its workflow's history stays short. */
 const RUN_MS = 10 * 60_000;
 /** How often a lane drops its endpoint's attempts older than the retention. */
@@ -54,8 +54,6 @@ const PRUNE_EVERY_MS = 60 * 60_000;
 export interface LaneSettings {
   /** Outbox rows read at a time; one redemption has a handful. */
   batchSize?: number;
-  /** How long a lane waits for work before it returns. */
-  idleMs?: number;
   /** How long delivery attempts are kept (WEBHOOK_DELIVERY_RETENTION_DAYS). */
   retentionMs?: number;
   /** WEBHOOK_ALLOW_PRIVATE_URLS: off, requests go to public addresses only. */
@@ -65,6 +63,12 @@ export interface LaneSettings {
 }
 
 type Outcome = 'delivered' | 'failed' | 'gone';
+
+/** What a lane finds to do: queues of due events, and when the first event not yet due falls due (null: none). */
+interface Owed {
+  queues: OwedWebhookDocument[][];
+  nextDue: number | null;
+}
 
 /** What a round of deliveries writes when it ends: one store write for each kind, however many attempts it made. */
 interface RoundWrites {
@@ -77,7 +81,6 @@ export function createWebhookDelivery(
   db: Db,
   {
     batchSize = 500,
-    idleMs = 60_000,
     retentionMs = 30 * 86_400_000,
     allowPrivateUrls = false,
     secrets = new SecretBox(undefined),
@@ -135,8 +138,7 @@ export function createWebhookDelivery(
     }
     const latency = Date.now() - started;
     const succeeded = status !== null && status >= 200 && status < 300;
-    // The lane's next attempt comes after Temporal's backoff for this attempt of the lane.
-    const nextTry = Date.now() + retryDelayMs(Context.current().info.attempt, input.retry);
+    const nextTry = Date.now() + retryDelayMs(owed.attempts + 1, input.retry);
     const retried = !succeeded && status !== 410 && nextTry < owed.created_at.getTime() + DELIVERY_DEADLINE_MS;
     writes.attempts.push({
       endpoint_id: endpoint._id,
@@ -153,27 +155,26 @@ export function createWebhookDelivery(
     if (status === 410) return 'gone';
     // Delivered, or retried until DELIVERY_DEADLINE_MS after the event and given up: owed no more.
     if (!retried) writes.settled.push(owed._id);
-    else await outbox.failedAttempt(owed._id);
+    else await outbox.failedAttempt(owed._id, new Date(nextTry));
     return succeeded ? 'delivered' : 'failed';
   }
 
-  /** What is owed, as one queue per redemption in the order its events happened. */
-  async function owedByRedemption(endpointId: string): Promise<OwedWebhookDocument[][]> {
+  /**
+   * What is due, as one queue per redemption in the order its events happened, each starting with an event that is due;
+   * and when the first of the rest falls due. A backlog larger than a read is read by what is due, with those
+   * redemptions' earlier events (which hold their later ones back).
+   */
+  async function dueByRedemption(endpointId: string, now: number): Promise<Owed> {
     const rows = await outbox.batch(endpointId, batchSize);
-    const byRedemption = new Map<string, OwedWebhookDocument[]>();
-    for (const row of rows) byRedemption.set(row.redemption_id, [...(byRedemption.get(row.redemption_id) ?? []), row]);
-    // A full batch may have left out a redemption's earlier events: read those redemptions' rows whole.
-    const queues =
-      rows.length < batchSize
-        ? [...byRedemption.values()]
-        : await Promise.all([...byRedemption.keys()].map((id) => outbox.forRedemption(endpointId, id)));
-    return queues.map((queue) => queue.sort((a, b) => a.version - b.version));
+    if (rows.length < batchSize) return dueOf(rows, now);
+    const due = await outbox.due(endpointId, new Date(now), batchSize);
+    const owed = dueOf(await outbox.forRedemptions(endpointId, [...new Set(due.map((row) => row.redemption_id))]), now);
+    if (owed.queues.length > 0) return owed;
+    return { queues: [], nextDue: (await outbox.nextTry(endpointId, new Date(now)))?.getTime() ?? null };
   }
 
   async function runLane(context: Context, input: DeliverOwedWebhooksInput): Promise<DeliverOwedWebhooksResult> {
     const started = Date.now();
-    let lastWork = Date.now();
-    let delivered = false;
     for (;;) {
       if (context.cancellationSignal.aborted) await context.cancelled;
       // Read fresh each round: a rotated secret signs the next round, a deleted endpoint gets nothing more.
@@ -185,46 +186,33 @@ export function createWebhookDelivery(
         return { outcome: 'ended', why: endpoint ? 'endpoint disabled' : 'endpoint deleted' };
       }
       await pruneNowAndThen(input.endpointId);
-      const queues = await owedByRedemption(input.endpointId);
+      const now = Date.now();
+      const { queues, nextDue } = await dueByRedemption(input.endpointId, now);
       if (queues.length === 0) {
-        if (delivered && context.info.attempt > 1) return { outcome: 'recovered' };
-        if (Date.now() - lastWork >= idleMs) return { outcome: 'idle' };
-        await nudgeOrTimeout(input.endpointId, input.pollMs, context.cancellationSignal);
-        continue;
+        return nextDue === null ? { outcome: 'idle' } : { outcome: 'waiting', nextTryInMs: Math.max(0, nextDue - now) };
       }
 
-      let stopped: Outcome | undefined;
+      let gone = false;
       const writes: RoundWrites = { attempts: [], settled: [] };
       await inParallel(queues, PARALLEL_REDEMPTIONS, async (queue) => {
         for (const owed of queue) {
-          if (stopped) return;
+          // A failure holds back this redemption's later events only; 410 ends the lane.
+          if (gone || dueAt(owed) > now) return;
           const outcome = await deliver(endpoint, owed, input, writes);
-          if (outcome === 'delivered') {
-            delivered = true;
-            continue;
-          }
-          // 410 ends the lane; any other failure stops this redemption's queue (its next events wait their turn).
-          if (stopped !== 'gone') stopped = outcome;
-          return;
+          if (outcome === 'gone') gone = true;
+          if (outcome !== 'delivered') return;
         }
       });
       await Promise.all([
         deliveries.record(input.endpointId, writes.attempts),
         outbox.settle(input.endpointId, writes.settled),
       ]);
-      if (stopped === 'gone') {
+      if (gone) {
         await endpoints.disable(input.endpointId, 'the endpoint answered 410 Gone');
         await outbox.dropFor(input.endpointId);
         return { outcome: 'ended', why: 'endpoint answered 410 Gone' };
       }
-      if (stopped === 'failed') {
-        throw ApplicationFailure.create({
-          type: WEBHOOK_ATTEMPT_FAILED,
-          message: `a delivery to ${endpoint.url} failed; the lane is retried with backoff`,
-        });
-      }
-      lastWork = Date.now();
-      if (lastWork - started >= RUN_MS) return { outcome: 'ran_long' };
+      if (Date.now() - started >= RUN_MS) return { outcome: 'ran_long' };
     }
   }
 
@@ -253,6 +241,18 @@ async function signatureOf(endpoint: WebhookEndpointDocument, owed: OwedWebhookD
     secrets.map((secret) => signWebhook(secret, owed.event_id, timestamp, owed.body)),
   );
   return signatures.join(' ');
+}
+
+/** Rows that hold whole redemptions, as queues of due events, and when the first of the others falls due. */
+function dueOf(rows: OwedWebhookDocument[], now: number): Owed {
+  const byRedemption = new Map<string, OwedWebhookDocument[]>();
+  for (const row of rows) byRedemption.set(row.redemption_id, [...(byRedemption.get(row.redemption_id) ?? []), row]);
+  const queues = [...byRedemption.values()].map((queue) => queue.sort((a, b) => a.version - b.version));
+  const later = queues.map((queue) => dueAt(queue[0]!)).filter((at) => at > now);
+  return {
+    queues: queues.filter((queue) => dueAt(queue[0]!) <= now),
+    nextDue: later.length > 0 ? Math.min(...later) : null,
+  };
 }
 
 /** Runs `work` on every item, at most `limit` at a time. */

@@ -123,7 +123,8 @@ export function webhookEndpointsRouter(
         201: { description: 'Registered', schema: endpointWithSecretSchema },
         422: {
           description:
-            'webhook_url_not_public: the URL names a private or local address (see WEBHOOK_ALLOW_PRIVATE_URLS)',
+            'webhook_url_not_public: the URL names a private or local address (see WEBHOOK_ALLOW_PRIVATE_URLS); ' +
+            'webhook_endpoint_limit_reached: the client has as many endpoints as it may (WEBHOOK_ENDPOINTS_PER_CLIENT)',
           schema: errorSchema,
         },
       },

@@ -9,7 +9,7 @@ import type { WebhookEndpointInput } from '../domain/webhooks';
 import { secretBoxOf } from '../store/secret-box';
 import { WebhookDeliveries, WebhookEndpoints, type WebhookEndpointDocument } from '../store/webhooks';
 import type { ApplicationDeps } from './index';
-import { startWebhookLane } from './webhook-lanes';
+import { nudgeWebhookLane } from './webhook-lanes';
 
 type Page = { skip: number; limit: number };
 
@@ -22,15 +22,26 @@ export class WebhookEndpointsDesk {
     this.attempts = new WebhookDeliveries(deps.db);
   }
 
-  /** The endpoint, the caller's, receives the events it subscribes to from the next status change on. */
-  create(input: WebhookEndpointInput, caller: Caller): Promise<WebhookEndpointDocument> {
+  /**
+   * The endpoint, the caller's, receives the events it subscribes to from the next status change on. A client has at
+   * most WEBHOOK_ENDPOINTS_PER_CLIENT: counted before, and again after, so that of two registered at once past the cap
+   * neither stays.
+   */
+  async create(input: WebhookEndpointInput, caller: Caller): Promise<WebhookEndpointDocument> {
     if (!this.deps.config.webhooks.allowPrivateUrls && namesPrivateHost(new URL(input.url))) {
       throw new Refusal(
         'webhook_url_not_public',
         `${input.url} is not on the public internet; webhooks go to public addresses only (WEBHOOK_ALLOW_PRIVATE_URLS).`,
       );
     }
-    return this.endpoints.create(input, caller.client);
+    const cap = this.deps.config.webhooks.endpointsPerClient;
+    if ((await this.endpoints.countOf(caller.client)) >= cap) limitReached(cap);
+    const endpoint = await this.endpoints.create(input, caller.client);
+    if ((await this.endpoints.countOf(caller.client)) > cap) {
+      await this.endpoints.delete(endpoint._id);
+      limitReached(cap);
+    }
+    return endpoint;
   }
 
   list(caller: Caller, page: Page & { sort: Record<string, 1 | -1> }) {
@@ -45,13 +56,15 @@ export class WebhookEndpointsDesk {
   }
 
   /**
-   * Its lane finds it gone at its next round: it drops what the endpoint was still owed and its delivery attempts, and
-   * ends. The lane is started first (a no-op when it runs), so that one which had ended comes back to do that.
+   * Its lane, nudged, finds it gone: it drops what the endpoint was still owed and its delivery attempts, and ends (one
+   * which had ended comes back to do that). Nudged before too, so that Temporal being down answers 503 before anything
+   * is deleted, and a deletion is never left without its lane to tidy up after it.
    */
   async delete(id: string, caller: Caller): Promise<void> {
     await this.get(id, caller);
-    await startWebhookLane(this.deps.temporal, this.deps.config, id);
+    await nudgeWebhookLane(this.deps.temporal, this.deps.config, id);
     if (!(await this.endpoints.delete(id))) notFound(id);
+    await nudgeWebhookLane(this.deps.temporal, this.deps.config, id);
   }
 
   async rotateSecret(id: string, caller: Caller): Promise<WebhookEndpointDocument> {
@@ -72,6 +85,13 @@ export class WebhookEndpointsDesk {
  */
 function ownersVisibleTo(caller: Caller): (string | null)[] {
   return caller.scopes.has('webhooks:all') ? [caller.client, null] : [caller.client];
+}
+
+function limitReached(cap: number): never {
+  throw new Refusal(
+    'webhook_endpoint_limit_reached',
+    `This client has ${cap} webhook endpoints, as many as it may (WEBHOOK_ENDPOINTS_PER_CLIENT); delete one first.`,
+  );
 }
 
 function notFound(id: string): never {

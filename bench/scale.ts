@@ -8,9 +8,10 @@
  * so that its memory is its own. On the new store and on the imported one, a 30-day redemptions report (by day, by
  * status) is measured and one reconciliation of the whole store is timed, which must find no mismatch. A webhook
  * endpoint's deliveries list is paged with 1,500 attempts on the new store and with every event of the imported
- * redemptions (600,000 at SCALE=1) after the import. Prometheus's scrape of /metrics is timed with a few redemptions
- * awaiting their order and with 200,000 (the 20,000 and as many more stored). Every ratio is to the same scenario
- * measured earlier in the same run.
+ * redemptions (600,000 at SCALE=1) after the import. On the new store, 1,000 idle webhook endpoints are measured
+ * against none: the store's operations per second and the webhook worker's activity slots in use (bench/idle-endpoints.ts).
+ * Prometheus's scrape of /metrics is timed with a few redemptions awaiting their order and with 200,000 (the 20,000
+ * and as many more stored). Every ratio is to the same scenario measured earlier in the same run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ import { composeApi } from '../api/compose';
 import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../config/logger';
 import { daysOf, utcDay } from '../domain/reports';
-import { stopChild } from '../scripts/processes';
+import { freePort, stopChild } from '../scripts/processes';
 import { connectMongo } from '../store/connect';
 import { Ledger } from '../store/ledger';
 import { WebhookDeliveries } from '../store/webhooks';
@@ -35,6 +36,7 @@ import { RedemptionGauges } from '../store/redemption-gauges';
 import { RedemptionHistory } from '../store/redemption-history';
 import { createMemberWithPoints, createOption, foldLedger } from '../test/harness/fixtures';
 import { apiClient, expectField, type Answer, type ApiClient } from './api-client';
+import { measureIdleEndpoints } from './idle-endpoints';
 import { round } from './latency';
 import {
   againstBaseline,
@@ -79,6 +81,8 @@ const settings = {
   /** A merchant's webhook endpoint's attempts: every event of every imported redemption (3 each). */
   delivery_attempts: Math.round(600_000 * scale),
   few_delivery_attempts: 1_500,
+  idle_webhook_endpoints: positiveInt('BENCH_IDLE_ENDPOINTS', 1_000),
+  idle_window_seconds: 30,
   samples: positiveInt('BENCH_SAMPLES', 200),
   few_members: 500,
   concurrency: 10,
@@ -333,7 +337,7 @@ function memoryOf(pid: number): { rss_mb: number; peak_rss_mb: number } {
 async function startWorker(config: Config, env: Record<string, string>, logFile: string, temporal: Client) {
   const workerMain = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', workerMain], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn', WORKER_METRICS_ADDRESS: 'off' },
+    env: { ...process.env, WORKER_METRICS_ADDRESS: 'off', ...env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')],
   });
   const deadline = Date.now() + 120_000;
@@ -521,10 +525,12 @@ async function main(): Promise<void> {
       MONGODB_DB: DB_NAME,
       // The bench times its own reconciliation runs; a scheduled one must not run into a measurement.
       RECONCILE_SCHEDULE: 'off',
-      // Its endpoint is never sent to, but it is registered at 127.0.0.1.
+      // Its endpoint is never sent to, but it is registered at 127.0.0.1; so are the idle endpoints' receiver.
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
       METRICS_TOKEN: METRICS_TOKEN,
     };
+    // The worker's metrics, for its activity slots in use.
+    const workerMetricsAddress = `127.0.0.1:${await freePort()}`;
     const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
     const mongo = await connectMongo(config.mongo);
     teardown.push(() => mongo.client.close());
@@ -532,7 +538,12 @@ async function main(): Promise<void> {
     teardown.push(() => connection.close());
     const temporal = new Client({ connection, namespace: NAMESPACE });
     const logFile = join(os.tmpdir(), `bench-scale-worker-${process.pid}.log`);
-    const worker = await startWorker(config, env, logFile, temporal);
+    const worker = await startWorker(
+      config,
+      { ...env, WORKER_METRICS_ADDRESS: workerMetricsAddress },
+      logFile,
+      temporal,
+    );
     teardown.push(() => stopChild(worker));
     const { url, close: closeApi } = await composeApi(config, {
       logger: createLogger('silent', 'bench'),
@@ -588,6 +599,18 @@ async function main(): Promise<void> {
     const fewReconciliation = await time('reconciliation of the new store', () =>
       reconcileStore(mongo.db, 'new store'),
     );
+    const idleEndpoints = await time(`${settings.idle_webhook_endpoints} idle webhook endpoints`, () =>
+      measureIdleEndpoints(
+        { endpoints: settings.idle_webhook_endpoints, windowMs: settings.idle_window_seconds * 1000 },
+        {
+          db: mongo.db,
+          config,
+          temporal,
+          workerMetricsUrl: `http://${workerMetricsAddress}/metrics`,
+        },
+      ),
+    );
+    console.log('idle webhook endpoints', idleEndpoints);
 
     const shape: HistoryShape = {
       members: settings.members,
@@ -739,6 +762,7 @@ async function main(): Promise<void> {
       reports,
       reconciliation,
       webhook_delivery_attempts_by_stage: bench.deliveryAttempts,
+      idle_webhook_endpoints: idleEndpoints,
       checks: { balances_equal_to_fold: checked, reconciliation_mismatches: 0 },
       scenarios: rows,
     });

@@ -75,9 +75,9 @@ const envSchema = z.object({
   WEBHOOK_RETRY_INITIAL_MS: positiveInt(5_000),
   WEBHOOK_RETRY_MAX_MS: positiveInt(3_600_000),
   WEBHOOK_ENDPOINTS_CACHE_MS: z.coerce.number().int().nonnegative().max(60_000).default(1_000),
-  WEBHOOK_POLL_MS: positiveInt(1_000),
   WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().positive().max(3650).default(30),
   WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_ENDPOINTS_PER_CLIENT: positiveInt(20),
   WEBHOOK_SECRET_OVERLAP_SECONDS: z.coerce
     .number()
     .int()
@@ -148,9 +148,7 @@ export interface Config {
    * Merchant webhooks: delivered by activities on their own task queue (`<TEMPORAL_TASK_QUEUE>-webhooks`), so that a
    * slow endpoint never holds a slot redemptions need; each attempt times out after `timeoutMs`, and failed attempts
    * are retried with exponential backoff from `retryInitialMs` up to `retryMaxMs` apart. A worker reads the enabled
-   * endpoints at most once per `endpointsCacheMs`, instead of at every status change of every redemption. An idle
-   * endpoint's lane looks for events written by other processes every `pollMs` (its own process wakes it at once).
-   * Each endpoint's lane drops its delivery attempts older than `deliveryRetentionDays`, now and then. Endpoints must
+   * endpoints at most once per `endpointsCacheMs`, instead of at every status change of every redemption. Each endpoint's lane drops its delivery attempts older than `deliveryRetentionDays`, now and then. Endpoints must
    * be on the public internet (domain/webhook-urls.ts) unless `allowPrivateUrls`.
    */
   webhooks: {
@@ -159,11 +157,12 @@ export interface Config {
     retryInitialMs: number;
     retryMaxMs: number;
     endpointsCacheMs: number;
-    pollMs: number;
     deliveryRetentionDays: number;
     allowPrivateUrls: boolean;
     /** How long a rotated-out signing secret still signs each delivery, beside the new one. */
     secretOverlapSeconds: number;
+    /** How many endpoints one client may register: each is a lane in Temporal and a read at every status change. */
+    endpointsPerClient: number;
   };
   /**
    * The key that seals webhook signing secrets at rest (none: they are kept unsealed, with a warning at start), and
@@ -339,10 +338,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
       retryInitialMs: values.WEBHOOK_RETRY_INITIAL_MS,
       retryMaxMs: values.WEBHOOK_RETRY_MAX_MS,
       endpointsCacheMs: values.WEBHOOK_ENDPOINTS_CACHE_MS,
-      pollMs: values.WEBHOOK_POLL_MS,
       deliveryRetentionDays: values.WEBHOOK_DELIVERY_RETENTION_DAYS,
       allowPrivateUrls: values.WEBHOOK_ALLOW_PRIVATE_URLS === 'true',
       secretOverlapSeconds: values.WEBHOOK_SECRET_OVERLAP_SECONDS,
+      endpointsPerClient: values.WEBHOOK_ENDPOINTS_PER_CLIENT,
     },
     secrets: { key: values.SECRETS_ENCRYPTION_KEY, oldKeys: values.SECRETS_ENCRYPTION_OLD_KEYS ?? [] },
     logLevel: values.LOG_LEVEL,

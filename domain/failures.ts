@@ -73,6 +73,7 @@ const REFUSAL_STATUS = {
   report_range_too_long: 422,
   webhook_endpoint_not_found: 404,
   webhook_url_not_public: 422,
+  webhook_endpoint_limit_reached: 422,
   invalid_order_cancellation: 422,
   order_subtotal_unknown: 422,
   order_not_settled: 409,

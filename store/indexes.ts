@@ -53,6 +53,8 @@ const INDEXES: Record<string, Index[]> = {
   ],
   webhook_outbox: [
     { key: { endpoint_id: 1 }, name: 'endpoint' },
+    // What a lane with a backlog reads first on MongoDB; FerretDB reads the endpoint's rows through `endpoint`.
+    { key: { endpoint_id: 1, due_at: 1 }, name: 'endpoint_due', mongodbOnly: true },
     { key: { redemption_id: 1 }, name: 'redemption' },
   ],
   // Numbered per endpoint (`<endpoint>/<seq>`), read a block at a time, like the ledger.

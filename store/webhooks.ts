@@ -56,6 +56,17 @@ export interface OwedWebhookDocument {
   created_at: Date;
   /** Attempts made so far. */
   attempts: number;
+  /**
+   * When the next attempt is due: when it happened, then after each failed attempt that attempt's backoff. Each event
+   * backs off on its own, so one that a receiver refuses holds back only its own redemption's later events. Rows
+   * written before events had their own backoff have none, and are due.
+   */
+  due_at?: Date;
+}
+
+/** When an owed event may be attempted next. */
+export function dueAt(owed: OwedWebhookDocument): number {
+  return owed.due_at?.getTime() ?? 0;
 }
 
 export interface WebhookDeliveryDocument {
@@ -149,6 +160,11 @@ export class WebhookEndpoints {
     return { items, total };
   }
 
+  /** How many endpoints a client registered. */
+  countOf(clientId: string): Promise<number> {
+    return this.endpoints.countDocuments({ client_id: clientId });
+  }
+
   /** True when it existed. */
   async delete(id: string): Promise<boolean> {
     return (await this.endpoints.deleteOne({ _id: id })).deletedCount > 0;
@@ -232,13 +248,40 @@ export class WebhookOutbox {
     return this.owed.find({ endpoint_id: endpointId }, { limit }).toArray();
   }
 
+  /** Up to `limit` of what an endpoint is owed and due by `at`, in no particular order. */
+  due(endpointId: string, at: Date, limit: number): Promise<OwedWebhookDocument[]> {
+    return this.owed
+      .find({ endpoint_id: endpointId, $or: [{ due_at: { $lte: at } }, { due_at: { $exists: false } }] }, { limit })
+      .toArray();
+  }
+
+  /**
+   * When the first of an endpoint's events waiting for their next try falls due; null when none is. Only an event that
+   * was attempted waits (those behind it are held by it), so this is the first of the waiting redemptions' next tries.
+   */
+  async nextTry(endpointId: string, after: Date): Promise<Date | null> {
+    const [first] = await this.owed
+      .find(
+        { endpoint_id: endpointId, due_at: { $gt: after } },
+        { sort: { due_at: 1 }, limit: 1, projection: { due_at: 1 } },
+      )
+      .toArray();
+    return first?.due_at ?? null;
+  }
+
   /** Everything one redemption's events still owe an endpoint. */
   forRedemption(endpointId: string, redemptionId: string): Promise<OwedWebhookDocument[]> {
     return this.owed.find({ redemption_id: redemptionId, endpoint_id: endpointId }).toArray();
   }
 
-  async failedAttempt(id: string): Promise<void> {
-    await this.owed.updateOne({ _id: id }, { $inc: { attempts: 1 } });
+  /** Everything these redemptions' events still owe an endpoint. */
+  forRedemptions(endpointId: string, redemptionIds: string[]): Promise<OwedWebhookDocument[]> {
+    return this.owed.find({ endpoint_id: endpointId, redemption_id: { $in: redemptionIds } }).toArray();
+  }
+
+  /** An attempt failed: the event is due again at `nextTry`. */
+  async failedAttempt(id: string, nextTry: Date): Promise<void> {
+    await this.owed.updateOne({ _id: id }, { $inc: { attempts: 1 }, $set: { due_at: nextTry } });
   }
 
   /** Removes what was delivered or given up (filtered by endpoint first: its rows are the few it is owed). */

@@ -10,7 +10,7 @@ import { createActivities } from '../activities';
 import { createWebhookDelivery } from '../activities/webhook-delivery';
 import { secretBoxOf } from '../store/secret-box';
 import { reconcileLedger } from '../application/reconciliation';
-import { startWebhookLane } from '../application/webhook-lanes';
+import { nudgeWebhookLane, sharedNudges } from '../application/webhook-lanes';
 import type { Services } from '../application/wiring';
 import type { Config } from '../config/env';
 import type { Tracing } from '../config/tracing';
@@ -101,7 +101,7 @@ function createRedemptionWorker(
           config,
           logger,
           meter: Runtime.instance().metricMeter,
-          startWebhookLane: (endpointId) => startWebhookLane(temporal, config, endpointId),
+          nudgeWebhookLane: sharedNudges((endpointId) => nudgeWebhookLane(temporal, config, endpointId)),
           reconcileLedger: (run) => reconcileLedger(mongo.db, run),
         }),
       maxCachedWorkflows: config.workerMaxCachedWorkflows,

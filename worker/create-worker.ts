@@ -56,7 +56,7 @@ export function createWebhookWorker(
     activities: settings.activities,
     // A lane cancelled by the shutdown loses nothing: what it has not delivered stays owed, and its next run sends it.
     shutdownGraceTime: '1s',
-    // Each enabled endpoint's lane holds one activity for as long as it runs, mostly waiting.
+    // A lane holds one activity only while its endpoint is owed something due: an idle one holds none.
     maxConcurrentActivityTaskExecutions: 1_000,
     ...(settings.tracing ? { interceptors: { activity: settings.tracing.workerOptions.interceptors?.activity } } : {}),
     ...overrides,

@@ -3,8 +3,9 @@
  * delayed then ordered, cancelled, left to expire, ordered then the order cancelled), each retrying with its
  * Idempotency-Key, against a flaky partner; meanwhile a worker, the store, Temporal and the API are each killed with
  * SIGKILL and started again, and the network between the processes and the store drops a connection twice a second
- * or so. A merchant's webhook endpoint, flaky too, hears every status change. Then it checks what must hold whatever
- * happened, and reports every violation.
+ * or so. A merchant's webhook endpoint that fails one delivery in five hears every status change, and its backlog must
+ * drain while the load runs; another refuses every event of one redemption, and must still hear every other
+ * redemption's. Then it checks what must hold whatever happened, and reports every violation.
  */
 import { Client, Connection } from '@temporalio/client';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -59,8 +60,13 @@ export interface ChaosReport {
   crash_restarts: Record<string, number>;
   partner_calls: number;
   partner_fulfilled: number;
-  /** Requests the merchant's webhook endpoint received, retries and repeats included. */
+  /** Requests the merchant's flaky webhook endpoint received, retries and repeats included. */
   webhook_requests: number;
+  /** Its backlog (events owed) sampled every second while the load ran: the largest, and the last. */
+  flaky_webhook_backlog: { max: number; at_load_end: number; samples: number };
+  /** Requests the endpoint that refuses one redemption's events received, and that redemption. */
+  refusing_webhook_requests: number;
+  refused_redemption: string | null;
   /** Connections between the product's processes and the store that the network dropped. */
   store_connection_drops: number;
   /** Refund writes the store refused (their connections reset) during its minute of refusing them. */
@@ -70,6 +76,11 @@ export interface ChaosReport {
   invariants: Record<string, number>;
   violations: string[];
 }
+
+/** A backlog of at most this many events counts as drained (a status change or two in flight). */
+const DRAINED_BACKLOG = 10;
+/** How soon after the load the flaky endpoint's backlog must be empty. */
+const DRAIN_AFTER_LOAD_MS = 60_000;
 
 /** While the clients travel, the network drops one store connection this often on average. */
 const STORE_CONNECTION_DROP_GAP_MS = 500;
@@ -90,7 +101,11 @@ function isRefundWrite(chunk: Buffer): boolean {
  * What the merchant's endpoint got wrong: for each redemption, the events it received (de-duplicated on their id, as a
  * receiver does) must be its status changes as its audit trail lists them, in that order.
  */
-function webhookProblems(calls: RecordedCall[], trails: Map<string, Array<{ type: string; status?: string }>>) {
+function webhookProblems(
+  calls: RecordedCall[],
+  trails: Map<string, Array<{ type: string; status?: string }>>,
+  refused?: string,
+) {
   const seen = new Set<string>();
   const received = new Map<string, string[]>();
   for (const call of calls) {
@@ -100,6 +115,7 @@ function webhookProblems(calls: RecordedCall[], trails: Map<string, Array<{ type
   }
   const problems: string[] = [];
   for (const [id, trail] of trails) {
+    if (id === refused) continue;
     const expected = [
       'redemption.pending',
       ...trail.filter((event) => event.type === 'status').map((event) => `redemption.${event.status}`),
@@ -147,6 +163,16 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     const merchant: StubPartner = await startStubPartner();
     cleanups.push(() => merchant.close());
     merchant.setDefault(() => (webhookRandom() < 0.2 ? { status: 503 } : { status: 204 }));
+    // Another endpoint: it answers 400 to every event of the first redemption it hears of, and 204 to the rest.
+    const refusing: StubPartner = await startStubPartner();
+    cleanups.push(() => refusing.close());
+    let refused: string | undefined;
+    refusing.setDefault((call) => {
+      refused ??= call.body?.data?.id;
+      return call.body?.data?.id === refused
+        ? { status: 400, body: { message: 'unknown redemption' } }
+        : { status: 204 };
+    });
 
     const temporal = new SupervisedProcess({
       name: 'temporal',
@@ -222,7 +248,6 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       WEBHOOK_TIMEOUT_MS: '2000',
       WEBHOOK_RETRY_INITIAL_MS: '200',
       WEBHOOK_RETRY_MAX_MS: '2000',
-      WEBHOOK_POLL_MS: '500',
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     };
     // The checks read the store directly.
@@ -252,12 +277,19 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     cleanups.push(() => api.stop());
     const apiUrl = `http://127.0.0.1:${ports.api}`;
 
-    const endpoint = await untilAnswered(`${apiUrl}/v1/webhook-endpoints`, {
-      method: 'POST',
-      apiKey: API_KEY,
-      body: { url: merchant.redeemUrl, events: ['*'] },
-    });
-    if (endpoint.status !== 201) throw new Error(`the webhook endpoint was not registered: ${endpoint.status}`);
+    const registered = async (url: string) => {
+      const endpoint = await untilAnswered(`${apiUrl}/v1/webhook-endpoints`, {
+        method: 'POST',
+        apiKey: API_KEY,
+        body: { url, events: ['*'] },
+      });
+      if (endpoint.status !== 201) throw new Error(`the webhook endpoint was not registered: ${endpoint.status}`);
+      return String((endpoint.body as { id: string }).id);
+    };
+    const flakyEndpoint = await registered(merchant.redeemUrl);
+    const refusingEndpoint = await registered(refusing.redeemUrl);
+    const owedTo = (endpointId: string, filter: Record<string, unknown> = {}) =>
+      db.collection('webhook_outbox').countDocuments({ endpoint_id: endpointId, ...filter });
     // Past the workers' read of the enabled endpoints (WEBHOOK_ENDPOINTS_CACHE_MS), so that it hears every change.
     await sleep(1_500);
 
@@ -342,9 +374,23 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
         }
       }
     };
+    // The flaky endpoint's backlog, every second while the load runs (a sample the store is down for is skipped).
+    const backlog: Array<{ at: number; owed: number }> = [];
+    let loading = true;
+    const sampling = (async () => {
+      while (loading) {
+        const owed = await owedTo(flakyEndpoint).catch(() => undefined);
+        if (owed !== undefined) backlog.push({ at: Date.now(), owed });
+        await sleep(1_000);
+      }
+    })();
+    const loadBegan = Date.now();
     storeNetwork.startDropping(STORE_CONNECTION_DROP_GAP_MS);
     await Promise.all(Array.from({ length: settings.concurrency }, lane));
     storeNetwork.stopDropping();
+    const loadEnded = Date.now();
+    loading = false;
+    await sampling;
     await Promise.all(faults);
     log(`all ${journeys.length} journeys answered after ${Math.round((Date.now() - begin) / 1000)} s; settling`);
 
@@ -361,19 +407,55 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     const { stored } = await checkAfterwards(invariants, { db, client, journeys, travellers, fulfilled });
     const ids = journeys.flatMap((journey) => (journey.redemptionId ? [journey.redemptionId] : []));
 
-    // The merchant heard every status change of every redemption, each redemption's in order, and nothing is owed.
+    // Delivery keeps pace with the events written: in the load's last third its backlog was drained at least once
+    // (outages let it grow), and it is empty soon after the load.
+    const lastThird = backlog.filter((sample) => sample.at >= loadBegan + ((loadEnded - loadBegan) * 2) / 3);
+    const lowest = Math.min(...lastThird.map((sample) => sample.owed));
+    invariants.check(
+      "the flaky endpoint's backlog drains while the load runs",
+      lastThird.length > 0 && lowest <= DRAINED_BACKLOG,
+      () => `its backlog in the load's last third: ${lastThird.map((sample) => sample.owed).join(', ')}`,
+    );
+    const drainDeadline = Date.now() + DRAIN_AFTER_LOAD_MS;
+    let owedAfterLoad = await owedTo(flakyEndpoint);
+    while (owedAfterLoad > 0 && Date.now() < drainDeadline) {
+      await sleep(1_000);
+      owedAfterLoad = await owedTo(flakyEndpoint);
+    }
+    invariants.check(
+      "the flaky endpoint's backlog is empty within a minute of the load",
+      owedAfterLoad === 0,
+      () => `${owedAfterLoad} events still owed ${Math.round((Date.now() - loadEnded) / 1000)} s after the load`,
+    );
+
+    // The merchant heard every status change of every redemption, each redemption's in order, and nothing is owed;
+    // the refusing endpoint heard every other redemption's, and is owed only the refused one's, its first event tried
+    // again and its later ones held back.
     const webhookDeadline = Date.now() + 120_000;
     for (;;) {
       const trails = await db
         .collection<{ _id: string; events: Array<{ type: string; status?: string }> }>('redemptions')
         .find({}, { projection: { events: 1 } })
         .toArray();
-      const problems = webhookProblems(merchant.calls, new Map(trails.map((trail) => [trail._id, trail.events])));
-      const owed = await db.collection('webhook_outbox').countDocuments({});
+      const byRedemption = new Map(trails.map((trail) => [trail._id, trail.events]));
+      const problems = webhookProblems(merchant.calls, byRedemption);
+      const owed = await owedTo(flakyEndpoint);
       if (owed > 0) problems.push(`${owed} webhook deliveries still owed`);
-      if (problems.length === 0 || Date.now() > webhookDeadline) {
+      const othersProblems = webhookProblems(refusing.calls, byRedemption, refused);
+      const owedOthers = await owedTo(refusingEndpoint, { redemption_id: { $ne: refused } });
+      if (owedOthers > 0) othersProblems.push(`${owedOthers} other redemptions' deliveries still owed`);
+      const refusedHeard = refusing.calls.filter((call) => call.body?.data?.id === refused);
+      const refusedTypes = new Set(refusedHeard.map((call) => call.body.type));
+      if (refused === undefined || refusedTypes.size !== 1 || !refusedTypes.has('redemption.pending'))
+        othersProblems.push(`the refused redemption ${refused} was sent ${[...refusedTypes].join(', ')}`);
+      if ((problems.length === 0 && othersProblems.length === 0) || Date.now() > webhookDeadline) {
         invariants.check('the merchant hears every status change, in order', problems.length === 0, () =>
           problems.slice(0, 20).join('\n'),
+        );
+        invariants.check(
+          "an endpoint refusing one redemption's events hears every other redemption's, in order",
+          othersProblems.length === 0,
+          () => othersProblems.slice(0, 20).join('\n'),
         );
         break;
       }
@@ -402,6 +484,13 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
       partner_calls: partner.calls.length,
       partner_fulfilled: fulfilled.size,
       webhook_requests: merchant.calls.length,
+      flaky_webhook_backlog: {
+        max: Math.max(0, ...backlog.map((sample) => sample.owed)),
+        at_load_end: backlog.at(-1)?.owed ?? 0,
+        samples: backlog.length,
+      },
+      refusing_webhook_requests: refusing.calls.length,
+      refused_redemption: refused ?? null,
       store_connection_drops: storeNetwork.drops,
       refund_writes_refused: storeNetwork.refused,
       seconds: Math.round((Date.now() - begin) / 1000),

@@ -1,11 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { recordHistory } from '../harness/histories';
-import { readJson, startTestStack, startTestWorker, type RunningWorker, type TestStack } from '../harness/stack';
+import {
+  readJson,
+  startTestStack,
+  startTestWorker,
+  TEST_API_KEY,
+  type RunningWorker,
+  type TestStack,
+} from '../harness/stack';
 import { signedWith, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 /** A merchant's receiver: a local HTTP server whose answers the test scripts. */
 type Receiver = StubPartner;
+
+const CAPPED_KEY = 'capped-client-key';
+const ENDPOINT_CAP = 25;
 
 describe('merchant webhooks', () => {
   let stack: TestStack;
@@ -15,10 +25,13 @@ describe('merchant webhooks', () => {
   beforeAll(async () => {
     stack = await startTestStack({
       env: {
+        API_KEYS: `merchant:${TEST_API_KEY},capped:${CAPPED_KEY}:webhooks`,
         WEBHOOK_ENDPOINTS_CACHE_MS: '0',
+        WEBHOOK_ENDPOINTS_PER_CLIENT: String(ENDPOINT_CAP),
         WEBHOOK_TIMEOUT_MS: '1000',
-        WEBHOOK_RETRY_INITIAL_MS: '100',
-        WEBHOOK_RETRY_MAX_MS: '400',
+        // Long enough that a lane which backed off as a whole would leave the other redemptions' events waiting.
+        WEBHOOK_RETRY_INITIAL_MS: '500',
+        WEBHOOK_RETRY_MAX_MS: '4000',
         WEBHOOK_SECRET_OVERLAP_SECONDS: '3',
       },
     });
@@ -195,6 +208,89 @@ describe('merchant webhooks', () => {
     await expect.poll(async () => (await lane.describe()).status.name, { timeout: 10_000 }).toBe('COMPLETED');
     expect(await stack.mongo.db.collection('webhook_deliveries').countDocuments({ endpoint_id: endpointId })).toBe(0);
     await recordHistory(stack.client, 'webhook-lane-ended', lane.workflowId);
+  });
+
+  it("still delivers every other redemption's events within seconds while the receiver refuses one redemption's", async () => {
+    const receiver = await newReceiver();
+    let refused: string | undefined;
+    receiver.setDefault((received) => {
+      refused ??= received.body.data.id;
+      return received.body.data.id === refused ? { status: 400 } : { status: 204 };
+    });
+    const { id } = await register(receiver.redeemUrl);
+    const first = await redeem();
+    expect(refused).toBe(first.id);
+    // Its first event keeps failing: the lane would have backed off as a whole by now, for up to 4 s a time.
+    await waitForCallsFor(receiver, first.id, 3);
+    const others = [];
+    for (let index = 0; index < 4; index++) others.push(await redeem());
+    const lastCreated = Date.now();
+    for (const other of others) {
+      expect((await waitForCallsFor(receiver, other.id, 3)).map((delivery) => delivery.body.type)).toEqual([
+        'redemption.pending',
+        'redemption.redeeming',
+        'redemption.completed',
+      ]);
+    }
+    expect(Date.now() - lastCreated).toBeLessThan(3_000);
+    // The refused redemption's later events wait behind its first, which is tried again with its own backoff.
+    expect(callsFor(receiver, first.id).every((delivery) => delivery.body.type === 'redemption.pending')).toBe(true);
+    const attempts = (await call(`/v1/webhook-endpoints/${id}/deliveries?per_page=100`)).body.data;
+    const refusedAttempts = attempts.filter((attempt: any) => attempt.http_status === 400);
+    expect(refusedAttempts.length).toBeGreaterThanOrEqual(3);
+    expect(refusedAttempts.every((attempt: any) => attempt.next_try_at !== null)).toBe(true);
+    await call(`/v1/webhook-endpoints/${id}`, { method: 'DELETE' });
+  });
+
+  it('keeps an idle lane waiting with no activity running, and wakes it for the next event', async () => {
+    const receiver = await newReceiver();
+    const { id } = await register(receiver.redeemUrl);
+    const first = await redeem();
+    await waitForCallsFor(receiver, first.id, 3);
+    const lane = stack.client.workflow.getHandle(`webhook-lane/${id}`);
+    await expect
+      .poll(async () => {
+        const { status, raw } = await lane.describe();
+        return { status: status.name, activities: raw.pendingActivities?.length ?? 0 };
+      })
+      .toEqual({ status: 'RUNNING', activities: 0 });
+    const second = await redeem();
+    await waitForCallsFor(receiver, second.id, 3);
+    await call(`/v1/webhook-endpoints/${id}`, { method: 'DELETE' });
+    await expect.poll(async () => (await lane.describe()).status.name, { timeout: 10_000 }).toBe('COMPLETED');
+    await recordHistory(stack.client, 'webhook-lane-waits-for-nudges', lane.workflowId);
+  });
+
+  it('refuses an endpoint past the per-client cap with 422, and takes one again once another is deleted', async () => {
+    const asCapped = (path: string, init: RequestInit & { json?: unknown } = {}) =>
+      call(path, { ...init, headers: { authorization: `Bearer ${CAPPED_KEY}` } });
+    const register = () =>
+      asCapped('/v1/webhook-endpoints', {
+        method: 'POST',
+        json: { url: 'https://merchant.example/hooks', events: ['*'] },
+      });
+    const ids: string[] = [];
+    for (let index = 0; index < ENDPOINT_CAP; index++) {
+      const created = await register();
+      expect(created.status).toBe(201);
+      ids.push(created.body.id);
+    }
+    const refused = await register();
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('webhook_endpoint_limit_reached');
+    expect(refused.body.error.message).toContain(String(ENDPOINT_CAP));
+    expect((await asCapped('/v1/webhook-endpoints?per_page=100')).body.total).toBe(ENDPOINT_CAP);
+    // Another client's count is its own.
+    const other = await call('/v1/webhook-endpoints', {
+      method: 'POST',
+      json: { url: 'https://merchant.example/other', events: ['*'] },
+    });
+    expect(other.status).toBe(201);
+
+    expect((await asCapped(`/v1/webhook-endpoints/${ids[0]}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await register()).status).toBe(201);
+    expect((await register()).status).toBe(422);
+    await call(`/v1/webhook-endpoints/${other.body.id}`, { method: 'DELETE' });
   });
 
   it('sends an endpoint only the event types it subscribed to', async () => {

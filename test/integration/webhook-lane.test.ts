@@ -1,11 +1,6 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createWebhookDelivery,
-  WEBHOOK_ATTEMPT_FAILED,
-  type DeliverOwedWebhooksInput,
-} from '../../activities/webhook-delivery';
+import { createWebhookDelivery, type DeliverOwedWebhooksInput } from '../../activities/webhook-delivery';
 import { DELIVERY_DEADLINE_MS } from '../../domain/webhook-retry';
 import type { MongoHandle } from '../../store/connect';
 import {
@@ -55,12 +50,11 @@ describe('webhook lane', () => {
     }) satisfies OwedWebhookDocument;
   // The receivers listen on 127.0.0.1.
   const runLane = (endpointId: string, { allowPrivateUrls = true } = {}) => {
-    const lane = createWebhookDelivery(mongo.db, { batchSize: 2, idleMs: 300, allowPrivateUrls }).deliverOwedWebhooks;
+    const lane = createWebhookDelivery(mongo.db, { batchSize: 2, allowPrivateUrls }).deliverOwedWebhooks;
     const input: DeliverOwedWebhooksInput = {
       endpointId,
       retry: { initialIntervalMs: 1000, maximumIntervalMs: 4000 },
       timeoutMs: 1000,
-      pollMs: 50,
     };
     return new MockActivityEnvironment(undefined, { logger: silentLogger }).run(lane, input);
   };
@@ -85,27 +79,69 @@ describe('webhook lane', () => {
     expect((await attempts(endpointId)).every((attempt) => attempt.succeeded && attempt.attempt === 1)).toBe(true);
   });
 
-  it("stops at a failed attempt, holding that redemption's later events, and fails so that Temporal retries it", async () => {
-    const { receiver, endpointId } = await endpointFor({ status: 500 });
-    await new WebhookOutbox(mongo.db).owe([owed(endpointId, 'rdm_e', 1), owed(endpointId, 'rdm_e', 2)]);
+  it("holds back only the failed event's redemption, and tries that event again once its backoff is over", async () => {
+    const { receiver, endpointId } = await endpointFor();
+    receiver.setDefault((call) => (call.body.data.id === 'rdm_e' ? { status: 400 } : { status: 200 }));
+    await new WebhookOutbox(mongo.db).owe([
+      owed(endpointId, 'rdm_e', 1),
+      owed(endpointId, 'rdm_e', 2),
+      owed(endpointId, 'rdm_e_other', 1),
+      owed(endpointId, 'rdm_e_other', 2),
+    ]);
 
-    const failure = await runLane(endpointId).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(ApplicationFailure);
-    expect((failure as ApplicationFailure).type).toBe(WEBHOOK_ATTEMPT_FAILED);
-    expect(receiver.calls.map((call) => call.body.data.version)).toEqual([1]);
+    const waiting = await runLane(endpointId);
+    expect(waiting).toMatchObject({ outcome: 'waiting' });
+    expect((waiting as { nextTryInMs: number }).nextTryInMs).toBeGreaterThan(500);
+    expect((waiting as { nextTryInMs: number }).nextTryInMs).toBeLessThanOrEqual(1000);
+    const sent = (id: string) =>
+      receiver.calls.filter((call) => call.body.data.id === id).map((call) => call.body.data.version);
+    expect(sent('rdm_e')).toEqual([1]);
+    expect(sent('rdm_e_other')).toEqual([1, 2]);
     expect(await stillOwed(endpointId)).toBe(2);
-    const [attempt] = await attempts(endpointId);
-    expect(attempt).toMatchObject({ attempt: 1, http_status: 500, succeeded: false });
-    expect(attempt!.next_try_at.getTime()).toBeGreaterThan(attempt!.attempted_at.getTime());
+    const [attempt] = (await attempts(endpointId)).filter((each) => !each.succeeded);
+    expect(attempt).toMatchObject({ attempt: 1, http_status: 400, succeeded: false });
+    expect(attempt!.next_try_at.getTime() - attempt!.attempted_at.getTime()).toBeGreaterThanOrEqual(1000);
+
+    // Not due yet: nothing is sent.
+    await expect(runLane(endpointId)).resolves.toMatchObject({ outcome: 'waiting' });
+    expect(sent('rdm_e')).toEqual([1]);
 
     receiver.setDefault({ status: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     await expect(runLane(endpointId)).resolves.toEqual({ outcome: 'idle' });
-    expect(receiver.calls.map((call) => call.body.data.version)).toEqual([1, 1, 2]);
-    expect((await attempts(endpointId)).map((each) => [each.attempt, each.succeeded])).toEqual([
-      [1, false],
-      [2, true],
-      [1, true],
+    expect(sent('rdm_e')).toEqual([1, 1, 2]);
+    const forE = (await attempts(endpointId)).filter((each) => /^evt_rdm_e_\d/.test(each.event_id));
+    expect(forE.map((each) => [each.event_id, each.attempt, each.succeeded])).toEqual([
+      ['evt_rdm_e_1', 1, false],
+      ['evt_rdm_e_1', 2, true],
+      ['evt_rdm_e_2', 1, true],
     ]);
+  });
+
+  it('delivers what is due past a backlog larger than a read of events waiting for their next try', async () => {
+    const { receiver, endpointId } = await endpointFor();
+    const later = new Date(Date.now() + 60_000);
+    const waitingRows = ['rdm_w1', 'rdm_w2', 'rdm_w3'].map((id) => ({
+      ...owed(endpointId, id, 1),
+      attempts: 1,
+      due_at: later,
+    }));
+    // rdm_w1's second event is due, but its first is not: it waits its turn.
+    await new WebhookOutbox(mongo.db).owe([
+      ...waitingRows,
+      owed(endpointId, 'rdm_w1', 2),
+      owed(endpointId, 'rdm_ok', 2),
+      owed(endpointId, 'rdm_ok', 1),
+    ]);
+
+    const result = await runLane(endpointId);
+    expect(result).toMatchObject({ outcome: 'waiting' });
+    expect((result as { nextTryInMs: number }).nextTryInMs).toBeGreaterThan(50_000);
+    expect(receiver.calls.map((call) => [call.body.data.id, call.body.data.version])).toEqual([
+      ['rdm_ok', 1],
+      ['rdm_ok', 2],
+    ]);
+    expect(await stillOwed(endpointId)).toBe(4);
   });
 
   it('gives an event up when its next try would fall after its 3 days', async () => {
@@ -113,7 +149,7 @@ describe('webhook lane', () => {
     const nearlyThreeDaysAgo = new Date(Date.now() - DELIVERY_DEADLINE_MS + 500);
     await new WebhookOutbox(mongo.db).owe([owed(endpointId, 'rdm_f', 1, nearlyThreeDaysAgo)]);
 
-    await expect(runLane(endpointId)).rejects.toBeInstanceOf(ApplicationFailure);
+    await expect(runLane(endpointId)).resolves.toEqual({ outcome: 'idle' });
     expect(receiver.calls).toHaveLength(1);
     expect(await stillOwed(endpointId)).toBe(0);
     expect(await attempts(endpointId)).toMatchObject([{ attempt: 1, http_status: 503, next_try_at: null }]);
@@ -138,9 +174,7 @@ describe('webhook lane', () => {
   it('sends nothing to a private address unless private URLs are allowed, and says why in the attempt', async () => {
     const { receiver, endpointId } = await endpointFor();
     await new WebhookOutbox(mongo.db).owe([owed(endpointId, 'rdm_private', 1)]);
-    await expect(runLane(endpointId, { allowPrivateUrls: false })).rejects.toMatchObject({
-      type: WEBHOOK_ATTEMPT_FAILED,
-    });
+    await expect(runLane(endpointId, { allowPrivateUrls: false })).resolves.toMatchObject({ outcome: 'waiting' });
     expect(receiver.calls).toHaveLength(0);
     expect(await attempts(endpointId)).toMatchObject([
       { http_status: null, succeeded: false, error: expect.stringMatching(/^EADDRNOTPUBLIC: /) },

@@ -44,6 +44,8 @@ const EXPECTED_PATHS: Record<string, string> = {
   'immediate-completed-with-points': 'redemptionWorkflow',
   'delayed-captured-completed-with-points': 'redemptionWorkflow',
   'webhook-lane-ended': 'webhookLaneWorkflow',
+  // A lane that waited for a nudge with no activity running, woken by the next event and by its endpoint's deletion.
+  'webhook-lane-waits-for-nudges': 'webhookLaneWorkflow',
   'ledger-reconciliation': 'ledgerReconciliationWorkflow',
 };
 
