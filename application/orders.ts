@@ -43,6 +43,12 @@ type CancelInWorkflow = (
 /** Statuses of a redemption whose points are still on their way: part of its order cannot be refunded yet. */
 const UNSETTLED: RedemptionStatus[] = ['pending', 'awaiting_order', 'redeeming', 'needs_review'];
 
+/** A partial cancellation's id: the router refuses one without its Idempotency-Key. */
+function named(cancellationId: string | undefined): string {
+  if (!cancellationId) throw new Error('A partial cancellation is named by its Idempotency-Key.');
+  return cancellationId;
+}
+
 /**
  * Orders that use coupons: capturing their redemptions, and refunding them when the order is cancelled. Also used by
  * the partner webhooks, which capture a coupon the same way an order does.
@@ -111,9 +117,10 @@ export class OrderDesk {
 
   /**
    * The order was cancelled: in whole (no part), or the items or the amount named (domain/partial-refund.ts). A
-   * partial cancellation is named by the client's Idempotency-Key when it sent one, so a resent one refunds nothing
-   * more, and the same key with another part is refused; without one, each call is a new cancellation. Answers with
-   * every redemption of the order and what this cancellation refunded.
+   * cancellation is named by the client's Idempotency-Key, which a partial one must have: a resent one refunds nothing
+   * more, and the same key with another body (another part, or the whole order) is refused. A whole cancellation
+   * without a key is a resend of any other, since it refunds whatever is left. Answers with every redemption of the
+   * order and what this cancellation refunded.
    */
   async cancelOrder(
     orderId: string,
@@ -122,17 +129,8 @@ export class OrderDesk {
   ): Promise<OrderCancelled> {
     const documents = await this.redemptions.findByOrderId(orderId);
     if (documents.length === 0) throw new Refusal('order_not_found', `No redemption was used by order ${orderId}.`);
-    const id = cancellationIdFor(client.clientId, orderId, client.idempotencyKey);
-    const partial = part.items !== undefined || part.amount !== undefined;
-    if (partial && client.idempotencyKey !== undefined) {
-      const request_hash = requestHashOf(part);
-      if (!(await this.cancellations.sameAsFirst({ _id: id, order_id: orderId, request_hash }))) {
-        throw new Refusal(
-          'idempotency_key_reused',
-          'This Idempotency-Key was already used to cancel another part of this order.',
-        );
-      }
-    }
+    const id = client.idempotencyKey && cancellationIdFor(client.clientId, orderId, client.idempotencyKey);
+    if (id) await this.refuseKeyReused(id, orderId, part);
     let settled = true;
     const cancel: CancelInWorkflow = async (redemptionId, cancellation) => {
       const outcome = await this.workflows.cancelOrder(redemptionId, cancellation);
@@ -140,11 +138,21 @@ export class OrderDesk {
       return outcome;
     };
     let refunds: Refund[];
-    if (part.items !== undefined) refunds = await this.cancelItems(cancel, orderId, part.items, documents, id);
-    else if (part.amount !== undefined) refunds = await this.cancelAmount(cancel, orderId, part.amount, documents, id);
+    if (part.items !== undefined) refunds = await this.cancelItems(cancel, orderId, part.items, documents, named(id));
+    else if (part.amount !== undefined)
+      refunds = await this.cancelAmount(cancel, orderId, part.amount, documents, named(id));
     else refunds = await this.cancelWhole(cancel, orderId, documents);
     const redemptions = await Promise.all(documents.map((document) => this.reference(document._id)));
     return { redemptions, refunds, settled };
+  }
+
+  /** The key names one cancellation: sent again with another body, it is refused before anything changes. */
+  private async refuseKeyReused(id: string, orderId: string, part: OrderCancellationPart): Promise<void> {
+    if (await this.cancellations.sameAsFirst({ _id: id, order_id: orderId, request_hash: requestHashOf(part) })) return;
+    throw new Refusal(
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used to cancel another part of this order, or all of it.',
+    );
   }
 
   /**

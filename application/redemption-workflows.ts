@@ -58,11 +58,10 @@ export function redemptionIdFor(clientId: string, idempotencyKey: string | undef
 }
 
 /**
- * Names a partial order cancellation: stable for a client's Idempotency-Key on that order, so a resent cancellation
- * is the same one and refunds nothing more; random without one.
+ * Names an order cancellation: stable for a client's Idempotency-Key on that order, so a resent cancellation is the
+ * same one and refunds nothing more.
  */
-export function cancellationIdFor(clientId: string, orderId: string, idempotencyKey: string | undefined): string {
-  if (idempotencyKey === undefined) return `ocx_${base32(randomBytes(26), 26)}`;
+export function cancellationIdFor(clientId: string, orderId: string, idempotencyKey: string): string {
   const digest = createHash('sha256').update(`${clientId}\n${orderId}\n${idempotencyKey}`).digest();
   return `ocx_${base32(digest, 26)}`;
 }

@@ -8,7 +8,7 @@ import { Ledger } from '../../store/ledger';
 import { Redemptions } from '../../store/redemptions';
 import { PartnerNotifications } from '../../store/partner-notifications';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
-import { readJson, startTestStack, testLogger, type TestStack } from '../harness/stack';
+import { readJson, startTestStack, testLogger, uniqueName, type TestStack } from '../harness/stack';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 const SECRET = 'deliverect-inbound-secret';
@@ -212,7 +212,11 @@ describe('Deliverect webhooks', () => {
       await expect.poll(() => statusOf(id), { timeout: 10_000 }).toBe('completed');
     }
     const cancelPart = async (json: unknown) => {
-      const res = await stack.api.request('/v1/orders/D-part/cancel', { method: 'POST', json });
+      const res = await stack.api.request('/v1/orders/D-part/cancel', {
+        method: 'POST',
+        headers: { 'Idempotency-Key': uniqueName('cancel') },
+        json,
+      });
       expect(res.status).toBe(200);
       return (await readJson(res)).refunds;
     };
