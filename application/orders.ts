@@ -91,28 +91,31 @@ export class OrderDesk {
 
   /**
    * Captures every coupon of the order or none: the coupons are checked, then an order with several holds each of
-   * them before capturing any, and lets go of those it holds when one is refused. A resent order captures what is left.
+   * them before capturing any, and lets go of those it holds when one is refused. The holds and then the captures go
+   * to their workflows all at once, so that a slow partner costs one fulfilment's time, not one per coupon, and the
+   * holds are let go well inside their lease. A resent order captures what is left.
    */
   async capture(documents: RedemptionDocument[], capture: OrderCapture) {
     await this.checkCapture(documents, capture);
     const uncaptured = documents.filter((document) => document.order_id !== capture.order_id);
     if (uncaptured.length > 1) await this.claimAll(uncaptured, capture);
-    for (const document of uncaptured) await this.workflows.captureOrder(document._id, capture);
+    await Promise.all(uncaptured.map((document) => this.workflows.captureOrder(document._id, capture)));
     return Promise.all(documents.map((document) => this.reference(document._id)));
   }
 
   private async claimAll(documents: RedemptionDocument[], capture: OrderCapture): Promise<void> {
-    const claimed: string[] = [];
-    try {
-      for (const document of documents) {
-        await this.workflows.claimForOrder(document._id, capture);
-        claimed.push(document._id);
-      }
-    } catch (error) {
-      // A hold that cannot be released now lapses after ORDER_CLAIM_LEASE_MS.
-      await Promise.allSettled(claimed.map((id) => this.workflows.releaseClaim(id, capture.order_id)));
-      throw error;
-    }
+    const claims = await Promise.allSettled(
+      documents.map((document) => this.workflows.claimForOrder(document._id, capture)),
+    );
+    const refused = claims.find((claim) => claim.status === 'rejected');
+    if (!refused) return;
+    // A hold that cannot be released now lapses after ORDER_CLAIM_LEASE_MS.
+    await Promise.allSettled(
+      documents
+        .filter((_document, index) => claims[index]!.status === 'fulfilled')
+        .map((document) => this.workflows.releaseClaim(document._id, capture.order_id)),
+    );
+    throw refused.reason;
   }
 
   /**
