@@ -30,7 +30,7 @@ import {
   type LedgerType,
 } from '../domain/ledger';
 import { Ledger } from '../store/ledger';
-import { LimitReachedError, LimitUsage, usageKey } from '../store/limit-usage';
+import { LimitReachedError, LimitUndecidedError, LimitUsage, usageKey } from '../store/limit-usage';
 import { Members } from '../store/members';
 import { Options } from '../store/options';
 import {
@@ -80,6 +80,8 @@ export interface RejectInput extends StatusStep {
 export interface ReservePointsInput extends StatusStep, PointsOfRedemption {
   /** Held until the order arrives, or debited now. */
   delayed: boolean;
+  /** The slots the redemption took in its option's limits: decided once the points are reserved. */
+  slots?: LimitSlot[];
   changes: Pick<RedemptionChanges, 'currency' | 'partner' | 'expires_at' | 'order_id' | 'order_subtotal'>;
 }
 
@@ -102,8 +104,12 @@ export interface ClaimLimitSlotsInput {
   limits: OptionLimits;
 }
 
-/** Room in every limit (and the slots taken), or the first limit that had none (and nothing taken). */
-export type LimitClaim = { ok: true; slots: LimitSlot[] } | { ok: false; reason: LimitRefusal };
+/**
+ * Room in every limit (and the slots taken), the first limit that had none (and nothing taken), or a limit whose room
+ * depends on redemptions not decided yet (`wait`: the slots taken so far are kept, and the step is to run again).
+ */
+export type LimitClaim =
+  { ok: true; slots: LimitSlot[] } | { ok: false; reason: LimitRefusal } | { ok: false; wait: true; scope: string };
 
 export interface ReleaseLimitSlotsInput {
   redemptionId: string;
@@ -179,9 +185,7 @@ export function createRedemptionSteps(
   const usage = new LimitUsage(db);
 
   async function giveBack(redemptionId: string, slots: LimitSlot[], cause: string): Promise<void> {
-    for (const { kind, scope } of slots) {
-      await usage.release({ scope, idempotencyKey: usageKey(redemptionId, kind, 'release'), redemptionId, cause });
-    }
+    for (const { kind, scope } of slots) await usage.release({ scope, kind, redemptionId, cause });
   }
 
   /** Appends the step's ledger entry (its idempotency key is the redemption and the step) and returns its audit event. */
@@ -311,6 +315,8 @@ export function createRedemptionSteps(
      */
     async reservePoints(input: ReservePointsInput): Promise<string> {
       const entry = await appendToLedger(input, input.delayed ? 'HOLD' : 'DEBIT', input.delayed ? 'hold' : 'debit');
+      for (const { kind, scope } of input.slots ?? [])
+        await usage.settle({ scope, kind, redemptionId: input.redemptionId });
       const couponCode = await redemptions.issueCoupon(input.redemptionId, () =>
         couponCodeFromRandomBytes(() => randomBytes(24)),
       );
@@ -341,6 +347,8 @@ export function createRedemptionSteps(
             return { ok: false, reason: isLimitRefusal(released.cause) ? released.cause : LIMIT_REFUSALS[kind] };
           slots.push({ kind, scope: claim.entry.scope });
         } catch (error) {
+          // Kept: the step runs again, finds them under their keys, and claims this one anew.
+          if (error instanceof LimitUndecidedError) return { ok: false, wait: true, scope };
           if (!(error instanceof LimitReachedError)) throw error;
           await giveBack(redemptionId, slots, LIMIT_REFUSALS[kind]);
           return { ok: false, reason: LIMIT_REFUSALS[kind] };

@@ -23,6 +23,8 @@ const EXPECTED_PATHS: Record<string, string> = {
   // An option with limits: a slot taken before the points, and given back.
   'limited-delayed-cancelled': 'redemptionWorkflow',
   'limited-compensated': 'redemptionWorkflow',
+  // Its limit full of redemptions whose points were not reserved yet: it paused until they were decided.
+  'limited-waited-for-undecided': 'redemptionWorkflow',
   // Recorded before workflows carried the member's id instead of their identifier (scrubbed here): such workflows,
   // still running from before, find their member by the identifier in their input.
   'legacy-request-with-identifiers': 'redemptionWorkflow',

@@ -32,6 +32,7 @@ export async function reservePoints(run: RedemptionRun, terms: RedemptionTerms):
         ...pointsOf(run, terms),
         version: nextVersion(run),
         delayed,
+        ...(run.slots.length > 0 ? { slots: run.slots } : {}),
         changes: {
           currency: terms.currency,
           partner,
