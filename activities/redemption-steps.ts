@@ -102,6 +102,8 @@ export interface ClaimLimitSlotsInput {
   memberId: string;
   optionId: number;
   limits: OptionLimits;
+  /** Undecided slots count as taken: the redemption waited long enough for them (see takeLimitSlots). */
+  undecidedAsTaken?: boolean;
 }
 
 /**
@@ -340,6 +342,7 @@ export function createRedemptionSteps(
             limit,
             idempotencyKey: usageKey(redemptionId, kind, 'claim'),
             redemptionId,
+            undecidedAsTaken: input.undecidedAsTaken === true,
           });
           // A repeated step whose slot was given back had been refused by a later limit: that is still the answer.
           const released = claim.duplicate ? await usage.entryWithKey(usageKey(redemptionId, kind, 'release')) : null;

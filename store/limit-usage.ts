@@ -109,14 +109,21 @@ export class LimitUsage {
    * period's scope). Throws LimitReachedError when decided slots fill the scope, LimitUndecidedError when undecided
    * ones may still free a slot.
    */
-  claim(request: { scope: string; limit: number; idempotencyKey: string; redemptionId: string }) {
+  claim(request: {
+    scope: string;
+    limit: number;
+    idempotencyKey: string;
+    redemptionId: string;
+    /** Refuse with LimitReachedError whether or not the slots are decided. */
+    undecidedAsTaken?: boolean;
+  }) {
     return this.log.append({
       log: request.scope,
       idempotencyKey: request.idempotencyKey,
       next: (head, createdAt) => ({ ...entryAfter(head, request, 'claim', createdAt, 1), undecided: true }),
       refusal: (entry, head) => {
         if (entry.count_after <= request.limit) return undefined;
-        const undecided = head.undecided_after ?? 0;
+        const undecided = request.undecidedAsTaken ? 0 : (head.undecided_after ?? 0);
         if (head.count_after - undecided >= request.limit) return new LimitReachedError(request.scope, request.limit);
         return new LimitUndecidedError(request.scope, undecided);
       },

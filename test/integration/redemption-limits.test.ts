@@ -251,12 +251,12 @@ describe('redemption limits', () => {
           processes[index % processes.length]!.claim({
             scope,
             limit: 3,
-            idempotencyKey: usageKey(`rdm-${index}`, 'stock', 'claim'),
-            redemptionId: `rdm-${index}`,
+            idempotencyKey: usageKey(`${scope}:${index}`, 'stock', 'claim'),
+            redemptionId: `${scope}:${index}`,
           }),
         ),
       );
-      const taken = results.flatMap((result, index) => (result.status === 'fulfilled' ? [`rdm-${index}`] : []));
+      const taken = results.flatMap((result, index) => (result.status === 'fulfilled' ? [`${scope}:${index}`] : []));
       expect(taken).toHaveLength(3);
       // Their points are not reserved yet: the others are told to come back, not refused.
       for (const result of results.filter((candidate) => candidate.status === 'rejected')) {
@@ -267,38 +267,55 @@ describe('redemption limits', () => {
       const late = {
         scope,
         limit: 3,
-        idempotencyKey: usageKey('rdm-late', 'stock', 'claim'),
-        redemptionId: 'rdm-late',
+        idempotencyKey: usageKey(`${scope}:late`, 'stock', 'claim'),
+        redemptionId: `${scope}:late`,
       };
       await expect(usage().claim(late)).rejects.toBeInstanceOf(LimitReachedError);
     });
 
     it('gives a slot whose redemption failed for its points to a claim that waited for it', async () => {
       const scope = `stock/undecided-${randomUUID()}`;
-      const claim = (redemptionId: string) =>
-        usage().claim({ scope, limit: 1, idempotencyKey: usageKey(redemptionId, 'stock', 'claim'), redemptionId });
+      const claim = (name: string) => {
+        const redemptionId = `${scope}:${name}`;
+        return usage().claim({
+          scope,
+          limit: 1,
+          idempotencyKey: usageKey(redemptionId, 'stock', 'claim'),
+          redemptionId,
+        });
+      };
       await claim('rdm-short-of-points');
       await expect(claim('rdm-next')).rejects.toBeInstanceOf(LimitUndecidedError);
-      await usage().release({ scope, kind: 'stock', redemptionId: 'rdm-short-of-points', cause: 'rejected' });
+      // One that waited long enough counts the undecided slot as taken.
+      await expect(
+        usage().claim({
+          scope,
+          limit: 1,
+          idempotencyKey: `${scope}:rdm-patient`,
+          redemptionId: `${scope}:rdm-patient`,
+          undecidedAsTaken: true,
+        }),
+      ).rejects.toBeInstanceOf(LimitReachedError);
+      await usage().release({ scope, kind: 'stock', redemptionId: `${scope}:rdm-short-of-points`, cause: 'rejected' });
       expect((await claim('rdm-next')).duplicate).toBe(false);
-      await usage().settle({ scope, kind: 'stock', redemptionId: 'rdm-next' });
-      await usage().release({ scope, kind: 'stock', redemptionId: 'rdm-next', cause: 'expired' });
+      await usage().settle({ scope, kind: 'stock', redemptionId: `${scope}:rdm-next` });
+      await usage().release({ scope, kind: 'stock', redemptionId: `${scope}:rdm-next`, cause: 'expired' });
       // A settled slot given back leaves nothing undecided behind: the next claim is refused or taken, never told to wait.
       await claim('rdm-third');
-      await usage().settle({ scope, kind: 'stock', redemptionId: 'rdm-third' });
+      await usage().settle({ scope, kind: 'stock', redemptionId: `${scope}:rdm-third` });
       await expect(claim('rdm-fourth')).rejects.toBeInstanceOf(LimitReachedError);
     });
 
     it('counts a repeated claim, settling or release once', async () => {
       const scope = `stock/once-${randomUUID()}`;
-      const slot = { scope, kind: 'stock' as const, redemptionId: 'rdm-1' };
+      const slot = { scope, kind: 'stock' as const, redemptionId: `${scope}:1` };
       const claims = await Promise.all(
         Array.from({ length: 10 }, () =>
           usage().claim({
             scope,
             limit: 5,
-            idempotencyKey: usageKey('rdm-1', 'stock', 'claim'),
-            redemptionId: 'rdm-1',
+            idempotencyKey: usageKey(slot.redemptionId, 'stock', 'claim'),
+            redemptionId: slot.redemptionId,
           }),
         ),
       );

@@ -77,6 +77,12 @@ function limitWaitPauseMs(attempt: number): number {
 }
 
 /**
+ * How long a redemption waits for undecided slots before it counts them as taken: a slot whose points step ran on a
+ * worker that does not settle slots yet (during a rolling upgrade) stays undecided until it is given back.
+ */
+const LIMIT_WAIT_MS = 30_000;
+
+/**
  * An option with limits takes a slot in each before any points move; an option without adds no step at all. A limit
  * filled by redemptions whose points are not reserved yet is asked again after a pause, until they are decided: one of
  * them may fail for its points and give its slot back.
@@ -84,12 +90,14 @@ function limitWaitPauseMs(attempt: number): number {
 export async function takeLimitSlots(run: RedemptionRun, terms: RedemptionTerms): Promise<{ ok: true } | Refused> {
   const option = run.option!;
   if (!option.limits) return { ok: true };
+  const since = Date.now();
   for (let attempt = 1; ; attempt++) {
     const claim = await store('Take a slot in the option’s limits').claimLimitSlots({
       redemptionId: run.id,
       memberId: terms.memberId,
       optionId: option.id,
       limits: option.limits,
+      ...(attempt > 1 && Date.now() - since >= LIMIT_WAIT_MS ? { undecidedAsTaken: true } : {}),
     });
     if (claim.ok) {
       run.slots = claim.slots;
