@@ -158,16 +158,6 @@ export class OrderDesk {
     );
   }
 
-  /**
-   * Asks each redemption of the order (and those named, which may not be stored yet) to refund the whole order, without
-   * waiting: for partners that must be answered at once. Their workflows refund on their own.
-   */
-  async requestWholeCancellation(orderId: string, redemptionIds: Iterable<string> = []): Promise<void> {
-    const ids = new Set(redemptionIds);
-    for (const redemption of await this.redemptions.findByOrderId(orderId)) ids.add(redemption._id);
-    for (const redemptionId of ids) await this.workflows.requestOrderCancellation(redemptionId, orderId);
-  }
-
   private async cancelWhole(
     cancel: CancelInWorkflow,
     orderId: string,

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createWebhookDelivery } from '../activities/webhook-delivery';
+import { DeliverectHandOff } from '../application/deliverect-hand-off';
 import { reconcileLedger } from '../application/reconciliation';
 import { startWebhookLane } from '../application/webhook-lanes';
 import type { Services } from '../application/wiring';
@@ -102,6 +103,7 @@ function createRedemptionWorker(
           meter: Runtime.instance().metricMeter,
           startWebhookLane: (endpointId) => startWebhookLane(temporal, config, endpointId),
           reconcileLedger: (run) => reconcileLedger(mongo.db, run),
+          deliverectHandOff: new DeliverectHandOff({ config, db: mongo.db, temporal, logger }),
         }),
       maxCachedWorkflows: config.workerMaxCachedWorkflows,
       tracing,

@@ -43,6 +43,11 @@ const EXPECTED_PATHS: Record<string, string> = {
   // The order cancelled while the partner was being called: the redemption's own workflow refunds it.
   'order-cancelled-while-fulfilling': 'redemptionWorkflow',
   'webhook-lane-ended': 'webhookLaneWorkflow',
+  // A Deliverect order handed over and then cancelled; a cancellation that came before its order and waited for it;
+  // one whose order never came, given to the dead letters.
+  'deliverect-order-cancelled': 'deliverectOrderWorkflow',
+  'deliverect-cancel-before-order': 'deliverectOrderWorkflow',
+  'deliverect-cancel-never-ordered': 'deliverectOrderWorkflow',
   'ledger-reconciliation': 'ledgerReconciliationWorkflow',
 };
 
