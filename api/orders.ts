@@ -5,6 +5,7 @@ import type { PartnerName } from '../domain/partners';
 import type { OrderCapture } from '../domain/redemption';
 import { requiredText } from '../domain/text';
 import type { Application } from '../application';
+import { ORDER_SOURCES } from '../application/order-sources';
 import { ApiError } from './errors';
 import { redemptionRefSchema } from './redemption-views';
 import { errorSchema, idempotencyKeyHeader, type RouteBook } from './routes';
@@ -79,6 +80,17 @@ const cancelHeaders = z.object({
   ).meta({ 'x-required-if-body-has': PARTIAL_FIELDS }),
 });
 
+const cancelQuery = z.object({
+  source: z
+    .enum(ORDER_SOURCES)
+    .default('merchant')
+    .meta({
+      description:
+        'Whose order id it is: merchant (captured through POST /v1/orders or a till, the default) or deliverect ' +
+        '(a Deliverect order, for instance to cancel part of it). An id names a different order in each',
+    }),
+});
+
 const orderCancelledSchema = z
   .object({
     order_id: z.string(),
@@ -147,6 +159,7 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
       tag: 'Orders',
       auth: 'api-key',
       params: z.object({ order_id: text }),
+      query: cancelQuery,
       body: orderCancelSchema,
       headers: cancelHeaders,
       responses: {
@@ -157,14 +170,14 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
           schema: orderCancelledSchema,
         },
         400: error('Invalid input, or part of the order (items or amount) sent without an Idempotency-Key'),
-        404: error('No redemption was used by that order'),
+        404: error('No redemption was used by that order of that source'),
         409: error(
           'A reward of the order is not settled yet (order_not_settled), or the Idempotency-Key was used with another body: another part, or the whole order (idempotency_key_reused)',
         ),
         422: error('Past the refund window, or an amount for an order whose subtotal is unknown'),
       },
     },
-    async ({ params, body, headers }, _req, res) => {
+    async ({ params, query, body, headers }, _req, res) => {
       // A client that retries a part it sent without a key would be refunded twice.
       if (PARTIAL_FIELDS.some((field) => field in body) && headers['Idempotency-Key'] === undefined) {
         throw ApiError.badRequest(
@@ -172,10 +185,12 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
           [{ path: 'Idempotency-Key', message: 'is required when items or amount is sent' }],
         );
       }
-      const { settled, ...cancelled } = await desk.cancelOrder(params.order_id, body, {
-        clientId: res.locals.clientId as string,
-        idempotencyKey: headers['Idempotency-Key'],
-      });
+      const { settled, ...cancelled } = await desk.cancelOrder(
+        params.order_id,
+        body,
+        { clientId: res.locals.clientId as string, idempotencyKey: headers['Idempotency-Key'] },
+        query.source,
+      );
       res.status(settled ? 200 : 202).json({ order_id: params.order_id, ...cancelled });
     },
   );

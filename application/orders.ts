@@ -19,6 +19,7 @@ import type { RedemptionStatus } from '../domain/states';
 import { Options } from '../store/options';
 import { OrderCancellations } from '../store/order-cancellations';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
+import { orderSourceOf, type OrderSource } from './order-sources';
 import { RedemptionWorkflows, cancellationIdFor, requestHashOf } from './redemption-workflows';
 
 /** Points one cancellation gave back on one redemption. */
@@ -122,16 +123,23 @@ export class OrderDesk {
    * The order was cancelled: in whole (no part), or the items or the amount named (domain/partial-refund.ts). A
    * cancellation is named by the client's Idempotency-Key, which a partial one must have: a resent one refunds nothing
    * more, and the same key with another body (another part, or the whole order) is refused. A whole cancellation
-   * without a key is a resend of any other, since it refunds whatever is left. Answers with every redemption of the
-   * order and what this cancellation refunded.
+   * without a key is a resend of any other, since it refunds whatever is left. The order is the one of that id from
+   * `source` (application/order-sources.ts). Answers with every redemption of the order and what this cancellation
+   * refunded.
    */
   async cancelOrder(
     orderId: string,
     part: OrderCancellationPart = {},
     client: { clientId: string; idempotencyKey?: string | undefined } = { clientId: '' },
+    source: OrderSource = 'merchant',
   ): Promise<OrderCancelled> {
-    const documents = await this.redemptions.findByOrderId(orderId);
-    if (documents.length === 0) throw new Refusal('order_not_found', `No redemption was used by order ${orderId}.`);
+    const documents = (await this.redemptions.findByOrderId(orderId)).filter(
+      (document) => orderSourceOf(document) === source,
+    );
+    if (documents.length === 0) {
+      const origin = source === 'merchant' ? 'the API or a till' : 'Deliverect';
+      throw new Refusal('order_not_found', `No redemption was used by an order ${orderId} from ${origin}.`);
+    }
     const id = client.idempotencyKey && cancellationIdFor(client.clientId, orderId, client.idempotencyKey);
     if (id) await this.refuseKeyReused(id, orderId, part);
     let settled = true;

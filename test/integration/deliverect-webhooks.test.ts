@@ -224,7 +224,7 @@ describe('Deliverect webhooks', () => {
       await expect.poll(() => statusOf(id), { timeout: 10_000 }).toBe('completed');
     }
     const cancelPart = async (json: unknown) => {
-      const res = await stack.api.request('/v1/orders/D-part/cancel', {
+      const res = await stack.api.request('/v1/orders/D-part/cancel?source=deliverect', {
         method: 'POST',
         headers: { 'Idempotency-Key': uniqueName('cancel') },
         json,
@@ -473,6 +473,90 @@ describe('Deliverect webhooks', () => {
     expect(await settled()).toBe('dead_letter');
     expect(await deadLetterOf('deliverect:cancel:D-late')).toMatchObject({ reason: 'refund_window_passed' });
     expect(await statusOf(id)).toBe('completed');
+  });
+
+  describe('order ids belong to their source', () => {
+    const heldCoupon = async () => {
+      const option = await createOption(stack.mongo.db, { currency: 'EUR', cost_points: 100 });
+      const res = await stack.api.request('/v1/redemptions', {
+        method: 'POST',
+        json: {
+          customer_email: SEED_REQUEST.order.customer.email,
+          redemption_option_id: option.id,
+          delay_points_deduction: true,
+        },
+      });
+      expect(res.status).toBe(201);
+      return readJson(res);
+    };
+    const orderThroughApi = async (orderId: string) => {
+      const coupon = await heldCoupon();
+      const res = await stack.api.request('/v1/orders', {
+        method: 'POST',
+        json: { order_id: orderId, coupon_code: coupon.coupon_code },
+      });
+      expect(res.status).toBe(200);
+      return coupon.id as string;
+    };
+    /** Deliverect cancels an order it never sent: once the cancellation is settled, the redemption must be untouched. */
+    const cancelThroughDeliverect = async (orderId: string, redemptionId: string) => {
+      expect((await post('orders/cancel', { orderId, isCancelled: true })).status).toBe(200);
+      const settled = async () =>
+        (await new PartnerNotifications(stack.mongo.db).get(`deliverect:cancel:${orderId}`))?.state;
+      await expect
+        .poll(settled, { timeout: (ORPHAN_TTL_SECONDS + 10) * 1000 })
+        .toSatisfy((state) => state === 'done' || state === 'dead_letter');
+      expect(await statusOf(redemptionId)).toBe('completed');
+      // It waited for an order of Deliverect's, which never came.
+      expect(await deadLetterOf(`deliverect:cancel:${orderId}`)).toMatchObject({ reason: 'order_never_seen' });
+    };
+
+    it('an order captured through the API is not cancelled by Deliverect', async () => {
+      await cancelThroughDeliverect('SRC-api', await orderThroughApi('SRC-api'));
+    });
+
+    it('an order a till redeemed is not cancelled by Deliverect', async () => {
+      const coupon = await heldCoupon();
+      const redeemed = await fetch(`${stack.api.url}/webhooks/flavours/redeem_reward`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'api-token': 'flavours-inbound' },
+        body: JSON.stringify({
+          reward_code: coupon.coupon_code,
+          business_refrence: 'dev',
+          branch_id: 'branch-1',
+          date: '2026-11-22 18:30:00',
+          timestamp: '1795379400',
+        }),
+      });
+      expect(redeemed.status).toBe(200);
+      await expect.poll(() => statusOf(coupon.id), { timeout: 10_000 }).toBe('completed');
+      await cancelThroughDeliverect(`flavours:${coupon.coupon_code}`, coupon.id);
+    });
+
+    it("a Deliverect order is not cancelled through the API unless named as Deliverect's", async () => {
+      expect((await post('orders', orderWith('SRC-deliverect', [discount.id]))).status).toBe(200);
+      const id = deliverectRedemptionId('SRC-deliverect', discount.id);
+      await expect.poll(() => statusOf(id), { timeout: 10_000 }).toBe('completed');
+      const cancel = (query = '') => stack.api.request(`/v1/orders/SRC-deliverect/cancel${query}`, { method: 'POST' });
+      const refused = await cancel();
+      expect(refused.status).toBe(404);
+      expect((await readJson(refused)).error.code).toBe('order_not_found');
+      expect(await statusOf(id)).toBe('completed');
+      expect((await cancel('?source=deliverect')).status).toBe(200);
+      expect(await statusOf(id)).toBe('refunded');
+    });
+
+    it('the same id from the API and from Deliverect names two orders, each cancelled through its own source', async () => {
+      const fromApi = await orderThroughApi('SRC-both');
+      expect((await post('orders', orderWith('SRC-both', [discount.id]))).status).toBe(200);
+      const fromDeliverect = deliverectRedemptionId('SRC-both', discount.id);
+      await expect.poll(() => statusOf(fromDeliverect), { timeout: 10_000 }).toBe('completed');
+
+      expect((await stack.api.request('/v1/orders/SRC-both/cancel', { method: 'POST' })).status).toBe(200);
+      expect([await statusOf(fromApi), await statusOf(fromDeliverect)]).toEqual(['refunded', 'completed']);
+      expect((await post('orders/cancel', { orderId: 'SRC-both', isCancelled: true })).status).toBe(200);
+      await expect.poll(() => statusOf(fromDeliverect), { timeout: 10_000 }).toBe('refunded');
+    });
   });
 
   it('marks a programme not applicable once its limit has no room for the member, and applicable again when it does', async () => {
