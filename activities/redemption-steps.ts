@@ -30,6 +30,7 @@ import {
   type LedgerType,
 } from '../domain/ledger';
 import { Ledger } from '../store/ledger';
+import { Coupons } from '../store/coupons';
 import { LimitReachedError, LimitUndecidedError, LimitUsage, usageKey } from '../store/limit-usage';
 import { Members } from '../store/members';
 import { Options } from '../store/options';
@@ -184,6 +185,7 @@ export function createRedemptionSteps(
   const members = new Members(db);
   const options = new Options(db);
   const redemptions = new Redemptions(db);
+  const coupons = new Coupons(db);
   const usage = new LimitUsage(db);
 
   async function giveBack(redemptionId: string, slots: LimitSlot[], cause: string): Promise<void> {
@@ -252,6 +254,12 @@ export function createRedemptionSteps(
     await merchantEvents.statusChanged({ redemptionId, version, status, ...(applied ? { document: applied } : {}) });
   }
 
+  /** How many of its member's available points the redemption's own ledger entries have taken. */
+  async function pointsMovedBy(redemptionId: string): Promise<number> {
+    const entries = await ledger.entriesOfRedemption(redemptionId);
+    return -entries.reduce((available, entry) => available + entry.balance_delta - entry.held_delta, 0);
+  }
+
   async function memberWithPoints({ request, memberId }: BeginRedemptionInput) {
     const id =
       memberId !== undefined
@@ -300,7 +308,10 @@ export function createRedemptionSteps(
         status: 'pending',
         ...(created ? { document: pending } : {}),
       });
-      return { memberId: member?.id ?? null, option, availablePoints: member?.available ?? 0 };
+      // Run again (its workflow task was lost after later steps ran), the step must decide on the points as the first
+      // run did: those this redemption itself has already held or spent still count as available to it.
+      const ownMove = created || !member ? 0 : await pointsMovedBy(redemptionId);
+      return { memberId: member?.id ?? null, option, availablePoints: (member?.available ?? 0) + ownMove };
     },
 
     async rejectRedemption(input: RejectInput): Promise<void> {
@@ -319,7 +330,7 @@ export function createRedemptionSteps(
       const entry = await appendToLedger(input, input.delayed ? 'HOLD' : 'DEBIT', input.delayed ? 'hold' : 'debit');
       for (const { kind, scope } of input.slots ?? [])
         await usage.settle({ scope, kind, redemptionId: input.redemptionId });
-      const couponCode = await redemptions.issueCoupon(input.redemptionId, () =>
+      const couponCode = await coupons.issue(input.redemptionId, () =>
         couponCodeFromRandomBytes(() => randomBytes(24)),
       );
       const changes = { member_id: input.memberId, points: input.points, ...input.changes, coupon_code: couponCode };
@@ -388,7 +399,7 @@ export function createRedemptionSteps(
     async releasePoints(input: ReleasePointsInput): Promise<void> {
       const [entry] = await Promise.all([
         appendToLedger(input, 'RELEASE', 'release'),
-        redemptions.voidCoupon(input.redemptionId),
+        coupons.void(input.redemptionId),
       ]);
       await changeStatus(input, input.status, {}, [entry, { type: 'coupon_voided' }]);
     },
@@ -427,7 +438,7 @@ export function createRedemptionSteps(
 
     /** Compensation: the coupon can no longer be used. */
     async voidCoupon({ redemptionId }: { redemptionId: string }): Promise<void> {
-      await redemptions.voidCoupon(redemptionId);
+      await coupons.void(redemptionId);
       await audit(redemptionId, 'coupon-void', { type: 'coupon_voided' });
     },
 

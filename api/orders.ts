@@ -136,6 +136,11 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
       body: orderSchema,
       responses: {
         200: { description: 'Captured', schema: orderAnswerSchema },
+        202: {
+          description:
+            'Accepted, but a capture has not finished within the wait (the store or a workflow is slow): send the same order again for the final answer',
+          schema: orderAnswerSchema,
+        },
         404: error('A coupon is unknown'),
         409: error('A coupon was already used by another order'),
         422: error('A coupon is expired, cancelled, or not usable for this order'),
@@ -143,8 +148,8 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
     },
     async ({ body }, _req, res) => {
       const documents = await desk.redemptionsOfCoupons(body.coupon_codes ?? [body.coupon_code!]);
-      const redemptions = await desk.capture(documents, orderCaptureOf(body));
-      res.json({ order_id: body.order_id, redemptions });
+      const { redemptions, settled } = await desk.capture(documents, orderCaptureOf(body));
+      res.status(settled ? 200 : 202).json({ order_id: body.order_id, redemptions });
     },
   );
 

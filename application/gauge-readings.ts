@@ -7,15 +7,15 @@ import type { PartnerName } from '../domain/partners';
 import type { RedemptionStatus } from '../domain/states';
 import { PartnerNotifications } from '../store/partner-notifications';
 import { ReconciliationReports, type LatestReconciliation } from '../store/reconciliation-reports';
-import { Redemptions } from '../store/redemptions';
+import { RedemptionGauges } from '../store/redemption-gauges';
 
 export class GaugeReadings {
-  private readonly redemptions: Redemptions;
+  private readonly redemptions: RedemptionGauges;
   private readonly notifications: PartnerNotifications;
   private readonly reconciliations: ReconciliationReports;
 
   constructor(db: Db) {
-    this.redemptions = new Redemptions(db);
+    this.redemptions = new RedemptionGauges(db);
     this.notifications = new PartnerNotifications(db);
     this.reconciliations = new ReconciliationReports(db);
   }

@@ -5,7 +5,7 @@
  * programme redeemed; every other order's coupons were captured through the API or a till.
  */
 import type { RedemptionDocument } from '../store/redemptions';
-import { redemptionIdForPartner } from './redemption-workflows';
+import { redemptionIdForPartner } from './redemption-ids';
 
 export const ORDER_SOURCES = ['merchant', 'deliverect'] as const;
 export type OrderSource = (typeof ORDER_SOURCES)[number];

@@ -20,7 +20,8 @@ import { Options } from '../store/options';
 import { OrderCancellations } from '../store/order-cancellations';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import { orderSourceOf, type OrderSource } from './order-sources';
-import { RedemptionWorkflows, cancellationIdFor, requestHashOf } from './redemption-workflows';
+import { RedemptionWorkflows } from './redemption-workflows';
+import { cancellationIdFor, requestHashOf } from './redemption-ids';
 
 /** Points one cancellation gave back on one redemption. */
 export interface Refund {
@@ -94,14 +95,18 @@ export class OrderDesk {
    * Captures every coupon of the order or none: the coupons are checked, then an order with several holds each of
    * them before capturing any, and lets go of those it holds when one is refused. The holds and then the captures go
    * to their workflows all at once, so that a slow partner costs one fulfilment's time, not one per coupon, and the
-   * holds are let go well inside their lease. A resent order captures what is left.
+   * holds are let go well inside their lease. A resent order captures what is left and changes nothing else.
+   * `settled` is false when a capture was accepted but has not finished within the wait: the same order again answers
+   * once it has.
    */
   async capture(documents: RedemptionDocument[], capture: OrderCapture) {
     await this.checkCapture(documents, capture);
-    const uncaptured = documents.filter((document) => document.order_id !== capture.order_id);
-    if (uncaptured.length > 1) await this.claimAll(uncaptured, capture);
-    await Promise.all(uncaptured.map((document) => this.workflows.captureOrder(document._id, capture)));
-    return Promise.all(documents.map((document) => this.reference(document._id)));
+    // Every coupon goes to its workflow, even one the store says this order captured already: the store can be ahead
+    // of the workflow (a lost workflow task's steps wrote it), and only the workflow knows; a repeat changes nothing.
+    if (documents.length > 1) await this.claimAll(documents, capture);
+    const outcomes = await Promise.all(documents.map((document) => this.workflows.captureOrder(document._id, capture)));
+    const redemptions = await Promise.all(documents.map((document) => this.reference(document._id)));
+    return { redemptions, settled: outcomes.every((outcome) => outcome !== undefined) };
   }
 
   private async claimAll(documents: RedemptionDocument[], capture: OrderCapture): Promise<void> {

@@ -23,6 +23,13 @@ function isWorkflowRecovering(error: unknown): boolean {
   return typeof message === 'string' && message.includes('Workflow Task in failed state');
 }
 
+/** gRPC's RESOURCE_EXHAUSTED: Temporal sheds load (a workflow at its cap of updates in flight, a rate limit). */
+const GRPC_RESOURCE_EXHAUSTED = 8;
+
+function isTemporalShedding(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === GRPC_RESOURCE_EXHAUSTED && 'metadata' in (error as object);
+}
+
 export function isDependencyOutage(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException)?.code;
   return (
@@ -30,6 +37,7 @@ export function isDependencyOutage(error: unknown): boolean {
     // Temporal's client reports an unreachable server as a gRPC ServiceError.
     (error as Error)?.name === 'ServiceError' ||
     isWorkflowRecovering(error) ||
+    isTemporalShedding(error) ||
     (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code))
   );
 }

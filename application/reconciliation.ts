@@ -15,7 +15,8 @@ import {
   type ReconciliationReport,
   type StuckRedemption,
 } from '../store/reconciliation-reports';
-import { Redemptions, type RedemptionState } from '../store/redemptions';
+import { RedemptionStates, type RedemptionState } from '../store/redemption-states';
+import { Redemptions } from '../store/redemptions';
 
 /** Mismatches a report lists; the count goes on past them. */
 export const MISMATCHES_KEPT = 100;
@@ -44,6 +45,7 @@ export async function reconcileLedger(db: Db, options: ReconciliationOptions): P
   const ledger = new Ledger(db);
   const members = new Members(db);
   const redemptions = new Redemptions(db);
+  const states = new RedemptionStates(db);
   const startedAt = new Date();
   const progress: ReconciliationProgress = {
     members_checked: 0,
@@ -90,7 +92,7 @@ export async function reconcileLedger(db: Db, options: ReconciliationOptions): P
   /** Entries that name a redemption the store does not have (the redemption side cannot see those). */
   async function unknownRedemptions(memberId: string, named: Map<string, number>): Promise<Discrepancy[]> {
     if (named.size === 0) return [];
-    const ofMember = await redemptions.idsOfMember(memberId);
+    const ofMember = await states.idsOfMember(memberId);
     const unknown: Discrepancy[] = [];
     for (const [redemptionId, seq] of named) {
       // Not among the member's: another member's (the redemption side reports that) or none at all.
@@ -127,7 +129,7 @@ export async function reconcileLedger(db: Db, options: ReconciliationOptions): P
     await Promise.all(ids.map(checkMember));
     options.onBatch?.({ ...progress });
   }
-  for await (const batch of redemptions.statesInBatches(BATCH_SIZE)) {
+  for await (const batch of states.statesInBatches(BATCH_SIZE)) {
     await checkRedemptions(batch);
     options.onBatch?.({ ...progress });
   }

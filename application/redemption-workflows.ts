@@ -14,8 +14,8 @@ import {
   type WorkflowHandle,
   type WorkflowUpdateHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { createHash, randomBytes } from 'node:crypto';
+import type { UpdateDefinition } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/env';
 import type { RedemptionOption } from '../domain/options';
 import {
@@ -27,7 +27,6 @@ import {
   type RedemptionOutcome,
 } from '../domain/redemption';
 import { redemptionStartSummary } from '../domain/redemption-summary';
-import { Refusal, isRefusalCode } from '../domain/failures';
 import { OptionIdKey, RedemptionIdKey, RedemptionStatusKey } from '../domain/search-attributes';
 import type { redemptionOrdersWorkflow, redemptionWorkflow } from '../workflows';
 import type { RedemptionOrdersInput } from '../workflows/redemption-orders';
@@ -41,62 +40,8 @@ import {
   releaseClaimUpdate,
 } from '../workflows/messages';
 import type { OperatorNote } from '../domain/operator-actions';
-
-const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-
-function base32(bytes: Uint8Array, length: number): string {
-  return Array.from(bytes.subarray(0, length), (byte) => ID_ALPHABET[byte % 32]).join('');
-}
-
-/**
- * Stable for a client's Idempotency-Key, whichever of its API keys sent it, so the same key always lands on the same
- * workflow; random without one.
- */
-export function redemptionIdFor(clientId: string, idempotencyKey: string | undefined): string {
-  if (idempotencyKey === undefined) return `rdm_${base32(randomBytes(26), 26)}`;
-  return `rdm_${base32(createHash('sha256').update(`${clientId}\n${idempotencyKey}`).digest(), 26)}`;
-}
-
-/**
- * Names an order cancellation: stable for a client's Idempotency-Key on that order, so a resent cancellation is the
- * same one and refunds nothing more.
- */
-export function cancellationIdFor(clientId: string, orderId: string, idempotencyKey: string): string {
-  const digest = createHash('sha256').update(`${clientId}\n${orderId}\n${idempotencyKey}`).digest();
-  return `ocx_${base32(digest, 26)}`;
-}
-
-/** For a redemption named by a partner's own ids (e.g. Deliverect's orderId and programId): stable across deliveries. */
-export function redemptionIdForPartner(partner: string, ...ids: string[]): string {
-  return `rdm_${base32(
-    createHash('sha256')
-      .update([partner, ...ids].join('\n'))
-      .digest(),
-    26,
-  )}`;
-}
-
-export function workflowIdOf(redemptionId: string): string {
-  return `redemption-${redemptionId}`;
-}
-
-/** The workflow that handles a redemption's order events once the redemption's own workflow has ended. */
-export function ordersWorkflowIdOf(redemptionId: string): string {
-  return `redemption-${redemptionId}-orders`;
-}
-
-/** A request's fingerprint, whatever the order of its fields: the same Idempotency-Key must come with the same one. */
-export function requestHashOf(request: object): string {
-  const canonical = Object.fromEntries(Object.entries(request).sort(([a], [b]) => a.localeCompare(b)));
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
-}
-
-/** A refusal raised by a workflow's update validator or handler, as the Refusal it stands for. */
-export function refusalOf(error: unknown): Refusal | undefined {
-  const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-  if (!(cause instanceof ApplicationFailure) || !cause.type || !isRefusalCode(cause.type)) return undefined;
-  return new Refusal(cause.type, cause.message);
-}
+import { ordersWorkflowIdOf, requestHashOf, updateIdOf, workflowIdOf } from './redemption-ids';
+import { refusalOf } from './workflow-refusals';
 
 function timeout(ms: number): Promise<'timeout'> {
   return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
@@ -185,8 +130,10 @@ export class RedemptionWorkflows {
       this.startOptions(redemptionId, request, requestHash, parties),
     );
     try {
+      const args: [{ requestHash: string }] = [{ requestHash }];
       const update = await this.client.workflow.startUpdateWithStart(awaitDecisionUpdate, {
-        args: [{ requestHash }],
+        args,
+        updateId: updateIdOf(awaitDecisionUpdate.name, args),
         waitForStage: WorkflowUpdateStage.ACCEPTED,
         startWorkflowOperation,
       });
@@ -251,25 +198,28 @@ export class RedemptionWorkflows {
   }
 
   cancelRedemption(redemptionId: string): Promise<RedemptionOutcome | undefined> {
-    return this.ownWorkflowOutcome(redemptionId, (handle) =>
-      handle.startUpdate(cancelRedemptionUpdate, { waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    return this.ownWorkflowOutcome(redemptionId, updateIdOf(cancelRedemptionUpdate.name, []), (handle, updateId) =>
+      handle.startUpdate(cancelRedemptionUpdate, { updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
     );
   }
 
   /** An operator's action on the redemption's own workflow (release a hold, resolve a review); see messages.ts. */
   operatorUpdate<Arg>(redemptionId: string, update: UpdateDefinition<RedemptionOutcome, [Arg]>, arg: Arg) {
-    return this.ownWorkflowOutcome(redemptionId, (handle) =>
-      handle.startUpdate(update, { args: [arg], waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    return this.ownWorkflowOutcome(redemptionId, updateIdOf(update.name, [arg]), (handle, updateId) =>
+      handle.startUpdate(update, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
     );
   }
 
   /** An update started on the redemption's own workflow: its outcome if it comes within REDEMPTION_SYNC_WAIT_MS. */
   private ownWorkflowOutcome(
     redemptionId: string,
-    start: (handle: WorkflowHandle) => Promise<WorkflowUpdateHandle<RedemptionOutcome>>,
+    updateId: string,
+    start: (handle: WorkflowHandle, updateId: string) => Promise<WorkflowUpdateHandle<RedemptionOutcome>>,
   ): Promise<RedemptionOutcome | undefined> {
-    return this.refusalsMapped(redemptionId, async () =>
-      resultWithin(await start(this.handle(redemptionId)), this.config.redemptionSyncWaitMs),
+    return this.refusalsMapped(redemptionId, () =>
+      askedAgainWhenRefused(updateId, async (id) =>
+        resultWithin(await start(this.handle(redemptionId), id), this.config.redemptionSyncWaitMs),
+      ),
     );
   }
 
@@ -298,7 +248,9 @@ export class RedemptionWorkflows {
     return this.refusalsMapped(redemptionId, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await settle(await this.startOrderEvent(redemptionId, update, args));
+          return await askedAgainWhenRefused(updateIdOf(update.name, args), async (updateId) =>
+            settle(await this.startOrderEvent(redemptionId, update, args, updateId)),
+          );
         } catch (error) {
           if (!isClosedWorkflowError(error) || attempt === ORDER_EVENT_ATTEMPTS) throw error;
         }
@@ -314,10 +266,12 @@ export class RedemptionWorkflows {
     redemptionId: string,
     update: UpdateDefinition<RedemptionOutcome, Args>,
     args: Args,
+    updateId: string,
   ): Promise<StartedOrderEvent> {
     try {
       const handle = await this.handle(redemptionId).startUpdate(update, {
         args,
+        updateId,
         waitForStage: WorkflowUpdateStage.ACCEPTED,
       });
       return { handle, inOwnWorkflow: true };
@@ -330,6 +284,7 @@ export class RedemptionWorkflows {
     };
     const handle = await this.client.workflow.startUpdateWithStart(update, {
       args,
+      updateId,
       waitForStage: WorkflowUpdateStage.ACCEPTED,
       startWorkflowOperation: new WithStartWorkflowOperation<typeof redemptionOrdersWorkflow>(
         'redemptionOrdersWorkflow',
@@ -367,6 +322,20 @@ const ORDER_EVENT_ATTEMPTS = 5;
 interface StartedOrderEvent {
   handle: WorkflowUpdateHandle<RedemptionOutcome>;
   inOwnWorkflow: boolean;
+}
+
+/**
+ * Runs an update under the id of its request, so that the same request sent again joins it (see updateIdOf). A
+ * refusal kept under that id may be from an earlier state of the redemption, so a refused request is asked once more
+ * under an id of its own, and the workflow judges it as it stands now.
+ */
+async function askedAgainWhenRefused<T>(updateId: string, run: (updateId: string) => Promise<T>): Promise<T> {
+  try {
+    return await run(updateId);
+  } catch (error) {
+    if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+    return run(`${updateId}-${randomUUID()}`);
+  }
 }
 
 type OrderEventArgs = [OrderCapture] | [{ order_id: string }] | [OrderCancellation] | [OperatorNote];

@@ -10,7 +10,8 @@ import type { CreateRedemptionRequest } from '../domain/redemption';
 import { isDecided, type RedemptionStatus } from '../domain/states';
 import { Redemptions, type RedemptionDocument, type RedemptionFilter } from '../store/redemptions';
 import { partiesOf } from './redemption-parties';
-import { RedemptionWorkflows, redemptionIdFor, requestHashOf } from './redemption-workflows';
+import { RedemptionWorkflows } from './redemption-workflows';
+import { redemptionIdFor, requestHashOf } from './redemption-ids';
 
 export type CreateResult =
   | { kind: 'decided'; document: RedemptionDocument }

@@ -3,10 +3,11 @@
  * their ledgers (EARNs, immediate DEBITs, HOLD + CAPTURE of delayed redemptions), and the finished redemptions those
  * entries belong to, with their audit trails and coupons. Member 0 is the heavy member: most of its entries are EARNs.
  */
+import { RedemptionHistory } from '../store/redemption-history';
 import type { Db } from 'mongodb';
 import { Ledger, type ImportedEntry } from '../store/ledger';
 import { Members } from '../store/members';
-import { Redemptions, type RedemptionDocument, type StoredEvent } from '../store/redemptions';
+import type { RedemptionDocument, StoredEvent } from '../store/redemptions';
 
 export interface HistoryShape {
   members: number;
@@ -185,7 +186,7 @@ export async function importMembers(db: Db, shape: HistoryShape, from: number, t
   );
   await Promise.all([
     new Ledger(db).importHistories(histories.map(({ entries }, k) => ({ memberId: members[k]!._id, entries }))),
-    new Redemptions(db).importMany(
+    new RedemptionHistory(db).importMany(
       histories.flatMap(({ redemptions }, k) =>
         redemptions.map(({ document, events }) => ({ document: { ...document, member_id: members[k]!._id }, events })),
       ),

@@ -12,7 +12,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
-import { workflowIdOf } from '../application/redemption-workflows';
+import { workflowIdOf } from '../application/redemption-ids';
 import { composeApi } from '../api/compose';
 import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../config/logger';

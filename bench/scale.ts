@@ -21,7 +21,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { reconcileLedger } from '../application/reconciliation';
 import { stuckLimits } from '../domain/stuck';
-import { withPostgres } from '../store/postgres-lookups';
+import { withPostgres } from '../store/ferretdb/lookup-indexes';
 import { composeApi } from '../api/compose';
 import { loadConfig, type Config } from '../config/env';
 import { createLogger } from '../config/logger';

@@ -4,11 +4,12 @@
  */
 
 /**
- * The pause after the n-th round that ended without success: 5 s, doubling, at most five minutes. While a round runs
- * its workflow task is open and the Temporal UI cannot read the workflow's details; during a pause it can.
+ * The pause after the n-th round that ended without success: 5 s, doubling, at most a minute: once the store is back,
+ * a waiting step goes on within a minute, however long it waited. While a round runs its workflow task is open and the
+ * Temporal UI cannot read the workflow's details; during a pause it can.
  */
 export function storeWaitPauseMs(attempt: number): number {
-  return Math.min(5_000 * 2 ** (attempt - 1), 300_000);
+  return Math.min(5_000 * 2 ** (attempt - 1), 60_000);
 }
 
 /** The workflow's current details while a step waits: since when, which attempt, what the store last said. */

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { SEARCH_ATTRIBUTE_KEYS } from '../domain/search-attributes';
-import { ferretDbRegistryProblem } from '../store/ferretdb-registry';
+import { ferretDbRegistryProblem } from '../store/ferretdb/registry';
 import { startPostgres } from './postgres';
 import { spawnLogged, stopChild, waitForPort, type RunningServer } from './processes';
 import { SupervisedProcess, type ProcessSpec } from './supervisor';

@@ -5,7 +5,7 @@
  */
 import { MongoClient, type Db } from 'mongodb';
 import type { MongoSettings } from '../config/env';
-import { ferretDbRegistryProblem } from './ferretdb-registry';
+import { ferretDbRegistryProblem } from './ferretdb/registry';
 
 const PING_TIMEOUT_MS = 2_000;
 

@@ -1,5 +1,9 @@
 import type { Db, IndexDescription } from 'mongodb';
-import { createLookupIndexes } from './postgres-lookups';
+import { detectDialect } from './dialect';
+import { createLookupIndexes } from './ferretdb/lookup-indexes';
+
+/** An index; `mongodbOnly` for one that serves a range, which FerretDB does not push down to PostgreSQL. */
+type Index = IndexDescription & { mongodbOnly?: true };
 
 /**
  * Every index of the store, declared once. Unique indexes are what FerretDB and MongoDB both enforce atomically, so
@@ -7,7 +11,7 @@ import { createLookupIndexes } from './postgres-lookups';
  * the others serve look-ups. Every query on a hot path filters by equality on `_id` or on the first key of one of
  * these, so it is index-backed on MongoDB, and on FerretDB through the lookup indexes below.
  */
-const INDEXES: Record<string, IndexDescription[]> = {
+const INDEXES: Record<string, Index[]> = {
   members: [
     { key: { email: 1 }, name: 'email_unique', unique: true, sparse: true },
     { key: { phone_number: 1 }, name: 'phone_number_unique', unique: true, sparse: true },
@@ -33,6 +37,8 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { coupon_code: 1 }, name: 'coupon_code' },
     { key: { order_id: 1 }, name: 'order' },
     { key: { created_day: 1 }, name: 'created_day' },
+    // The report's range on MongoDB; FerretDB reads it a day at a time through created_day (store/dialect.ts).
+    { key: { created_at: 1 }, name: 'created_at', mongodbOnly: true },
   ],
   partner_notifications: [{ key: { state: 1, received_at: 1 }, name: 'state' }],
   // Keyed `<redemption>/<attempt key>`; read whole for a redemption's audit trail.
@@ -56,26 +62,35 @@ export function lookupFields(): Record<string, string[]> {
   return Object.fromEntries(
     Object.entries(INDEXES).map(([collection, indexes]) => [
       collection,
-      ['_id', ...new Set(indexes.map((index) => Object.keys(index.key)[0]!))],
+      ['_id', ...new Set(indexes.filter((index) => !index.mongodbOnly).map((index) => Object.keys(index.key)[0]!))],
     ]),
   );
 }
 
 const NAMESPACE_EXISTS = 48;
 
+function indexOptions(index: Index): Omit<IndexDescription, 'key'> {
+  const options: Partial<Index> = { ...index };
+  delete options.key;
+  delete options.mongodbOnly;
+  return options;
+}
+
 /**
- * Creates the indexes. On FerretDB over PostgreSQL (`postgresUrl` given), filters are pushed down as JSONB
- * containment, which FerretDB's own btree indexes cannot serve: there only the unique indexes are created through
- * FerretDB (they enforce invariants), and every looked-up field gets a GIN index made in PostgreSQL directly.
+ * Asks the server what it is (store/dialect.ts) and creates the indexes. MongoDB gets every index, natively. FerretDB
+ * pushes a filter down as JSONB containment, which its own btree indexes cannot serve: there only the unique indexes
+ * are created through FerretDB (they enforce invariants), and every looked-up field gets a GIN index made in its
+ * PostgreSQL directly (when `postgresUrl` says where that is).
  */
 export async function ensureIndexes(db: Db, postgresUrl?: string): Promise<void> {
+  const { server } = await detectDialect(db);
   for (const [collection, indexes] of Object.entries(INDEXES)) {
     await db.createCollection(collection).catch((error: { code?: number }) => {
       if (error.code !== NAMESPACE_EXISTS) throw error;
     });
-    const wanted = postgresUrl ? indexes.filter((index) => index.unique) : indexes;
+    const wanted = server === 'ferretdb' ? indexes.filter((index) => index.unique) : indexes;
     // One at a time: FerretDB v1 drops the connection when createIndexes repeats several existing indexes at once.
-    for (const { key, ...options } of wanted) await db.collection(collection).createIndex(key, options);
+    for (const index of wanted) await db.collection(collection).createIndex(index.key, indexOptions(index));
   }
-  if (postgresUrl) await createLookupIndexes(postgresUrl, db.databaseName, lookupFields());
+  if (server === 'ferretdb' && postgresUrl) await createLookupIndexes(postgresUrl, db.databaseName, lookupFields());
 }

@@ -1,13 +1,12 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import type { LimitSlot } from '../domain/limits';
 import type { PartnerName } from '../domain/partners';
-import { utcDay, type ReportedRedemption } from '../domain/reports';
 import type { CreateRedemptionRequest, RedemptionEvent } from '../domain/redemption';
 import type { RedemptionStatus, RejectionReason } from '../domain/states';
-import { inBatches } from './batches';
+import { Coupons } from './coupons';
+import { dialectOf, type StoreDialect } from './dialect';
 import { duplicateKeyIndex } from './duplicate-key';
 import { PartnerCalls } from './partner-calls';
-import { WriteQueue } from './write-queue';
 
 export interface RedemptionDocument {
   _id: string;
@@ -47,12 +46,6 @@ export interface RedemptionDocument {
   version: number;
 }
 
-/** What reconciliation reads of a redemption. */
-export type RedemptionState = Pick<
-  RedemptionDocument,
-  '_id' | 'status' | 'points' | 'member_id' | 'version' | 'points_refunded' | 'expires_at' | 'updated_at'
->;
-
 export interface AppliedCancellation {
   id: string;
   points: number;
@@ -87,20 +80,13 @@ export interface StoredEvent extends AuditEvent {
 }
 
 /** The redemption as stored: its current state and, in the same document, its audit trail. */
-interface StoredRedemption extends RedemptionDocument {
+export interface StoredRedemption extends RedemptionDocument {
   events: StoredEvent[];
   /**
    * The keys of the events appended outside status changes, so that a repeated append finds its own. They are kept
    * apart because FerretDB v1 cannot filter on a field of the documents in an array (`events.key`).
    */
   event_keys: string[];
-}
-
-interface CouponDocument {
-  _id: string;
-  redemption_id: string;
-  created_at: Date;
-  voided_at?: Date;
 }
 
 export interface RedemptionFilter {
@@ -110,7 +96,12 @@ export interface RedemptionFilter {
   order_id?: string;
 }
 
-function stored(document: RedemptionDocument, events: StoredEvent[]): StoredRedemption {
+/** The collection of redemptions, for the store's modules that read it for one job each. */
+export function redemptionsCollection(db: Db): Collection<StoredRedemption> {
+  return db.collection<StoredRedemption>('redemptions');
+}
+
+export function stored(document: RedemptionDocument, events: StoredEvent[]): StoredRedemption {
   return { ...document, events, event_keys: [] };
 }
 
@@ -122,15 +113,7 @@ function withoutEvents(redemption: StoredRedemption): RedemptionDocument {
 }
 
 /** Readers of the redemption's state do not carry its audit trail around. */
-const WITHOUT_EVENTS = { projection: { events: 0, event_keys: 0 } } as const;
-
-/**
- * Each redemption's writes in this process, one after another. FerretDB v1 applies an update as read, change, replace,
- * so two writes to one redemption at once can lose one of them (MongoDB cannot). The workflow writes its redemption
- * one step at a time; what can still overlap within a worker (a partner attempt finishing past its deadline while
- * compensation runs, a local activity retried while its timed-out attempt still runs) is queued here.
- */
-const writeQueue = new WriteQueue();
+export const WITHOUT_EVENTS = { projection: { events: 0, event_keys: 0 } } as const;
 
 /** A write to a redemption found no document for it: the store lost it, or it was deleted. */
 export class RedemptionMissingError extends Error {
@@ -143,13 +126,15 @@ export class RedemptionMissingError extends Error {
 
 export class Redemptions {
   private readonly redemptions: Collection<StoredRedemption>;
-  private readonly coupons: Collection<CouponDocument>;
+  private readonly coupons: Coupons;
+  private readonly dialect: StoreDialect;
   private readonly partnerCalls: PartnerCalls;
 
   constructor(db: Db) {
     this.partnerCalls = new PartnerCalls(db);
     this.redemptions = db.collection<StoredRedemption>('redemptions');
-    this.coupons = db.collection<CouponDocument>('coupons');
+    this.coupons = new Coupons(db);
+    this.dialect = dialectOf(db);
   }
 
   /**
@@ -164,26 +149,6 @@ export class Redemptions {
       if (duplicateKeyIndex(error) === undefined) throw error;
       return false;
     }
-  }
-
-  /**
-   * Imports finished redemptions in bulk (a merchant's history, migrated) with their audit trails and coupons, in the
-   * layout the workflow's steps write.
-   */
-  async importMany(redemptions: Array<{ document: RedemptionDocument; events: StoredEvent[] }>): Promise<void> {
-    if (redemptions.length === 0) return;
-    await this.redemptions.insertMany(
-      redemptions.map(({ document, events }) =>
-        stored({ created_day: utcDay(document.created_at), ...document }, events),
-      ),
-      { ordered: false },
-    );
-    const coupons = redemptions.flatMap(({ document }) =>
-      document.coupon_code
-        ? [{ _id: document.coupon_code, redemption_id: document._id, created_at: document.created_at }]
-        : [],
-    );
-    if (coupons.length > 0) await this.coupons.insertMany(coupons, { ordered: false });
   }
 
   /**
@@ -242,101 +207,17 @@ export class Redemptions {
     if (matchedCount === 0) await this.mustExist(id);
   }
 
+  /**
+   * Writes to one redemption from this process, one after another where the store needs it (store/dialect.ts): the
+   * workflow writes its redemption one step at a time, but a local activity retried while its timed-out attempt still
+   * runs can overlap.
+   */
   private inWriteQueue<T>(id: string, write: () => Promise<T>): Promise<T> {
-    return writeQueue.run(`${this.redemptions.namespace}/${id}`, write);
+    return this.dialect.serialized(`${this.redemptions.namespace}/${id}`, write);
   }
 
   get(id: string): Promise<RedemptionDocument | null> {
     return this.redemptions.findOne({ _id: id }, WITHOUT_EVENTS);
-  }
-
-  /** For the metrics: an index-backed count, meant for the statuses work waits in (bounded by work in flight). */
-  countInStatus(status: RedemptionStatus): Promise<number> {
-    return this.redemptions.countDocuments({ status });
-  }
-
-  /**
-   * The points held by redemptions awaiting their order (what their holds keep from the members' available points),
-   * by the partner that will fulfil them ('none' without one).
-   */
-  async pointsHeldByPartner(): Promise<Map<string, number>> {
-    const waiting = await this.redemptions
-      .find({ status: 'awaiting_order' }, { projection: { points: 1, partner: 1 } })
-      .toArray();
-    const held = new Map<string, number>();
-    for (const { points, partner } of waiting)
-      held.set(partner ?? 'none', (held.get(partner ?? 'none') ?? 0) + (points ?? 0));
-    return held;
-  }
-
-  /** What the report reads of the redemptions created on a UTC day, streamed (an indexed equality, one day at a time). */
-  createdOn(day: string): AsyncIterable<ReportedRedemption> {
-    return this.redemptions.find<ReportedRedemption>(
-      { created_day: day },
-      {
-        projection: {
-          _id: 0,
-          created_at: 1,
-          created_day: 1,
-          status: 1,
-          points: 1,
-          partner: 1,
-          redemption_option_id: 1,
-          points_refunded: 1,
-        },
-        batchSize: 1_000,
-      },
-    );
-  }
-
-  /**
-   * Gives `created_day` to the redemptions stored before it existed (a scan, run once by `npm run backfill:report-days`);
-   * returns how many it changed. Atomic per document on MongoDB; FerretDB v1 applies an update as read, change,
-   * replace, so there it runs with the workers stopped, lest a step's write to the same redemption be lost.
-   */
-  async backfillCreatedDay(): Promise<number> {
-    let changed = 0;
-    const legacy = this.redemptions.find(
-      { created_day: { $exists: false } },
-      { projection: { _id: 1, created_at: 1 } },
-    );
-    for await (const { _id, created_at } of legacy) {
-      const result = await this.inWriteQueue(_id, () =>
-        this.redemptions.updateOne(
-          { _id, created_day: { $exists: false } },
-          { $set: { created_day: utcDay(created_at) } },
-        ),
-      );
-      changed += result.modifiedCount;
-    }
-    return changed;
-  }
-
-  /** The ids of a member's redemptions (reconciliation checks that the member's entries name only those). */
-  async idsOfMember(memberId: string): Promise<Set<string>> {
-    const documents = await this.redemptions.find({ member_id: memberId }, { projection: { _id: 1 } }).toArray();
-    return new Set(documents.map((document) => document._id));
-  }
-
-  /** Every redemption's status and points, in batches (reconciliation reads them all, holding one batch). */
-  statesInBatches(size: number): AsyncGenerator<RedemptionState[]> {
-    const states = this.redemptions.find<RedemptionState>(
-      {},
-      {
-        projection: {
-          _id: 1,
-          status: 1,
-          points: 1,
-          member_id: 1,
-          version: 1,
-          points_refunded: 1,
-          expires_at: 1,
-          updated_at: 1,
-        },
-        batchSize: size,
-      },
-    );
-    return inBatches(states, size);
   }
 
   /**
@@ -376,34 +257,11 @@ export class Redemptions {
   }
 
   async findByCouponCode(code: string): Promise<RedemptionDocument | null> {
-    const coupon = await this.coupons.findOne({ _id: code });
-    return coupon ? this.get(coupon.redemption_id) : null;
+    const redemptionId = await this.coupons.redemptionOf(code);
+    return redemptionId ? this.get(redemptionId) : null;
   }
 
   findByOrderId(orderId: string): Promise<RedemptionDocument[]> {
     return this.redemptions.find({ order_id: orderId }, { ...WITHOUT_EVENTS, sort: { created_at: 1 } }).toArray();
-  }
-
-  /**
-   * Gives the redemption its coupon code. Codes are unique by _id and a redemption has one coupon by a unique index,
-   * so a retried or duplicated call returns the code already issued, and a (vanishingly rare) collision draws again.
-   */
-  async issueCoupon(redemptionId: string, draw: () => string): Promise<string> {
-    for (;;) {
-      try {
-        const code = draw();
-        await this.coupons.insertOne({ _id: code, redemption_id: redemptionId, created_at: new Date() });
-        return code;
-      } catch (error) {
-        if (duplicateKeyIndex(error) === undefined) throw error;
-        // FerretDB's error does not name the index: the redemption has its coupon already, or the code was taken.
-        const existing = await this.coupons.findOne({ redemption_id: redemptionId });
-        if (existing) return existing._id;
-      }
-    }
-  }
-
-  async voidCoupon(redemptionId: string): Promise<void> {
-    await this.coupons.updateOne({ redemption_id: redemptionId }, { $set: { voided_at: new Date() } });
   }
 }

@@ -3,7 +3,7 @@
  * takes, because no outage may fail a redemption or leave its points in flight. Temporal retries a step for a round
  * (STORE_STEP_OPTIONS); a round that ends without success shows in the workflow's current details in the Temporal UI,
  * "Waiting for the store since …, attempt N", counts in `redemption_store_step_waits_total`, and is followed by the
- * next round after a pause that doubles up to five minutes. Only a failure that retrying cannot fix (a refusal such as
+ * next round after a pause that doubles up to a minute. Only a failure that retrying cannot fix (a refusal such as
  * InsufficientPoints) ends the wait, as the step's answer.
  */
 import {

@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { reconcileLedger } from '../../application/reconciliation';
-import { redemptionIdFor, workflowIdOf } from '../../application/redemption-workflows';
+import { redemptionIdFor, workflowIdOf } from '../../application/redemption-ids';
 import { stuckLimits } from '../../domain/stuck';
 import type { RedemptionOption } from '../../domain/options';
 import type { Member } from '../../store/members';
@@ -233,7 +233,8 @@ export async function checkAfterwards(
 
   // Nothing lost or stuck: every redemption answered reaches the end its answers promised.
   const ids = journeys.flatMap((journey) => (journey.redemptionId ? [journey.redemptionId] : []));
-  const settleDeadline = Date.now() + 120_000;
+  // A store step that waited through an outage retries after a pause of up to a minute, however often it has waited (domain/store-wait.ts).
+  const settleDeadline = Date.now() + 330_000;
   let stored = new Map<string, any>();
   for (;;) {
     const documents = await db

@@ -62,7 +62,8 @@ export class BrowserPage {
         `--window-size=${options.width},${options.height}`,
         'about:blank',
       ],
-      { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
+      // Its own process group, so that closing it ends its helper processes too.
+      { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'], detached: true },
     );
     const page = new BrowserPage(child, profileDir);
     try {
@@ -151,7 +152,12 @@ export class BrowserPage {
       this.child.kill('SIGTERM');
       await exited;
     }
-    // Chromium's helper processes can outlive the browser by a moment and still write to the profile.
+    // Chromium's helper processes can outlive the browser and still write to the profile: end the whole group first.
+    try {
+      process.kill(-this.child.pid!, 'SIGKILL');
+    } catch {
+      // The group has already gone.
+    }
     rmSync(this.profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 

@@ -6,7 +6,7 @@
  */
 import { BSON, type Db } from 'mongodb';
 import pg from 'pg';
-import { ferretDbTables } from '../../store/postgres-lookups';
+import { ferretDbTables } from '../../store/ferretdb/lookup-indexes';
 
 export const SNAPSHOT_COLLECTIONS = [
   'members',

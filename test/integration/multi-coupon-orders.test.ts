@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderDesk } from '../../application/orders';
-import { RedemptionWorkflows, ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-workflows';
+import { RedemptionWorkflows } from '../../application/redemption-workflows';
+import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-ids';
 import { Ledger } from '../../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { recordHistory } from '../harness/histories';
@@ -40,6 +41,21 @@ describe('orders with several coupons', () => {
     }
     return { member, redemptions };
   }
+
+  // Regression (chaos): the steps of a workflow task that was then lost had captured the hold in the store, so a
+  // resent order took the store's word that it was captured, sent nothing to the workflow, and the workflow waited for
+  // its order for the coupon's whole life.
+  it('sends a resent order to the workflow even when the store says the order captured the coupon already', async () => {
+    const { member, redemptions } = await heldCoupons(1);
+    const [held] = redemptions;
+    await stack.mongo.db
+      .collection<{ _id: string }>('redemptions')
+      .updateOne({ _id: held.id }, { $set: { order_id: 'store-ahead', status: 'redeeming' } });
+    const res = await order({ order_id: 'store-ahead', coupon_code: held.coupon_code });
+    expect(res.status).toBe(200);
+    expect((await readJson(res)).redemptions).toEqual([{ id: held.id, status: 'completed' }]);
+    expect(await balances(member._id)).toEqual({ points_balance: 900, points_held: 0, points_available: 900 });
+  });
 
   it('captures every coupon of an order in one request', async () => {
     const { member, redemptions } = await heldCoupons(3);

@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-workflows';
+import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-ids';
 import { Ledger } from '../../store/ledger';
 import { releaseHoldUpdate } from '../../workflows/messages';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';

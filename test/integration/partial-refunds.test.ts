@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ordersWorkflowIdOf } from '../../application/redemption-workflows';
+import { ordersWorkflowIdOf } from '../../application/redemption-ids';
 import type { Member } from '../../store/members';
 import { recordHistory } from '../harness/histories';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUPON_ALPHABET } from '../../domain/coupon';
 import { Ledger } from '../../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
-import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-workflows';
+import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-ids';
 import { RedemptionStatusKey } from '../../domain/search-attributes';
 import { resolveTemporalExecutable } from '../../scripts/tools';
-import { resolveReviewUpdate } from '../../workflows/messages';
+import { captureOrderUpdate, resolveReviewUpdate } from '../../workflows/messages';
 import { recordHistory } from '../harness/histories';
 import { TEST_API_KEY, readJson, startTestStack, type TestStack } from '../harness/stack';
 import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
@@ -348,6 +348,32 @@ describe('redemption lifecycle over HTTP', () => {
       'REFUND',
     ]);
     await recordHistory(stack.client, 'order-cancelled-while-fulfilling', workflowIdOf(redemption.id));
+  });
+
+  // Regression (chaos): each resent request started one more update on the workflow; Temporal caps a workflow's
+  // updates in flight at 10 and refused every further one, so a till resending a slow order got no answer at all.
+  it('joins an order sent again and again while its partner is slow to the capture already running', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 300);
+    const option = await createOption(stack.mongo.db, { partner: 'flavours' });
+    const redemption = await readJson(
+      await redeem({ customer_email: member.email, redemption_option_id: option.id, delay_points_deduction: true }),
+    );
+    partner.queue({ status: 200, body: {}, delayMs: 2_500 });
+    const sent = Array.from({ length: 15 }, () =>
+      stack.api.request('/v1/orders', {
+        method: 'POST',
+        json: { order_id: 'o-resent', coupon_code: redemption.coupon_code },
+      }),
+    );
+    const answers = await Promise.all(sent);
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    const history = await stack.client.workflow.getHandle(workflowIdOf(redemption.id)).fetchHistory();
+    const captures = history.events!.filter(
+      (event) =>
+        event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === captureOrderUpdate.name,
+    );
+    expect(captures).toHaveLength(1);
+    expect(await balances(member._id)).toEqual({ points_balance: 200, points_held: 0, points_available: 200 });
   });
 
   it('retries a flaky partner with the same Idempotency-Key until it accepts', async () => {

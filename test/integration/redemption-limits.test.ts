@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedemptionSteps } from '../../activities/redemption-steps';
-import { workflowIdOf } from '../../application/redemption-workflows';
+import { workflowIdOf } from '../../application/redemption-ids';
 import { periodKey } from '../../domain/limits';
 import { LimitReachedError, LimitUndecidedError, LimitUsage, usageKey } from '../../store/limit-usage';
 import { createMemberWithPoints, foldLedger } from '../harness/fixtures';

@@ -224,4 +224,19 @@ describe('redemption steps on the store', () => {
     await steps.rejectRedemption({ redemptionId, version: 1, reason: 'insufficient_points', memberId });
     expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'redeeming', version: 2 });
   });
+
+  // Regression: a workflow task lost after the points moved runs its steps again from the first one, which read the
+  // member's available points without the redemption's own debit and rejected it for lack of points while the debit
+  // stayed in the ledger.
+  it('decides again on the points the first run saw, counting those the redemption itself already moved', async () => {
+    const { redemptionId, memberId, input, context } = await begin(100);
+    expect(context.availablePoints).toBe(100);
+    await steps.reservePoints({ redemptionId, version: 1, memberId, points: 100, delayed: false, changes: {} });
+    expect((await steps.beginRedemption(input)).availablePoints).toBe(100);
+
+    const held = await begin(300);
+    const hold = { redemptionId: held.redemptionId, memberId: held.memberId, points: 200 };
+    await steps.reservePoints({ ...hold, version: 1, delayed: true, changes: {} });
+    expect((await steps.beginRedemption(held.input)).availablePoints).toBe(300);
+  });
 });

@@ -2,10 +2,10 @@
  * The redemptions report over real redemptions (run through the stack today) and an imported history (on past days):
  * counts and points by day, option, partner and status, the CSV export, and the refusals of bad parameters.
  */
+import { RedemptionHistory } from '../../store/redemption-history';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utcDay } from '../../domain/reports';
 import type { RedemptionStatus } from '../../domain/states';
-import { Redemptions } from '../../store/redemptions';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { readJson, startTestStack, type TestStack } from '../harness/stack';
 import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
@@ -105,7 +105,7 @@ describe('redemptions report', () => {
       },
       events: [],
     });
-    await new Redemptions(db).importMany([
+    await new RedemptionHistory(db).importMany([
       imported('rdm_hist1', '2025-03-10T09:00:00Z', 'completed', 100),
       imported('rdm_hist2', '2025-03-10T18:00:00Z', 'completed', 300),
       imported('rdm_hist3', '2025-03-11T23:59:59Z', 'refunded', 200),
@@ -173,9 +173,9 @@ describe('redemptions report', () => {
     await stack.mongo.db.collection<{ _id: string }>('redemptions').insertOne(legacy);
     const day = async () => (await report('from=2025-03-12&to=2025-03-13')).body.totals.count;
     expect(await day()).toBe(0);
-    expect(await new Redemptions(stack.mongo.db).backfillCreatedDay()).toBe(1);
+    expect(await new RedemptionHistory(stack.mongo.db).backfillCreatedDay()).toBe(1);
     expect(await day()).toBe(1);
-    expect(await new Redemptions(stack.mongo.db).backfillCreatedDay()).toBe(0);
+    expect(await new RedemptionHistory(stack.mongo.db).backfillCreatedDay()).toBe(0);
     await stack.mongo.db.collection<{ _id: string }>('redemptions').deleteOne({ _id: 'rdm_legacy' });
   });
 

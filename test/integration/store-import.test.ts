@@ -1,8 +1,9 @@
+import { Redemptions } from '../../store/redemptions';
+import { RedemptionHistory } from '../../store/redemption-history';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InsufficientPointsError } from '../../domain/ledger';
 import { Ledger } from '../../store/ledger';
 import { Members } from '../../store/members';
-import { Redemptions } from '../../store/redemptions';
 import { createOption, foldLedger } from '../harness/fixtures';
 import { readJson, startTestStack, type TestStack } from '../harness/stack';
 
@@ -69,7 +70,7 @@ describe('importing a merchant history', () => {
   it('imports finished redemptions with their audit trail and coupon, readable through the API', async () => {
     const db = stack.mongo.db;
     const at = new Date('2026-01-02T03:04:05Z');
-    await new Redemptions(db).importMany([
+    await new RedemptionHistory(db).importMany([
       {
         document: {
           _id: 'red_imported_1',

@@ -3,8 +3,9 @@
  * product's own store code, `explain` of each shows an index scan and no full scan (PostgreSQL's `Seq Scan` under
  * FerretDB, `COLLSCAN` on MongoDB).
  */
+import { Coupons } from '../../store/coupons';
 import type { Document } from 'mongodb';
-import { withPostgres } from '../../store/postgres-lookups';
+import { withPostgres } from '../../store/ferretdb/lookup-indexes';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Ledger, ledgerEntryId } from '../../store/ledger';
 import { LimitUsage } from '../../store/limit-usage';
@@ -138,7 +139,7 @@ describe('store queries on hot paths', () => {
         },
         { type: 'requested', status: 'pending' },
       );
-      couponCodes.push(await redemptions.issueCoupon(id, () => `SEED-${String(index).padStart(4, '0')}-AAAA-BBBB`));
+      couponCodes.push(await new Coupons(db).issue(id, () => `SEED-${String(index).padStart(4, '0')}-AAAA-BBBB`));
       redemptionIds.push(id);
     }
     for (let index = 0; index < 500; index++) {

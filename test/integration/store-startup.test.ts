@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MongoHandle } from '../../store/connect';
 import { ensureIndexes } from '../../store/indexes';
-import { ferretDbTables, withPostgres } from '../../store/postgres-lookups';
+import { ferretDbTables, withPostgres } from '../../store/ferretdb/lookup-indexes';
 import { connectTestMongo, testConfig } from '../harness/stack';
 
 describe('a process starting beside running ones', () => {

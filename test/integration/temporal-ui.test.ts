@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-workflows';
+import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-ids';
 import { RedemptionIdKey, RedemptionStatusKey } from '../../domain/search-attributes';
 import { freePort, startTemporal, type RunningServer } from '../../scripts/servers';
 import { resolveTemporalExecutable } from '../../scripts/tools';

@@ -36,7 +36,8 @@ import {
   resolveReviewUpdate,
 } from '../../workflows/messages';
 import type { Refusal } from '../../domain/failures';
-import { RedemptionWorkflows, WorkflowClosedError, ordersWorkflowIdOf } from '../../application/redemption-workflows';
+import { RedemptionWorkflows, WorkflowClosedError } from '../../application/redemption-workflows';
+import { ordersWorkflowIdOf } from '../../application/redemption-ids';
 import type { Config } from '../../config/env';
 import { couponCodeOf, FakeActivities, type FakeScenario } from '../harness/fake-activities';
 import { connectTestClient, startTestWorker, testConfig, uniqueName, type RunningWorker } from '../harness/stack';

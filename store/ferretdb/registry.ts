@@ -6,7 +6,7 @@
  * an embedded store can tell.
  */
 import type { MongoClient } from 'mongodb';
-import { withPostgres } from './postgres-lookups';
+import { withPostgres } from './lookup-indexes';
 
 /**
  * What is wrong with FerretDB's view of its databases (or of `database` alone), or undefined when it lists every one

@@ -1,0 +1,108 @@
+/**
+ * The store under both of its behaviours (store/dialect.ts): FerretDB's, with writes to a document queued in the
+ * process and report ranges read a day at a time, and MongoDB's, with writes straight to the server and one index range.
+ * Only FerretDB runs here, so MongoDB's behaviour runs against it too: everything but its concurrency (MongoDB's
+ * atomic updates, which FerretDB does not have) is the same code on the same data.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedemptionSteps } from '../../activities/redemption-steps';
+import type { CreateRedemptionRequest } from '../../domain/redemption';
+import type { MongoHandle } from '../../store/connect';
+import { FERRETDB, MONGODB, detectDialect, dialectOf, useDialect, type StoreDialect } from '../../store/dialect';
+import { RedemptionHistory } from '../../store/redemption-history';
+import { RedemptionReportReads } from '../../store/redemption-report';
+import { Redemptions } from '../../store/redemptions';
+import { createMemberWithPoints, createOption } from '../harness/fixtures';
+import { connectTestMongo, testConfig, uniqueName } from '../harness/stack';
+
+describe('the store', () => {
+  let mongo: MongoHandle;
+
+  beforeAll(async () => {
+    mongo = await connectTestMongo(testConfig());
+  });
+  afterAll(async () => {
+    await mongo?.db.dropDatabase().catch(() => undefined);
+    await mongo?.client.close();
+  });
+
+  it('knows the server it connected to', async () => {
+    expect(dialectOf(mongo.db).server).toBe('ferretdb');
+    expect((await detectDialect(mongo.db)).server).toBe('ferretdb');
+  });
+
+  describe.each<[string, StoreDialect]>([
+    ['FerretDB', FERRETDB],
+    ['MongoDB', MONGODB],
+  ])("with %s's behaviour", (_name, dialect) => {
+    beforeAll(() => useDialect(mongo.db, dialect));
+    afterAll(() => useDialect(mongo.db, FERRETDB));
+
+    it('runs a redemption through its steps, each once however often it runs, and audits it in order', async () => {
+      const steps = createRedemptionSteps(mongo.db);
+      const member = await createMemberWithPoints(mongo.db, 500);
+      const option = await createOption(mongo.db);
+      const redemptionId = uniqueName('rdm');
+      const request: CreateRedemptionRequest = {
+        customer_email: member.email!,
+        redemption_option_id: option.id,
+        delay_points_deduction: false,
+      };
+      const begin = { redemptionId, requestHash: 'hash', request };
+      await Promise.all([steps.beginRedemption(begin), steps.beginRedemption(begin)]);
+      const reserve = { redemptionId, version: 1, memberId: member._id, points: 100, delayed: false, changes: {} };
+      const [coupon, again] = await Promise.all([steps.reservePoints(reserve), steps.reservePoints(reserve)]);
+      expect(again).toBe(coupon);
+      const note = { redemptionId, action: 'release' as const, note: { reason: 'audited once' } };
+      await Promise.all([steps.recordOperatorAction(note), steps.recordOperatorAction(note)]);
+      await steps.completeRedemption({ redemptionId, version: 2 });
+
+      const stored = (await new Redemptions(mongo.db).getWithEvents(redemptionId))!;
+      expect(stored).toMatchObject({ status: 'completed', version: 2, coupon_code: coupon });
+      expect(stored.events.map((event) => event.status ?? event.type)).toEqual([
+        'pending',
+        'ledger',
+        'redeeming',
+        'operator_action',
+        'completed',
+      ]);
+    });
+
+    it('reads the redemptions created in a range, and backfills the day key of older ones', async () => {
+      const history = new RedemptionHistory(mongo.db);
+      // A year of its own for each behaviour: both run on the same database.
+      const year = dialect === FERRETDB ? 2025 : 2024;
+      const day = (iso: string) => new Date(`${year}-${iso}`);
+      const imported = ['03-01T23:59:00Z', '03-02T00:00:00Z', '03-03T12:00:00Z'].map((at, n) => ({
+        document: {
+          _id: uniqueName(`rdm-range-${n}`),
+          request_hash: 'h',
+          request: { customer_email: 'x@example.com', redemption_option_id: 1, delay_points_deduction: false },
+          member_id: null,
+          redemption_option_id: 1,
+          points: 10 * (n + 1),
+          delay_points_deduction: false,
+          currency: 'SAR',
+          coupon_code: null,
+          status: 'completed' as const,
+          reason: null,
+          partner: null,
+          order_id: null,
+          expires_at: null,
+          created_at: day(at),
+          updated_at: day(at),
+          version: 2,
+        },
+        events: [],
+      }));
+      await history.importMany(imported);
+      const reads = new RedemptionReportReads(mongo.db);
+      const points = [];
+      for await (const redemption of reads.createdBetween(day('03-02T00:00:00Z'), day('03-04T00:00:00Z'))) {
+        points.push(redemption.points);
+      }
+      expect(points.sort()).toEqual([20, 30]);
+      expect(await history.backfillCreatedDay()).toBe(0);
+    });
+  });
+});
