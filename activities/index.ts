@@ -2,6 +2,7 @@ import type { MetricMeter } from '@temporalio/common';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
+import { createDeliverectHandOff, type DeliverectHandOffPorts } from './deliverect-hand-off';
 import { createMerchantEvents, type NudgeWebhookLane } from './merchant-events';
 import { createWorkerMetrics } from './metrics';
 import { createPartnerFulfilment } from './partner-fulfilment';
@@ -13,9 +14,13 @@ export interface ActivityDeps {
   db: Db;
   config: Config;
   logger: Logger;
-  /** Ports to use cases, given by the worker's composition (application/webhook-lanes.ts, application/reconciliation.ts). */
+  /**
+   * Ports to use cases, given by the worker's composition (application/webhook-lanes.ts, application/reconciliation.ts,
+   * application/deliverect-hand-off.ts).
+   */
   nudgeWebhookLane: NudgeWebhookLane;
   reconcileLedger: ReconcileLedger;
+  deliverectHandOff: DeliverectHandOffPorts;
   /** Where business metrics go: the worker runtime's meter (`Runtime.instance().metricMeter`); none if omitted. */
   meter?: MetricMeter;
 }
@@ -26,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRedemptionSteps(deps.db, metrics, createMerchantEvents(deps.db, deps.nudgeWebhookLane, deps.config)),
     ...createPartnerFulfilment(deps.db, deps.config, metrics),
     ...createReconciliationActivities(deps.reconcileLedger, stuckLimits(deps.config)),
+    ...createDeliverectHandOff(deps.deliverectHandOff),
   };
 }
 

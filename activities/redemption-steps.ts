@@ -32,7 +32,7 @@ import {
 import { Ledger, type Balances, type LedgerHeadState } from '../store/ledger';
 import { pointsForRedemption } from '../domain/reward';
 import { Coupons } from '../store/coupons';
-import { LimitReachedError, LimitUsage, usageKey } from '../store/limit-usage';
+import { LimitReachedError, LimitUndecidedError, LimitUsage, usageKey } from '../store/limit-usage';
 import { Members } from '../store/members';
 import { Options } from '../store/options';
 import {
@@ -97,6 +97,8 @@ export interface ReservePointsInput extends StatusStep, PointsOfRedemption {
   knownHead?: LedgerHeadState;
   /** With no partner to call, the step completes the redemption too, under this version (see changeStatusThenComplete). */
   completedVersion?: number;
+  /** The slots the redemption took in its option's limits: decided once the points are reserved. */
+  slots?: LimitSlot[];
   changes: Pick<RedemptionChanges, 'currency' | 'partner' | 'expires_at' | 'order_id' | 'order_subtotal'>;
 }
 
@@ -119,10 +121,16 @@ export interface ClaimLimitSlotsInput {
   memberId: string;
   optionId: number;
   limits: OptionLimits;
+  /** Undecided slots count as taken: the redemption waited long enough for them (see takeLimitSlots). */
+  undecidedAsTaken?: boolean;
 }
 
-/** Room in every limit (and the slots taken), or the first limit that had none (and nothing taken). */
-export type LimitClaim = { ok: true; slots: LimitSlot[] } | { ok: false; reason: LimitRefusal };
+/**
+ * Room in every limit (and the slots taken), the first limit that had none (and nothing taken), or a limit whose room
+ * depends on redemptions not decided yet (`wait`: the slots taken so far are kept, and the step is to run again).
+ */
+export type LimitClaim =
+  { ok: true; slots: LimitSlot[] } | { ok: false; reason: LimitRefusal } | { ok: false; wait: true; scope: string };
 
 export interface ReleaseLimitSlotsInput {
   redemptionId: string;
@@ -204,9 +212,7 @@ export function createRedemptionSteps(
   const usage = new LimitUsage(db);
 
   async function giveBack(redemptionId: string, slots: LimitSlot[], cause: string): Promise<void> {
-    for (const { kind, scope } of slots) {
-      await usage.release({ scope, idempotencyKey: usageKey(redemptionId, kind, 'release'), redemptionId, cause });
-    }
+    for (const { kind, scope } of slots) await usage.release({ scope, kind, redemptionId, cause });
   }
 
   /** Appends the step's ledger entry (its idempotency key is the redemption and the step) and returns its audit event. */
@@ -414,6 +420,8 @@ export function createRedemptionSteps(
         input.delayed ? 'hold' : 'debit',
         input.knownHead,
       );
+      for (const { kind, scope } of input.slots ?? [])
+        await usage.settle({ scope, kind, redemptionId: input.redemptionId });
       const couponCode = await coupons.issue(input.redemptionId, () =>
         couponCodeFromRandomBytes(() => randomBytes(24)),
       );
@@ -439,6 +447,7 @@ export function createRedemptionSteps(
             limit,
             idempotencyKey: usageKey(redemptionId, kind, 'claim'),
             redemptionId,
+            undecidedAsTaken: input.undecidedAsTaken === true,
           });
           // A repeated step whose slot was given back had been refused by a later limit: that is still the answer.
           const released = claim.duplicate ? await usage.entryWithKey(usageKey(redemptionId, kind, 'release')) : null;
@@ -446,6 +455,8 @@ export function createRedemptionSteps(
             return { ok: false, reason: isLimitRefusal(released.cause) ? released.cause : LIMIT_REFUSALS[kind] };
           slots.push({ kind, scope: claim.entry.scope });
         } catch (error) {
+          // Kept: the step runs again, finds them under their keys, and claims this one anew.
+          if (error instanceof LimitUndecidedError) return { ok: false, wait: true, scope };
           if (!(error instanceof LimitReachedError)) throw error;
           await giveBack(redemptionId, slots, LIMIT_REFUSALS[kind]);
           return { ok: false, reason: LIMIT_REFUSALS[kind] };

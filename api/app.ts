@@ -10,6 +10,7 @@ import { healthRouter } from './health';
 import { membersRouter } from './members';
 import { optionsRouter } from './options';
 import { ordersRouter } from './orders';
+import { partnerNotificationsRouter } from './partner-notifications';
 import { redemptionsRouter } from './redemptions';
 import { reportsRouter } from './reports';
 import type { Metrics } from './metrics';
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps) {
   v1.use(ordersRouter(application, routes));
   v1.use(reportsRouter(application, routes));
   v1.use(webhookEndpointsRouter(deps, application, routes));
+  v1.use(partnerNotificationsRouter(deps, application.deliverect, routes));
   app.use('/v1', v1);
   app.use(deliverectWebhooksRouter(deps, application, routes));
   app.use(posWebhooksRouter(deps, application, routes));

@@ -1,6 +1,6 @@
 /**
  * The API process, composed once: the application over the store and Temporal, the Express app with its metrics,
- * listening, and the Deliverect inbox resuming what it recorded but did not hand over. api/main.ts, `npm start` and the
+ * listening, and the Deliverect inbox handing to Temporal what it recorded but could not hand over yet. api/main.ts, `npm start` and the
  * test harness all serve the API from here.
  */
 import type { Logger } from 'pino';
@@ -24,7 +24,7 @@ export interface ComposedApi {
   /** Where this process answers (`http://127.0.0.1:<port>`). */
   url: string;
   application: Application;
-  /** Stops resuming notifications and serving. */
+  /** Stops handing notifications over and serving. */
   close(): Promise<void>;
 }
 
@@ -41,12 +41,12 @@ export async function composeApi(config: Config, composition: ApiComposition): P
   });
   const app = createApp({ config, logger, application, metrics });
   const { server, url } = await listen(app, composition.port ?? config.port);
-  const stopResuming = application.deliverect.resumeContinuously();
+  const stopHandingOver = application.deliverect.handOverContinuously();
   return {
     url,
     application,
     async close() {
-      stopResuming();
+      stopHandingOver();
       await closeServer(server);
     },
   };

@@ -75,9 +75,10 @@ const pointsChangeSchema = z
         not: { const: 0 },
       }),
     reason: requiredText(500),
-    idempotency_key: plainText(200)
-      .min(1)
-      .meta({ description: 'The same key again changes nothing and answers the first result' }),
+    idempotency_key: plainText(200).min(1).meta({
+      description:
+        "The client's key: the same key from the same API client again changes nothing and answers the first result; another client's is its own",
+    }),
   })
   .strict()
   .meta({ id: 'PointsChange' });
@@ -249,7 +250,12 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
     },
     async ({ params, body }, _req, res) => {
       const { entry, duplicate, member } = await members
-        .changePoints(params.id, { points: body.points, reason: body.reason, idempotencyKey: body.idempotency_key })
+        .changePoints(params.id, {
+          points: body.points,
+          reason: body.reason,
+          idempotencyKey: body.idempotency_key,
+          clientId: res.locals.clientId as string,
+        })
         .catch(answerLedgerRefusal);
       res.status(duplicate ? 200 : 201).json({
         entry: ledgerEntryView(entry),

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GaugeReadings } from '../application/gauge-readings';
-import { PARTNER_NAMES } from '../domain/partners';
+import { PARTNER_NAMES, type PartnerName } from '../domain/partners';
 import { WAITING_STATUSES } from '../domain/states';
 import { STUCK_REASONS } from '../domain/stuck';
 
@@ -66,16 +66,27 @@ export function createMetrics(store: GaugeReadings) {
       for (const partner of [...PARTNER_NAMES, 'none']) gauge.set({ partner }, held.get(partner) ?? 0);
     }),
   });
-  new Gauge({
-    name: 'partner_inbox_backlog',
-    help: 'Partner notifications stored but not yet handed to Temporal, by partner',
-    labelNames: ['partner'],
-    registers: [registry],
-    collect: fromStore(async (gauge) => {
-      const counts = await Promise.all(PARTNER_NAMES.map((partner) => store.notificationsPending(partner)));
-      PARTNER_NAMES.forEach((partner, index) => gauge.set({ partner }, counts[index]!));
-    }),
-  });
+  const byPartner = (name: string, help: string, read: (partner: PartnerName) => Promise<number>) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['partner'],
+      registers: [registry],
+      collect: fromStore(async (gauge) => {
+        const counts = await Promise.all(PARTNER_NAMES.map(read));
+        PARTNER_NAMES.forEach((partner, index) => gauge.set({ partner }, counts[index]!));
+      }),
+    });
+  byPartner(
+    'partner_inbox_backlog',
+    'Partner notifications stored whose work is not done yet (not handed to Temporal, or not confirmed), by partner',
+    (partner) => store.notificationsPending(partner),
+  );
+  byPartner(
+    'partner_inbox_dead_letters',
+    'Partner notifications given up (listed at GET /v1/partner-notifications/dead-letters), by partner',
+    (partner) => store.notificationsDeadLettered(partner),
+  );
   // From the newest report in the store, not from the worker that ran it: right with any number of workers.
   new Gauge({
     name: 'loyalty_reconciliation_mismatches',

@@ -5,6 +5,8 @@ import type { PartnerName } from '../domain/partners';
 import type { OrderCapture } from '../domain/redemption';
 import { requiredText } from '../domain/text';
 import type { Application } from '../application';
+import { ORDER_SOURCES } from '../application/order-sources';
+import { ApiError } from './errors';
 import { redemptionRefSchema } from './redemption-views';
 import { callerOf } from './auth';
 import { errorSchema, idempotencyKeyHeader, type RouteBook } from './routes';
@@ -70,10 +72,24 @@ export const orderCancelSchema = z
     ],
   });
 
+/** The body names a part of the order, which only a named cancellation may refund. */
+const PARTIAL_FIELDS = ['items', 'amount'];
+
 const cancelHeaders = z.object({
   'Idempotency-Key': idempotencyKeyHeader(
-    'Names a partial cancellation: resent with the same key, it refunds nothing more',
-  ),
+    'Names the cancellation: resent with the same key it refunds nothing more, and with another body (a part, or the whole order) it is refused 409. Required to cancel part of the order (items or amount)',
+  ).meta({ 'x-required-if-body-has': PARTIAL_FIELDS }),
+});
+
+const cancelQuery = z.object({
+  source: z
+    .enum(ORDER_SOURCES)
+    .default('merchant')
+    .meta({
+      description:
+        'Whose order id it is: merchant (captured through POST /v1/orders or a till, the default) or deliverect ' +
+        '(a Deliverect order, for instance to cancel part of it). An id names a different order in each',
+    }),
 });
 
 const orderCancelledSchema = z
@@ -154,6 +170,7 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
       auth: 'api-key',
       scopes: ['orders'],
       params: z.object({ order_id: text }),
+      query: cancelQuery,
       body: orderCancelSchema,
       headers: cancelHeaders,
       responses: {
@@ -163,18 +180,28 @@ export function ordersRouter({ orders: desk }: Application, routes: RouteBook): 
             'A refund is still in progress (the store or a workflow is slow): send the same request again for the final answer; it refunds nothing twice',
           schema: orderCancelledSchema,
         },
-        404: error('No redemption was used by that order'),
+        400: error('Invalid input, or part of the order (items or amount) sent without an Idempotency-Key'),
+        404: error('No redemption was used by that order of that source'),
         409: error(
-          'A reward of the order is not settled yet (order_not_settled), or the Idempotency-Key was used for another part (idempotency_key_reused)',
+          'A reward of the order is not settled yet (order_not_settled), or the Idempotency-Key was used with another body: another part, or the whole order (idempotency_key_reused)',
         ),
         422: error('Past the refund window, or an amount for an order whose subtotal is unknown'),
       },
     },
-    async ({ params, body, headers }, _req, res) => {
-      const { settled, ...cancelled } = await desk.cancelOrder(params.order_id, body, {
-        clientId: callerOf(res).client,
-        idempotencyKey: headers['Idempotency-Key'],
-      });
+    async ({ params, query, body, headers }, _req, res) => {
+      // A client that retries a part it sent without a key would be refunded twice.
+      if (PARTIAL_FIELDS.some((field) => field in body) && headers['Idempotency-Key'] === undefined) {
+        throw ApiError.badRequest(
+          'Send an Idempotency-Key header to cancel part of an order, the same one on a retry.',
+          [{ path: 'Idempotency-Key', message: 'is required when items or amount is sent' }],
+        );
+      }
+      const { settled, ...cancelled } = await desk.cancelOrder(
+        params.order_id,
+        body,
+        { clientId: callerOf(res).client, idempotencyKey: headers['Idempotency-Key'] },
+        query.source,
+      );
       res.status(settled ? 200 : 202).json({ order_id: params.order_id, ...cancelled });
     },
   );

@@ -1,73 +1,55 @@
 /**
  * Deliverect's order and cancellation notifications. Deliverect sends each once and never retries after any HTTP
- * answer, so a notification is recorded in MongoDB before anything else, its work handed to Temporal (a workflow per
- * redeemed programme, named by Deliverect's orderId and programId so a duplicate delivery starts nothing), and only
- * then answered. The body is kept exactly as received (any JSON Deliverect may send, whatever its keys), and read
- * back from there. A notification recorded but not finished (the process died in between, Temporal was down) is
- * resumed at start-up and then every few seconds; a cancellation that arrives before its order waits for it.
+ * answer, so a notification is recorded in the store first, exactly as received (any JSON Deliverect may send, whatever
+ * its keys), and answered as soon as it is: whether Temporal is up or not, the notification is ours. Its work is then
+ * handed to Temporal, to its order's workflow (workflows/deliverect-order.ts), which hands it on to the redemptions and
+ * retries until they confirm it, or gives it up to the dead letters, visible through the API.
+ *
+ * Only getting a notification into Temporal is done here: at once after answering, and for what that could not do
+ * (Temporal was down, the process died), at start-up and then every few seconds. Everything after that is Temporal's.
  */
-import type { Db } from 'mongodb';
+import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { OrderDesk } from './orders';
-import { partiesOf } from './redemption-parties';
-import {
-  customerIdentifierOf,
-  deliverectCancelSchema,
-  deliverectOrderNotificationSchema,
-  type DeliverectCancel,
-  type DeliverectOrderNotification,
-} from '../domain/deliverect';
-import type { CreateRedemptionRequest, OrderCapture } from '../domain/redemption';
+import type { Config } from '../config/env';
+import type { DeliverectCancel, DeliverectOrderNotification } from '../domain/deliverect';
 import { PartnerNotifications, type PartnerNotification } from '../store/partner-notifications';
-import { Redemptions } from '../store/redemptions';
+import type { deliverectOrderWorkflow } from '../workflows';
+import { deliverectNotificationSignal, type DeliverectNotificationRef } from '../workflows/messages';
+import { cancelNotificationId, orderNotificationId, redeemedOptionIds } from './deliverect-hand-off';
 import type { ApplicationDeps } from './index';
-import { RedemptionWorkflows } from './redemption-workflows';
-import { redemptionIdForPartner } from './redemption-ids';
+import { deliverectRedemptionId } from './order-sources';
+
+export { deliverectRedemptionId } from './order-sources';
 
 /** A notification as recorded: the body exactly as received, its kind, and the ids we look it up by. */
 type Work = Pick<PartnerNotification, '_id' | 'kind' | 'raw' | 'order_id'>;
 
-/** The notification of each kind, read back from the raw body it was recorded with. */
-const PARSE = {
-  order: (raw: string) => deliverectOrderNotificationSchema.parse(JSON.parse(raw)),
-  cancel: (raw: string) => deliverectCancelSchema.parse(JSON.parse(raw)),
-};
+/** How often notifications not handed to Temporal yet (a process died, Temporal was down) are tried again. */
+const HAND_OVER_EVERY_MS = 15_000;
 
-/** How often notifications left unfinished (a process died, a dependency was down) are tried again. */
-const RESUME_EVERY_MS = 15_000;
+/** Ids longer than this name their order's workflow by a digest, within what Temporal takes. */
+const LONGEST_ORDER_ID_IN_WORKFLOW_ID = 200;
 
-const orderNotificationId = (orderId: string) => `deliverect:order:${orderId}`;
-const cancelNotificationId = (orderId: string) => `deliverect:cancel:${orderId}`;
-
-/** Our option ids are integers; a programId that is not one cannot name one of our programmes. */
-function redeemedOptionIds(notification: DeliverectOrderNotification): number[] {
-  const ids = notification.order.discounts.map((discount) => discount.programId.trim());
-  return [...new Set(ids.filter((id) => /^\d{1,9}$/.test(id)).map(Number))];
-}
-
-export function deliverectRedemptionId(orderId: string, optionId: number): string {
-  return redemptionIdForPartner('deliverect', orderId, String(optionId));
+export function deliverectOrderWorkflowId(orderId: string): string {
+  if (orderId.length <= LONGEST_ORDER_ID_IN_WORKFLOW_ID) return `deliverect-order-${orderId}`;
+  return `deliverect-order-sha256-${createHash('sha256').update(orderId).digest('hex')}`;
 }
 
 export class DeliverectInbox {
   private readonly notifications: PartnerNotifications;
-  private readonly redemptions: Redemptions;
-  private readonly db: Db;
-  private readonly workflows: RedemptionWorkflows;
-  private readonly orders: OrderDesk;
+  private readonly temporal: Client;
+  private readonly config: Config;
   private readonly logger: Logger;
 
-  /** `orders` cancels what a cancelled order redeemed, as POST /v1/orders/{id}/cancel does. */
-  constructor(deps: ApplicationDeps, orders: OrderDesk) {
+  constructor(deps: ApplicationDeps) {
     this.notifications = new PartnerNotifications(deps.db);
-    this.redemptions = new Redemptions(deps.db);
-    this.db = deps.db;
-    this.workflows = new RedemptionWorkflows(deps.temporal, deps.config);
-    this.orders = orders;
+    this.temporal = deps.temporal;
+    this.config = deps.config;
     this.logger = deps.logger;
   }
 
-  /** Records an order notification (raw: the body as received), then starts its redemptions. */
+  /** Records an order notification (raw: the body as received); its redemptions start on their own. */
   receiveOrder(notification: DeliverectOrderNotification, raw: string): Promise<void> {
     const redemptionIds = redeemedOptionIds(notification).map((optionId) =>
       deliverectRedemptionId(notification.orderId, optionId),
@@ -81,6 +63,7 @@ export class DeliverectInbox {
     return this.receive(work, redemptionIds);
   }
 
+  /** Records a cancellation; the refunds run on their own, once its order has come. */
   receiveCancel(cancel: DeliverectCancel, raw: string): Promise<void> {
     return this.receive(
       { _id: cancelNotificationId(cancel.orderId), kind: 'cancel', raw, order_id: cancel.orderId },
@@ -88,27 +71,35 @@ export class DeliverectInbox {
     );
   }
 
-  /** Finishes what was recorded but not handed over; returns how many it finished. */
-  async resumePending(): Promise<number> {
-    let finished = 0;
-    for (const work of await this.notifications.pending('deliverect')) {
-      if (await this.handOver(work)) finished += 1;
+  /** Hands to Temporal what was recorded but not handed over; returns how many it handed over. */
+  async handOverPending(): Promise<number> {
+    let handedOver = 0;
+    for (const work of await this.notifications.notHandedOver('deliverect')) {
+      // One that Temporal refuses waits for the next pass and holds up none of the others.
+      if (
+        await this.handOver(work).then(
+          () => true,
+          (error: unknown) => this.failedHandOver(work, error),
+        )
+      ) {
+        handedOver += 1;
+      }
     }
-    if (finished > 0) this.logger.info({ count: finished }, 'resumed Deliverect notifications');
-    return finished;
+    if (handedOver > 0) this.logger.info({ count: handedOver }, 'handed Deliverect notifications to Temporal');
+    return handedOver;
   }
 
   /**
-   * Resumes unfinished notifications at once and then now and then, until stopped. A pass that fails (the store is
-   * unreachable, say) is logged, and the next one tries again: nothing here stops the process.
+   * Hands over at once and then now and then, until stopped. A pass that fails (the store is unreachable, say) is
+   * logged, and the next one tries again: nothing here stops the process.
    */
-  resumeContinuously(everyMs = RESUME_EVERY_MS): () => void {
+  handOverContinuously(everyMs = HAND_OVER_EVERY_MS): () => void {
     let running = false;
     const pass = () => {
       if (running) return;
       running = true;
-      this.resumePending()
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'resuming Deliverect notifications failed'))
+      this.handOverPending()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'handing Deliverect notifications over failed'))
         .finally(() => (running = false));
     };
     const timer = setInterval(pass, everyMs);
@@ -117,74 +108,49 @@ export class DeliverectInbox {
     return () => clearInterval(timer);
   }
 
+  /** The notifications given up, newest first, with why (their bodies, which name the customer, are not shown). */
+  deadLetters(page: { skip: number; limit: number }) {
+    return this.notifications.deadLetters(page);
+  }
+
   /**
-   * Records the notification and hands it over. A notification with the same id again is the same work: what is handed
-   * over is the one recorded first, so a resent order with another body cannot start redemptions it never recorded.
+   * Records the notification and hands it over without making the sender wait. A notification with the same id again
+   * is the same work: what is handed over is the one recorded first, so a resent order with another body cannot start
+   * redemptions it never recorded.
    */
   private async receive(work: Work, redemptionIds: string[]): Promise<void> {
     const first = (await this.notifications.record({ ...work, partner: 'deliverect', redemption_ids: redemptionIds }))
       ? work
       : ((await this.notifications.get(work._id)) ?? work);
-    await this.handOver(first);
+    this.handOver(first).catch((error: unknown) => this.failedHandOver(first, error));
   }
 
-  /** Hands the work to Temporal; false when it must wait (a cancellation whose order has not arrived). */
-  private async handOver(work: Work): Promise<boolean> {
-    if (work.kind === 'order') {
-      await this.startOrder(work);
-      // A cancellation that arrived before its order waited for it.
-      const cancel = await this.notifications.get(cancelNotificationId(work.order_id));
-      if (cancel?.state === 'received') await this.handOver(cancel);
-      return true;
-    }
-    const cancel = PARSE.cancel(work.raw);
-    if (cancel.isCancelled && !(await this.refundOrder(cancel.orderId))) return false;
-    await this.notifications.markDone(work._id);
-    return true;
+  /** Signals the notification to its order's workflow, starting the workflow if it is not running. */
+  private async handOver(work: Work): Promise<void> {
+    const notification: DeliverectNotificationRef = { id: work._id, kind: work.kind === 'order' ? 'order' : 'cancel' };
+    await this.temporal.workflow.signalWithStart<typeof deliverectOrderWorkflow, [DeliverectNotificationRef]>(
+      'deliverectOrderWorkflow',
+      {
+        workflowId: deliverectOrderWorkflowId(work.order_id),
+        taskQueue: this.config.temporal.taskQueue,
+        args: [
+          {
+            orderId: work.order_id,
+            handOffDeadlineMs: this.config.deliverect.handOffDeadlineMs,
+            orphanCancelTtlMs: this.config.deliverect.orphanCancelTtlMs,
+          },
+        ],
+        signal: deliverectNotificationSignal,
+        signalArgs: [notification],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        staticSummary: `Deliverect order ${work.order_id}: hand its notifications to its redemptions`,
+      },
+    );
+    await this.notifications.markHandedOver(work._id);
   }
 
-  private async startOrder(work: Work): Promise<void> {
-    await this.startRedemptions(PARSE.order(work.raw));
-    await this.notifications.markDone(work._id);
-  }
-
-  private async startRedemptions(notification: DeliverectOrderNotification): Promise<void> {
-    const customer = customerIdentifierOf(notification.order);
-    // Deliverect names the location and account at the top level and in the order; the first one given counts.
-    const branch = notification.locationId || notification.order.location;
-    const business = notification.accountId || notification.order.account;
-    const order: OrderCapture = {
-      order_id: notification.orderId,
-      subtotal: notification.order.subTotal,
-      source_partner: 'deliverect',
-      ...(branch ? { branch_id: branch } : {}),
-      ...(business ? { business_ref: business } : {}),
-    };
-    for (const optionId of redeemedOptionIds(notification)) {
-      const request: CreateRedemptionRequest = {
-        ...(customer.field === 'email' ? { customer_email: customer.value } : { phone_number: customer.value }),
-        redemption_option_id: optionId,
-        delay_points_deduction: false,
-      };
-      await this.workflows.startWithOrder(
-        deliverectRedemptionId(notification.orderId, optionId),
-        request,
-        order,
-        await partiesOf(this.db, request),
-      );
-    }
-  }
-
-  /**
-   * Refunds every redemption of the order: those Deliverect told us of, and any other that order captured. False when
-   * the order is not known yet, so the cancellation waits for it.
-   */
-  private async refundOrder(orderId: string): Promise<boolean> {
-    const order = await this.notifications.get(orderNotificationId(orderId));
-    if (order?.state === 'received') await this.startOrder(order);
-    if (!order && (await this.redemptions.findByOrderId(orderId)).length === 0) return false;
-    // The whole order, as POST /v1/orders/{id}/cancel without a body; Deliverect names no part of an order.
-    await this.orders.requestWholeCancellation(orderId, order?.redemption_ids ?? []);
-    return true;
+  private failedHandOver(work: Work, error: unknown): false {
+    this.logger.warn({ err: error, notification: work._id }, 'Deliverect notification not handed to Temporal yet');
+    return false;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * What the API's gauges read from the store at scrape time: redemptions waiting, the points their holds keep, partner
- * notifications not handed over yet, and the latest reconciliation. Each read is bounded by the work in flight.
+ * notifications not done yet and those given up, and the latest reconciliation. Each read is bounded by the work in flight.
  */
 import type { Db } from 'mongodb';
 import type { PartnerName } from '../domain/partners';
@@ -27,8 +27,17 @@ export class GaugeReadings {
     return this.waiting;
   }
 
-  notificationsPending(partner: PartnerName): Promise<number> {
-    return this.notifications.countPending(partner);
+  /** Notifications whose work is not done yet: not handed to Temporal, or handed over and not confirmed. */
+  async notificationsPending(partner: PartnerName): Promise<number> {
+    const counts = await Promise.all(
+      (['received', 'handed_over'] as const).map((state) => this.notifications.countInState(partner, state)),
+    );
+    return counts[0]! + counts[1]!;
+  }
+
+  /** Notifications given up, which an operator reads through the API. */
+  notificationsDeadLettered(partner: PartnerName): Promise<number> {
+    return this.notifications.countInState(partner, 'dead_letter');
   }
 
   latestReconciliation(): Promise<LatestReconciliation | null> {

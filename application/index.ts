@@ -29,7 +29,6 @@ export interface ApplicationDeps {
 }
 
 export function createApplication(deps: ApplicationDeps) {
-  const orders = new OrderDesk(deps);
   return {
     /** Members, their points and their ledger. */
     members: new MemberDesk(deps),
@@ -40,13 +39,13 @@ export function createApplication(deps: ApplicationDeps) {
     /** Cancel, and the operators' actions. */
     actions: new RedemptionActions(deps),
     /** Orders capturing coupons, and their cancellation. */
-    orders,
+    orders: new OrderDesk(deps),
     /** Counts and points of redemptions over a range. */
     reports: new ReportDesk(deps),
     /** Deliverect's question: the member's programmes for a basket. */
     loyaltyPrograms: new LoyaltyPrograms(deps),
-    /** Deliverect's order and cancellation notifications, recorded before they are handed over. */
-    deliverect: new DeliverectInbox(deps, orders),
+    /** Deliverect's order and cancellation notifications, recorded before they are handed over, and their dead letters. */
+    deliverect: new DeliverectInbox(deps),
     /** The merchant's webhook endpoints and their deliveries. */
     webhookEndpoints: new WebhookEndpointsDesk(deps),
     /** Readiness (Temporal and the store answer) and liveness (the store client is not stuck). */

@@ -2,6 +2,7 @@
  * Members and their points: create a member, read one with their balances, earn or adjust points (idempotently, by
  * the client's key), and page through a member's ledger.
  */
+import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { Refusal } from '../domain/failures';
 import { Ledger, type Balances, type LedgerEntry, type LedgerObserver } from '../store/ledger';
@@ -16,9 +17,23 @@ export interface PointsChange {
   /** Positive earns, negative adjusts down. */
   points: number;
   reason: string;
-  /** The client's key: the same key again changes nothing. */
+  /** The client's key: the same key from the same client again changes nothing. */
   idempotencyKey: string;
+  /** The API client that sent it: another client's key is another change, whatever its text. */
+  clientId: string;
 }
+
+/**
+ * The ledger's key of a client's points change. The client is named by a digest, because the key is the entry's id in
+ * every client's view of the ledger.
+ */
+export function pointsChangeKey(memberId: string, clientId: string, idempotencyKey: string): string {
+  const client = createHash('sha256').update(clientId).digest('hex').slice(0, 12);
+  return `points:${memberId}:${client}:${idempotencyKey}`;
+}
+
+/** Before keys were the client's, one key named the member's change for every client. */
+const sharedPointsChangeKey = (memberId: string, idempotencyKey: string) => `points:${memberId}:${idempotencyKey}`;
 
 export class MemberDesk {
   private readonly members: Members;
@@ -51,7 +66,7 @@ export class MemberDesk {
       memberId: member._id,
       type: change.points > 0 ? 'EARN' : 'ADJUST',
       points: change.points,
-      idempotencyKey: `points:${member._id}:${change.idempotencyKey}`,
+      idempotencyKey: await this.keyOf(member._id, change),
       reason: change.reason,
     });
     return { entry, duplicate, member: await this.withBalances(member) };
@@ -61,6 +76,16 @@ export class MemberDesk {
   async ledgerPage(id: string, page: { skip: number; limit: number; oldestFirst: boolean }) {
     const member = await this.existing(id);
     return this.ledger.list(member._id, page);
+  }
+
+  /**
+   * A change written before keys were the client's answers a resend of it with the same points, as it did then, so
+   * that a client retrying across the upgrade is not paid twice; otherwise the key is the client's own.
+   */
+  private async keyOf(memberId: string, change: PointsChange): Promise<string> {
+    const shared = await this.ledger.entryWithKey(sharedPointsChangeKey(memberId, change.idempotencyKey));
+    if (shared && shared.balance_delta === change.points) return shared.idempotency_key;
+    return pointsChangeKey(memberId, change.clientId, change.idempotencyKey);
   }
 
   private async existing(id: string): Promise<Member> {

@@ -19,6 +19,7 @@ import type { RedemptionStatus } from '../domain/states';
 import { Options } from '../store/options';
 import { OrderCancellations } from '../store/order-cancellations';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
+import { orderSourceOf, type OrderSource } from './order-sources';
 import { RedemptionWorkflows } from './redemption-workflows';
 import { cancellationIdFor, requestHashOf } from './redemption-ids';
 
@@ -43,6 +44,12 @@ type CancelInWorkflow = (
 
 /** Statuses of a redemption whose points are still on their way: part of its order cannot be refunded yet. */
 const UNSETTLED: RedemptionStatus[] = ['pending', 'awaiting_order', 'redeeming', 'needs_review'];
+
+/** A partial cancellation's id: the router refuses one without its Idempotency-Key. */
+function named(cancellationId: string | undefined): string {
+  if (!cancellationId) throw new Error('A partial cancellation is named by its Idempotency-Key.');
+  return cancellationId;
+}
 
 /**
  * Orders that use coupons: capturing their redemptions, and refunding them when the order is cancelled. Also used by
@@ -86,8 +93,9 @@ export class OrderDesk {
 
   /**
    * Captures every coupon of the order or none: the coupons are checked, then an order with several holds each of
-   * them before capturing any, and lets go of those it holds when one is refused. A resent order captures what is left
-   * and changes nothing else.
+   * them before capturing any, and lets go of those it holds when one is refused. The holds and then the captures go
+   * to their workflows all at once, so that a slow partner costs one fulfilment's time, not one per coupon, and the
+   * holds are let go well inside their lease. A resent order captures what is left and changes nothing else.
    * `settled` is false when a capture was accepted but has not finished within the wait: the same order again answers
    * once it has.
    */
@@ -96,52 +104,49 @@ export class OrderDesk {
     // Every coupon goes to its workflow, even one the store says this order captured already: the store can be ahead
     // of the workflow (a lost workflow task's steps wrote it), and only the workflow knows; a repeat changes nothing.
     if (documents.length > 1) await this.claimAll(documents, capture);
-    let settled = true;
-    for (const document of documents) {
-      if ((await this.workflows.captureOrder(document._id, capture)) === undefined) settled = false;
-    }
+    const outcomes = await Promise.all(documents.map((document) => this.workflows.captureOrder(document._id, capture)));
     const redemptions = await Promise.all(documents.map((document) => this.reference(document._id)));
-    return { redemptions, settled };
+    return { redemptions, settled: outcomes.every((outcome) => outcome !== undefined) };
   }
 
   private async claimAll(documents: RedemptionDocument[], capture: OrderCapture): Promise<void> {
-    const claimed: string[] = [];
-    try {
-      for (const document of documents) {
-        await this.workflows.claimForOrder(document._id, capture);
-        claimed.push(document._id);
-      }
-    } catch (error) {
-      // A hold that cannot be released now lapses after ORDER_CLAIM_LEASE_MS.
-      await Promise.allSettled(claimed.map((id) => this.workflows.releaseClaim(id, capture.order_id)));
-      throw error;
-    }
+    const claims = await Promise.allSettled(
+      documents.map((document) => this.workflows.claimForOrder(document._id, capture)),
+    );
+    const refused = claims.find((claim) => claim.status === 'rejected');
+    if (!refused) return;
+    // A hold that cannot be released now lapses after ORDER_CLAIM_LEASE_MS.
+    await Promise.allSettled(
+      documents
+        .filter((_document, index) => claims[index]!.status === 'fulfilled')
+        .map((document) => this.workflows.releaseClaim(document._id, capture.order_id)),
+    );
+    throw refused.reason;
   }
 
   /**
    * The order was cancelled: in whole (no part), or the items or the amount named (domain/partial-refund.ts). A
-   * partial cancellation is named by the client's Idempotency-Key when it sent one, so a resent one refunds nothing
-   * more, and the same key with another part is refused; without one, each call is a new cancellation. Answers with
-   * every redemption of the order and what this cancellation refunded.
+   * cancellation is named by the client's Idempotency-Key, which a partial one must have: a resent one refunds nothing
+   * more, and the same key with another body (another part, or the whole order) is refused. A whole cancellation
+   * without a key is a resend of any other, since it refunds whatever is left. The order is the one of that id from
+   * `source` (application/order-sources.ts). Answers with every redemption of the order and what this cancellation
+   * refunded.
    */
   async cancelOrder(
     orderId: string,
     part: OrderCancellationPart = {},
     client: { clientId: string; idempotencyKey?: string | undefined } = { clientId: '' },
+    source: OrderSource = 'merchant',
   ): Promise<OrderCancelled> {
-    const documents = await this.redemptions.findByOrderId(orderId);
-    if (documents.length === 0) throw new Refusal('order_not_found', `No redemption was used by order ${orderId}.`);
-    const id = cancellationIdFor(client.clientId, orderId, client.idempotencyKey);
-    const partial = part.items !== undefined || part.amount !== undefined;
-    if (partial && client.idempotencyKey !== undefined) {
-      const request_hash = requestHashOf(part);
-      if (!(await this.cancellations.sameAsFirst({ _id: id, order_id: orderId, request_hash }))) {
-        throw new Refusal(
-          'idempotency_key_reused',
-          'This Idempotency-Key was already used to cancel another part of this order.',
-        );
-      }
+    const documents = (await this.redemptions.findByOrderId(orderId)).filter(
+      (document) => orderSourceOf(document) === source,
+    );
+    if (documents.length === 0) {
+      const origin = source === 'merchant' ? 'the API or a till' : 'Deliverect';
+      throw new Refusal('order_not_found', `No redemption was used by an order ${orderId} from ${origin}.`);
     }
+    const id = client.idempotencyKey && cancellationIdFor(client.clientId, orderId, client.idempotencyKey);
+    if (id) await this.refuseKeyReused(id, orderId, part);
     let settled = true;
     const by = client.clientId !== '' ? { client: client.clientId } : {};
     const cancel: CancelInWorkflow = async (redemptionId, cancellation) => {
@@ -150,21 +155,21 @@ export class OrderDesk {
       return outcome;
     };
     let refunds: Refund[];
-    if (part.items !== undefined) refunds = await this.cancelItems(cancel, orderId, part.items, documents, id);
-    else if (part.amount !== undefined) refunds = await this.cancelAmount(cancel, orderId, part.amount, documents, id);
+    if (part.items !== undefined) refunds = await this.cancelItems(cancel, orderId, part.items, documents, named(id));
+    else if (part.amount !== undefined)
+      refunds = await this.cancelAmount(cancel, orderId, part.amount, documents, named(id));
     else refunds = await this.cancelWhole(cancel, orderId, documents);
     const redemptions = await Promise.all(documents.map((document) => this.reference(document._id)));
     return { redemptions, refunds, settled };
   }
 
-  /**
-   * Asks each redemption of the order (and those named, which may not be stored yet) to refund the whole order, without
-   * waiting: for partners that must be answered at once. Their workflows refund on their own.
-   */
-  async requestWholeCancellation(orderId: string, redemptionIds: Iterable<string> = []): Promise<void> {
-    const ids = new Set(redemptionIds);
-    for (const redemption of await this.redemptions.findByOrderId(orderId)) ids.add(redemption._id);
-    for (const redemptionId of ids) await this.workflows.requestOrderCancellation(redemptionId, orderId);
+  /** The key names one cancellation: sent again with another body, it is refused before anything changes. */
+  private async refuseKeyReused(id: string, orderId: string, part: OrderCancellationPart): Promise<void> {
+    if (await this.cancellations.sameAsFirst({ _id: id, order_id: orderId, request_hash: requestHashOf(part) })) return;
+    throw new Refusal(
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used to cancel another part of this order, or all of it.',
+    );
   }
 
   private async cancelWhole(

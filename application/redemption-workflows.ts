@@ -176,23 +176,33 @@ export class RedemptionWorkflows {
     }
   }
 
-  /** Sends an order cancellation and returns once it was accepted; the refund runs on its own. */
-  async requestOrderCancellation(redemptionId: string, orderId: string): Promise<void> {
-    await this.orderEvent(redemptionId, cancelOrderUpdate, [{ order_id: orderId }], { wait: false });
+  /**
+   * Hands a whole-order cancellation over for good: true once the redemption's own workflow has accepted it (it is in
+   * that workflow's history, and refunds once the redemption settles) or its orders workflow has answered it; false
+   * when that answer has not come within the wait (the same cancellation again refunds nothing twice).
+   */
+  handOverOrderCancellation(redemptionId: string, orderId: string): Promise<boolean> {
+    return this.orderEvent(
+      redemptionId,
+      cancelOrderUpdate,
+      [{ order_id: orderId }],
+      async ({ handle, inOwnWorkflow }) =>
+        inOwnWorkflow || (await resultWithin(handle, this.config.redemptionSyncWaitMs)) !== undefined,
+    );
   }
 
   /** Sends an order to the redemption; resolves with its outcome, or undefined while fulfilment is still running. */
   captureOrder(redemptionId: string, capture: OrderCapture): Promise<RedemptionOutcome | undefined> {
-    return this.orderEvent(redemptionId, captureOrderUpdate, [capture], { wait: true });
+    return this.orderEvent(redemptionId, captureOrderUpdate, [capture], this.outcomeWithin);
   }
 
   /** Holds the coupon for the order until it is captured or released (see claimForOrderUpdate); refusals as Refusals. */
   async claimForOrder(redemptionId: string, capture: OrderCapture): Promise<void> {
-    await this.orderEvent(redemptionId, claimForOrderUpdate, [capture], { wait: true });
+    await this.orderEvent(redemptionId, claimForOrderUpdate, [capture], this.outcomeWithin);
   }
 
   async releaseClaim(redemptionId: string, orderId: string): Promise<void> {
-    await this.orderEvent(redemptionId, releaseClaimUpdate, [{ order_id: orderId }], { wait: true });
+    await this.orderEvent(redemptionId, releaseClaimUpdate, [{ order_id: orderId }], this.outcomeWithin);
   }
 
   /** Cancels the redemption for the API client that asked. */
@@ -225,12 +235,12 @@ export class RedemptionWorkflows {
 
   /** An operator's refund: to the redemption's workflow while it runs, else to its orders workflow. */
   refundRedemption(redemptionId: string, note: OperatorNote): Promise<RedemptionOutcome | undefined> {
-    return this.orderEvent(redemptionId, refundRedemptionUpdate, [note], { wait: true });
+    return this.orderEvent(redemptionId, refundRedemptionUpdate, [note], this.outcomeWithin);
   }
 
   /** The order was cancelled, in whole or in part (see cancelOrderUpdate). */
   cancelOrder(redemptionId: string, cancellation: OrderCancellation): Promise<RedemptionOutcome | undefined> {
-    return this.orderEvent(redemptionId, cancelOrderUpdate, [cancellation], { wait: true });
+    return this.orderEvent(redemptionId, cancelOrderUpdate, [cancellation], this.outcomeWithin);
   }
 
   /**
@@ -239,19 +249,18 @@ export class RedemptionWorkflows {
    * that ends just as an event joins it drops the event; the event is then sent again, and the workflows' steps make
    * a repeated event change nothing.
    */
-  private async orderEvent<Args extends OrderEventArgs>(
+  private async orderEvent<Args extends OrderEventArgs, T>(
     redemptionId: string,
     update: UpdateDefinition<RedemptionOutcome, Args>,
     args: Args,
-    { wait }: { wait: boolean },
-  ): Promise<RedemptionOutcome | undefined> {
+    settle: (started: StartedOrderEvent) => Promise<T>,
+  ): Promise<T> {
     return this.refusalsMapped(redemptionId, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await askedAgainWhenRefused(updateIdOf(update.name, args), async (updateId) => {
-            const handle = await this.startOrderEvent(redemptionId, update, args, updateId);
-            return wait ? await resultWithin(handle, this.config.redemptionSyncWaitMs) : undefined;
-          });
+          return await askedAgainWhenRefused(updateIdOf(update.name, args), async (updateId) =>
+            settle(await this.startOrderEvent(redemptionId, update, args, updateId)),
+          );
         } catch (error) {
           if (!isClosedWorkflowError(error) || attempt === ORDER_EVENT_ATTEMPTS) throw error;
         }
@@ -259,18 +268,23 @@ export class RedemptionWorkflows {
     });
   }
 
+  /** An order event's outcome, if it comes within REDEMPTION_SYNC_WAIT_MS. */
+  private readonly outcomeWithin = ({ handle }: StartedOrderEvent) =>
+    resultWithin(handle, this.config.redemptionSyncWaitMs);
+
   private async startOrderEvent<Args extends OrderEventArgs>(
     redemptionId: string,
     update: UpdateDefinition<RedemptionOutcome, Args>,
     args: Args,
     updateId: string,
-  ): Promise<WorkflowUpdateHandle<RedemptionOutcome>> {
+  ): Promise<StartedOrderEvent> {
     try {
-      return await this.handle(redemptionId).startUpdate(update, {
+      const handle = await this.handle(redemptionId).startUpdate(update, {
         args,
         updateId,
         waitForStage: WorkflowUpdateStage.ACCEPTED,
       });
+      return { handle, inOwnWorkflow: true };
     } catch (error) {
       if (!isClosedWorkflowError(error)) throw error;
     }
@@ -278,7 +292,7 @@ export class RedemptionWorkflows {
       redemptionId,
       orderRefundWindowSeconds: this.config.orderRefundWindowSeconds,
     };
-    return this.client.workflow.startUpdateWithStart(update, {
+    const handle = await this.client.workflow.startUpdateWithStart(update, {
       args,
       updateId,
       waitForStage: WorkflowUpdateStage.ACCEPTED,
@@ -295,6 +309,7 @@ export class RedemptionWorkflows {
         },
       ),
     });
+    return { handle, inOwnWorkflow: false };
   }
 
   /**
@@ -312,6 +327,12 @@ export class RedemptionWorkflows {
 }
 
 const ORDER_EVENT_ATTEMPTS = 5;
+
+/** An order event accepted by the redemption's own workflow, or by its orders workflow once that one has ended. */
+interface StartedOrderEvent {
+  handle: WorkflowUpdateHandle<RedemptionOutcome>;
+  inOwnWorkflow: boolean;
+}
 
 /**
  * Runs an update under the id of its request, so that the same request sent again joins it (see updateIdOf). A

@@ -71,6 +71,8 @@ const envSchema = z.object({
   PARTNER_RECONCILE_LIMIT_MS: positiveInt(DEFAULT_PARTNER_RECONCILE_LIMIT_MS),
   DEFAULT_COUPON_TTL_SECONDS: z.coerce.number().int().positive().max(MAX_COUPON_TTL_SECONDS).default(604_800),
   ORDER_REFUND_WINDOW_SECONDS: positiveInt(30 * 24 * 3600),
+  DELIVERECT_ORPHAN_CANCEL_TTL_SECONDS: positiveInt(24 * 3600),
+  DELIVERECT_HANDOFF_DEADLINE_SECONDS: positiveInt(3600),
   WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
   WEBHOOK_RETRY_INITIAL_MS: positiveInt(5_000),
   WEBHOOK_RETRY_MAX_MS: positiveInt(3_600_000),
@@ -144,6 +146,11 @@ export interface Config {
   partnerReconcileLimitMs: number;
   defaultCouponTtlSeconds: number;
   orderRefundWindowSeconds: number;
+  /**
+   * Deliverect's inbox: a hand-off to the redemptions is retried for `handOffDeadlineMs`, and a cancellation waits for
+   * an order we have not seen for `orphanCancelTtlMs`, before the notification goes to the dead letters.
+   */
+  deliverect: { handOffDeadlineMs: number; orphanCancelTtlMs: number };
   /**
    * Merchant webhooks: delivered by activities on their own task queue (`<TEMPORAL_TASK_QUEUE>-webhooks`), so that a
    * slow endpoint never holds a slot redemptions need; each attempt times out after `timeoutMs`, and failed attempts
@@ -332,6 +339,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     partnerReconcileLimitMs: values.PARTNER_RECONCILE_LIMIT_MS,
     defaultCouponTtlSeconds: values.DEFAULT_COUPON_TTL_SECONDS,
     orderRefundWindowSeconds: values.ORDER_REFUND_WINDOW_SECONDS,
+    deliverect: {
+      orphanCancelTtlMs: values.DELIVERECT_ORPHAN_CANCEL_TTL_SECONDS * 1000,
+      handOffDeadlineMs: values.DELIVERECT_HANDOFF_DEADLINE_SECONDS * 1000,
+    },
     webhooks: {
       taskQueue: `${values.TEMPORAL_TASK_QUEUE}-webhooks`,
       timeoutMs: values.WEBHOOK_TIMEOUT_MS,

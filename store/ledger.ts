@@ -238,6 +238,11 @@ export class Ledger {
   }
 
   /** The member's head hint as stored (none before the first append finished), for reconciliation to check. */
+  /** The entry written under an idempotency key, if any (a read of its unique index). */
+  entryWithKey(idempotencyKey: string): Promise<LedgerEntry | null> {
+    return this.log.entryWithKey(idempotencyKey);
+  }
+
   headHint(memberId: string): Promise<LedgerHead | null> {
     return this.heads.findOne({ _id: memberId });
   }

@@ -1,6 +1,6 @@
 /**
- * The partial order cancellations that came with an Idempotency-Key, each with a hash of what it cancelled, so that the
- * key sent again with another body is told apart from a resend.
+ * The order cancellations that came with an Idempotency-Key, each with a hash of what it cancelled (a part, or the
+ * whole order), so that the key sent again with another body is told apart from a resend.
  */
 import type { Collection, Db } from 'mongodb';
 import { duplicateKeyIndex } from './duplicate-key';

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createWebhookDelivery } from '../activities/webhook-delivery';
 import { secretBoxOf } from '../store/secret-box';
+import { DeliverectHandOff } from '../application/deliverect-hand-off';
 import { reconcileLedger } from '../application/reconciliation';
 import { nudgeWebhookLane, sharedNudges } from '../application/webhook-lanes';
 import type { Services } from '../application/wiring';
@@ -103,6 +104,7 @@ function createRedemptionWorker(
           meter: Runtime.instance().metricMeter,
           nudgeWebhookLane: sharedNudges((endpointId) => nudgeWebhookLane(temporal, config, endpointId)),
           reconcileLedger: (run) => reconcileLedger(mongo.db, run),
+          deliverectHandOff: new DeliverectHandOff({ config, db: mongo.db, temporal, logger }),
         }),
       maxCachedWorkflows: config.workerMaxCachedWorkflows,
       tracing,

@@ -2,3 +2,4 @@ export { redemptionWorkflow } from './redemption';
 export { redemptionOrdersWorkflow } from './redemption-orders';
 export { ledgerReconciliationWorkflow } from './reconciliation';
 export { webhookLaneWorkflow } from './webhook-lane';
+export { deliverectOrderWorkflow } from './deliverect-order';

@@ -1,5 +1,5 @@
-/** The redemption workflow's updates and query, defined once for the workflow and its callers. */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+/** The workflows' updates, signals and queries, defined once for the workflows and their callers. */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CancelRequest, OrderCancellation, OrderCapture, RedemptionOutcome } from '../domain/redemption';
 import type { OperatorNote } from '../domain/operator-actions';
 import type { ReviewResolution } from '../domain/review';
@@ -43,3 +43,12 @@ export const releaseHoldUpdate = defineUpdate<RedemptionOutcome, [OperatorNote]>
 export const refundRedemptionUpdate = defineUpdate<RedemptionOutcome, [OperatorNote]>('refundRedemption');
 
 export const redemptionStatusQuery = defineQuery<RedemptionOutcome>('redemptionStatus');
+
+/** A Deliverect notification recorded in the inbox, named by its id there: its body stays in the store. */
+export interface DeliverectNotificationRef {
+  id: string;
+  kind: 'order' | 'cancel';
+}
+
+/** Hands a recorded notification to its order's workflow (workflows/deliverect-order.ts), starting it if need be. */
+export const deliverectNotificationSignal = defineSignal<[DeliverectNotificationRef]>('deliverectNotification');

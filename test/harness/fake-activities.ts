@@ -288,9 +288,11 @@ export class FakeActivities {
       });
     },
 
-    reconcileLedger: async () => {
-      throw new Error('The redemption workflows never run the ledger reconciliation.');
-    },
+    reconcileLedger: async () => notRunHere('reconcileLedger'),
+
+    handOverDeliverectOrder: async () => notRunHere('handOverDeliverectOrder'),
+    handOverDeliverectCancel: async () => notRunHere('handOverDeliverectCancel'),
+    deadLetterDeliverectNotification: async () => notRunHere('deadLetterDeliverectNotification'),
   };
 
   private state(redemptionId: string): RedemptionState {
@@ -354,4 +356,9 @@ function unknownRedemption(key: string) {
     message: `No fake scenario was registered for ${key}.`,
     nonRetryable: true,
   });
+}
+
+/** An activity of another workflow than the redemption's. */
+function notRunHere(activity: string): never {
+  throw new Error(`The redemption workflows never run ${activity}.`);
 }

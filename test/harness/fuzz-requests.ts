@@ -81,22 +81,45 @@ export function operationsOf(document: OpenApiDocument): Operation[] {
   return operations;
 }
 
+/**
+ * The headers that the document requires only with some bodies: a header's `x-required-if-body-has` names the body
+ * fields (any one of them) that make it required, a rule across parameters that JSON Schema cannot say.
+ */
+function headersRequiredBy(operation: Operation, body: unknown): string[] {
+  const fields = (name: string) =>
+    ((operation.headers.properties?.[name] as SchemaObject | undefined)?.['x-required-if-body-has'] ?? []) as string[];
+  const present = typeof body === 'object' && body !== null ? Object.keys(body) : [];
+  return Object.keys(operation.headers.properties ?? {}).filter((name) =>
+    fields(name).some((field) => present.includes(field)),
+  );
+}
+
 /** A request the document allows, with its fields drawn from the pools where the context says so. */
 export function validRequest(operation: Operation, context: SchemaContext): fc.Arbitrary<PlannedRequest> {
+  const allHeaders = { ...operation.headers, required: Object.keys(operation.headers.properties ?? {}) };
   return fc
     .record({
       pathParams: schemaArbitrary(operation.pathParams, context),
       query: schemaArbitrary(operation.query, context),
       headers: schemaArbitrary(operation.headers, context),
+      everyHeader: schemaArbitrary(allHeaders, context),
       body: operation.body
         ? schemaArbitrary(operation.body, context).map((json) => ({ json }))
         : fc.constant(undefined),
     })
-    .map(({ pathParams, query, headers, body }) => ({
+    .map(({ pathParams, query, headers, everyHeader, body }) => ({
       operation,
       pathParams: pathParams as Record<string, unknown>,
       query: Object.entries(query as Record<string, unknown>),
-      headers: headers as Record<string, unknown>,
+      headers: {
+        ...(headers as Record<string, unknown>),
+        ...Object.fromEntries(
+          headersRequiredBy(operation, body?.json).map((name) => [
+            name,
+            (everyHeader as Record<string, unknown>)[name],
+          ]),
+        ),
+      },
       body,
       credential: 'valid' as const,
       contentType: body ? 'application/json' : undefined,

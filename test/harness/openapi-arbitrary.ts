@@ -67,6 +67,8 @@ const KNOWN_KEYWORDS = new Set([
   'title',
   '$ref',
   'x-later-than',
+  // A header's rule across parameters, which fuzz-requests.ts keeps when it draws the body.
+  'x-required-if-body-has',
 ]);
 
 const MAX_DEPTH = 4;

@@ -1,17 +1,23 @@
+import { Client, Connection } from '@temporalio/client';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeApi } from '../../api/compose';
 import { createApplication } from '../../application';
-import { deliverectRedemptionId } from '../../application/deliverect-inbox';
+import { deliverectOrderWorkflowId, deliverectRedemptionId } from '../../application/deliverect-inbox';
 import type { RedemptionOption } from '../../domain/options';
 import { Ledger } from '../../store/ledger';
 import { Redemptions } from '../../store/redemptions';
 import { PartnerNotifications } from '../../store/partner-notifications';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
-import { readJson, startTestStack, testLogger, type TestStack } from '../harness/stack';
+import { recordHistory } from '../harness/histories';
+import { scrape, sampleSum } from '../harness/prometheus';
+import { readJson, startTestStack, testLogger, uniqueName, type TestStack } from '../harness/stack';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 const SECRET = 'deliverect-inbound-secret';
+/** How long a cancellation waits for an order we never saw, here. */
+const ORPHAN_TTL_SECONDS = 5;
 const SEED_REQUEST = JSON.parse(
   readFileSync(new URL('../fixtures/deliverect/loyalty-programs-request.json', import.meta.url), 'utf8'),
 );
@@ -33,10 +39,15 @@ describe('Deliverect webhooks', () => {
   beforeAll(async () => {
     flavours = await startStubPartner();
     stack = await startTestStack({
-      env: { DELIVERECT_INBOUND_SECRET: SECRET, FLAVOURS_REDEEM_URL: flavours.redeemUrl },
+      env: {
+        DELIVERECT_INBOUND_SECRET: SECRET,
+        FLAVOURS_REDEEM_URL: flavours.redeemUrl,
+        FLAVOURS_INBOUND_SECRET: 'flavours-inbound',
+        DELIVERECT_ORPHAN_CANCEL_TTL_SECONDS: String(ORPHAN_TTL_SECONDS),
+      },
     });
     const db = stack.mongo.db;
-    const member = await createMemberWithPoints(db, 1_000, {
+    const member = await createMemberWithPoints(db, 10_000, {
       email: SEED_REQUEST.order.customer.email,
       phone_number: SEED_REQUEST.order.customer.phoneNumber,
     });
@@ -154,7 +165,7 @@ describe('Deliverect webhooks', () => {
     });
     expect(spaced.status).toBe(401);
     expect(await notifications.countDocuments()).toBe(before);
-    expect((await balances()).points_balance).toBe(1_000);
+    expect((await balances()).points_balance).toBe(10_000);
   });
 
   it('deducts each redeemed programme once per orderId and programId, however often the order is delivered', async () => {
@@ -188,6 +199,7 @@ describe('Deliverect webhooks', () => {
         .toBe('refunded');
     }
     expect((await balances()).points_balance).toBe(before);
+    await recordHistory(stack.client, 'deliverect-order-cancelled', deliverectOrderWorkflowId('D-100'));
   });
 
   it('hands over the order recorded first when the same orderId comes again with other programmes', async () => {
@@ -212,7 +224,11 @@ describe('Deliverect webhooks', () => {
       await expect.poll(() => statusOf(id), { timeout: 10_000 }).toBe('completed');
     }
     const cancelPart = async (json: unknown) => {
-      const res = await stack.api.request('/v1/orders/D-part/cancel', { method: 'POST', json });
+      const res = await stack.api.request('/v1/orders/D-part/cancel?source=deliverect', {
+        method: 'POST',
+        headers: { 'Idempotency-Key': uniqueName('cancel') },
+        json,
+      });
       expect(res.status).toBe(200);
       return (await readJson(res)).refunds;
     };
@@ -290,17 +306,16 @@ describe('Deliverect webhooks', () => {
   it('refunds a cancellation that arrived before its order, once the order arrives', async () => {
     const before = (await balances()).points_balance;
     expect((await post('orders/cancel', { orderId: 'D-early', isCancelled: true })).status).toBe(200);
-    expect(await new PartnerNotifications(stack.mongo.db).get('deliverect:cancel:D-early')).toMatchObject({
-      state: 'received',
-    });
+    expect((await new PartnerNotifications(stack.mongo.db).get('deliverect:cancel:D-early'))?.state).not.toBe('done');
     expect((await post('orders', orderWith('D-early', [discount.id]))).status).toBe(200);
     await expect
       .poll(() => statusOf(deliverectRedemptionId('D-early', discount.id)), { timeout: 10_000 })
       .toBe('refunded');
     expect((await balances()).points_balance).toBe(before);
-    expect(await new PartnerNotifications(stack.mongo.db).get('deliverect:cancel:D-early')).toMatchObject({
-      state: 'done',
-    });
+    await expect
+      .poll(async () => (await new PartnerNotifications(stack.mongo.db).get('deliverect:cancel:D-early'))?.state)
+      .toBe('done');
+    await recordHistory(stack.client, 'deliverect-cancel-before-order', deliverectOrderWorkflowId('D-early'));
   });
 
   it('refuses malformed bodies with 400 naming the fields', async () => {
@@ -325,16 +340,16 @@ describe('Deliverect webhooks', () => {
       redemption_ids: [deliverectRedemptionId('D-crashed', discount.id)],
     });
     const inbox = newInbox();
-    expect(await inbox.resumePending()).toBe(1);
+    expect(await inbox.handOverPending()).toBe(1);
     await expect
       .poll(() => statusOf(deliverectRedemptionId('D-crashed', discount.id)), { timeout: 10_000 })
       .toBe('completed');
-    expect(await inbox.resumePending()).toBe(0);
+    expect(await inbox.handOverPending()).toBe(0);
   });
 
   it('keeps resuming unfinished notifications while it runs, not only at start-up', async () => {
     const inbox = newInbox();
-    const stop = inbox.resumeContinuously(200);
+    const stop = inbox.handOverContinuously(200);
     try {
       await new PartnerNotifications(stack.mongo.db).record({
         _id: 'deliverect:order:D-later',
@@ -353,6 +368,197 @@ describe('Deliverect webhooks', () => {
       stop();
     }
   });
+
+  const deadLetters = async () =>
+    (await readJson(await stack.api.request('/v1/partner-notifications/dead-letters?per_page=100'))).data as any[];
+  const deadLetterOf = async (id: string) => (await deadLetters()).find((letter) => letter.id === id);
+
+  it('answers a notification it has stored 200 while Temporal is down, and hands it over once Temporal answers', async () => {
+    // An API process whose Temporal cannot be reached; the store is the stack's.
+    // No gRPC retries, so that nothing is left calling once the connection is closed.
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', interceptors: [] }) });
+    const offline = await composeApi(stack.config, {
+      logger: testLogger,
+      services: { mongo: stack.mongo, temporal: unreachable },
+      port: 0,
+    });
+    try {
+      const raw = JSON.stringify(orderWith('D-offline', [discount.id]));
+      const started = Date.now();
+      const res = await fetch(`${offline.url}/webhooks/deliverect/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-server-authorization-hmac-sha256': sign(raw) },
+        body: raw,
+        signal: AbortSignal.timeout(5_000),
+      });
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      await offline.close();
+      await unreachable.connection.close().catch(() => undefined);
+    }
+    expect(await new PartnerNotifications(stack.mongo.db).get('deliverect:order:D-offline')).toMatchObject({
+      state: 'received',
+    });
+    // This process reaches Temporal: its next pass hands the order over.
+    expect(await newInbox().handOverPending()).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(() => statusOf(deliverectRedemptionId('D-offline', discount.id)).catch(() => 'not yet'), {
+        timeout: 10_000,
+      })
+      .toBe('completed');
+  });
+
+  it('gives a notification that cannot be handed over to the dead letters, and goes on with the others', async () => {
+    const notifications = new PartnerNotifications(stack.mongo.db);
+    // Recorded first: the pass meets it before the good one.
+    await notifications.record({
+      _id: 'deliverect:order:D-garbled',
+      partner: 'deliverect',
+      kind: 'order',
+      raw: '{"orderId": "D-garbled", "order": ',
+      order_id: 'D-garbled',
+      redemption_ids: [],
+    });
+    await notifications.record({
+      _id: 'deliverect:order:D-after-garbled',
+      partner: 'deliverect',
+      kind: 'order',
+      raw: JSON.stringify(orderWith('D-after-garbled', [discount.id])),
+      order_id: 'D-after-garbled',
+      redemption_ids: [deliverectRedemptionId('D-after-garbled', discount.id)],
+    });
+    await newInbox()
+      .handOverPending()
+      .catch(() => undefined);
+    await expect
+      .poll(() => statusOf(deliverectRedemptionId('D-after-garbled', discount.id)).catch(() => 'not yet'), {
+        timeout: 10_000,
+      })
+      .toBe('completed');
+    await expect
+      .poll(() => deadLetterOf('deliverect:order:D-garbled'), { timeout: 10_000 })
+      .toMatchObject({
+        partner: 'deliverect',
+        kind: 'order',
+        order_id: 'D-garbled',
+        reason: 'notification_unreadable',
+        message: expect.any(String),
+        received_at: expect.any(String),
+        dead_lettered_at: expect.any(String),
+      });
+    const metrics = await scrape(`${stack.api.url}/metrics`);
+    expect(sampleSum(metrics, 'partner_inbox_dead_letters', { partner: 'deliverect' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('gives a cancellation of an order it never saw to the dead letters once DELIVERECT_ORPHAN_CANCEL_TTL_SECONDS pass', async () => {
+    expect((await post('orders/cancel', { orderId: 'D-never', isCancelled: true })).status).toBe(200);
+    expect(await deadLetterOf('deliverect:cancel:D-never')).toBeUndefined();
+    await expect
+      .poll(() => deadLetterOf('deliverect:cancel:D-never'), { timeout: (ORPHAN_TTL_SECONDS + 10) * 1000 })
+      .toMatchObject({ kind: 'cancel', order_id: 'D-never', reason: 'order_never_seen' });
+    await recordHistory(stack.client, 'deliverect-cancel-never-ordered', deliverectOrderWorkflowId('D-never'));
+  });
+
+  it('tells of a refund its redemption refused, instead of marking the cancellation done', async () => {
+    expect((await post('orders', orderWith('D-late', [discount.id]))).status).toBe(200);
+    const id = deliverectRedemptionId('D-late', discount.id);
+    await expect.poll(() => statusOf(id), { timeout: 10_000 }).toBe('completed');
+    // Completed long ago: past the refund window, so its orders workflow refuses the refund.
+    const longAgo = new Date(Date.now() - 2 * stack.config.orderRefundWindowSeconds * 1000).toISOString();
+    await stack.mongo.db.collection('redemptions').updateOne({ _id: id as never }, { $set: { completed_at: longAgo } });
+    expect((await post('orders/cancel', { orderId: 'D-late', isCancelled: true })).status).toBe(200);
+    const settled = async () => (await new PartnerNotifications(stack.mongo.db).get('deliverect:cancel:D-late'))?.state;
+    await expect.poll(settled, { timeout: 15_000 }).toSatisfy((state) => state === 'done' || state === 'dead_letter');
+    expect(await settled()).toBe('dead_letter');
+    expect(await deadLetterOf('deliverect:cancel:D-late')).toMatchObject({ reason: 'refund_window_passed' });
+    expect(await statusOf(id)).toBe('completed');
+  });
+
+  describe('order ids belong to their source', () => {
+    const heldCoupon = async () => {
+      const option = await createOption(stack.mongo.db, { currency: 'EUR', cost_points: 100 });
+      const res = await stack.api.request('/v1/redemptions', {
+        method: 'POST',
+        json: {
+          customer_email: SEED_REQUEST.order.customer.email,
+          redemption_option_id: option.id,
+          delay_points_deduction: true,
+        },
+      });
+      expect(res.status).toBe(201);
+      return readJson(res);
+    };
+    const orderThroughApi = async (orderId: string) => {
+      const coupon = await heldCoupon();
+      const res = await stack.api.request('/v1/orders', {
+        method: 'POST',
+        json: { order_id: orderId, coupon_code: coupon.coupon_code },
+      });
+      expect(res.status).toBe(200);
+      return coupon.id as string;
+    };
+    /** Deliverect cancels an order it never sent: once the cancellation is settled, the redemption must be untouched. */
+    const cancelThroughDeliverect = async (orderId: string, redemptionId: string) => {
+      expect((await post('orders/cancel', { orderId, isCancelled: true })).status).toBe(200);
+      const settled = async () =>
+        (await new PartnerNotifications(stack.mongo.db).get(`deliverect:cancel:${orderId}`))?.state;
+      await expect
+        .poll(settled, { timeout: (ORPHAN_TTL_SECONDS + 10) * 1000 })
+        .toSatisfy((state) => state === 'done' || state === 'dead_letter');
+      expect(await statusOf(redemptionId)).toBe('completed');
+      // It waited for an order of Deliverect's, which never came.
+      expect(await deadLetterOf(`deliverect:cancel:${orderId}`)).toMatchObject({ reason: 'order_never_seen' });
+    };
+
+    it('an order captured through the API is not cancelled by Deliverect', async () => {
+      await cancelThroughDeliverect('SRC-api', await orderThroughApi('SRC-api'));
+    });
+
+    it('an order a till redeemed is not cancelled by Deliverect', async () => {
+      const coupon = await heldCoupon();
+      const redeemed = await fetch(`${stack.api.url}/webhooks/flavours/redeem_reward`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'api-token': 'flavours-inbound' },
+        body: JSON.stringify({
+          reward_code: coupon.coupon_code,
+          business_refrence: 'dev',
+          branch_id: 'branch-1',
+          date: '2026-11-22 18:30:00',
+          timestamp: '1795379400',
+        }),
+      });
+      expect(redeemed.status).toBe(200);
+      await expect.poll(() => statusOf(coupon.id), { timeout: 10_000 }).toBe('completed');
+      await cancelThroughDeliverect(`flavours:${coupon.coupon_code}`, coupon.id);
+    });
+
+    it("a Deliverect order is not cancelled through the API unless named as Deliverect's", async () => {
+      expect((await post('orders', orderWith('SRC-deliverect', [discount.id]))).status).toBe(200);
+      const id = deliverectRedemptionId('SRC-deliverect', discount.id);
+      await expect.poll(() => statusOf(id), { timeout: 10_000 }).toBe('completed');
+      const cancel = (query = '') => stack.api.request(`/v1/orders/SRC-deliverect/cancel${query}`, { method: 'POST' });
+      const refused = await cancel();
+      expect(refused.status).toBe(404);
+      expect((await readJson(refused)).error.code).toBe('order_not_found');
+      expect(await statusOf(id)).toBe('completed');
+      expect((await cancel('?source=deliverect')).status).toBe(200);
+      expect(await statusOf(id)).toBe('refunded');
+    });
+
+    it('the same id from the API and from Deliverect names two orders, each cancelled through its own source', async () => {
+      const fromApi = await orderThroughApi('SRC-both');
+      expect((await post('orders', orderWith('SRC-both', [discount.id]))).status).toBe(200);
+      const fromDeliverect = deliverectRedemptionId('SRC-both', discount.id);
+      await expect.poll(() => statusOf(fromDeliverect), { timeout: 10_000 }).toBe('completed');
+
+      expect((await stack.api.request('/v1/orders/SRC-both/cancel', { method: 'POST' })).status).toBe(200);
+      expect([await statusOf(fromApi), await statusOf(fromDeliverect)]).toEqual(['refunded', 'completed']);
+      expect((await post('orders/cancel', { orderId: 'SRC-both', isCancelled: true })).status).toBe(200);
+      await expect.poll(() => statusOf(fromDeliverect), { timeout: 10_000 }).toBe('refunded');
+    });
+  });
+
   it('marks a programme not applicable once its limit has no room for the member, and applicable again when it does', async () => {
     const db = stack.mongo.db;
     const onceEach = await createOption(db, {

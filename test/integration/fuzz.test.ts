@@ -281,14 +281,15 @@ describe('fuzzing from the OpenAPI document', () => {
   /**
    * What is still going on, if anything: a redemption being decided or fulfilled, a Deliverect order not handed over
    * or whose redemptions are not written yet, or a workflow running besides those of the coupons that wait for their
-   * order (a refund in progress, for one).
+   * order and those of Deliverect cancellations that wait for theirs (a refund in progress, for one).
    */
   async function inFlight(snapshot: StoreSnapshot): Promise<string | undefined> {
     const redemptions = documentsOf(snapshot, 'redemptions');
     const byId = new Map(redemptions.map((redemption) => [redemption._id, redemption]));
     const deciding = redemptions.find((redemption) => ['pending', 'redeeming'].includes(redemption.status));
     if (deciding) return `redemption ${deciding._id} is ${deciding.status}`;
-    for (const notification of documentsOf(snapshot, 'partner_notifications')) {
+    const notifications = documentsOf(snapshot, 'partner_notifications');
+    for (const notification of notifications) {
       if (notification.kind === 'order') {
         if (notification.state === 'received') return `${notification._id} is not handed over`;
         const missing = notification.redemption_ids.find((id: string) => !byId.has(id));
@@ -303,7 +304,12 @@ describe('fuzzing from the OpenAPI document', () => {
       running.push(workflow.workflowId);
     }
     const awaiting = redemptions.filter((redemption) => redemption.status === 'awaiting_order').length;
-    if (running.length !== awaiting) {
+    // A cancellation of an order not seen yet keeps its order's workflow waiting for it (the orphan TTL).
+    const ordersSeen = new Set(notifications.filter(({ kind }) => kind === 'order').map(({ order_id }) => order_id));
+    const waitingCancels = notifications.filter(
+      ({ kind, state, order_id }) => kind === 'cancel' && state === 'handed_over' && !ordersSeen.has(order_id),
+    ).length;
+    if (running.length !== awaiting + waitingCancels) {
       const busy = await Promise.all(
         running.slice(0, 3).map(async (id) => {
           const description = await stack.client.workflow.getHandle(id).describe();
@@ -311,7 +317,7 @@ describe('fuzzing from the OpenAPI document', () => {
           return `${id} (${activity?.activityType?.name ?? 'no activity'}: ${activity?.lastFailure?.message ?? ''})`;
         }),
       );
-      return `${running.length} workflows running for ${awaiting} coupons awaiting their order: ${busy.join(', ')}`;
+      return `${running.length} workflows running for ${awaiting} coupons awaiting their order and ${waitingCancels} cancellations awaiting theirs: ${busy.join(', ')}`;
     }
     return undefined;
   }

@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJson, startTestStack, uniqueName, type TestStack } from '../harness/stack';
+import { Ledger } from '../../store/ledger';
+import { readJson, startTestStack, TEST_API_KEY, uniqueName, type TestStack } from '../harness/stack';
+
+const OTHER_CLIENT_KEY = 'other-till-key';
 
 describe('members API', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await startTestStack({ worker: false });
+    stack = await startTestStack({
+      worker: false,
+      env: { API_KEYS: `${TEST_API_KEY},other-till:${OTHER_CLIENT_KEY}` },
+    });
   });
   afterAll(() => stack?.close());
 
@@ -124,7 +130,7 @@ describe('members API', () => {
     expect(earn.status).toBe(201);
     const earned = await readJson(earn);
     expect(earned.entry).toEqual({
-      id: `points:${member.id}:earn-1`,
+      id: expect.stringMatching(new RegExp(`^points:${member.id}:[0-9a-f]{12}:earn-1$`)),
       type: 'EARN',
       points: 500,
       balance_delta: 500,
@@ -171,6 +177,38 @@ describe('members API', () => {
     const [a, b] = [await createMember(), await createMember()];
     expect((await changePoints(a.id, 10, 'shared-key')).status).toBe(201);
     expect((await changePoints(b.id, 10, 'shared-key')).status).toBe(201);
+  });
+
+  it("scopes idempotency keys to the client, so another client's change with the same key is its own", async () => {
+    const member = await createMember();
+    expect((await changePoints(member.id, 30, 'till-receipt-1')).status).toBe(201);
+    const other = await stack.api.request(`/v1/members/${member.id}/points`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OTHER_CLIENT_KEY}` },
+      json: { points: 30, reason: 'test', idempotency_key: 'till-receipt-1' },
+    });
+    expect(other.status).toBe(201);
+    expect((await readJson(await get(`/v1/members/${member.id}`))).points_balance).toBe(60);
+    // Each client's key still answers its own change only once.
+    expect((await changePoints(member.id, 30, 'till-receipt-1')).status).toBe(200);
+    expect((await readJson(await get(`/v1/members/${member.id}/ledger`))).total).toBe(2);
+  });
+
+  it("answers a change written before keys were the client's when the same points come again with its key", async () => {
+    const member = await createMember();
+    await new Ledger(stack.mongo.db).append({
+      memberId: member.id,
+      type: 'EARN',
+      points: 25,
+      idempotencyKey: `points:${member.id}:before-upgrade`,
+      reason: 'test',
+    });
+    const resent = await changePoints(member.id, 25, 'before-upgrade');
+    expect(resent.status).toBe(200);
+    expect((await readJson(resent)).entry.id).toBe(`points:${member.id}:before-upgrade`);
+    // Other points under that key are a new change of this client's.
+    expect((await changePoints(member.id, 5, 'before-upgrade')).status).toBe(201);
+    expect((await readJson(await get(`/v1/members/${member.id}`))).points_balance).toBe(30);
   });
 
   it('answers 409 idempotency_key_reused when a key comes back with other points, and changes nothing', async () => {

@@ -6,15 +6,20 @@ import { Ledger } from '../../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { recordHistory } from '../harness/histories';
 import { readJson, startTestStack, testLogger, type TestStack } from '../harness/stack';
+import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 describe('orders with several coupons', () => {
   let stack: TestStack;
 
+  let flavours: StubPartner;
+
   beforeAll(async () => {
-    stack = await startTestStack();
+    flavours = await startStubPartner();
+    stack = await startTestStack({ env: { FLAVOURS_REDEEM_URL: flavours.redeemUrl } });
   });
   afterAll(async () => {
     await stack?.close();
+    await flavours?.close();
   });
 
   const deps = () => ({ config: stack.config, db: stack.mongo.db, temporal: stack.client, logger: testLogger });
@@ -23,7 +28,7 @@ describe('orders with several coupons', () => {
   const statusOf = async (id: string) => (await readJson(await stack.api.request(`/v1/redemptions/${id}`))).status;
 
   async function heldCoupons(count: number, option: Record<string, unknown> = {}) {
-    const member = await createMemberWithPoints(stack.mongo.db, 1_000);
+    const member = await createMemberWithPoints(stack.mongo.db, Math.max(1_000, count * 100));
     const { id: optionId } = await createOption(stack.mongo.db, option);
     const redemptions = [];
     for (let index = 0; index < count; index++) {
@@ -59,6 +64,20 @@ describe('orders with several coupons', () => {
     expect((await readJson(res)).redemptions).toEqual(redemptions.map((r) => ({ id: r.id, status: 'completed' })));
     expect(await balances(member._id)).toEqual({ points_balance: 700, points_held: 0, points_available: 700 });
   });
+
+  it('captures 20 coupons fulfilled by a partner that takes 5 s each within seconds, all of them together', async () => {
+    flavours.setDefault({ status: 200, body: {}, delayMs: 5_000 });
+    const { member, redemptions } = await heldCoupons(20, { partner: 'flavours' });
+    const started = Date.now();
+    const res = await order({ order_id: 'multi-slow-partner', coupon_codes: redemptions.map((r) => r.coupon_code) });
+    const took = Date.now() - started;
+    expect(res.status).toBe(200);
+    expect((await readJson(res)).redemptions).toEqual(redemptions.map((r) => ({ id: r.id, status: 'completed' })));
+    // One partner call's time, not twenty: the holds of the last coupons never came near their lease.
+    expect(took).toBeLessThan(15_000);
+    expect(await balances(member._id)).toEqual({ points_balance: 0, points_held: 0, points_available: 0 });
+    expect(flavours.calls).toHaveLength(20);
+  }, 120_000);
 
   it('captures none of its coupons when one is refused, and the others stay usable by another order', async () => {
     const { member, redemptions } = await heldCoupons(3);

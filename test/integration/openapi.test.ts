@@ -79,6 +79,11 @@ describe('OpenAPI document', () => {
       { required: ['coupon_code'], properties: { coupon_codes: false } },
       { required: ['coupon_codes'], properties: { coupon_code: false } },
     ]);
+    const cancelKey = document.paths['/v1/orders/{order_id}/cancel'].post.parameters.find(
+      (parameter: any) => parameter.in === 'header' && parameter.name === 'Idempotency-Key',
+    );
+    expect(cancelKey.required).toBeFalsy();
+    expect(cancelKey.schema['x-required-if-body-has']).toEqual(['items', 'amount']);
     const percentage = schemas.RedemptionOptionInput.oneOf.find(
       (variant: any) => variant.properties.type.const === 'discount_percentage',
     );

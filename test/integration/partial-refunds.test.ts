@@ -45,14 +45,17 @@ describe('partial order cancellation', () => {
     return { orderId, redemptions };
   }
 
-  const cancel = (orderId: string, json?: unknown, idempotencyKey?: string) =>
-    stack.api.request(`/v1/orders/${orderId}/cancel`, {
+  /** A part of the order goes with a new Idempotency-Key unless one is given (null: none at all). */
+  const cancel = (orderId: string, json?: unknown, idempotencyKey?: string | null) => {
+    const key = idempotencyKey === undefined && json !== undefined ? uniqueName('cancel') : idempotencyKey;
+    return stack.api.request(`/v1/orders/${orderId}/cancel`, {
       method: 'POST',
       ...(json !== undefined ? { json } : {}),
-      ...(idempotencyKey ? { headers: { 'Idempotency-Key': idempotencyKey } } : {}),
+      ...(key ? { headers: { 'Idempotency-Key': key } } : {}),
     });
+  };
 
-  async function cancelled(orderId: string, json?: unknown, idempotencyKey?: string) {
+  async function cancelled(orderId: string, json?: unknown, idempotencyKey?: string | null) {
     const res = await cancel(orderId, json, idempotencyKey);
     const body = await readJson(res);
     expect(res.status, JSON.stringify(body)).toBe(200);
@@ -204,6 +207,48 @@ describe('partial order cancellation', () => {
       'refunded',
     ]);
     expect(await refundsOf(member)).toEqual([100, 100, 100, 100]);
+  });
+
+  it('refuses part of an order without an Idempotency-Key with 400, refunding nothing', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 1_000);
+    const { orderId, redemptions } = await orderWith(member, [
+      { ...orderLevel, cost_points: 400 },
+      { name: 'Free coffee', type: 'free_item', cost_points: 100, item_plu: 'COF-09' },
+    ]);
+    for (const part of [{ amount: 2_500 }, { items: [{ plu: 'COF-09', quantity: 1 }] }]) {
+      const res = await cancel(orderId, part, null);
+      const answer = await readJson(res);
+      expect(res.status, JSON.stringify(part)).toBe(400);
+      expect(answer.error.code).toBe('invalid_request');
+      expect(answer.error.details).toEqual([{ path: 'Idempotency-Key', message: expect.any(String) }]);
+    }
+    expect(await refundsOf(member)).toEqual([]);
+    expect(await redemption(redemptions[0].id)).toMatchObject({ status: 'completed', points_refunded: 0 });
+  });
+
+  it('answers 409 to an Idempotency-Key sent with a whole cancel after a partial one, and the reverse', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 1_000);
+    const first = await orderWith(member, [{ ...orderLevel, cost_points: 400 }]);
+    const key = uniqueName('cancel');
+    expect((await cancelled(first.orderId, { amount: 2_500 }, key)).refunds).toEqual([
+      { id: first.redemptions[0].id, points: 100 },
+    ]);
+    const whole = await cancel(first.orderId, undefined, key);
+    expect(whole.status).toBe(409);
+    expect((await readJson(whole)).error.code).toBe('idempotency_key_reused');
+    expect(await redemption(first.redemptions[0].id)).toMatchObject({ status: 'completed', points_refunded: 100 });
+
+    const second = await orderWith(member, [{ ...orderLevel, cost_points: 200 }]);
+    const wholeKey = uniqueName('cancel');
+    expect((await cancelled(second.orderId, undefined, wholeKey)).refunds).toEqual([
+      { id: second.redemptions[0].id, points: 200 },
+    ]);
+    // The same whole cancel again is a resend; a part under its key is another request.
+    expect((await cancelled(second.orderId, undefined, wholeKey)).refunds).toEqual([]);
+    const part = await cancel(second.orderId, { amount: 100 }, wholeKey);
+    expect(part.status).toBe(409);
+    expect((await readJson(part)).error.code).toBe('idempotency_key_reused');
+    expect(await refundsOf(member)).toEqual([100, 200]);
   });
 
   it('refunds the rest of the order on a whole-order cancel after a partial one', async () => {

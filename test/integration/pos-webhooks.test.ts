@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger } from '../../store/ledger';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
-import { readJson, startTestStack, type TestStack } from '../harness/stack';
+import { readJson, startTestStack, uniqueName, type TestStack } from '../harness/stack';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
 const seed = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/seeds/${name}`, import.meta.url), 'utf8'));
@@ -69,7 +69,11 @@ describe('POS reward webhooks', () => {
       expect((await call('flavours', 'redeem_reward', body(redemption.coupon_code), asFlavours)).status).toBe(200);
       // The POS order is named by the partner and the coupon (see posOrderOf).
       const cancel = (json: unknown) =>
-        stack.api.request(`/v1/orders/flavours:${redemption.coupon_code}/cancel`, { method: 'POST', json });
+        stack.api.request(`/v1/orders/flavours:${redemption.coupon_code}/cancel`, {
+          method: 'POST',
+          headers: { 'Idempotency-Key': uniqueName('cancel') },
+          json,
+        });
       return { member, redemption, cancel };
     };
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedemptionSteps } from '../../activities/redemption-steps';
 import { workflowIdOf } from '../../application/redemption-ids';
 import { periodKey } from '../../domain/limits';
-import { LimitReachedError, LimitUsage } from '../../store/limit-usage';
+import { LimitReachedError, LimitUndecidedError, LimitUsage, usageKey } from '../../store/limit-usage';
 import { createMemberWithPoints, foldLedger } from '../harness/fixtures';
 import { recordHistory } from '../harness/histories';
 import { readJson, startTestStack, startTestWorker, type RunningWorker, type TestStack } from '../harness/stack';
@@ -181,6 +181,31 @@ describe('redemption limits', () => {
     expect(await usage().count(`member/${option.id}/${member._id}/${periodKey('week', new Date())}`)).toBe(1);
   });
 
+  it('never refuses a redemption member_limit_reached for a slot held by one that then fails for lack of points', async () => {
+    // Points for one redemption, and a limit of two: every other one must fail for its points, never for the limit.
+    const member = await createMemberWithPoints(stack.mongo.db, 1_000);
+    const option = await createOption({ cost_points: 600, limits: { per_member: { count: 2, period: 'day' } } });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => redeem({ customer_email: member.email, redemption_option_id: option.id })),
+    );
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(1);
+    expect(answers.filter((answer) => answer.status !== 201).map(codeOf)).toEqual(
+      Array.from({ length: 19 }, () => 'insufficient_points'),
+    );
+    expect(await usage().count(`member/${option.id}/${member._id}/${today()}`)).toBe(1);
+    if (process.env.RECORD_HISTORIES === '1') {
+      // One that waited for the undecided slots: its history holds the pause.
+      for (const answer of answers.filter((one) => one.status !== 201)) {
+        const id = /redemption (\S+)\)/.exec(answer.body.error.message)![1]!;
+        const history = await stack.client.workflow.getHandle(workflowIdOf(id)).fetchHistory();
+        if (history.events?.some((event) => event.timerStartedEventAttributes)) {
+          await recordEnded(id, 'limited-waited-for-undecided');
+          break;
+        }
+      }
+    }
+  });
+
   it('shows an option’s limits, and refuses invalid limits with a 400 naming each bad field', async () => {
     const limits = { per_member: { count: 2, period: 'week' }, stock: 100 };
     const option = await createOption({ limits });
@@ -226,28 +251,80 @@ describe('redemption limits', () => {
           processes[index % processes.length]!.claim({
             scope,
             limit: 3,
-            idempotencyKey: `race:${scope}:${index}`,
-            redemptionId: `rdm-${index}`,
+            idempotencyKey: usageKey(`${scope}:${index}`, 'stock', 'claim'),
+            redemptionId: `${scope}:${index}`,
           }),
         ),
       );
-      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
+      const taken = results.flatMap((result, index) => (result.status === 'fulfilled' ? [`${scope}:${index}`] : []));
+      expect(taken).toHaveLength(3);
+      // Their points are not reserved yet: the others are told to come back, not refused.
       for (const result of results.filter((candidate) => candidate.status === 'rejected')) {
-        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(LimitReachedError);
+        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(LimitUndecidedError);
       }
       expect(await usage().count(scope)).toBe(3);
+      await Promise.all(taken.map((redemptionId) => usage().settle({ scope, kind: 'stock', redemptionId })));
+      const late = {
+        scope,
+        limit: 3,
+        idempotencyKey: usageKey(`${scope}:late`, 'stock', 'claim'),
+        redemptionId: `${scope}:late`,
+      };
+      await expect(usage().claim(late)).rejects.toBeInstanceOf(LimitReachedError);
     });
 
-    it('counts a repeated claim or release once', async () => {
+    it('gives a slot whose redemption failed for its points to a claim that waited for it', async () => {
+      const scope = `stock/undecided-${randomUUID()}`;
+      const claim = (name: string) => {
+        const redemptionId = `${scope}:${name}`;
+        return usage().claim({
+          scope,
+          limit: 1,
+          idempotencyKey: usageKey(redemptionId, 'stock', 'claim'),
+          redemptionId,
+        });
+      };
+      await claim('rdm-short-of-points');
+      await expect(claim('rdm-next')).rejects.toBeInstanceOf(LimitUndecidedError);
+      // One that waited long enough counts the undecided slot as taken.
+      await expect(
+        usage().claim({
+          scope,
+          limit: 1,
+          idempotencyKey: `${scope}:rdm-patient`,
+          redemptionId: `${scope}:rdm-patient`,
+          undecidedAsTaken: true,
+        }),
+      ).rejects.toBeInstanceOf(LimitReachedError);
+      await usage().release({ scope, kind: 'stock', redemptionId: `${scope}:rdm-short-of-points`, cause: 'rejected' });
+      expect((await claim('rdm-next')).duplicate).toBe(false);
+      await usage().settle({ scope, kind: 'stock', redemptionId: `${scope}:rdm-next` });
+      await usage().release({ scope, kind: 'stock', redemptionId: `${scope}:rdm-next`, cause: 'expired' });
+      // A settled slot given back leaves nothing undecided behind: the next claim is refused or taken, never told to wait.
+      await claim('rdm-third');
+      await usage().settle({ scope, kind: 'stock', redemptionId: `${scope}:rdm-third` });
+      await expect(claim('rdm-fourth')).rejects.toBeInstanceOf(LimitReachedError);
+    });
+
+    it('counts a repeated claim, settling or release once', async () => {
       const scope = `stock/once-${randomUUID()}`;
+      const slot = { scope, kind: 'stock' as const, redemptionId: `${scope}:1` };
       const claims = await Promise.all(
         Array.from({ length: 10 }, () =>
-          usage().claim({ scope, limit: 5, idempotencyKey: `${scope}:claim`, redemptionId: 'rdm-1' }),
+          usage().claim({
+            scope,
+            limit: 5,
+            idempotencyKey: usageKey(slot.redemptionId, 'stock', 'claim'),
+            redemptionId: slot.redemptionId,
+          }),
         ),
       );
       expect(claims.filter((claim) => !claim.duplicate)).toHaveLength(1);
-      const release = { scope, idempotencyKey: `${scope}:release`, redemptionId: 'rdm-1', cause: 'expired' };
-      await Promise.all([usage().release(release), usage().release(release)]);
+      await Promise.all([usage().settle(slot), usage().settle(slot)]);
+      await Promise.all([
+        usage().release({ ...slot, cause: 'expired' }),
+        usage().release({ ...slot, cause: 'expired' }),
+      ]);
       expect(await usage().count(scope)).toBe(0);
     });
 
@@ -268,6 +345,12 @@ describe('redemption limits', () => {
         ],
       });
       const input = { redemptionId: `second-${memberId}`, memberId, optionId, limits };
+      expect(await steps.claimLimitSlots(input)).toEqual({ ok: false, wait: true, scope: `stock/${optionId}` });
+      // The first one's points are reserved: its slots are decided, and the stock is out.
+      for (const kind of ['member', 'stock'] as const) {
+        const scope = kind === 'member' ? `member/${optionId}/${memberId}/lifetime` : `stock/${optionId}`;
+        await usage().settle({ scope, kind, redemptionId: `first-${memberId}` });
+      }
       expect(await steps.claimLimitSlots(input)).toEqual({ ok: false, reason: 'out_of_stock' });
       expect(await usage().count(`member/${optionId}/${memberId}/lifetime`)).toBe(1);
 

@@ -151,7 +151,9 @@ describe('store queries on hot paths', () => {
         order_id: `seed-${index}`,
         redemption_ids: [],
       });
-      if (index % 50 !== 0) await notifications.markDone(`deliverect:order:seed-${index}`);
+      if (index % 100 === 1) {
+        await notifications.deadLetter(`deliverect:order:seed-${index}`, { reason: 'seeded', message: 'seeded' });
+      } else if (index % 50 !== 0) await notifications.markDone(`deliverect:order:seed-${index}`);
     }
 
     // A partner call for each redemption, as its fulfilment records them.
@@ -304,7 +306,7 @@ describe('store queries on hot paths', () => {
     expectIndexBacked('reconciliation report', await find('reconciliation_reports', { _id: 'rec_7' }));
   });
 
-  it('reads the partner inbox by id, its pending work and its backlog through indexes', async () => {
+  it('reads the partner inbox by id, its pending work, its backlog and its dead letters through indexes', async () => {
     expectIndexBacked('notification by id', await find('partner_notifications', { _id: 'deliverect:order:seed-7' }));
     expectIndexBacked(
       'pending notifications',
@@ -313,6 +315,14 @@ describe('store queries on hot paths', () => {
     expectIndexBacked(
       'inbox backlog (metrics)',
       await count('partner_notifications', { partner: 'deliverect', state: 'received' }),
+    );
+    expectIndexBacked(
+      'inbox backlog handed over (metrics)',
+      await count('partner_notifications', { partner: 'deliverect', state: 'handed_over' }),
+    );
+    expectIndexBacked(
+      'dead letters (the API and metrics)',
+      await find('partner_notifications', { state: 'dead_letter' }),
     );
   });
 

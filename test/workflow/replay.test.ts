@@ -23,6 +23,8 @@ const EXPECTED_PATHS: Record<string, string> = {
   // An option with limits: a slot taken before the points, and given back.
   'limited-delayed-cancelled': 'redemptionWorkflow',
   'limited-compensated': 'redemptionWorkflow',
+  // Its limit full of redemptions whose points were not reserved yet: it paused until they were decided.
+  'limited-waited-for-undecided': 'redemptionWorkflow',
   // Recorded before workflows carried the member's id instead of their identifier (scrubbed here): such workflows,
   // still running from before, find their member by the identifier in their input.
   'legacy-request-with-identifiers': 'redemptionWorkflow',
@@ -46,6 +48,11 @@ const EXPECTED_PATHS: Record<string, string> = {
   'webhook-lane-ended': 'webhookLaneWorkflow',
   // A lane that waited for a nudge with no activity running, woken by the next event and by its endpoint's deletion.
   'webhook-lane-waits-for-nudges': 'webhookLaneWorkflow',
+  // A Deliverect order handed over and then cancelled; a cancellation that came before its order and waited for it;
+  // one whose order never came, given to the dead letters.
+  'deliverect-order-cancelled': 'deliverectOrderWorkflow',
+  'deliverect-cancel-before-order': 'deliverectOrderWorkflow',
+  'deliverect-cancel-never-ordered': 'deliverectOrderWorkflow',
   'ledger-reconciliation': 'ledgerReconciliationWorkflow',
 };
 

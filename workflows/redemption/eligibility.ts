@@ -2,6 +2,7 @@
  * The first steps: whether the member may redeem the option now, and a slot in each of the option's limits. A
  * redemption refused here ends rejected, before any points move.
  */
+import { sleep } from '@temporalio/workflow';
 import { checkEligibility as eligibilityOf } from '../../domain/eligibility';
 import type { PartnerName } from '../../domain/partners';
 import type { RedemptionOutcome } from '../../domain/redemption';
@@ -70,19 +71,46 @@ export async function checkEligibility(run: RedemptionRun): Promise<{ ok: true; 
   return { ok: true, terms };
 }
 
-/** An option with limits takes a slot in each before any points move; an option without adds no step at all. */
+/**
+ * The pause before a redemption asks again for a slot that redemptions not decided yet fill: their points are reserved
+ * or refused within moments, so 100 ms, doubling, at most 2 s.
+ */
+function limitWaitPauseMs(attempt: number): number {
+  return Math.min(100 * 2 ** (attempt - 1), 2_000);
+}
+
+/**
+ * How long a redemption waits for undecided slots before it counts them as taken: a slot whose points step ran on a
+ * worker that does not settle slots yet (during a rolling upgrade) stays undecided until it is given back.
+ */
+const LIMIT_WAIT_MS = 30_000;
+
+/**
+ * An option with limits takes a slot in each before any points move; an option without adds no step at all. A limit
+ * filled by redemptions whose points are not reserved yet is asked again after a pause, until they are decided: one of
+ * them may fail for its points and give its slot back.
+ */
 export async function takeLimitSlots(run: RedemptionRun, terms: RedemptionTerms): Promise<{ ok: true } | Refused> {
   const option = run.option!;
   if (!option.limits) return { ok: true };
-  const claim = await store('Take a slot in the option’s limits').claimLimitSlots({
-    redemptionId: run.id,
-    memberId: terms.memberId,
-    optionId: option.id,
-    limits: option.limits,
-  });
-  if (!claim.ok) return claim;
-  run.slots = claim.slots;
-  return { ok: true };
+  const since = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const claim = await store('Take a slot in the option’s limits').claimLimitSlots({
+      redemptionId: run.id,
+      memberId: terms.memberId,
+      optionId: option.id,
+      limits: option.limits,
+      ...(attempt > 1 && Date.now() - since >= LIMIT_WAIT_MS ? { undecidedAsTaken: true } : {}),
+    });
+    if (claim.ok) {
+      run.slots = claim.slots;
+      return { ok: true };
+    }
+    if (!('wait' in claim)) return claim;
+    await sleep(limitWaitPauseMs(attempt), {
+      summary: `The limit ${claim.scope} is full of redemptions not decided yet: ask again`,
+    });
+  }
 }
 
 export async function giveSlotsBack(run: RedemptionRun, cause: RedemptionStatus): Promise<void> {

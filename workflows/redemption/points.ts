@@ -51,6 +51,7 @@ export async function reservePoints(run: RedemptionRun, terms: RedemptionTerms):
       ...(completedVersion !== undefined ? { completedVersion } : {}),
       delayed,
       ...(run.ledgerHead ? { knownHead: run.ledgerHead } : {}),
+      ...(run.slots.length > 0 ? { slots: run.slots } : {}),
       changes: {
         currency: terms.currency,
         partner,
