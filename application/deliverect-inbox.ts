@@ -71,19 +71,32 @@ export class DeliverectInbox {
     );
   }
 
-  /** Hands to Temporal what was recorded but not handed over; returns how many it handed over. */
+  /**
+   * Hands to Temporal what was recorded but not handed over; returns how many it handed over. One that Temporal keeps
+   * refusing until the hand-off deadline after it was received goes to the dead letters (`hand_off_failed`).
+   */
   async handOverPending(): Promise<number> {
     let handedOver = 0;
-    for (const work of await this.notifications.notHandedOver('deliverect')) {
+    for (const notification of await this.notifications.notHandedOver('deliverect')) {
       // One that Temporal refuses waits for the next pass and holds up none of the others.
-      if (
-        await this.handOver(work).then(
-          () => true,
-          (error: unknown) => this.failedHandOver(work, error),
-        )
-      ) {
-        handedOver += 1;
-      }
+      const given = await this.handOver(notification).then(
+        () => true,
+        async (error: unknown) => {
+          const waited = Date.now() - notification.received_at.getTime();
+          if (waited >= this.config.deliverect.handOffDeadlineMs) {
+            await this.notifications.deadLetter(
+              notification._id,
+              {
+                reason: 'hand_off_failed',
+                message: `Temporal did not take it within the hand-off deadline: ${(error as Error)?.message ?? error}`,
+              },
+              'received',
+            );
+          }
+          return this.failedHandOver(notification, error);
+        },
+      );
+      if (given) handedOver += 1;
     }
     if (handedOver > 0) this.logger.info({ count: handedOver }, 'handed Deliverect notifications to Temporal');
     return handedOver;

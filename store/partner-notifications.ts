@@ -56,9 +56,10 @@ export class PartnerNotifications {
     await this.notifications.updateOne({ _id: id }, { $set: { state: 'done', done_at: new Date() } });
   }
 
-  async deadLetter(id: string, why: DeadLetterReason): Promise<void> {
+  /** Gives the notification up; with `onlyIf`, only while it is still in that state. */
+  async deadLetter(id: string, why: DeadLetterReason, onlyIf?: NotificationState): Promise<void> {
     await this.notifications.updateOne(
-      { _id: id },
+      { _id: id, ...(onlyIf ? { state: onlyIf } : {}) },
       { $set: { state: 'dead_letter', dead_letter: why, dead_lettered_at: new Date() } },
     );
   }

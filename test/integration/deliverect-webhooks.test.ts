@@ -409,6 +409,46 @@ describe('Deliverect webhooks', () => {
       .toBe('completed');
   });
 
+  it('gives the dead letters a notification Temporal has not taken by the hand-off deadline, and no younger one', async () => {
+    const notifications = new PartnerNotifications(stack.mongo.db);
+    for (const orderId of ['D-never-taken', 'D-not-yet-taken']) {
+      await notifications.record({
+        _id: `deliverect:order:${orderId}`,
+        partner: 'deliverect',
+        kind: 'order',
+        raw: JSON.stringify(orderWith(orderId, [discount.id])),
+        order_id: orderId,
+        redemption_ids: [deliverectRedemptionId(orderId, discount.id)],
+      });
+    }
+    const overdue = new Date(Date.now() - stack.config.deliverect.handOffDeadlineMs - 1_000);
+    await stack.mongo.db
+      .collection<{ _id: string }>('partner_notifications')
+      .updateOne({ _id: 'deliverect:order:D-never-taken' }, { $set: { received_at: overdue } });
+    // An API process whose Temporal refuses every hand-over.
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', interceptors: [] }) });
+    try {
+      const offline = createApplication({
+        config: stack.config,
+        db: stack.mongo.db,
+        temporal: unreachable,
+        logger: testLogger,
+      }).deliverect;
+      expect(await offline.handOverPending()).toBe(0);
+    } finally {
+      await unreachable.connection.close().catch(() => undefined);
+    }
+    expect(await deadLetterOf('deliverect:order:D-never-taken')).toMatchObject({ reason: 'hand_off_failed' });
+    expect(await notifications.get('deliverect:order:D-not-yet-taken')).toMatchObject({ state: 'received' });
+    // The younger one is handed over by a process that reaches Temporal.
+    await newInbox().handOverPending();
+    await expect
+      .poll(() => statusOf(deliverectRedemptionId('D-not-yet-taken', discount.id)).catch(() => 'not yet'), {
+        timeout: 10_000,
+      })
+      .toBe('completed');
+  });
+
   it('gives a notification that cannot be handed over to the dead letters, and goes on with the others', async () => {
     const notifications = new PartnerNotifications(stack.mongo.db);
     // Recorded first: the pass meets it before the good one.
