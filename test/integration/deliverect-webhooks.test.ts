@@ -347,23 +347,29 @@ describe('Deliverect webhooks', () => {
     expect(await inbox.handOverPending()).toBe(0);
   });
 
+  /** Records a Deliverect order for the discount as the webhook does, without handing it over. */
+  const recordOrderNotification = (orderId: string) =>
+    new PartnerNotifications(stack.mongo.db).record({
+      _id: `deliverect:order:${orderId}`,
+      partner: 'deliverect',
+      kind: 'order',
+      raw: JSON.stringify(orderWith(orderId, [discount.id])),
+      order_id: orderId,
+      redemption_ids: [deliverectRedemptionId(orderId, discount.id)],
+    });
+
+  /** Waits for the redemption a Deliverect order started for the discount to complete. */
+  const completionOf = (orderId: string) =>
+    expect
+      .poll(() => statusOf(deliverectRedemptionId(orderId, discount.id)).catch(() => 'not yet'), { timeout: 10_000 })
+      .toBe('completed');
+
   it('keeps resuming unfinished notifications while it runs, not only at start-up', async () => {
     const inbox = newInbox();
     const stop = inbox.handOverContinuously(200);
     try {
-      await new PartnerNotifications(stack.mongo.db).record({
-        _id: 'deliverect:order:D-later',
-        partner: 'deliverect',
-        kind: 'order',
-        raw: JSON.stringify(orderWith('D-later', [discount.id])),
-        order_id: 'D-later',
-        redemption_ids: [deliverectRedemptionId('D-later', discount.id)],
-      });
-      await expect
-        .poll(() => statusOf(deliverectRedemptionId('D-later', discount.id)).catch(() => 'not yet'), {
-          timeout: 10_000,
-        })
-        .toBe('completed');
+      await recordOrderNotification('D-later');
+      await completionOf('D-later');
     } finally {
       stop();
     }
@@ -402,24 +408,13 @@ describe('Deliverect webhooks', () => {
     });
     // This process reaches Temporal: its next pass hands the order over.
     expect(await newInbox().handOverPending()).toBeGreaterThanOrEqual(1);
-    await expect
-      .poll(() => statusOf(deliverectRedemptionId('D-offline', discount.id)).catch(() => 'not yet'), {
-        timeout: 10_000,
-      })
-      .toBe('completed');
+    await completionOf('D-offline');
   });
 
   it('gives the dead letters a notification Temporal has not taken by the hand-off deadline, and no younger one', async () => {
     const notifications = new PartnerNotifications(stack.mongo.db);
     for (const orderId of ['D-never-taken', 'D-not-yet-taken']) {
-      await notifications.record({
-        _id: `deliverect:order:${orderId}`,
-        partner: 'deliverect',
-        kind: 'order',
-        raw: JSON.stringify(orderWith(orderId, [discount.id])),
-        order_id: orderId,
-        redemption_ids: [deliverectRedemptionId(orderId, discount.id)],
-      });
+      await recordOrderNotification(orderId);
     }
     const overdue = new Date(Date.now() - stack.config.deliverect.handOffDeadlineMs - 1_000);
     await stack.mongo.db
@@ -442,11 +437,7 @@ describe('Deliverect webhooks', () => {
     expect(await notifications.get('deliverect:order:D-not-yet-taken')).toMatchObject({ state: 'received' });
     // The younger one is handed over by a process that reaches Temporal.
     await newInbox().handOverPending();
-    await expect
-      .poll(() => statusOf(deliverectRedemptionId('D-not-yet-taken', discount.id)).catch(() => 'not yet'), {
-        timeout: 10_000,
-      })
-      .toBe('completed');
+    await completionOf('D-not-yet-taken');
   });
 
   it('gives a notification that cannot be handed over to the dead letters, and goes on with the others', async () => {
@@ -460,22 +451,11 @@ describe('Deliverect webhooks', () => {
       order_id: 'D-garbled',
       redemption_ids: [],
     });
-    await notifications.record({
-      _id: 'deliverect:order:D-after-garbled',
-      partner: 'deliverect',
-      kind: 'order',
-      raw: JSON.stringify(orderWith('D-after-garbled', [discount.id])),
-      order_id: 'D-after-garbled',
-      redemption_ids: [deliverectRedemptionId('D-after-garbled', discount.id)],
-    });
+    await recordOrderNotification('D-after-garbled');
     await newInbox()
       .handOverPending()
       .catch(() => undefined);
-    await expect
-      .poll(() => statusOf(deliverectRedemptionId('D-after-garbled', discount.id)).catch(() => 'not yet'), {
-        timeout: 10_000,
-      })
-      .toBe('completed');
+    await completionOf('D-after-garbled');
     await expect
       .poll(() => deadLetterOf('deliverect:order:D-garbled'), { timeout: 10_000 })
       .toMatchObject({
