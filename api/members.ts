@@ -13,6 +13,7 @@ import type { Balances, LedgerEntry } from '../store/ledger';
 import type { Member } from '../store/members';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
+import { callerOf } from './auth';
 import { pageWindow, paginate, paginatedSchema, paginationQuery, parseSort } from './pagination';
 import { errorSchema, type RouteBook } from './routes';
 
@@ -254,7 +255,7 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
           points: body.points,
           reason: body.reason,
           idempotencyKey: body.idempotency_key,
-          clientId: res.locals.clientId as string,
+          clientId: callerOf(res).client,
         })
         .catch(answerLedgerRefusal);
       res.status(duplicate ? 200 : 201).json({

@@ -52,8 +52,12 @@ export class PartnerNotifications {
     );
   }
 
+  /** Its work is done; a notification handed over again (a resent delivery) keeps when it was first done. */
   async markDone(id: string): Promise<void> {
-    await this.notifications.updateOne({ _id: id }, { $set: { state: 'done', done_at: new Date() } });
+    await this.notifications.updateOne(
+      { _id: id, state: { $ne: 'done' } },
+      { $set: { state: 'done', done_at: new Date() } },
+    );
   }
 
   /** Gives the notification up; with `onlyIf`, only while it is still in that state. */

@@ -279,9 +279,10 @@ describe('fuzzing from the OpenAPI document', () => {
   }
 
   /**
-   * What is still going on, if anything: a redemption being decided or fulfilled, a Deliverect order not handed over
-   * or whose redemptions are not written yet, or a workflow running besides those of the coupons that wait for their
-   * order and those of Deliverect cancellations that wait for theirs (a refund in progress, for one).
+   * What is still going on, if anything: a redemption being decided or fulfilled, a Deliverect notification not handed
+   * over, an order not done or whose redemptions are not written yet, a cancellation whose order came and that is not
+   * done, or a workflow running besides those of the coupons that wait for their order and those of Deliverect
+   * cancellations that wait for theirs (a refund in progress, for one).
    */
   async function inFlight(snapshot: StoreSnapshot): Promise<string | undefined> {
     const redemptions = documentsOf(snapshot, 'redemptions');
@@ -289,11 +290,15 @@ describe('fuzzing from the OpenAPI document', () => {
     const deciding = redemptions.find((redemption) => ['pending', 'redeeming'].includes(redemption.status));
     if (deciding) return `redemption ${deciding._id} is ${deciding.status}`;
     const notifications = documentsOf(snapshot, 'partner_notifications');
+    const ordersSeen = new Set(notifications.filter(({ kind }) => kind === 'order').map(({ order_id }) => order_id));
     for (const notification of notifications) {
+      if (notification.state === 'received') return `${notification._id} is not handed over`;
       if (notification.kind === 'order') {
-        if (notification.state === 'received') return `${notification._id} is not handed over`;
+        if (notification.state === 'handed_over') return `${notification._id} is not done`;
         const missing = notification.redemption_ids.find((id: string) => !byId.has(id));
         if (missing) return `${notification._id} started ${missing}, which has not written its redemption`;
+      } else if (notification.state === 'handed_over' && ordersSeen.has(notification.order_id)) {
+        return `${notification._id} has its order and is not done`;
       }
     }
     const running: string[] = [];
@@ -305,7 +310,6 @@ describe('fuzzing from the OpenAPI document', () => {
     }
     const awaiting = redemptions.filter((redemption) => redemption.status === 'awaiting_order').length;
     // A cancellation of an order not seen yet keeps its order's workflow waiting for it (the orphan TTL).
-    const ordersSeen = new Set(notifications.filter(({ kind }) => kind === 'order').map(({ order_id }) => order_id));
     const waitingCancels = notifications.filter(
       ({ kind, state, order_id }) => kind === 'cancel' && state === 'handed_over' && !ordersSeen.has(order_id),
     ).length;
