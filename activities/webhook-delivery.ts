@@ -77,6 +77,9 @@ interface RoundWrites {
   settled: string[];
 }
 
+/** Beyond twice the attempt timeout, how long a lane's run may go without progress before it counts as stuck. */
+const LANE_STALL_GRACE_MS = LANE_HEARTBEAT_TIMEOUT_MS;
+
 export function createWebhookDelivery(
   db: Db,
   {
@@ -173,9 +176,14 @@ export function createWebhookDelivery(
     return { queues: [], nextDue: (await outbox.nextTry(endpointId, new Date(now)))?.getTime() ?? null };
   }
 
-  async function runLane(context: Context, input: DeliverOwedWebhooksInput): Promise<DeliverOwedWebhooksResult> {
+  async function runLane(
+    context: Context,
+    input: DeliverOwedWebhooksInput,
+    progressed: () => void,
+  ): Promise<DeliverOwedWebhooksResult> {
     const started = Date.now();
     for (;;) {
+      progressed();
       if (context.cancellationSignal.aborted) await context.cancelled;
       // Read fresh each round: a rotated secret signs the next round, a deleted endpoint gets nothing more.
       const endpoint = await endpoints.get(input.endpointId);
@@ -199,6 +207,7 @@ export function createWebhookDelivery(
           // A failure holds back this redemption's later events only; 410 ends the lane.
           if (gone || dueAt(owed) > now) return;
           const outcome = await deliver(endpoint, owed, input, writes);
+          progressed();
           if (outcome === 'gone') gone = true;
           if (outcome !== 'delivered') return;
         }
@@ -219,11 +228,17 @@ export function createWebhookDelivery(
   return {
     async deliverOwedWebhooks(input: DeliverOwedWebhooksInput): Promise<DeliverOwedWebhooksResult> {
       const context = Context.current();
-      // Beats while the process lives, even through an attempt that waits long for its answer: a lane whose worker
-      // died is taken over after LANE_HEARTBEAT_TIMEOUT_MS, whatever WEBHOOK_TIMEOUT_MS is.
-      const beating = setInterval(() => context.heartbeat(), LANE_HEARTBEAT_TIMEOUT_MS / 4);
+      // Beats while the run makes progress, even through an attempt that waits long for its answer: a lane whose worker
+      // died is taken over after LANE_HEARTBEAT_TIMEOUT_MS, whatever WEBHOOK_TIMEOUT_MS is. A run that has delivered
+      // nothing and started no round for longer than any attempt may take is stuck (a store connection dropped
+      // without a word waits for ever): it stops beating, and Temporal runs the lane again.
+      const stalledAfterMs = 2 * input.timeoutMs + LANE_STALL_GRACE_MS;
+      let progressAt = Date.now();
+      const beating = setInterval(() => {
+        if (Date.now() - progressAt < stalledAfterMs) context.heartbeat();
+      }, LANE_HEARTBEAT_TIMEOUT_MS / 4);
       try {
-        return await runLane(context, input);
+        return await runLane(context, input, () => (progressAt = Date.now()));
       } finally {
         clearInterval(beating);
       }

@@ -8,6 +8,11 @@ export interface DroppingProxy {
   port: number;
   /** Resets the next connection whose client sends a chunk for which `matches` is true, before the server sees it. */
   dropNext(matches: (chunk: Buffer) => boolean): void;
+  /**
+   * Swallows, from the next chunk for which `matches` is true, everything that connection's client sends, and keeps
+   * it open: a connection lost without a word, on which the client waits for an answer for ever.
+   */
+  stallNext(matches: (chunk: Buffer) => boolean): void;
   /** Connections reset so far. */
   readonly drops: number;
   close(): Promise<void>;
@@ -15,12 +20,20 @@ export interface DroppingProxy {
 
 export async function startDroppingProxy(target: { host: string; port: number }): Promise<DroppingProxy> {
   let armed: ((chunk: Buffer) => boolean) | undefined;
+  let stalling: ((chunk: Buffer) => boolean) | undefined;
+  const stalled = new WeakSet<net.Socket>();
   let drops = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     sockets.add(client).add(upstream);
     client.on('data', (chunk) => {
+      if (stalled.has(client)) return;
+      if (stalling?.(chunk)) {
+        stalling = undefined;
+        stalled.add(client);
+        return;
+      }
       if (armed?.(chunk)) {
         armed = undefined;
         drops++;
@@ -45,6 +58,9 @@ export async function startDroppingProxy(target: { host: string; port: number })
     port: (server.address() as net.AddressInfo).port,
     dropNext(matches) {
       armed = matches;
+    },
+    stallNext(matches) {
+      stalling = matches;
     },
     get drops() {
       return drops;

@@ -10,6 +10,8 @@ import {
   type DeliveryAttempt,
   type OwedWebhookDocument,
 } from '../../store/webhooks';
+import { MongoClient } from 'mongodb';
+import { startDroppingProxy } from '../harness/dropping-proxy';
 import { connectTestMongo, testConfig } from '../harness/stack';
 import { startStubPartner, type StubPartner } from '../harness/stub-partner';
 
@@ -286,4 +288,39 @@ describe('webhook lane', () => {
       expect(all.events).toEqual(Array.from({ length: 63 }, (_, index) => `evt_${63 - index}`));
     });
   });
+  // Regression (chaos): a run waited for ever on a store connection lost without a word and beat on all the while, so
+  // Temporal never ran the lane again and the endpoint's backlog only grew.
+  it('stops beating once its run is stuck on the store, so that Temporal runs the lane again', async () => {
+    const { endpointId } = await endpointFor();
+    const store = new URL(testConfig().mongo.uri);
+    const proxy = await startDroppingProxy({ host: store.hostname, port: Number(store.port) });
+    const client = new MongoClient(`mongodb://127.0.0.1:${proxy.port}/?directConnection=true`, {
+      ignoreUndefined: true,
+    });
+    await client.connect();
+    try {
+      proxy.stallNext((chunk) => chunk.includes('webhook_outbox'));
+      const lane = createWebhookDelivery(client.db(mongo.db.databaseName), { allowPrivateUrls: true });
+      const environment = new MockActivityEnvironment(undefined, { logger: silentLogger });
+      const beats: number[] = [];
+      environment.on('heartbeat', () => beats.push(Date.now()));
+      const started = Date.now();
+      const input: DeliverOwedWebhooksInput = {
+        endpointId,
+        retry: { initialIntervalMs: 1000, maximumIntervalMs: 4000 },
+        timeoutMs: 100,
+      };
+      const run = environment.run(lane.deliverOwedWebhooks, input).catch(() => 'given up');
+      await new Promise((resolve) => setTimeout(resolve, 16_000));
+      // It beat while it could still be making progress (2 × the attempt timeout + 10 s), then stopped.
+      expect(beats.length).toBeGreaterThan(0);
+      expect(beats.at(-1)! - started).toBeLessThan(11_000);
+      expect(Date.now() - beats.at(-1)!).toBeGreaterThan(4_000);
+      await client.close(true);
+      await run;
+    } finally {
+      await client.close(true);
+      await proxy.close();
+    }
+  }, 40_000);
 });
