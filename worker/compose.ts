@@ -6,7 +6,9 @@
 import { NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
+import type { DeliverectHandOffPorts } from '../activities/deliverect-hand-off';
 import { createWebhookDelivery } from '../activities/webhook-delivery';
 import { secretBoxOf } from '../store/secret-box';
 import { DeliverectHandOff } from '../application/deliverect-hand-off';
@@ -104,7 +106,10 @@ function createRedemptionWorker(
           meter: Runtime.instance().metricMeter,
           nudgeWebhookLane: sharedNudges((endpointId) => nudgeWebhookLane(temporal, config, endpointId)),
           reconcileLedger: (run) => reconcileLedger(mongo.db, run),
-          deliverectHandOff: new DeliverectHandOff({ config, db: mongo.db, temporal, logger }),
+          deliverectHandOff: abortableHandOff(
+            temporal,
+            new DeliverectHandOff({ config, db: mongo.db, temporal, logger }),
+          ),
         }),
       maxCachedWorkflows: config.workerMaxCachedWorkflows,
       tracing,
@@ -137,4 +142,13 @@ function createDeliveryWorker(
 function prebuiltBundle(config: Config, tracing: Tracing | undefined): { code: string } | undefined {
   const path = config.workflowBundlePath;
   return path ? { code: readFileSync(tracing ? tracedBundlePath(path) : path, 'utf8') } : undefined;
+}
+
+/** The Deliverect hand-offs, their calls to Temporal aborted by the activity's signal. */
+function abortableHandOff(temporal: Client, handOff: DeliverectHandOff): DeliverectHandOffPorts {
+  return {
+    startOrder: (id, signal) => temporal.withAbortSignal(signal, () => handOff.startOrder(id)),
+    cancelOrder: (id, signal) => temporal.withAbortSignal(signal, () => handOff.cancelOrder(id)),
+    deadLetter: (id, why) => handOff.deadLetter(id, why),
+  };
 }
