@@ -306,13 +306,21 @@ export function createRedemptionSteps(
       ),
     );
     if (applied) metrics.redemptionFinished('completed', applied.partner);
-    const passedThrough = applied ? { document: { ...applied, status: 'redeeming' as const, version } } : {};
-    await merchantEvents.statusChanged({ redemptionId, version, status: 'redeeming', ...passedThrough });
+    // A repeated step (its first run wrote, then failed) still owes the merchant both events, as long as no later step
+    // has changed the redemption since: the status it passed through is in no stored document to read it from.
+    const written = applied ?? (await redemptions.get(redemptionId));
+    const current = written?.version === completedVersion ? written : null;
+    await merchantEvents.statusChanged({
+      redemptionId,
+      version,
+      status: 'redeeming',
+      ...(current ? { document: { ...current, status: 'redeeming' as const, version } } : {}),
+    });
     await merchantEvents.statusChanged({
       redemptionId,
       version: completedVersion,
       status: 'completed',
-      ...(applied ? { document: applied } : {}),
+      ...(current ? { document: current } : {}),
     });
   }
 

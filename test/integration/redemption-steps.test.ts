@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MerchantEvents } from '../../activities/merchant-events';
 import { createRedemptionSteps } from '../../activities/redemption-steps';
 import type { CreateRedemptionRequest } from '../../domain/redemption';
 import type { MongoHandle } from '../../store/connect';
@@ -238,5 +239,39 @@ describe('redemption steps on the store', () => {
     const hold = { redemptionId: held.redemptionId, memberId: held.memberId, points: 200 };
     await steps.reservePoints({ ...hold, version: 1, delayed: true, changes: {} });
     expect((await steps.beginRedemption(held.input)).availablePoints).toBe(300);
+  });
+  // Regression (chaos): a step that completes with the points wrote both statuses, failed before telling the merchant,
+  // and its repeat found the stored redemption completed: the merchant never heard it was redeeming.
+  it('tells the merchant both statuses when a step that completes with the points is repeated after writing', async () => {
+    const { redemptionId, memberId } = await begin(300);
+    const told: string[] = [];
+    let failNext = true;
+    const events: MerchantEvents = {
+      async statusChanged(change) {
+        if (failNext) {
+          failNext = false;
+          throw new Error('the outbox could not be written');
+        }
+        // As the real one does: without the step's document, what the store holds, if it is that step's.
+        const document = change.document ?? (await redemptions.get(redemptionId));
+        if (document?.version === change.version && document.status === change.status) {
+          told.push(`${change.status}:${change.version}`);
+        }
+      },
+    };
+    const failingOnce = createRedemptionSteps(mongo.db, undefined, events);
+    const input = {
+      redemptionId,
+      memberId,
+      points: 100,
+      version: 1,
+      completedVersion: 2,
+      delayed: false,
+      changes: { currency: 'SAR', partner: null },
+    };
+    await expect(failingOnce.reservePoints(input)).rejects.toThrow('the outbox could not be written');
+    await failingOnce.reservePoints(input);
+    expect(told).toEqual(['redeeming:1', 'completed:2']);
+    expect(await trail(redemptionId)).toEqual(['pending', 'ledger', 'redeeming', 'completed']);
   });
 });
