@@ -10,7 +10,7 @@ import { reviewResolutionProblem, type ReviewResolution } from '../../domain/rev
 import { isDecided } from '../../domain/states';
 import { refuse, refuseRefund } from '../refusals';
 import { store } from '../store-steps';
-import { onceDecided, type RedemptionRun } from './run';
+import { handledWhenDecided, type RedemptionRun } from './run';
 
 /** Create Redemption's answer: once the redemption is decided. */
 export async function decision(run: RedemptionRun): Promise<RedemptionOutcome> {
@@ -25,14 +25,11 @@ export function refuseAnotherRequest(run: RedemptionRun, { requestHash }: { requ
 }
 
 export function cancelRedemption(run: RedemptionRun, request: CancelRequest = {}): Promise<RedemptionOutcome> {
-  if (!isDecided(run.outcome.status)) {
-    return onceDecided(
-      run,
-      () => judgeCancellation(run),
-      () => cancelDecided(run, request),
-    );
-  }
-  return cancelDecided(run, request);
+  return handledWhenDecided(
+    run,
+    () => judgeCancellation(run),
+    () => cancelDecided(run, request),
+  );
 }
 
 async function cancelDecided(run: RedemptionRun, { client }: CancelRequest): Promise<RedemptionOutcome> {
@@ -82,14 +79,11 @@ export function refuseReviewResolution(run: RedemptionRun, resolution: ReviewRes
 }
 
 export function releaseHold(run: RedemptionRun, note: OperatorNote): Promise<RedemptionOutcome> {
-  if (!isDecided(run.outcome.status)) {
-    return onceDecided(
-      run,
-      () => judgeRelease(run),
-      () => releaseDecided(run, note),
-    );
-  }
-  return releaseDecided(run, note);
+  return handledWhenDecided(
+    run,
+    () => judgeRelease(run),
+    () => releaseDecided(run, note),
+  );
 }
 
 async function releaseDecided(run: RedemptionRun, note: OperatorNote): Promise<RedemptionOutcome> {

@@ -9,7 +9,7 @@ import { isDecided, isFinal } from '../../domain/states';
 import { refuse, refuseAnotherOrder, refuseUnusableCoupon } from '../refusals';
 import { store } from '../store-steps';
 import { clientOf, subtotalOf } from './points';
-import { couponState, onceDecided, showProgress, type RedemptionRun } from './run';
+import { couponState, handledWhenDecided, showProgress, type RedemptionRun } from './run';
 
 /**
  * Refuses an order that cannot use the coupon. Until the redemption is decided, its coupon may still become usable:
@@ -27,14 +27,11 @@ function judgeUse(run: RedemptionRun, capture: OrderCapture): void {
 /** Answers once fulfilment is settled; the same order again changes nothing. */
 export function captureOrder(run: RedemptionRun, capture: OrderCapture): Promise<RedemptionOutcome> {
   // Only an order accepted before the decision waits for it: the others go on at once, as they always have.
-  if (!isDecided(run.outcome.status)) {
-    return onceDecided(
-      run,
-      () => judgeUse(run, capture),
-      () => captureDecided(run, capture),
-    );
-  }
-  return captureDecided(run, capture);
+  return handledWhenDecided(
+    run,
+    () => judgeUse(run, capture),
+    () => captureDecided(run, capture),
+  );
 }
 
 async function captureDecided(run: RedemptionRun, capture: OrderCapture): Promise<RedemptionOutcome> {
@@ -65,14 +62,11 @@ export function claimForOrder(
   run: RedemptionRun,
   capture: OrderCapture,
 ): RedemptionOutcome | Promise<RedemptionOutcome> {
-  if (!isDecided(run.outcome.status)) {
-    return onceDecided(
-      run,
-      () => judgeUse(run, capture),
-      () => claimDecided(run, capture),
-    );
-  }
-  return claimDecided(run, capture);
+  return handledWhenDecided(
+    run,
+    () => judgeUse(run, capture),
+    () => claimDecided(run, capture),
+  );
 }
 
 function claimDecided(run: RedemptionRun, capture: OrderCapture): RedemptionOutcome {

@@ -130,6 +130,14 @@ export async function onceDecided<T>(run: RedemptionRun, judge: () => void, hand
   return handle();
 }
 
+/**
+ * A request handled at once when the redemption is decided, as requests always were, and otherwise let in and judged
+ * once it is decided (onceDecided).
+ */
+export function handledWhenDecided<R>(run: RedemptionRun, judge: () => void, handle: () => R): R | Promise<Awaited<R>> {
+  return isDecided(run.outcome.status) ? handle() : (onceDecided(run, judge, handle) as Promise<Awaited<R>>);
+}
+
 /** The workflow ends with the redemption, once every update it accepted has its answer. */
 export async function finish(run: RedemptionRun): Promise<RedemptionOutcome> {
   await condition(allHandlersFinished);
