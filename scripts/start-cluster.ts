@@ -8,7 +8,6 @@
  * that run it beside other servers.
  */
 import { MongoClient } from 'mongodb';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +29,17 @@ import {
 } from './temporal-cluster';
 import { TEMPORAL_CLI, resolveGoTool, resolveMongoServer } from './tools';
 import { clusterPorts } from './cluster-ports';
+import {
+  clusterBundlePath,
+  clusterDataDir,
+  clusterLogPath,
+  clusterPidsPath,
+  clusterWorkerName,
+} from './cluster-layout';
+import { writeWorkflowBundles } from './workflow-bundles';
 
 const projectRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const dataDir = resolve(process.env.CLUSTER_DATA_DIR ?? join(projectRoot, '.data', 'cluster'));
+const dataDir = clusterDataDir();
 const ports = clusterPorts(process.env.CLUSTER_PORT_BASE ? Number(process.env.CLUSTER_PORT_BASE) : undefined);
 
 const running: SupervisedProcess[] = [];
@@ -41,7 +48,7 @@ const pids: Record<string, number> = {};
 /** The supervisor's view, for whoever wants to find a process (the cluster test kills them by pid). */
 function recordPid(name: string, pid: number): void {
   pids[name] = pid;
-  writeFileSync(join(dataDir, 'processes.json'), JSON.stringify(pids, null, 2));
+  writeFileSync(clusterPidsPath(dataDir), JSON.stringify(pids, null, 2));
 }
 
 async function supervise(spec: ProcessSpec): Promise<SupervisedProcess> {
@@ -126,12 +133,8 @@ async function main() {
   await mongo.close();
 
   console.log('Bundling the workflows, as the image does...');
-  const bundlePath = join(dataDir, 'dist', 'workflow-bundle.js');
-  const bundle = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bundle-workflows.ts', bundlePath], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-  });
-  if (bundle.status !== 0) throw new Error(`Bundling the workflows failed:\n${bundle.stderr}`);
+  const bundlePath = clusterBundlePath(dataDir);
+  await writeWorkflowBundles(bundlePath);
 
   const appEnv = {
     ...credentials.env,
@@ -147,13 +150,13 @@ async function main() {
       args: ['--import', 'tsx', entry],
       cwd: projectRoot,
       env: { ...appEnv, ...env },
-      logFile: join(dataDir, `${name}.log`),
+      logFile: clusterLogPath(dataDir, name),
       ready,
     });
   console.log('Starting two workers and two API replicas...');
   for (const [index, metricsPort] of ports.workerMetrics.entries()) {
     await node(
-      `worker-${index + 1}`,
+      clusterWorkerName(index),
       'worker/main.ts',
       { WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` },
       {
