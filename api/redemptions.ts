@@ -6,7 +6,7 @@ import { NOTE_LIMITS, OPERATOR_ACTIONS } from '../domain/operator-actions';
 import { REVIEW_OUTCOMES } from '../domain/review';
 import { createRedemptionSchema, redemptionViewSchema } from '../domain/redemption';
 import { toRedemptionView } from '../domain/redemption-view';
-import { REDEMPTION_STATUSES } from '../domain/states';
+import { REDEMPTION_STATUSES, REJECTION_REASONS } from '../domain/states';
 import { plainText, requiredText } from '../domain/text';
 import type { AppDeps } from './app';
 import { ApiError } from './errors';
@@ -31,6 +31,32 @@ const actionBodySchema = z
   .strict()
   .meta({ id: 'OperatorAction' });
 
+const quoteSchema = z
+  .object({
+    eligible: z.boolean().meta({ description: 'Whether Create Redemption with this body would go through now' }),
+    points: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'What it costs; null when the option is unknown or point_redemptions is not valid for it' }),
+    points_available: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "The member's available points now; null when no member matches" }),
+    points_available_after: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'What the member would have left once redeemed; null when not eligible' }),
+    reasons: z.array(z.enum(REJECTION_REASONS)).meta({
+      description:
+        'Every reason Create Redemption would refuse it for now, in its codes (the first is the one it would answer); ' +
+        'empty when eligible',
+    }),
+  })
+  .meta({ id: 'RedemptionQuote' });
+
 const SORT_FIELDS = ['created_at', 'updated_at', 'status'];
 const listQuery = paginationQuery(SORT_FIELDS).extend({
   member_id: plainText().min(1).optional(),
@@ -40,7 +66,7 @@ const listQuery = paginationQuery(SORT_FIELDS).extend({
 
 export function redemptionsRouter(
   deps: AppDeps,
-  { redemptions: desk, actions }: Application,
+  { redemptions: desk, quotes, actions }: Application,
   routes: RouteBook,
   metrics: Metrics,
 ): Router {
@@ -84,6 +110,26 @@ export function redemptionsRouter(
       }
       metrics.redemptionOutcomes.inc({ status: result.document.status });
       answerCreateRedemption(res, result.document);
+    },
+  );
+
+  routes.add(
+    router,
+    '/v1',
+    {
+      method: 'post',
+      path: '/v1/redemptions/quote',
+      summary:
+        'Quote a redemption: what Create Redemption would decide now for this body, its cost and every reason it ' +
+        'would be refused for; changes nothing',
+      tag: 'Redemptions',
+      auth: 'api-key',
+      scopes: ['redemptions'],
+      body: createRedemptionSchema,
+      responses: { 200: { description: 'The quote, eligible or not', schema: quoteSchema } },
+    },
+    async ({ body }, _req, res) => {
+      res.json(await quotes.quote(body));
     },
   );
 

@@ -15,6 +15,7 @@ import { LoyaltyPrograms } from './loyalty-programs';
 import { MemberDesk } from './members';
 import { OrderDesk } from './orders';
 import { RedemptionActions } from './redemption-actions';
+import { RedemptionQuotes } from './redemption-quotes';
 import { RedemptionDesk } from './redemptions';
 import { ReportDesk } from './reports';
 import { WebhookEndpointsDesk } from './webhook-endpoints';
@@ -36,6 +37,8 @@ export function createApplication(deps: ApplicationDeps) {
     catalogue: new Catalogue(deps),
     /** Create Redemption, and reading redemptions. */
     redemptions: new RedemptionDesk(deps),
+    /** What Create Redemption would decide now, without deciding it. */
+    quotes: new RedemptionQuotes(deps),
     /** Cancel, and the operators' actions. */
     actions: new RedemptionActions(deps),
     /** Orders capturing coupons, and their cancellation. */

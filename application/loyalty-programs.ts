@@ -42,7 +42,7 @@ export class LoyaltyPrograms {
   private async limitsReached(options: RedemptionOption[], memberId: string, at: Date) {
     const reached = new Map<number, LimitRefusal>();
     for (const option of options) {
-      const refusal = option.limits ? await this.usage.refusalFor(option.limits, option.id, memberId, at) : undefined;
+      const [refusal] = option.limits ? await this.usage.refusalsFor(option.limits, option.id, memberId, at) : [];
       if (refusal) reached.set(option.id, refusal);
     }
     return reached;

@@ -22,22 +22,42 @@ export function isOptionLive(option: RedemptionOption, now: Date): boolean {
   return true;
 }
 
-/** Whether a member may redeem an option now, checked in the order a person would explain a refusal. */
+/** Whether a member may redeem an option now: the first reason, in the order a person would explain a refusal. */
 export function checkEligibility(input: EligibilityInput): Eligibility {
-  if (!input.memberFound) return { ok: false, reason: 'member_not_found' };
+  const judged = judgeEligibility(input);
+  const [reason] = judged.reasons;
+  if (reason !== undefined) return { ok: false, reason };
+  return { ok: true, points: judged.points!, currency: judged.currency! };
+}
+
+export interface JudgedEligibility {
+  /** Every reason the request would be refused for, in the order a person would explain them; none when eligible. */
+  reasons: RejectionReason[];
+  /** What the redemption costs, when the option and the request say. */
+  points?: number;
+  currency?: string;
+}
+
+/**
+ * Every reason to refuse the request that can be judged: an unknown member still has the option judged, and an unknown
+ * option or an invalid number of points leaves nothing to judge the balance against.
+ */
+export function judgeEligibility(input: EligibilityInput): JudgedEligibility {
+  const reasons: RejectionReason[] = [];
+  if (!input.memberFound) reasons.push('member_not_found');
   const option = input.option;
-  if (!option) return { ok: false, reason: 'option_not_found' };
-  if (!isOptionLive(option, input.now)) return { ok: false, reason: 'option_inactive' };
+  if (!option) return { reasons: [...reasons, 'option_not_found'] };
+  if (!isOptionLive(option, input.now)) reasons.push('option_inactive');
   const currency = input.currency ?? option.currency;
-  if (currency !== option.currency) return { ok: false, reason: 'currency_not_supported' };
+  if (currency !== option.currency) reasons.push('currency_not_supported');
   const points = pointsForRedemption(option, input.pointRedemptions);
-  if (!points.ok) return points;
+  if (!points.ok) return { reasons: [...reasons, points.reason], currency };
   if (input.order) {
     const refusal = checkOrderAgainstOption(option, input.order);
-    if (refusal) return { ok: false, reason: refusal };
+    if (refusal && !reasons.includes(refusal)) reasons.push(refusal);
   }
-  if (input.availablePoints < points.points) return { ok: false, reason: 'insufficient_points' };
-  return { ok: true, points: points.points, currency };
+  if (input.memberFound && input.availablePoints < points.points) reasons.push('insufficient_points');
+  return { reasons, points: points.points, currency };
 }
 
 export interface OrderContext {

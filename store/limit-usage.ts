@@ -91,17 +91,13 @@ export class LimitUsage {
     return (await this.log.head(scope)).count_after;
   }
 
-  /** The first of an option's limits with no room left for the member now, if one is full; it takes nothing. */
-  async refusalFor(
-    limits: OptionLimits,
-    optionId: number,
-    memberId: string,
-    at: Date,
-  ): Promise<LimitRefusal | undefined> {
+  /** Each of an option's limits with no room left for the member now, per-member first; it takes nothing. */
+  async refusalsFor(limits: OptionLimits, optionId: number, memberId: string, at: Date): Promise<LimitRefusal[]> {
+    const refusals: LimitRefusal[] = [];
     for (const { kind, scope, limit } of limitScopes(limits, optionId, memberId, at)) {
-      if ((await this.count(scope)) >= limit) return LIMIT_REFUSALS[kind];
+      if ((await this.count(scope)) >= limit) refusals.push(LIMIT_REFUSALS[kind]);
     }
-    return undefined;
+    return refusals;
   }
 
   /**
