@@ -46,9 +46,9 @@ describe('quoting a redemption', () => {
     const counts = await Promise.all(
       ['ledger', 'redemptions', 'limit_usage', 'coupons'].map((name) => db.collection(name).countDocuments()),
     );
-    let workflows = 0;
-    for await (const _ of stack.client.workflow.list()) workflows++;
-    return { counts, workflows };
+    const workflows: string[] = [];
+    for await (const execution of stack.client.workflow.list()) workflows.push(execution.workflowId);
+    return { counts, workflows: workflows.sort() };
   }
 
   it('quotes an eligible redemption with its cost and what the member keeps, changing nothing', async () => {
