@@ -102,7 +102,15 @@ export interface ReservePointsInput extends StatusStep, PointsOfRedemption {
   changes: Pick<RedemptionChanges, 'currency' | 'partner' | 'expires_at' | 'order_id' | 'order_subtotal'>;
 }
 
+export interface ReservedPoints {
+  couponCode: string;
+  /** The member's ledger head as the step left it, which saves the capture reading it again. */
+  ledgerHead: LedgerHeadState;
+}
+
 export interface CapturePointsInput extends StatusStep, PointsOfRedemption, ByClient {
+  /** The ledger head the hold left, which saves reading it again; a stale one costs a retry of the append. */
+  knownHead?: LedgerHeadState;
   orderId: string;
   /** The partner whose own webhook captured the coupon, if one did. */
   sourcePartner: PartnerName | null;
@@ -217,11 +225,21 @@ export function createRedemptionSteps(
 
   /** Appends the step's ledger entry (its idempotency key is the redemption and the step) and returns its audit event. */
   async function appendToLedger(
-    { redemptionId, memberId, points }: PointsOfRedemption,
+    points: PointsOfRedemption,
     type: LedgerType,
     step: string,
     knownHead?: LedgerHeadState,
   ): Promise<AuditEvent> {
+    return (await appendLedgerEntry(points, type, step, knownHead)).event;
+  }
+
+  /** appendToLedger, with the member's head as the entry left it (a later step may start from it). */
+  async function appendLedgerEntry(
+    { redemptionId, memberId, points }: PointsOfRedemption,
+    type: LedgerType,
+    step: string,
+    knownHead?: LedgerHeadState,
+  ): Promise<{ event: AuditEvent; head: LedgerHeadState }> {
     try {
       const { entry } = await ledger.append({
         memberId,
@@ -231,9 +249,10 @@ export function createRedemptionSteps(
         redemptionId,
         knownHead,
       });
+      const { seq, balance_after, held_after } = entry;
       return {
-        type: 'ledger',
-        data: { entry: type, points, balance_after: entry.balance_after, held_after: entry.held_after },
+        event: { type: 'ledger', data: { entry: type, points, balance_after, held_after } },
+        head: { seq, balance_after, held_after },
       };
     } catch (error) {
       if (error instanceof InsufficientPointsError) throw stepFailure(FailureType.InsufficientPoints, error.message);
@@ -355,6 +374,28 @@ export function createRedemptionSteps(
     return (await ledger.balances(member.id)).points_available;
   }
 
+  /**
+   * Debits the points (or holds them until the order), issues the coupon, and records the redemption as redeeming
+   * (or awaiting its order). Returns the coupon code and the ledger head the step left. Fails with InsufficientPoints,
+   * issuing nothing, when the ledger has too few points.
+   */
+  async function reserve(input: ReservePointsInput): Promise<ReservedPoints> {
+    const { event: entry, head } = await appendLedgerEntry(
+      input,
+      input.delayed ? 'HOLD' : 'DEBIT',
+      input.delayed ? 'hold' : 'debit',
+      input.knownHead,
+    );
+    for (const { kind, scope } of input.slots ?? [])
+      await usage.settle({ scope, kind, redemptionId: input.redemptionId });
+    const couponCode = await coupons.issue(input.redemptionId, () => couponCodeFromRandomBytes(() => randomBytes(24)));
+    const changes = { member_id: input.memberId, points: input.points, ...input.changes, coupon_code: couponCode };
+    if (input.completedVersion !== undefined && !input.delayed) {
+      await changeStatusThenComplete(input, input.completedVersion, changes, [entry]);
+    } else await changeStatus(input, input.delayed ? 'awaiting_order' : 'redeeming', changes, [entry]);
+    return { couponCode, ledgerHead: head };
+  }
+
   return {
     /** Records the redemption with its `requested` event, and loads what eligibility is decided on. */
     async beginRedemption(input: BeginRedemptionInput): Promise<RedemptionContext> {
@@ -416,28 +457,12 @@ export function createRedemptionSteps(
       });
     },
 
-    /**
-     * Debits the points (or holds them until the order), issues the coupon, and records the redemption as redeeming
-     * (or awaiting its order). Returns the coupon code. Fails with InsufficientPoints, issuing nothing, when the
-     * ledger has too few points.
-     */
+    /** reserve(), answering the ledger head the step left beside the coupon code (see ReservedPoints). */
+    reservePointsWithLedgerHead: reserve,
+
+    /** The step as workflows started before reservePointsWithLedgerHead call it: the coupon code alone. */
     async reservePoints(input: ReservePointsInput): Promise<string> {
-      const entry = await appendToLedger(
-        input,
-        input.delayed ? 'HOLD' : 'DEBIT',
-        input.delayed ? 'hold' : 'debit',
-        input.knownHead,
-      );
-      for (const { kind, scope } of input.slots ?? [])
-        await usage.settle({ scope, kind, redemptionId: input.redemptionId });
-      const couponCode = await coupons.issue(input.redemptionId, () =>
-        couponCodeFromRandomBytes(() => randomBytes(24)),
-      );
-      const changes = { member_id: input.memberId, points: input.points, ...input.changes, coupon_code: couponCode };
-      if (input.completedVersion !== undefined && !input.delayed) {
-        await changeStatusThenComplete(input, input.completedVersion, changes, [entry]);
-      } else await changeStatus(input, input.delayed ? 'awaiting_order' : 'redeeming', changes, [entry]);
-      return couponCode;
+      return (await reserve(input)).couponCode;
     },
 
     /**
@@ -490,7 +515,7 @@ export function createRedemptionSteps(
 
     /** The order arrived: the held points are captured and the redemption goes on to fulfilment. */
     async capturePoints(input: CapturePointsInput): Promise<void> {
-      const entry = await appendToLedger(input, 'CAPTURE', 'capture');
+      const entry = await appendToLedger(input, 'CAPTURE', 'capture', input.knownHead);
       const subtotal = input.orderSubtotal !== undefined ? { order_subtotal: input.orderSubtotal } : {};
       const changes = { order_id: input.orderId, ...subtotal };
       const note = { source_partner: input.sourcePartner };

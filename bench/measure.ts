@@ -119,6 +119,8 @@ export type Row = Summary &
     history_events?: number;
     /** Commands the worker sent to the store, per operation. */
     store_round_trips?: number;
+    /** The round trips by command and collection (`insert ledger`), per operation. */
+    store_round_trips_by_command?: Record<string, number>;
     /** Throughput and p50 against the workflow of 4 sequential no-op activities: the least a 4-step saga costs. */
     versus_4_activities?: { per_second_ratio: number; p50_ratio: number };
     /** Ledger insert attempts per ledger entry written (optimistic-concurrency retries show as > 1). */

@@ -86,11 +86,21 @@ async function connectCountingCommands(uri: string) {
   await client.connect();
   let commands = 0;
   let ledgerInserts = 0;
+  /** Commands by name and collection, e.g. `insert ledger`. */
+  const byCommand = new Map<string, number>();
   client.on('commandStarted', (event) => {
     commands++;
     if (event.commandName === 'insert' && event.command.insert === 'ledger') ledgerInserts++;
+    const key = `${event.commandName} ${String(event.command[event.commandName] ?? '')}`.trim();
+    byCommand.set(key, (byCommand.get(key) ?? 0) + 1);
   });
-  return { client, db: client.db(DB_NAME), commands: () => commands, ledgerInserts: () => ledgerInserts };
+  return {
+    client,
+    db: client.db(DB_NAME),
+    commands: () => commands,
+    ledgerInserts: () => ledgerInserts,
+    byCommand: () => new Map(byCommand),
+  };
 }
 type CountingHandle = Awaited<ReturnType<typeof connectCountingCommands>>;
 
@@ -118,6 +128,7 @@ async function scenario(
   if (!observe) return measureAfterWarmUp(name, count, concurrency, operation);
   const { store, ledgerEntries, giveUps, slowAnswers } = observe;
   const counts = async () => ({
+    byCommand: store.byCommand(),
     commands: store.commands(),
     inserts: store.ledgerInserts(),
     entries: await ledgerEntries(),
@@ -133,6 +144,12 @@ async function scenario(
   return {
     ...summary,
     store_round_trips: round((after.commands - before.commands) / count, 2),
+    store_round_trips_by_command: Object.fromEntries(
+      [...after.byCommand]
+        .map(([command, total]) => [command, round((total - (before.byCommand.get(command) ?? 0)) / count, 2)] as const)
+        .filter(([, perOperation]) => perOperation > 0)
+        .sort(([, a], [, b]) => b - a),
+    ),
     ledger_attempts_per_entry: written > 0 ? round((after.inserts - before.inserts) / written, 2) : 0,
     ...(giveUps ? { ledger_give_ups: after.giveUps - before.giveUps } : {}),
     ...(slowAnswers ? { answers_over_default_sync_wait: after.slowAnswers - before.slowAnswers } : {}),

@@ -142,7 +142,7 @@ export class FakeActivities {
       this.record(input.redemptionId, 'releaseLimitSlots', input, `releaseLimitSlots:${input.cause}`);
     },
 
-    reservePoints: async (input) => {
+    reservePointsWithLedgerHead: async (input) => {
       const type = input.delayed ? 'HOLD' : 'DEBIT';
       const state = await this.recordSlow(input.redemptionId, 'reservePoints', input, `reservePoints:${type}`);
       this.applyOnce(state, 'reserve', () => {
@@ -160,8 +160,13 @@ export class FakeActivities {
       if (input.completedVersion !== undefined && !input.delayed) {
         this.store(state, input.completedVersion, 'completed', { completed_at: new Date().toISOString() });
       } else this.store(state, input.version, input.delayed ? 'awaiting_order' : 'redeeming');
-      return couponCodeOf(input.redemptionId);
+      return {
+        couponCode: couponCodeOf(input.redemptionId),
+        ledgerHead: { seq: state.appliedSteps.size, balance_after: state.balance, held_after: state.held },
+      };
     },
+
+    reservePoints: async (input) => (await this.activities.reservePointsWithLedgerHead(input)).couponCode,
 
     capturePoints: async (input) => {
       const state = await this.recordSlow(input.redemptionId, 'capturePoints', input, 'capturePoints');

@@ -246,6 +246,7 @@ describe('redemption lifecycle over HTTP', () => {
     expect(await balances(member._id)).toMatchObject({ points_balance: 500 });
     await recordHistory(stack.client, 'delayed-captured', workflowIdOf(redemption.id));
     await recordHistory(stack.client, 'delayed-captured-completed-with-points', workflowIdOf(redemption.id));
+    await recordHistory(stack.client, 'delayed-captured-after-hold-head', workflowIdOf(redemption.id));
   });
 
   it('releases the hold when the coupon expires, and refuses the coupon afterwards', async () => {
@@ -266,6 +267,7 @@ describe('redemption lifecycle over HTTP', () => {
     expect(late.status).toBe(422);
     expect((await readJson(late)).error.code).toBe('coupon_expired');
     await recordHistory(stack.client, 'delayed-expired', workflowIdOf(redemption.id));
+    await recordHistory(stack.client, 'delayed-expired-after-hold-head', workflowIdOf(redemption.id));
   });
 
   it('cancels a redemption awaiting its order, and refuses to cancel one already captured', async () => {

@@ -72,7 +72,7 @@ describe('redemption steps on the store', () => {
       delayed: false,
       changes: { currency: 'SAR', partner: 'flavours' as const },
     };
-    const coupon = await steps.reservePoints(reserve);
+    const coupon = (await steps.reservePoints(reserve)) as string;
     expect(await steps.reservePoints(reserve)).toBe(coupon);
 
     expect(await redemptions.get(redemptionId)).toMatchObject({

@@ -45,6 +45,8 @@ const EXPECTED_PATHS: Record<string, string> = {
   // Without a partner to call, the step that moves the points completes the redemption too (complete-with-points).
   'immediate-completed-with-points': 'redemptionWorkflow',
   'delayed-captured-completed-with-points': 'redemptionWorkflow',
+  'delayed-captured-after-hold-head': 'redemptionWorkflow',
+  'delayed-expired-after-hold-head': 'redemptionWorkflow',
   'webhook-lane-ended': 'webhookLaneWorkflow',
   // A lane that waited for a nudge with no activity running, woken by the next event and by its endpoint's deletion.
   'webhook-lane-waits-for-nudges': 'webhookLaneWorkflow',

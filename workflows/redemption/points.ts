@@ -3,6 +3,7 @@
  * when the order arrives or released when it never does or the redemption is cancelled (delayed).
  */
 import { condition, patched } from '@temporalio/workflow';
+import type { ReservedPoints } from '../../activities/redemption-steps';
 import { FailureType } from '../../domain/failures';
 import type { OrderCapture, RedemptionOutcome } from '../../domain/redemption';
 import { CouponCodeKey, PartnerKey } from '../../domain/search-attributes';
@@ -43,9 +44,12 @@ export async function reservePoints(run: RedemptionRun, terms: RedemptionTerms):
   const version = nextVersion(run);
   const completedVersion = completes ? nextVersion(run) : undefined;
   const summary = `${delayed ? 'Hold' : 'Debit'} ${terms.points} points and issue the coupon${completes ? ', completed' : ''}`;
-  let couponCode: string;
+  // A hold hands back the ledger head it left, so that the capture need not read it again. Holds recorded before ran
+  // the step that answers the coupon code alone.
+  const step = delayed && patched('hold-hands-back-ledger-head') ? 'reservePointsWithLedgerHead' : 'reservePoints';
+  let reserved: string | ReservedPoints;
   try {
-    couponCode = await store(summary).reservePoints({
+    reserved = await store(summary)[step]({
       ...pointsOf(run, terms),
       version,
       ...(completedVersion !== undefined ? { completedVersion } : {}),
@@ -64,7 +68,11 @@ export async function reservePoints(run: RedemptionRun, terms: RedemptionTerms):
     if (isFailureOfType(error, FailureType.InsufficientPoints)) return false;
     throw error;
   }
+  const { couponCode, ledgerHead } =
+    typeof reserved === 'string' ? { couponCode: reserved, ledgerHead: undefined } : reserved;
   run.outcome.coupon_code = couponCode;
+  // The head the first step read is behind the entry this step wrote.
+  run.ledgerHead = ledgerHead;
   statusChanged(run, delayed ? 'awaiting_order' : completes ? 'completed' : 'redeeming', [
     ...run.found,
     ...(partner ? [{ key: PartnerKey, value: partner }] : []),
@@ -113,6 +121,7 @@ export async function captureHeldPoints(
     ...pointsOf(run, terms),
     version,
     ...(completedVersion !== undefined ? { completedVersion } : {}),
+    ...(run.ledgerHead ? { knownHead: run.ledgerHead } : {}),
     orderId: order.order_id,
     sourcePartner: order.source_partner ?? null,
     ...subtotalOf(order),

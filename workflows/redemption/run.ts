@@ -30,7 +30,7 @@ export interface RedemptionRun {
   option: RedemptionOption | null;
   /** The member found by the first step. */
   memberId: string | null;
-  /** The member's ledger head the first step read, handed to the step that moves the points. */
+  /** The member's ledger head as the last step read or left it, handed to the next step that moves the points. */
   ledgerHead: LedgerHeadState | undefined;
   /** Search attributes known from the first step on (the option, the member), set with the next status. */
   found: SearchAttributeUpdatePair[];
