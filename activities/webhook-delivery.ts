@@ -1,10 +1,11 @@
 /**
- * An endpoint's lane: delivers what the webhook outbox owes one endpoint, one POST per attempt, each recorded. One
- * redemption's events go one after the other, in the order they happened; several redemptions go at once. Each event
- * backs off on its own: a failed attempt makes that event due again after its backoff and holds back only its own
- * redemption's later events, while every other redemption's go on. The activity returns once nothing is due, saying
- * when something next will be, and its workflow waits without an activity (webhook-lane.ts). These activities run on
- * their own task queue, so an endpoint that hangs holds only its own lane, never a slot a redemption needs.
+ * An endpoint's lane: delivers what the webhook outbox owes one endpoint, one POST per attempt, each recorded, and keeps
+ * each event for replays (store/webhook-history.ts) once it is delivered or given up. One redemption's events go one
+ * after the other, in the order they happened; several redemptions go at once. Each event backs off on its own: a
+ * failed attempt makes that event due again after its backoff and holds back only its own redemption's later events,
+ * while every other redemption's go on. The activity returns once nothing is due, saying when something next will be,
+ * and its workflow waits without an activity (webhook-lane.ts). These activities run on their own task queue, so an
+ * endpoint that hangs holds only its own lane, never a slot a redemption needs.
  */
 import { Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
@@ -25,6 +26,7 @@ import {
   type DeliveryAttempt,
   type WebhookEndpointDocument,
 } from '../store/webhooks';
+import { WebhookHistory } from '../store/webhook-history';
 import { SecretBox } from '../store/secret-box';
 import { NOT_PUBLIC_CODE, publicOnlyDispatcher } from './public-only-dispatcher';
 
@@ -74,7 +76,7 @@ interface Owed {
 interface RoundWrites {
   attempts: DeliveryAttempt[];
   /** Outbox rows delivered or given up. */
-  settled: string[];
+  settled: OwedWebhookDocument[];
 }
 
 /** Beyond twice the attempt timeout, how long a lane's run may go without progress before it counts as stuck. */
@@ -93,12 +95,15 @@ export function createWebhookDelivery(
   const endpoints = new WebhookEndpoints(db, secrets);
   const outbox = new WebhookOutbox(db);
   const deliveries = new WebhookDeliveries(db);
+  const history = new WebhookHistory(db);
   const prunedAt = new Map<string, number>();
 
-  async function pruneNowAndThen(endpointId: string): Promise<void> {
-    if (Date.now() - (prunedAt.get(endpointId) ?? 0) < PRUNE_EVERY_MS) return;
-    await deliveries.prune(endpointId, new Date(Date.now() - retentionMs));
-    prunedAt.set(endpointId, Date.now());
+  async function pruneNowAndThen(endpoint: WebhookEndpointDocument): Promise<void> {
+    if (Date.now() - (prunedAt.get(endpoint._id) ?? 0) < PRUNE_EVERY_MS) return;
+    const cutoff = new Date(Date.now() - retentionMs);
+    await deliveries.prune(endpoint._id, cutoff);
+    await history.prune(endpoint._id, endpoint.created_at, cutoff);
+    prunedAt.set(endpoint._id, Date.now());
   }
 
   async function deliver(
@@ -142,7 +147,8 @@ export function createWebhookDelivery(
     const latency = Date.now() - started;
     const succeeded = status !== null && status >= 200 && status < 300;
     const nextTry = Date.now() + retryDelayMs(owed.attempts + 1, input.retry);
-    const retried = !succeeded && status !== 410 && nextTry < owed.created_at.getTime() + DELIVERY_DEADLINE_MS;
+    const owedSince = (owed.replayed_at ?? owed.created_at).getTime();
+    const retried = !succeeded && status !== 410 && nextTry < owedSince + DELIVERY_DEADLINE_MS;
     writes.attempts.push({
       endpoint_id: endpoint._id,
       event_id: owed.event_id,
@@ -154,10 +160,11 @@ export function createWebhookDelivery(
       succeeded,
       next_try_at: retried ? new Date(nextTry) : null,
       attempted_at: new Date(started),
+      replay: owed.replayed_at !== undefined,
     });
     if (status === 410) return 'gone';
-    // Delivered, or retried until DELIVERY_DEADLINE_MS after the event and given up: owed no more.
-    if (!retried) writes.settled.push(owed._id);
+    // Delivered, or retried until DELIVERY_DEADLINE_MS after the event (or its replay) and given up: owed no more.
+    if (!retried) writes.settled.push(owed);
     else await outbox.failedAttempt(owed._id, new Date(nextTry));
     return succeeded ? 'delivered' : 'failed';
   }
@@ -189,11 +196,11 @@ export function createWebhookDelivery(
       const endpoint = await endpoints.get(input.endpointId);
       if (!endpoint || endpoint.status !== 'enabled') {
         await outbox.dropFor(input.endpointId);
-        // A disabled endpoint's attempts stay to be read; a deleted one's can no longer be.
-        if (!endpoint) await deliveries.dropFor(input.endpointId);
+        // A disabled endpoint's attempts stay to be read; a deleted one's can no longer be, nor its events replayed.
+        if (!endpoint) await Promise.all([deliveries.dropFor(input.endpointId), history.dropFor(input.endpointId)]);
         return { outcome: 'ended', why: endpoint ? 'endpoint disabled' : 'endpoint deleted' };
       }
-      await pruneNowAndThen(input.endpointId);
+      await pruneNowAndThen(endpoint);
       const now = Date.now();
       const { queues, nextDue } = await dueByRedemption(input.endpointId, now);
       if (queues.length === 0) {
@@ -212,10 +219,15 @@ export function createWebhookDelivery(
           if (outcome !== 'delivered') return;
         }
       });
+      // Kept for replays before it leaves the outbox, so that a round failing between the two loses no event from both.
       await Promise.all([
         deliveries.record(input.endpointId, writes.attempts),
-        outbox.settle(input.endpointId, writes.settled),
+        history.keep(writes.settled.filter((owed) => owed.replayed_at === undefined)),
       ]);
+      await outbox.settle(
+        input.endpointId,
+        writes.settled.map((owed) => owed._id),
+      );
       if (gone) {
         await endpoints.disable(input.endpointId, 'the endpoint answered 410 Gone');
         await outbox.dropFor(input.endpointId);

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Application } from '../application';
 import { plainText } from '../domain/text';
+import { webhookReplayInputSchema } from '../domain/webhook-replay';
 import { ALL_EVENTS, WEBHOOK_AUDIENCES, WEBHOOK_EVENT_TYPES, webhookEndpointInputSchema } from '../domain/webhooks';
 import type { WebhookDeliveryDocument, WebhookEndpointDocument } from '../store/webhooks';
 import type { AppDeps } from './app';
@@ -55,8 +56,19 @@ const deliverySchema = z
     succeeded: z.boolean(),
     next_try_at: z.iso.datetime().nullable().meta({ description: 'Null when no other attempt will be made' }),
     attempted_at: z.iso.datetime(),
+    replay: z.boolean().meta({ description: 'An attempt of an event sent again by a replay' }),
   })
   .meta({ id: 'WebhookDelivery' });
+
+const replaySchema = z
+  .object({
+    queued: z.number().int().min(0).meta({
+      description: 'Events of the window owed again; those the endpoint is still owed are not counted, nor sent twice',
+    }),
+    since: z.iso.datetime(),
+    until: z.iso.datetime().meta({ description: 'The end of the window: now when it was left out' }),
+  })
+  .meta({ id: 'WebhookReplay' });
 
 const idParams = z.object({ id: plainText(100).min(1).meta({ description: 'The endpoint id (whe_…)' }) });
 const SORTS = { created_at: 'created_at', url: 'url' } as const;
@@ -97,6 +109,7 @@ function deliveryView(delivery: WebhookDeliveryDocument) {
     succeeded: delivery.succeeded,
     next_try_at: delivery.next_try_at?.toISOString() ?? null,
     attempted_at: delivery.attempted_at.toISOString(),
+    replay: delivery.replay ?? false,
   };
 }
 
@@ -267,6 +280,45 @@ export function webhookEndpointsRouter(
           },
         ),
       );
+    },
+  );
+
+  routes.add(
+    router,
+    MOUNT,
+    {
+      method: 'post',
+      path: '/v1/webhook-endpoints/{id}/replay',
+      summary:
+        'Send again the events of a window that the endpoint was sent, each under its original Webhook-Id (receivers ' +
+        'de-duplicate on it), signed afresh, in order for each redemption. Each request queues the window again',
+      tag: TAG,
+      auth: 'api-key',
+      scopes: ['webhooks', 'webhooks:all'],
+      params: idParams,
+      body: webhookReplayInputSchema,
+      responses: {
+        202: { description: "Queued: the endpoint's lane sends them", schema: replaySchema },
+        404: notFound,
+        409: { description: 'webhook_endpoint_disabled: the endpoint is disabled', schema: errorSchema },
+        422: {
+          description:
+            'replay_window_too_long: the window is longer than WEBHOOK_REPLAY_MAX_WINDOW_DAYS (7 by default); ' +
+            'replay_since_in_future: until is left out and since is not in the past',
+          schema: errorSchema,
+        },
+      },
+    },
+    async ({ params, body }, _req, res) => {
+      const replay = await desk.replay(params.id, callerOf(res), {
+        since: new Date(body.since),
+        until: body.until === undefined ? undefined : new Date(body.until),
+      });
+      res.status(202).json({
+        queued: replay.queued,
+        since: replay.since.toISOString(),
+        until: replay.until.toISOString(),
+      });
     },
   );
 

@@ -1,25 +1,36 @@
 /**
  * Merchant webhook endpoints as use cases: register one (its secret is shown this once), list, read and delete them,
- * rotate a secret, and read an endpoint's delivery attempts. Deliveries themselves run in the worker.
+ * rotate a secret, read an endpoint's delivery attempts, and replay its events of a window. Deliveries themselves run
+ * in the worker.
  */
 import { Refusal } from '../domain/failures';
+import { replayWindow, type ReplayWindow } from '../domain/webhook-replay';
 import { namesPrivateHost } from '../domain/webhook-urls';
 import type { Caller } from '../domain/scopes';
 import type { WebhookEndpointInput } from '../domain/webhooks';
+import { inBatches } from '../store/batches';
 import { secretBoxOf } from '../store/secret-box';
-import { WebhookDeliveries, WebhookEndpoints, type WebhookEndpointDocument } from '../store/webhooks';
+import { WebhookHistory } from '../store/webhook-history';
+import { WebhookDeliveries, WebhookEndpoints, WebhookOutbox, type WebhookEndpointDocument } from '../store/webhooks';
 import type { ApplicationDeps } from './index';
 import { nudgeWebhookLane } from './webhook-lanes';
 
 type Page = { skip: number; limit: number };
 
+/** Events a replay reads from the history and owes again at a time. */
+const REPLAY_BATCH = 500;
+
 export class WebhookEndpointsDesk {
   private readonly endpoints: WebhookEndpoints;
   private readonly attempts: WebhookDeliveries;
+  private readonly history: WebhookHistory;
+  private readonly outbox: WebhookOutbox;
 
   constructor(private readonly deps: ApplicationDeps) {
     this.endpoints = new WebhookEndpoints(deps.db, secretBoxOf(deps.config));
     this.attempts = new WebhookDeliveries(deps.db);
+    this.history = new WebhookHistory(deps.db);
+    this.outbox = new WebhookOutbox(deps.db);
   }
 
   /**
@@ -76,6 +87,35 @@ export class WebhookEndpointsDesk {
   async deliveries(id: string, caller: Caller, page: Page) {
     await this.get(id, caller);
     return this.attempts.listForEndpoint(id, page);
+  }
+
+  /**
+   * Owes the endpoint again, due at once, each event it was sent (delivered or given up) that happened in the window,
+   * under its original id; its lane sends them as it sends every event, signed afresh. An event the endpoint is still
+   * owed is left to the delivery under way, so it is not sent twice. How many events it owed again.
+   */
+  async replay(
+    id: string,
+    caller: Caller,
+    asked: { since: Date; until?: Date | undefined },
+    now = new Date(),
+  ): Promise<ReplayWindow & { queued: number }> {
+    const endpoint = await this.get(id, caller);
+    const window = replayWindow(asked, now, this.deps.config.webhooks.replayMaxWindowDays);
+    if (endpoint.status !== 'enabled') {
+      throw new Refusal(
+        'webhook_endpoint_disabled',
+        `Webhook endpoint ${id} is disabled (${endpoint.disabled_reason ?? 'no reason given'}) and is sent nothing; register its URL again.`,
+      );
+    }
+    // Nudged before too, so that Temporal being down answers 503 before anything is owed.
+    await nudgeWebhookLane(this.deps.temporal, this.deps.config, id);
+    let queued = 0;
+    for await (const events of inBatches(this.history.between(id, window.since, window.until), REPLAY_BATCH)) {
+      queued += await this.outbox.oweAgain(events, now);
+    }
+    if (queued > 0) await nudgeWebhookLane(this.deps.temporal, this.deps.config, id);
+    return { ...window, queued };
   }
 }
 

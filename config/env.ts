@@ -78,6 +78,7 @@ const envSchema = z.object({
   WEBHOOK_RETRY_MAX_MS: positiveInt(3_600_000),
   WEBHOOK_ENDPOINTS_CACHE_MS: z.coerce.number().int().nonnegative().max(60_000).default(1_000),
   WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().positive().max(3650).default(30),
+  WEBHOOK_REPLAY_MAX_WINDOW_DAYS: z.coerce.number().int().positive().max(365).default(7),
   WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
   WEBHOOK_ENDPOINTS_PER_CLIENT: positiveInt(20),
   WEBHOOK_SECRET_OVERLAP_SECONDS: z.coerce
@@ -155,7 +156,7 @@ export interface Config {
    * Merchant webhooks: delivered by activities on their own task queue (`<TEMPORAL_TASK_QUEUE>-webhooks`), so that a
    * slow endpoint never holds a slot redemptions need; each attempt times out after `timeoutMs`, and failed attempts
    * are retried with exponential backoff from `retryInitialMs` up to `retryMaxMs` apart. A worker reads the enabled
-   * endpoints at most once per `endpointsCacheMs`, instead of at every status change of every redemption. Each endpoint's lane drops its delivery attempts older than `deliveryRetentionDays`, now and then. Endpoints must
+   * endpoints at most once per `endpointsCacheMs`, instead of at every status change of every redemption. Each endpoint's lane drops its delivery attempts, and the events it keeps for replays, older than `deliveryRetentionDays`, now and then. Endpoints must
    * be on the public internet (domain/webhook-urls.ts) unless `allowPrivateUrls`.
    */
   webhooks: {
@@ -165,6 +166,8 @@ export interface Config {
     retryMaxMs: number;
     endpointsCacheMs: number;
     deliveryRetentionDays: number;
+    /** The longest window one replay may ask for (its events are read and owed again within the request). */
+    replayMaxWindowDays: number;
     allowPrivateUrls: boolean;
     /** How long a rotated-out signing secret still signs each delivery, beside the new one. */
     secretOverlapSeconds: number;
@@ -350,6 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
       retryMaxMs: values.WEBHOOK_RETRY_MAX_MS,
       endpointsCacheMs: values.WEBHOOK_ENDPOINTS_CACHE_MS,
       deliveryRetentionDays: values.WEBHOOK_DELIVERY_RETENTION_DAYS,
+      replayMaxWindowDays: values.WEBHOOK_REPLAY_MAX_WINDOW_DAYS,
       allowPrivateUrls: values.WEBHOOK_ALLOW_PRIVATE_URLS === 'true',
       secretOverlapSeconds: values.WEBHOOK_SECRET_OVERLAP_SECONDS,
       endpointsPerClient: values.WEBHOOK_ENDPOINTS_PER_CLIENT,

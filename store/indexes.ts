@@ -61,6 +61,14 @@ const INDEXES: Record<string, Index[]> = {
   webhook_deliveries: [{ key: { block: 1 }, name: 'block' }],
   webhook_delivery_heads: [],
   webhook_delivery_pruning: [],
+  // Keyed `<endpoint>/<event>` like the outbox: what each endpoint was sent, read back by replays.
+  webhook_history: [
+    // A replay's window on FerretDB, a day at a time, and the days pruning drops.
+    { key: { endpoint_day: 1 }, name: 'endpoint_day' },
+    // A replay's window on MongoDB; on both, everything kept for a deleted endpoint.
+    { key: { endpoint_id: 1, created_at: 1 }, name: 'endpoint_created' },
+  ],
+  webhook_history_pruning: [],
 };
 
 /** The fields each collection is looked up by: `_id`, and the first key of each of its indexes. */

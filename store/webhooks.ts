@@ -62,6 +62,19 @@ export interface OwedWebhookDocument {
    * written before events had their own backoff have none, and are due.
    */
   due_at?: Date;
+  /**
+   * When a replay owed this event again (POST /v1/webhook-endpoints/{id}/replay): it is retried for
+   * DELIVERY_DEADLINE_MS from then rather than from when it happened, and its attempts show as replays.
+   */
+  replayed_at?: Date;
+}
+
+/** An event as it is owed to one endpoint, without the progress of its delivery. */
+export type OwedEvent = Omit<OwedWebhookDocument, 'attempts' | 'due_at' | 'replayed_at'>;
+
+export function owedEventOf(row: OwedEvent): OwedEvent {
+  const { _id, endpoint_id, event_id, event_type, redemption_id, version, body, created_at } = row;
+  return { _id, endpoint_id, event_id, event_type, redemption_id, version, body, created_at };
 }
 
 /** When an owed event may be attempted next. */
@@ -90,6 +103,8 @@ export interface WebhookDeliveryDocument {
   /** When the next attempt is due; null when none will be made. */
   next_try_at: Date | null;
   attempted_at: Date;
+  /** An attempt of an event a replay owed again (absent on attempts recorded before replays existed). */
+  replay?: boolean;
 }
 
 function newSecret(): string {
@@ -240,6 +255,21 @@ export class WebhookOutbox {
       await this.owed.insertMany(rows, { ordered: false });
     } catch (error) {
       if (!isOnlyDuplicateKeys(error)) throw error;
+    }
+  }
+
+  /**
+   * Owes these events again (a replay), due at once. An event the endpoint is still owed, not delivered yet or owed by
+   * an earlier replay, keeps its row as it is, so that no event is owed twice at once. How many it owed again.
+   */
+  async oweAgain(events: OwedEvent[], at: Date): Promise<number> {
+    if (events.length === 0) return 0;
+    const rows = events.map((event) => ({ ...owedEventOf(event), attempts: 0, due_at: at, replayed_at: at }));
+    try {
+      return (await this.owed.insertMany(rows, { ordered: false })).insertedCount;
+    } catch (error) {
+      if (!isOnlyDuplicateKeys(error)) throw error;
+      return (error as { insertedCount?: number }).insertedCount ?? 0;
     }
   }
 

@@ -77,6 +77,7 @@ describe('least privilege', () => {
       ['GET', '/v1/reports/redemptions', undefined, KEYS.till, 'reports'],
       ['GET', '/v1/webhook-endpoints', undefined, KEYS.app, 'webhooks'],
       ['POST', '/v1/webhook-endpoints', { url: 'https://x.example', events: ['*'] }, KEYS.ops, 'webhooks'],
+      ['POST', '/v1/webhook-endpoints/whe_x/replay', { since: '2026-01-01T00:00:00Z' }, KEYS.app, 'webhooks'],
     ])(
       'refuses %s %s without its scope with 403 insufficient_scope naming it',
       async (method, path, json, key, scope) => {
@@ -228,9 +229,11 @@ describe('least privilege', () => {
         ['GET', `/v1/webhook-endpoints/${id}`],
         ['GET', `/v1/webhook-endpoints/${id}/deliveries`],
         ['POST', `/v1/webhook-endpoints/${id}/rotate-secret`],
+        ['POST', `/v1/webhook-endpoints/${id}/replay`],
         ['DELETE', `/v1/webhook-endpoints/${id}`],
       ] as const) {
-        expect((await as(KEYS.watcher, method, path)).status, `${method} ${path}`).toBe(404);
+        const json = path.endsWith('/replay') ? { since: new Date(Date.now() - 60_000).toISOString() } : undefined;
+        expect((await as(KEYS.watcher, method, path, json)).status, `${method} ${path}`).toBe(404);
       }
       const listed = (await as(KEYS.watcher, 'GET', '/v1/webhook-endpoints')).body.data.map((e: any) => e.id);
       expect(listed).not.toContain(id);

@@ -28,6 +28,7 @@ const CONTRACT: [string, string][] = [
   ['delete', '/v1/webhook-endpoints/{id}'],
   ['post', '/v1/webhook-endpoints/{id}/rotate-secret'],
   ['get', '/v1/webhook-endpoints/{id}/deliveries'],
+  ['post', '/v1/webhook-endpoints/{id}/replay'],
   ['get', '/healthz'],
   ['get', '/readyz'],
 ];
@@ -97,6 +98,8 @@ describe('OpenAPI document', () => {
       },
     });
     expect(schemas.RedemptionOptionInput.properties.ends_at['x-later-than']).toBe('starts_at');
+    expect(schemas.WebhookReplayInput.properties.until['x-later-than']).toBe('since');
+    expect(schemas.WebhookReplayInput.required).toEqual(['since']);
     expect(schemas.DeliverectOrderNotification.oneOf).toHaveLength(2);
     const createRedemption = document.paths['/v1/redemptions'].post;
     expect(createRedemption.parameters).toContainEqual(

@@ -1,6 +1,7 @@
 /**
  * The store under both of its behaviours (store/dialect.ts): FerretDB's, with writes to a document queued in the
- * process and report ranges read a day at a time, and MongoDB's, with writes straight to the server and one index range.
+ * process and report ranges and replay windows read a day at a time, and MongoDB's, with writes straight to the server
+ * and one index range.
  * Only FerretDB runs here, so MongoDB's behaviour runs against it too: everything but its concurrency (MongoDB's
  * atomic updates, which FerretDB does not have) is the same code on the same data.
  */
@@ -12,6 +13,7 @@ import { FERRETDB, MONGODB, detectDialect, dialectOf, useDialect, type StoreDial
 import { RedemptionHistory } from '../../store/redemption-history';
 import { RedemptionReportReads } from '../../store/redemption-report';
 import { Redemptions } from '../../store/redemptions';
+import { WebhookHistory } from '../../store/webhook-history';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { connectTestMongo, testConfig, uniqueName } from '../harness/stack';
 
@@ -103,6 +105,40 @@ describe('the store', () => {
       }
       expect(points.sort()).toEqual([20, 30]);
       expect(await history.backfillCreatedDay()).toBe(0);
+    });
+
+    it('reads back the events an endpoint was sent in a window, and drops the days before a cutoff', async () => {
+      const history = new WebhookHistory(mongo.db);
+      const endpointId = uniqueName('whe');
+      const at = (iso: string) => new Date(`2025-${iso}`);
+      const sent = ['03-01T23:59:00Z', '03-02T00:00:00Z', '03-03T12:00:00Z', '03-04T00:00:00Z'].map((created, n) => ({
+        _id: `${endpointId}/evt_${n}`,
+        endpoint_id: endpointId,
+        event_id: `evt_${n}`,
+        event_type: 'redemption.completed' as const,
+        redemption_id: `rdm_${n}`,
+        version: 2,
+        body: '{}',
+        created_at: at(created),
+        attempts: 1,
+      }));
+      await history.keep(sent);
+      // Kept again by a repeated round: still once.
+      await history.keep(sent.slice(0, 2));
+      const window = async (since: string, until: string) => {
+        const ids: string[] = [];
+        for await (const event of history.between(endpointId, at(since), at(until))) ids.push(event.event_id);
+        return ids.sort();
+      };
+      expect(await window('03-02T00:00:00Z', '03-04T00:00:00Z')).toEqual(['evt_1', 'evt_2']);
+      expect(await window('03-01T00:00:00Z', '03-05T00:00:00Z')).toEqual(['evt_0', 'evt_1', 'evt_2', 'evt_3']);
+
+      // Registered on 1 March: from the day before it, up to the day of the cutoff.
+      expect(await history.prune(endpointId, at('03-01T10:00:00Z'), at('03-03T06:00:00Z'))).toBe(3);
+      expect(await window('03-01T00:00:00Z', '03-05T00:00:00Z')).toEqual(['evt_2', 'evt_3']);
+      expect(await history.prune(endpointId, at('03-01T10:00:00Z'), at('03-03T18:00:00Z'))).toBe(0);
+      await history.dropFor(endpointId);
+      expect(await window('03-01T00:00:00Z', '03-05T00:00:00Z')).toEqual([]);
     });
   });
 });

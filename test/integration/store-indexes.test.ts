@@ -19,6 +19,7 @@ import type { MongoHandle } from '../../store/connect';
 import { utcDay } from '../../domain/reports';
 import type { RedemptionStatus } from '../../domain/states';
 import type { OwedWebhookDocument, WebhookDeliveryDocument, WebhookEndpointDocument } from '../../store/webhooks';
+import type { SentWebhookDocument } from '../../store/webhook-history';
 
 const MEMBERS = 2_000;
 const ENTRIES_PER_MEMBER = 3;
@@ -223,6 +224,25 @@ describe('store queries on hot paths', () => {
       })),
     );
 
+    // What the endpoints were sent, kept for replays: events of 200 days.
+    await db.collection<SentWebhookDocument>('webhook_history').insertMany(
+      redemptionIds.map((redemptionId, index) => {
+        const endpointId = endpointIds[index % WEBHOOK_ENDPOINTS]!;
+        const createdAt = new Date(Date.UTC(2026, 0, 1) + (index % 200) * 24 * 3600 * 1000);
+        return {
+          _id: `${endpointId}/evt_seed${index}`,
+          endpoint_id: endpointId,
+          endpoint_day: `${endpointId}/${utcDay(createdAt)}`,
+          event_id: `evt_seed${index}`,
+          event_type: 'redemption.completed' as const,
+          redemption_id: redemptionId,
+          version: 3,
+          body: '{}',
+          created_at: createdAt,
+        };
+      }),
+    );
+
     // Up-to-date statistics, as autovacuum keeps them on a live store, so that the plans are the ones it would run.
     const postgresUrl = inject('postgresUrl');
     if (postgresUrl) await withPostgres(postgresUrl, (client) => client.query('ANALYZE'));
@@ -349,5 +369,20 @@ describe('store queries on hot paths', () => {
       await find('webhook_deliveries', { block: 'whe_seed7/0' }),
     );
     expectIndexBacked('a delivery by number', await find('webhook_deliveries', { _id: 'whe_seed7/1' }));
+  });
+
+  it("reads a replay's window of what an endpoint was sent through indexes, a day at a time on FerretDB", async () => {
+    expectIndexBacked(
+      "a day of an endpoint's events (a replay's window on FerretDB, and pruning)",
+      await find('webhook_history', { endpoint_day: 'whe_seed7/2026-01-08' }),
+    );
+    expectIndexBacked(
+      "an endpoint's events in a window (a replay's window on MongoDB)",
+      await find('webhook_history', {
+        endpoint_id: 'whe_seed7',
+        created_at: { $gte: new Date('2026-01-08T00:00:00Z'), $lt: new Date('2026-01-10T00:00:00Z') },
+      }),
+    );
+    expectIndexBacked("a deleted endpoint's events", await find('webhook_history', { endpoint_id: 'whe_seed7' }));
   });
 });

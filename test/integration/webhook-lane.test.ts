@@ -10,6 +10,7 @@ import {
   type DeliveryAttempt,
   type OwedWebhookDocument,
 } from '../../store/webhooks';
+import { WebhookHistory, type SentWebhookDocument } from '../../store/webhook-history';
 import { MongoClient } from 'mongodb';
 import { startDroppingProxy } from '../harness/dropping-proxy';
 import { connectTestMongo, testConfig } from '../harness/stack';
@@ -157,6 +158,32 @@ describe('webhook lane', () => {
     expect(await attempts(endpointId)).toMatchObject([{ attempt: 1, http_status: 503, next_try_at: null }]);
   });
 
+  it('keeps what it delivered or gave up for replays, and retries a replayed event from its replay, as a replay', async () => {
+    const { receiver, endpointId } = await endpointFor();
+    receiver.setDefault((call) => (call.body.data.id === 'rdm_k_refused' ? { status: 500 } : { status: 200 }));
+    const pastItsDeadline = new Date(Date.now() - DELIVERY_DEADLINE_MS - 60_000);
+    const outbox = new WebhookOutbox(mongo.db);
+    await outbox.owe([owed(endpointId, 'rdm_k', 1), owed(endpointId, 'rdm_k_refused', 1, pastItsDeadline)]);
+    await expect(runLane(endpointId)).resolves.toEqual({ outcome: 'idle' });
+    const kept = () =>
+      mongo.db.collection<SentWebhookDocument>('webhook_history').find({ endpoint_id: endpointId }).toArray();
+    expect((await kept()).map((event) => event.event_id).sort()).toEqual(['evt_rdm_k_1', 'evt_rdm_k_refused_1']);
+
+    // Owed again by a replay: retried for 3 days from now, though it happened before that; not kept a second time.
+    expect(await outbox.oweAgain(await kept(), new Date())).toBe(2);
+    await expect(runLane(endpointId)).resolves.toMatchObject({ outcome: 'waiting' });
+    const refused = (await attempts(endpointId)).filter((attempt) => attempt.event_id === 'evt_rdm_k_refused_1');
+    expect(refused).toMatchObject([
+      { attempt: 1, replay: false, next_try_at: null },
+      { attempt: 1, replay: true, next_try_at: expect.any(Date) },
+    ]);
+    expect(await kept()).toHaveLength(2);
+    expect(await stillOwed(endpointId)).toBe(1);
+    // Owed again while its replay is still owed: only the other one is.
+    expect(await outbox.oweAgain(await kept(), new Date())).toBe(1);
+    expect(await stillOwed(endpointId)).toBe(2);
+  });
+
   it('ends, dropping what was owed, once its endpoint is deleted or answers 410 Gone', async () => {
     const deleted = await endpointFor();
     await new WebhookOutbox(mongo.db).owe([owed(deleted.endpointId, 'rdm_g', 1)]);
@@ -256,16 +283,27 @@ describe('webhook lane', () => {
       expect(await pageOf(deliveries, 'whe_all_old', 0, 1)).toEqual({ events: ['evt_76'], total: 76 });
     });
 
-    it("is pruned by the endpoint's lane, and dropped whole once the endpoint is deleted", async () => {
+    it("is pruned by the endpoint's lane with the events kept for replays, and dropped whole once the endpoint is deleted", async () => {
       const { endpointId } = await endpointFor();
       const deliveries = new WebhookDeliveries(mongo.db);
       await recordRange(deliveries, endpointId, 1, 60, daysAgo(31));
+      await mongo.db
+        .collection('webhook_endpoints')
+        .updateOne({ _id: endpointId as never }, { $set: { created_at: daysAgo(40) } });
+      const sent = (version: number, at: Date) => owed(endpointId, 'rdm_pruned', version, at);
+      await new WebhookHistory(mongo.db).keep([sent(1, daysAgo(39)), sent(2, daysAgo(31)), sent(3, daysAgo(1))]);
+      const kept = async () =>
+        (await mongo.db.collection('webhook_history').find({ endpoint_id: endpointId }).toArray()).map(
+          (event) => event.version,
+        );
       await expect(runLane(endpointId)).resolves.toEqual({ outcome: 'idle' });
       expect(await attempts(endpointId)).toHaveLength(10);
+      expect(await kept()).toEqual([3]);
 
       await new WebhookEndpoints(mongo.db).delete(endpointId);
       await expect(runLane(endpointId)).resolves.toEqual({ outcome: 'ended', why: 'endpoint deleted' });
       expect(await attempts(endpointId)).toEqual([]);
+      expect(await kept()).toEqual([]);
       expect(await pageOf(deliveries, endpointId, 0, 10)).toEqual({ events: [], total: 0 });
     });
 

@@ -8,6 +8,7 @@ import { optionInputSchema, OPTION_TYPES, type OptionType, type RedemptionOption
 import { discountOnSubtotal, pointsForRedemption } from '../../domain/reward';
 import { reviewResolutionProblem } from '../../domain/review';
 import { isDecided, isFinal, REDEMPTION_STATUSES, type RedemptionStatus } from '../../domain/states';
+import { replayWindow, webhookReplayInputSchema } from '../../domain/webhook-replay';
 
 let nextOptionId = 1;
 
@@ -592,5 +593,40 @@ describe('redemption states', () => {
 
   it.each(REDEMPTION_STATUSES)('classifies %s as decided/final correctly', (status) => {
     expect({ decided: isDecided(status), final: isFinal(status) }).toEqual(expected[status]);
+  });
+});
+
+describe('webhook replay window', () => {
+  const now = new Date('2026-03-10T12:00:00Z');
+  const daysBefore = (days: number, ms = 0) => new Date(now.getTime() - days * 86_400_000 - ms);
+  const refusalOf = (work: () => unknown) => {
+    try {
+      work();
+    } catch (error) {
+      return (error as { code?: string }).code;
+    }
+    return undefined;
+  };
+
+  it('ends now when until is left out, and covers at most the longest window', () => {
+    expect(replayWindow({ since: daysBefore(7) }, now, 7)).toEqual({ since: daysBefore(7), until: now });
+    expect(refusalOf(() => replayWindow({ since: daysBefore(7, 1) }, now, 7))).toBe('replay_window_too_long');
+    expect(replayWindow({ since: daysBefore(30), until: daysBefore(29) }, now, 7).until).toEqual(daysBefore(29));
+  });
+
+  it('refuses a window that ends before it starts', () => {
+    expect(refusalOf(() => replayWindow({ since: new Date(now.getTime() + 1) }, now, 7))).toBe(
+      'replay_since_in_future',
+    );
+    expect(refusalOf(() => replayWindow({ since: now }, now, 7))).toBe('replay_since_in_future');
+  });
+
+  it('takes until only later than since, with or without an offset', () => {
+    const parse = (input: unknown) => webhookReplayInputSchema.safeParse(input).success;
+    expect(parse({ since: '2026-03-01T00:00:00Z' })).toBe(true);
+    expect(parse({ since: '2026-03-01T00:00:00+03:00', until: '2026-03-01T00:00:00Z' })).toBe(true);
+    expect(parse({ since: '2026-03-01T00:00:00Z', until: '2026-03-01T00:00:00Z' })).toBe(false);
+    expect(parse({ since: '2026-03-01' })).toBe(false);
+    expect(parse({ until: '2026-03-01T00:00:00Z' })).toBe(false);
   });
 });
