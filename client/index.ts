@@ -22,3 +22,13 @@ export interface LoyaltyClientOptions {
 export function createLoyaltyClient({ baseUrl, apiKey }: LoyaltyClientOptions): LoyaltyClient {
   return createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${apiKey}` } });
 }
+
+/**
+ * Whether Create Redemption answered the whole redemption (201), or only its id and status (202: not decided within
+ * the wait, or left for an operator; GET /v1/redemptions/{id} tells how it ends).
+ */
+export function isWholeRedemption(
+  answer: Schemas['Redemption'] | Schemas['RedemptionRef'],
+): answer is Schemas['Redemption'] {
+  return 'coupon_code' in answer;
+}

@@ -3,12 +3,11 @@
  * generated from the API's OpenAPI document, and at run time against what the API answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoyaltyClient, type LoyaltyClient, type Schemas } from '../../client';
+import { createLoyaltyClient, isWholeRedemption, type LoyaltyClient, type Schemas } from '../../client';
 import { TEST_API_KEY, startTestStack, uniqueName, type TestStack } from '../harness/stack';
 
-/** The whole redemption of a 201: a 202 (still at work after the wait) answers only its id and status. */
 function settled(answer: Schemas['Redemption'] | Schemas['RedemptionRef'] | undefined): Schemas['Redemption'] {
-  if (answer === undefined || !('coupon_code' in answer)) throw new Error(`not settled: ${JSON.stringify(answer)}`);
+  if (answer === undefined || !isWholeRedemption(answer)) throw new Error(`not settled: ${JSON.stringify(answer)}`);
   return answer;
 }
 
