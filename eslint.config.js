@@ -46,6 +46,10 @@ const BOUNDARIES = {
     none: ['application', 'workflows', 'activities', 'store', 'api', 'worker', 'scripts'],
     why: 'configuration is read before anything else is built',
   },
+  client: {
+    none: ['domain', 'application', 'workflows', 'activities', 'store', 'api', 'worker', 'config', 'scripts'],
+    why: 'the client is for integrators: it knows the API only through the types generated from its OpenAPI document',
+  },
 };
 
 /** `../store/ledger`, `../../store/ledger`, …: an import of one of these top-level folders from inside another. */

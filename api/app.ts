@@ -1,4 +1,4 @@
-import express, { type Request } from 'express';
+import express, { type Request, type Router } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
@@ -36,7 +36,7 @@ export interface RawBodyRequest extends Request {
 const BODY_LIMIT = '64kb';
 
 export function createApp(deps: AppDeps) {
-  const { application, metrics } = deps;
+  const { metrics } = deps;
   const app = express();
   const routes = new RouteBook();
   app.disable('x-powered-by');
@@ -78,11 +78,6 @@ export function createApp(deps: AppDeps) {
   // After the body is read: the body parser resumes from the socket's events, outside the request's context.
   if (deps.config.tracing.otlpEndpoint) app.use(traceRequests());
 
-  // Readiness's reasons name hosts and errors: for monitoring and operators, not for anyone who can reach the port.
-  const mayReadDetails = (req: Request) =>
-    carriesMetricsToken(deps.config.metricsToken, req.header('authorization')) ||
-    apiKeyOfRequest(deps.config.apiKeys, req.header('authorization'))?.scopes.has('operator') === true;
-  app.use(healthRouter(application.health, routes, mayReadDetails));
   app.get('/metrics', async (req, res, next) => {
     if (!carriesMetricsToken(deps.config.metricsToken, req.header('authorization'))) {
       next(
@@ -96,6 +91,33 @@ export function createApp(deps: AppDeps) {
     }
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.use(documentedRoutes(deps, routes));
+
+  const document = routes.document();
+  app.get('/openapi.json', (_req, res) => res.json(document));
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Redemption orchestrator API' }));
+
+  app.use(notFoundRoute);
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+/** The OpenAPI document of the app that `createApp(deps)` serves, without serving it. */
+export function describeApp(deps: AppDeps) {
+  const routes = new RouteBook();
+  documentedRoutes(deps, routes);
+  return routes.document();
+}
+
+/** Every route the OpenAPI document describes, each described in `routes` as its router is built. */
+function documentedRoutes(deps: AppDeps, routes: RouteBook): Router {
+  const { application, metrics } = deps;
+  const router = express.Router();
+  // Readiness's reasons name hosts and errors: for monitoring and operators, not for anyone who can reach the port.
+  const mayReadDetails = (req: Request) =>
+    carriesMetricsToken(deps.config.metricsToken, req.header('authorization')) ||
+    apiKeyOfRequest(deps.config.apiKeys, req.header('authorization'))?.scopes.has('operator') === true;
+  router.use(healthRouter(application.health, routes, mayReadDetails));
 
   const v1 = express.Router();
   v1.use(requireApiKey(deps.config.apiKeys));
@@ -107,15 +129,8 @@ export function createApp(deps: AppDeps) {
   v1.use(reportsRouter(application, routes));
   v1.use(webhookEndpointsRouter(deps, application, routes));
   v1.use(partnerNotificationsRouter(deps, application.deliverect, routes));
-  app.use('/v1', v1);
-  app.use(deliverectWebhooksRouter(deps, application, routes));
-  app.use(posWebhooksRouter(deps, application, routes));
-
-  const document = routes.document();
-  app.get('/openapi.json', (_req, res) => res.json(document));
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Redemption orchestrator API' }));
-
-  app.use(notFoundRoute);
-  app.use(errorHandler(deps.logger));
-  return app;
+  router.use('/v1', v1);
+  router.use(deliverectWebhooksRouter(deps, application, routes));
+  router.use(posWebhooksRouter(deps, application, routes));
+  return router;
 }

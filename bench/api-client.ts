@@ -1,32 +1,35 @@
-/** The benchmarks' HTTP client of the product's API: every answer is checked against the status it should have. */
-export type Answer = Record<string, unknown>;
+/**
+ * The benchmarks' HTTP client of the product's API: the typed client (client/), so that the benches call the API as
+ * its OpenAPI document describes it, with every answer checked against the status it should have.
+ */
+import { createLoyaltyClient, isWholeRedemption, type LoyaltyClient, type Schemas } from '../client';
 
-export function apiClient(url: string, apiKey: string) {
-  return async (
-    path: string,
-    expectedStatus: number,
-    body?: unknown,
-    method: string = body === undefined ? 'GET' : 'POST',
-  ): Promise<Answer> => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    // A 204 has no body.
-    const text = await res.text();
-    const answer = (text === '' ? {} : JSON.parse(text)) as Answer;
-    if (res.status !== expectedStatus) {
-      throw new Error(`${path} answered ${res.status}, expected ${expectedStatus}: ${JSON.stringify(answer)}`);
-    }
-    return answer;
-  };
+export type ApiClient = LoyaltyClient;
+
+export function apiClient(url: string, apiKey: string): ApiClient {
+  return createLoyaltyClient({ baseUrl: url, apiKey });
 }
 
-export type ApiClient = ReturnType<typeof apiClient>;
-
-export function expectField(answer: Answer, field: string, expected: unknown): void {
-  if (answer[field] !== expected) {
-    throw new Error(`expected ${field} ${JSON.stringify(expected)} in ${JSON.stringify(answer)}`);
+/** The body of the answer to `request`, once it is known to have come with `status`. */
+export async function answered<T>(
+  request: Promise<{ data?: T; error?: unknown; response: Response }>,
+  status: number,
+): Promise<T> {
+  const { data, error, response } = await request;
+  if (response.status !== status) {
+    const body = JSON.stringify(error ?? data);
+    throw new Error(`${response.url} answered ${response.status}, expected ${status}: ${body}`);
   }
+  return data as T;
+}
+
+/** Create Redemption's answer, once it is known to be the whole redemption with the status expected. */
+export function redemptionIn(
+  answer: Schemas['Redemption'] | Schemas['RedemptionRef'],
+  status: Schemas['Redemption']['status'],
+): Schemas['Redemption'] {
+  if (!isWholeRedemption(answer) || answer.status !== status) {
+    throw new Error(`expected a ${status} redemption, got ${JSON.stringify(answer)}`);
+  }
+  return answer;
 }

@@ -24,7 +24,7 @@ import { composeWorker } from '../worker/compose';
 import { createWorker } from '../worker/create-worker';
 import { installWorkerRuntime } from '../worker/runtime';
 import * as benchActivities from './activities';
-import { apiClient, expectField, type Answer } from './api-client';
+import { answered, apiClient, redemptionIn, type ApiClient } from './api-client';
 import { compare, round } from './latency';
 import {
   againstActivitiesBaseline,
@@ -274,26 +274,28 @@ async function benchRedemptions(
   const [sharedMember] = await newMembers(1, operationsOf(redemptions) * COST_POINTS);
 
   let slowAnswers = 0;
-  const redeem = async (body: Record<string, unknown>) => {
+  const redeem = async (email: string | undefined, expected: 'completed' | 'awaiting_order') => {
+    const delayed = expected === 'awaiting_order' ? { delay_points_deduction: true } : {};
+    const body = { customer_email: email!, redemption_option_id: option.id, ...delayed };
     const begin = performance.now();
-    const answer = await api('/v1/redemptions', 201, { redemption_option_id: option.id, ...body });
+    const answer = await answered(api.POST('/v1/redemptions', { body }), 201);
     if (performance.now() - begin > DEFAULT_SYNC_WAIT_MS) slowAnswers++;
-    return answer;
+    return redemptionIn(answer, expected);
   };
   const redeemImmediately = async (email: string | undefined, memberId: string) => {
-    const answer = await redeem({ customer_email: email });
-    expectField(answer, 'status', 'completed');
+    const { id } = await redeem(email, 'completed');
     expectChange(memberId, -COST_POINTS, true);
-    return answer.id as string;
+    return id;
   };
   const redeemDelayedThenOrder = async (email: string | undefined, memberId: string, orderId: string) => {
-    const held = await redeem({ customer_email: email, delay_points_deduction: true });
-    expectField(held, 'status', 'awaiting_order');
-    const order = await api('/v1/orders', 200, { order_id: orderId, coupon_code: held.coupon_code, subtotal: 5000 });
-    const [captured] = order.redemptions as Answer[];
-    expectField(captured ?? {}, 'status', 'completed');
+    const held = await redeem(email, 'awaiting_order');
+    const order = await answered(
+      api.POST('/v1/orders', { body: { order_id: orderId, coupon_code: held.coupon_code!, subtotal: 5000 } }),
+      200,
+    );
+    if (order.redemptions[0]?.status !== 'completed') throw new Error(`not captured: ${JSON.stringify(order)}`);
     expectChange(memberId, -COST_POINTS, true);
-    return held.id as string;
+    return held.id;
   };
 
   const observe = { store: workerMongo, ledgerEntries, slowAnswers: () => slowAnswers };
@@ -378,7 +380,7 @@ interface WebhookFigures {
  * exactly; deletes them.
  */
 async function benchWebhooks(
-  api: ReturnType<typeof apiClient>,
+  api: ApiClient,
   baseline: Row,
   { second }: { second: 'answering' | 'hanging' },
   run: () => Promise<Row>,
@@ -389,8 +391,11 @@ async function benchWebhooks(
   try {
     const endpointIds: string[] = [];
     for (const receiver of [answering, second === 'answering' ? secondAnswering : hanging]) {
-      const endpoint = await api('/v1/webhook-endpoints', 201, { url: receiver.url, events: ['*'] });
-      endpointIds.push(endpoint.id as string);
+      const endpoint = await answered(
+        api.POST('/v1/webhook-endpoints', { body: { url: receiver.url, events: ['*'] } }),
+        201,
+      );
+      endpointIds.push(endpoint.id);
     }
     await new Promise((resolve) => setTimeout(resolve, ENDPOINTS_CACHE_MS + 100));
     const row = await run();
@@ -401,7 +406,9 @@ async function benchWebhooks(
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const drained = performance.now();
-    for (const id of endpointIds) await api(`/v1/webhook-endpoints/${id}`, 204, undefined, 'DELETE');
+    for (const id of endpointIds) {
+      await answered(api.DELETE('/v1/webhook-endpoints/{id}', { params: { path: { id } } }), 204);
+    }
     checkWebhookEvents(answering.events, expected);
     if (second === 'answering') checkWebhookEvents(secondAnswering.events, expected);
     const { per_second_ratio, p50_ratio } = compare(row, baseline);
@@ -469,7 +476,7 @@ async function checkBalances(db: Db, apiUrl: string): Promise<number> {
       ['head', head.points_balance, head.points_held],
     ] as Array<[string, unknown, unknown]>;
     if (expected.realMember) {
-      const answer = await api(`/v1/members/${memberId}`, 200);
+      const answer = await answered(api.GET('/v1/members/{id}', { params: { path: { id: memberId } } }), 200);
       seen.push(['api', answer.points_balance, answer.points_held]);
     }
     for (const [source, balance, held] of seen) {

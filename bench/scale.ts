@@ -35,7 +35,7 @@ import { WebhookDeliveries } from '../store/webhooks';
 import { RedemptionGauges } from '../store/redemption-gauges';
 import { RedemptionHistory } from '../store/redemption-history';
 import { createMemberWithPoints, createOption, foldLedger } from '../test/harness/fixtures';
-import { apiClient, expectField, type Answer, type ApiClient } from './api-client';
+import { answered, apiClient, redemptionIn, type ApiClient } from './api-client';
 import { measureIdleEndpoints } from './idle-endpoints';
 import { round } from './latency';
 import {
@@ -122,31 +122,21 @@ interface Bench {
 }
 
 async function redeemImmediately(bench: Bench, email: string): Promise<string> {
-  const answer = await bench.api('/v1/redemptions', 201, {
-    redemption_option_id: bench.optionId,
-    customer_email: email,
-  });
-  expectField(answer, 'status', 'completed');
-  return answer.id as string;
+  const body = { redemption_option_id: bench.optionId, customer_email: email };
+  const answer = await answered(bench.api.POST('/v1/redemptions', { body }), 201);
+  return redemptionIn(answer, 'completed').id;
 }
 
 async function redeemDelayed(bench: Bench, email: string): Promise<string> {
-  const answer = await bench.api('/v1/redemptions', 201, {
-    redemption_option_id: bench.optionId,
-    customer_email: email,
-    delay_points_deduction: true,
-  });
-  expectField(answer, 'status', 'awaiting_order');
-  return answer.coupon_code as string;
+  const body = { redemption_option_id: bench.optionId, customer_email: email, delay_points_deduction: true };
+  const answer = await answered(bench.api.POST('/v1/redemptions', { body }), 201);
+  return redemptionIn(answer, 'awaiting_order').coupon_code!;
 }
 
 async function capture(bench: Bench, couponCode: string): Promise<void> {
-  const order = await bench.api('/v1/orders', 200, {
-    order_id: `order-${couponCode}`,
-    coupon_code: couponCode,
-    subtotal: 5_000,
-  });
-  expectField((order.redemptions as Answer[])[0] ?? {}, 'status', 'completed');
+  const body = { order_id: `order-${couponCode}`, coupon_code: couponCode, subtotal: 5_000 };
+  const order = await answered(bench.api.POST('/v1/orders', { body }), 200);
+  if (order.redemptions[0]?.status !== 'completed') throw new Error(`not captured: ${JSON.stringify(order)}`);
 }
 
 /** Picks spread over [0, n) by a fixed stride, so that reads touch the whole history and never the same item twice. */
@@ -193,7 +183,8 @@ async function measureStage(bench: Bench, label: string): Promise<Row[]> {
   }
   rows.push(
     await measureAfterWarmUp(name(`GET a redemption, ${concurrency} in flight`), samples * 2, concurrency, async () => {
-      await bench.api(`/v1/redemptions/${reads.redemptionId()}`, 200);
+      const id = reads.redemptionId();
+      await answered(bench.api.GET('/v1/redemptions/{id}', { params: { path: { id } } }), 200);
     }),
   );
   const ledgerOwner = reads.memberId;
@@ -203,7 +194,7 @@ async function measureStage(bench: Bench, label: string): Promise<Row[]> {
       samples * 2,
       concurrency,
       async (i) => {
-        await bench.api(`/v1/members/${ledgerOwner(i)}/ledger`, 200);
+        await answered(bench.api.GET('/v1/members/{id}/ledger', { params: { path: { id: ledgerOwner(i) } } }), 200);
       },
     ),
   );
@@ -214,7 +205,8 @@ async function measureStage(bench: Bench, label: string): Promise<Row[]> {
         samples,
         concurrency,
         async (i) => {
-          await bench.api(`/v1/members/${heavy.id}/ledger?page=${1 + (i % 100)}`, 200);
+          const params = { path: { id: heavy.id }, query: { page: 1 + (i % 100) } };
+          await answered(bench.api.GET('/v1/members/{id}/ledger', { params }), 200);
         },
       ),
     );
@@ -227,7 +219,8 @@ async function measureStage(bench: Bench, label: string): Promise<Row[]> {
       samples,
       concurrency,
       async (i) => {
-        await bench.api(`/v1/webhook-endpoints/${endpointId}/deliveries?page=${1 + (i % 100)}`, 200);
+        const params = { path: { id: endpointId }, query: { page: 1 + (i % 100) } };
+        await answered(bench.api.GET('/v1/webhook-endpoints/{id}/deliveries', { params }), 200);
       },
     ),
   );
@@ -427,8 +420,10 @@ async function measureReports(bench: Bench, db: Db, label: string): Promise<{ ro
   for (const groupBy of ['day', 'status'] as const) {
     rows.push(
       await measureAfterWarmUp(`${label}: 30-day redemptions report by ${groupBy}, 1 in flight`, count, 1, async () => {
-        const report = await bench.api(`/v1/reports/redemptions?from=${from}&to=${to}&group_by=${groupBy}`, 200);
-        const total = (report.totals as { count: number }).count;
+        const params = { query: { from, to, group_by: groupBy } };
+        const report = await answered(bench.api.GET('/v1/reports/redemptions', { params }), 200);
+        // The JSON answer: the report comes as CSV only when asked for it.
+        const total = typeof report === 'string' ? report : report.totals.count;
         if (total !== inRange) throw new Error(`the report by ${groupBy} counts ${total}; ${inRange} are in range`);
       }),
     );
@@ -586,11 +581,9 @@ async function main(): Promise<void> {
     const fewIds = await importMembers(mongo.db, fewShape, 0, fewShape.members);
     bench.reads = readsOf(fewShape, fewIds);
     // Subscribed to an event no redemption here has, so that the endpoint is only read, never sent to.
-    const endpoint = await bench.api('/v1/webhook-endpoints', 201, {
-      url: 'http://127.0.0.1:9/hooks',
-      events: ['redemption.needs_review'],
-    });
-    bench.webhooks.endpointId = String(endpoint.id);
+    const body = { url: 'http://127.0.0.1:9/hooks', events: ['redemption.needs_review' as const] };
+    const endpoint = await answered(bench.api.POST('/v1/webhook-endpoints', { body }), 201);
+    bench.webhooks.endpointId = endpoint.id;
     await recordAttempts(mongo.db, bench, settings.few_delivery_attempts);
     const empty = await measureStage(bench, 'new store (500 members)');
     const fewWaitingScrape = await measureScrape(bench, `${operationsOf(settings.samples)} waiting`);
@@ -679,11 +672,8 @@ async function main(): Promise<void> {
       measure('api ledger writes', settings.api_ledger_writes, settings.concurrency, async (index) => {
         // Every tenth goes to the heavy member, the rest over the imported members.
         const memberId = index % 10 === 0 ? memberIds[0]! : memberIds[writers(index)]!;
-        await bench.api(`/v1/members/${memberId}/points`, 201, {
-          points: 10,
-          reason: 'visit',
-          idempotency_key: `bench-write-${index}`,
-        });
+        const body = { points: 10, reason: 'visit', idempotency_key: `bench-write-${index}` };
+        await answered(bench.api.POST('/v1/members/{id}/points', { params: { path: { id: memberId } }, body }), 201);
       }),
     );
     const afterWrites = await measureStage(bench, 'after API writes');
@@ -779,7 +769,7 @@ async function checkBalances(bench: Bench, db: Parameters<typeof foldLedger>[0],
     const memberId = memberIds[index]!;
     const fold = await foldLedger(db, memberId);
     const head = await ledger.balances(memberId);
-    const answer = await bench.api(`/v1/members/${memberId}`, 200);
+    const answer = await answered(bench.api.GET('/v1/members/{id}', { params: { path: { id: memberId } } }), 200);
     for (const [source, balance, held] of [
       ['head', head.points_balance, head.points_held],
       ['api', answer.points_balance, answer.points_held],

@@ -129,13 +129,13 @@ describe('the Docker image', () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  it('holds production dependencies only, and none of the tests, benches, tools or local data', () => {
+  it('holds production dependencies only, and none of the tests, benches, the client, tools or local data', () => {
     const installed = JSON.parse(readFileSync(image.hostPath('node_modules/.package-lock.json'), 'utf8')) as {
       packages: Record<string, { dev?: boolean }>;
     };
     const development = Object.entries(installed.packages).filter(([, entry]) => entry.dev);
     expect(development.map(([path]) => path)).toEqual([]);
-    for (const path of ['test', 'bench', 'docs', '.git', '.tools', '.data', 'coverage']) {
+    for (const path of ['test', 'bench', 'client', 'docs', '.git', '.tools', '.data', 'coverage']) {
       expect(existsSync(image.hostPath(path)), `the image holds ${path}`).toBe(false);
     }
   });

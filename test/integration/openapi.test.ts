@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../api/document';
 import { readJson, startTestStack, type TestStack } from '../harness/stack';
 
 /** Every route of the product's HTTP contract (SPEC §3), as the OpenAPI document must describe it. */
@@ -114,6 +115,11 @@ describe('OpenAPI document', () => {
     expect(report.parameters.map((parameter: any) => parameter.name)).toEqual(['from', 'to', 'group_by']);
     const partner = document.paths['/webhooks/{partner}/check_reward'].post.parameters[0];
     expect(partner.schema.enum).toEqual(['flavours', 'retm', 'bonat', 'loyapro']);
+  });
+
+  it('is the document that the typed client is generated from, built without a server', async () => {
+    const served = await readJson(await fetch(`${stack.api.url}/openapi.json`));
+    expect(served).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
   });
 
   it('documents routes that the app really serves', async () => {
