@@ -979,6 +979,102 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/redemptions/quote': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Quote a redemption: what Create Redemption would decide now for this body, its cost and every reason it would be refused for; changes nothing */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['CreateRedemption'];
+        };
+      };
+      responses: {
+        /** @description The quote, eligible or not */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['RedemptionQuote'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing or wrong credential */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The API key lacks the scope this call needs (insufficient_scope): redemptions */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The body is larger than 64 kB (body_too_large) */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The body is not JSON (unsupported_media_type) */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The client sent more requests than its rate limit allows (API_RATE_LIMITS); see Retry-After */
+        429: {
+          headers: {
+            /** @description Seconds to wait */
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/redemptions/{id}': {
     parameters: {
       query?: never;
@@ -2185,6 +2281,132 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/webhook-endpoints/{id}/replay': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send again the events of a window that the endpoint was sent, each under its original Webhook-Id (receivers de-duplicate on it), signed afresh, in order for each redemption. Each request queues the window again */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The endpoint id (whe_…) */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['WebhookReplayInput'];
+        };
+      };
+      responses: {
+        /** @description Queued: the endpoint's lane sends them */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['WebhookReplay'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing or wrong credential */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The API key lacks the scope this call needs (insufficient_scope): webhooks or webhooks:all */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Unknown endpoint */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description webhook_endpoint_disabled: the endpoint is disabled */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The body is larger than 64 kB (body_too_large) */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The body is not JSON (unsupported_media_type) */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description replay_window_too_long: the window is longer than WEBHOOK_REPLAY_MAX_WINDOW_DAYS (7 by default); replay_since_in_future: until is left out and since is not in the past */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The client sent more requests than its rate limit allows (API_RATE_LIMITS); see Retry-After */
+        429: {
+          headers: {
+            /** @description Seconds to wait */
+            'Retry-After'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/partner-notifications/dead-letters': {
     parameters: {
       query?: never;
@@ -3248,6 +3470,31 @@ export interface components {
           customer_external_id: string;
         }
     );
+    RedemptionQuote: {
+      /** @description Whether Create Redemption with this body would go through now */
+      eligible: boolean;
+      /** @description What it costs; null when the option is unknown or point_redemptions is not valid for it */
+      points: number | null;
+      /** @description The member's available points now; null when no member matches */
+      points_available: number | null;
+      /** @description What the member would have left once redeemed; null when not eligible */
+      points_available_after: number | null;
+      /** @description Every reason Create Redemption would refuse it for now, in its codes (the first is the one it would answer); empty when eligible */
+      reasons: (
+        | 'member_not_found'
+        | 'option_not_found'
+        | 'option_inactive'
+        | 'insufficient_points'
+        | 'branch_not_allowed'
+        | 'business_not_allowed'
+        | 'min_subtotal_not_met'
+        | 'currency_not_supported'
+        | 'points_required'
+        | 'invalid_points'
+        | 'member_limit_reached'
+        | 'out_of_stock'
+      )[];
+    };
     RedemptionWithEvents: {
       id: string;
       member_id: string | null;
@@ -3644,6 +3891,31 @@ export interface components {
       next_try_at: string | null;
       /** Format: date-time */
       attempted_at: string;
+      /** @description An attempt of an event sent again by a replay */
+      replay: boolean;
+    };
+    WebhookReplay: {
+      /** @description Events of the window owed again; those the endpoint is still owed are not counted, nor sent twice */
+      queued: number;
+      /** Format: date-time */
+      since: string;
+      /**
+       * Format: date-time
+       * @description The end of the window: now when it was left out
+       */
+      until: string;
+    };
+    WebhookReplayInput: {
+      /**
+       * Format: date-time
+       * @description Start of the window, inclusive: when the events happened (their created_at)
+       */
+      since: string;
+      /**
+       * Format: date-time
+       * @description End of the window, exclusive; must be later than since. Default: now
+       */
+      until?: string;
     };
     DeadLetterPage: {
       current_page: number;
