@@ -8,6 +8,7 @@ import { createRedemptionSteps } from '../../activities/redemption-steps';
 import { workflowIdOf } from '../../application/redemption-ids';
 import { periodKey } from '../../domain/limits';
 import { LimitReachedError, LimitUndecidedError, LimitUsage, usageKey } from '../../store/limit-usage';
+import { createOptionOverApi, redeemOverApi } from '../harness/api-calls';
 import { createMemberWithPoints, foldLedger } from '../harness/fixtures';
 import { recordHistory } from '../harness/histories';
 import { readJson, startTestStack, startTestWorker, type RunningWorker, type TestStack } from '../harness/stack';
@@ -33,23 +34,9 @@ describe('redemption limits', () => {
 
   const usage = () => new LimitUsage(stack.mongo.db);
 
-  async function createOption(extra: Record<string, unknown>) {
-    const res = await stack.api.request('/v1/redemption-options', {
-      method: 'POST',
-      json: { name: 'Free coffee', type: 'free_item', cost_points: 100, item_plu: 'COF-01', currency: 'SAR', ...extra },
-    });
-    expect(res.status).toBe(201);
-    return readJson(res);
-  }
+  const createOption = (extra: Record<string, unknown> = {}) => createOptionOverApi(stack, extra);
 
-  async function redeem(body: Record<string, unknown>) {
-    const res = await stack.api.request('/v1/redemptions', {
-      method: 'POST',
-      headers: { 'Idempotency-Key': randomUUID() },
-      json: body,
-    });
-    return { status: res.status, body: await readJson(res) };
-  }
+  const redeem = (body: Record<string, unknown>) => redeemOverApi(stack, body);
 
   /** Records a redemption's history for the replay test once its workflow has ended (RECORD_HISTORIES=1 only). */
   async function recordEnded(id: string, name: string) {

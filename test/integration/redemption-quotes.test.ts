@@ -2,8 +2,8 @@
  * A quote before redeeming, against the real servers: it answers what Create Redemption then decides, in its codes,
  * lists every reason at once, and changes nothing: no ledger entry, no limit slot, no redemption, no workflow.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOptionOverApi, redeemOverApi } from '../harness/api-calls';
 import { createMemberWithPoints } from '../harness/fixtures';
 import { readJson, startTestStack, type TestStack } from '../harness/stack';
 
@@ -17,28 +17,14 @@ describe('quoting a redemption', () => {
     await stack?.close();
   });
 
-  async function createOption(extra: Record<string, unknown> = {}) {
-    const res = await stack.api.request('/v1/redemption-options', {
-      method: 'POST',
-      json: { name: 'Free coffee', type: 'free_item', cost_points: 100, item_plu: 'COF-01', currency: 'SAR', ...extra },
-    });
-    expect(res.status).toBe(201);
-    return readJson(res);
-  }
+  const createOption = (extra: Record<string, unknown> = {}) => createOptionOverApi(stack, extra);
 
   async function quote(body: Record<string, unknown>) {
     const res = await stack.api.request('/v1/redemptions/quote', { method: 'POST', json: body });
     return { status: res.status, body: await readJson(res) };
   }
 
-  async function redeem(body: Record<string, unknown>) {
-    const res = await stack.api.request('/v1/redemptions', {
-      method: 'POST',
-      headers: { 'Idempotency-Key': randomUUID() },
-      json: body,
-    });
-    return { status: res.status, body: await readJson(res) };
-  }
+  const redeem = (body: Record<string, unknown>) => redeemOverApi(stack, body);
 
   /** What a quote must leave as it found: every collection a redemption writes to, and Temporal's workflows. */
   async function footprint() {
