@@ -15,6 +15,8 @@ const CONTRACT: [string, string][] = [
   ['get', '/v1/redemptions/{id}'],
   ['get', '/v1/redemptions'],
   ['post', '/v1/redemptions/{id}/cancel'],
+  ['post', '/v1/redemptions/quote'],
+  ['post', '/v1/redemptions/{id}/actions/{action}'],
   ['post', '/v1/orders'],
   ['post', '/v1/orders/{order_id}/cancel'],
   ['get', '/v1/reports/redemptions'],
@@ -30,6 +32,7 @@ const CONTRACT: [string, string][] = [
   ['post', '/v1/webhook-endpoints/{id}/rotate-secret'],
   ['get', '/v1/webhook-endpoints/{id}/deliveries'],
   ['post', '/v1/webhook-endpoints/{id}/replay'],
+  ['get', '/v1/partner-notifications/dead-letters'],
   ['get', '/healthz'],
   ['get', '/readyz'],
 ];
