@@ -5,6 +5,7 @@ import {
   InsufficientPointsError,
   LEDGER_TYPES,
   LedgerContentionError,
+  pointsOfEntry,
 } from '../domain/ledger';
 import { IdentifierTakenError, MEMBER_IDENTIFIERS } from '../domain/members';
 import { requiredText, plainText } from '../domain/text';
@@ -93,6 +94,13 @@ const ledgerEntrySchema = z
     held_delta: z.number().int(),
     balance_after: z.number().int(),
     held_after: z.number().int(),
+    points_expired: z.number().int().meta({
+      description:
+        'Points that left the balance as expired: all of an EXPIRE, and the part of a RELEASE or REFUND whose date had passed',
+    }),
+    expires_at: z.iso.datetime().nullable().meta({
+      description: 'EARN: when its points expire (null: never); EXPIRE: the date whose points expired',
+    }),
     redemption_id: z.string().nullable(),
     reason: z.string().nullable(),
     created_at: z.iso.datetime(),
@@ -120,15 +128,16 @@ export function memberView(member: Member, balances: Balances) {
 }
 
 export function ledgerEntryView(entry: LedgerEntry) {
-  const magnitude = Math.abs(entry.balance_delta !== 0 ? entry.balance_delta : entry.held_delta);
   return {
     id: entry.idempotency_key,
     type: entry.type,
-    points: entry.type === 'ADJUST' ? entry.balance_delta : magnitude,
+    points: pointsOfEntry(entry),
     balance_delta: entry.balance_delta,
     held_delta: entry.held_delta,
     balance_after: entry.balance_after,
     held_after: entry.held_after,
+    points_expired: entry.points_expired ?? 0,
+    expires_at: entry.expires_at ?? null,
     redemption_id: entry.redemption_id ?? null,
     reason: entry.reason ?? null,
     created_at: entry.created_at.toISOString(),

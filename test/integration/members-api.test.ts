@@ -137,6 +137,8 @@ describe('members API', () => {
       held_delta: 0,
       balance_after: 500,
       held_after: 0,
+      points_expired: 0,
+      expires_at: null,
       redemption_id: null,
       reason: 'welcome bonus',
       created_at: expect.any(String),

@@ -17,6 +17,7 @@ const DELTAS: Record<LedgerType, (points: number) => [number, number]> = {
   HOLD: (points) => [0, points],
   RELEASE: (points) => [0, -points],
   CAPTURE: (points) => [-points, -points],
+  EXPIRE: (points) => [-points, 0],
 };
 
 /** Entries numbered 1, 2, 3… with the running balances an honest ledger stores. */
@@ -27,7 +28,8 @@ function history(...moves: Array<[LedgerType, number]>): FoldedEntry[] {
     const [balance_delta, held_delta] = DELTAS[type](points);
     balance += balance_delta;
     held += held_delta;
-    return { seq: index + 1, type, balance_delta, held_delta, balance_after: balance, held_after: held };
+    const expired = type === 'EXPIRE' ? { points_expired: points } : {};
+    return { seq: index + 1, type, balance_delta, held_delta, balance_after: balance, held_after: held, ...expired };
   });
 }
 
