@@ -71,6 +71,12 @@ const envSchema = z.object({
   PARTNER_RECONCILE_LIMIT_MS: positiveInt(DEFAULT_PARTNER_RECONCILE_LIMIT_MS),
   DEFAULT_COUPON_TTL_SECONDS: z.coerce.number().int().positive().max(MAX_COUPON_TTL_SECONDS).default(604_800),
   ORDER_REFUND_WINDOW_SECONDS: positiveInt(30 * 24 * 3600),
+  POINTS_EXPIRE_AFTER_DAYS: z
+    .string()
+    .trim()
+    .regex(/^(off|\d{1,5})$/, 'must be a number of days (1 to 36500), or off')
+    .refine((value) => value === 'off' || (Number(value) >= 1 && Number(value) <= 36_500), 'must be 1 to 36500 days')
+    .default('off'),
   DELIVERECT_ORPHAN_CANCEL_TTL_SECONDS: positiveInt(24 * 3600),
   DELIVERECT_HANDOFF_DEADLINE_SECONDS: positiveInt(3600),
   WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
@@ -146,6 +152,11 @@ export interface Config {
   partnerReconcileLimitMs: number;
   defaultCouponTtlSeconds: number;
   orderRefundWindowSeconds: number;
+  /**
+   * Points that expire: an earn without its own `expires_at` expires `afterDays` days after the day it was earned (none:
+   * never).
+   */
+  pointsExpiry: { afterDays?: number };
   /**
    * Deliverect's inbox: a hand-off to the redemptions is retried for `handOffDeadlineMs`, and a cancellation waits for
    * an order we have not seen for `orphanCancelTtlMs`, before the notification goes to the dead letters.
@@ -339,6 +350,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     partnerReconcileLimitMs: values.PARTNER_RECONCILE_LIMIT_MS,
     defaultCouponTtlSeconds: values.DEFAULT_COUPON_TTL_SECONDS,
     orderRefundWindowSeconds: values.ORDER_REFUND_WINDOW_SECONDS,
+    pointsExpiry: {
+      ...(values.POINTS_EXPIRE_AFTER_DAYS === 'off' ? {} : { afterDays: Number(values.POINTS_EXPIRE_AFTER_DAYS) }),
+    },
     deliverect: {
       orphanCancelTtlMs: values.DELIVERECT_ORPHAN_CANCEL_TTL_SECONDS * 1000,
       handOffDeadlineMs: values.DELIVERECT_HANDOFF_DEADLINE_SECONDS * 1000,

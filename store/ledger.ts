@@ -26,6 +26,7 @@ import {
 } from '../domain/points-expiry';
 
 export type { LedgerHeadState } from '../domain/ledger';
+import { ExpiryDates } from './expiry-dates';
 import { BLOCK_SIZE, NumberedLog, blockOf, numberedEntryId, readRange } from './numbered-log';
 
 export interface LedgerEntry {
@@ -151,6 +152,12 @@ export function balancesOf(entry: Pick<LedgerEntry, 'balance_after' | 'held_afte
   return { points_balance: balance, points_held: held, points_available: balance - held };
 }
 
+/** Every expiry date of a schedule, held points' included. */
+function datesOf(schedule: PointsSchedule): string[] {
+  const lots = [...schedule.free, ...schedule.held.flatMap((held) => held.lots)];
+  return [...new Set(lots.flatMap((lot) => (lot.expires_at ? [lot.expires_at] : [])))];
+}
+
 type Head = LedgerHeadState;
 const EMPTY_HEAD: Head = { seq: 0, balance_after: 0, held_after: 0, lots_after: EMPTY_SCHEDULE };
 
@@ -204,10 +211,12 @@ export class Ledger {
   private readonly entries: Collection<LedgerEntry>;
   private readonly heads: Collection<LedgerHead>;
   private readonly log: NumberedLog<LedgerEntry, Head>;
+  private readonly expiryDates: ExpiryDates;
 
   constructor(db: Db, observer: LedgerObserver = {}) {
     this.entries = db.collection<LedgerEntry>('ledger');
     this.heads = db.collection<LedgerHead>('ledger_heads');
+    this.expiryDates = new ExpiryDates(db);
     this.log = new NumberedLog<LedgerEntry, Head>(this.entries, this.heads, {
       empty: EMPTY_HEAD,
       headOf,
@@ -243,6 +252,8 @@ export class Ledger {
     const asked = deltasFor(request.type, request.points, 0);
     const refund = request.type === 'REFUND' && request.redemptionId && !request.lotsBack;
     const full = refund ? { ...request, lotsBack: await this.lotsRefunded(request) } : request;
+    // Before the points it dates: the expiry pass must find every date that has points.
+    if (request.type === 'EARN' && request.expiresAt) await this.expiryDates.add(request.memberId, request.expiresAt);
     return this.log.append({
       log: request.memberId,
       idempotencyKey: request.idempotencyKey,
@@ -323,6 +334,7 @@ export class Ledger {
         head = entry;
       }
       if (head.seq > 0) heads.push({ _id: memberId, ...headOf(head) });
+      for (const date of datesOf(scheduleOf(head))) await this.expiryDates.add(memberId, date);
     }
     if (entries.length > 0) await this.entries.insertMany(entries, { ordered: false });
     if (heads.length > 0) await this.heads.insertMany(heads, { ordered: false });

@@ -47,6 +47,7 @@ describe('members API', () => {
       points_balance: 0,
       points_held: 0,
       points_available: 0,
+      points_expiring: [],
       created_at: expect.any(String),
     });
     expect(new Date(member.created_at).toISOString()).toBe(member.created_at);
