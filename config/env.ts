@@ -77,6 +77,12 @@ const envSchema = z.object({
     .regex(/^(off|\d{1,5})$/, 'must be a number of days (1 to 36500), or off')
     .refine((value) => value === 'off' || (Number(value) >= 1 && Number(value) <= 36_500), 'must be 1 to 36500 days')
     .default('off'),
+  POINTS_EXPIRY_INTERVAL_SECONDS: z
+    .string()
+    .trim()
+    .regex(/^(off|\d{1,4})$/, 'must be a number of seconds (1 to 3600), or off')
+    .refine((value) => value === 'off' || (Number(value) >= 1 && Number(value) <= 3600), 'must be 1 to 3600 seconds')
+    .default('60'),
   DELIVERECT_ORPHAN_CANCEL_TTL_SECONDS: positiveInt(24 * 3600),
   DELIVERECT_HANDOFF_DEADLINE_SECONDS: positiveInt(3600),
   WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
@@ -154,9 +160,10 @@ export interface Config {
   orderRefundWindowSeconds: number;
   /**
    * Points that expire: an earn without its own `expires_at` expires `afterDays` days after the day it was earned (none:
-   * never).
+   * never), and the worker's Temporal Schedule runs the expiry pass every `intervalSeconds` (none: the schedule paused,
+   * for a deployment whose other workers run it).
    */
-  pointsExpiry: { afterDays?: number };
+  pointsExpiry: { afterDays?: number; intervalSeconds?: number };
   /**
    * Deliverect's inbox: a hand-off to the redemptions is retried for `handOffDeadlineMs`, and a cancellation waits for
    * an order we have not seen for `orphanCancelTtlMs`, before the notification goes to the dead letters.
@@ -352,6 +359,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     orderRefundWindowSeconds: values.ORDER_REFUND_WINDOW_SECONDS,
     pointsExpiry: {
       ...(values.POINTS_EXPIRE_AFTER_DAYS === 'off' ? {} : { afterDays: Number(values.POINTS_EXPIRE_AFTER_DAYS) }),
+      ...(values.POINTS_EXPIRY_INTERVAL_SECONDS === 'off'
+        ? {}
+        : { intervalSeconds: Number(values.POINTS_EXPIRY_INTERVAL_SECONDS) }),
     },
     deliverect: {
       orphanCancelTtlMs: values.DELIVERECT_ORPHAN_CANCEL_TTL_SECONDS * 1000,

@@ -80,6 +80,31 @@ describe('re-folding a member’s ledger', () => {
     ]);
   });
 
+  it('folds EXPIRE entries, and releases and refunds that gave back points as expired', () => {
+    const entries = history(['EARN', 500], ['HOLD', 100], ['EXPIRE', 150], ['DEBIT', 200], ['REFUND', 200]);
+    // The hold released after its date: 60 of its points expired; the refund gave back 50 as already expired.
+    const release = { seq: 6, type: 'RELEASE' as const, balance_delta: -60, held_delta: -100, points_expired: 60 };
+    const refund = { seq: 7, type: 'REFUND' as const, balance_delta: 0, held_delta: 0, points_expired: 50 };
+    const expired = [
+      ...entries,
+      { ...release, balance_after: 290, held_after: 0 },
+      { ...refund, balance_after: 290, held_after: 0 },
+    ];
+    const fold = foldLedger(expired, { seq: 7, balance_after: 290, held_after: 0 });
+    expect(fold.problems).toEqual([]);
+    expect(fold).toMatchObject({ balance: 290, held: 0 });
+  });
+
+  it('reports an EXPIRE that does not say what it expired, or a release that expired more than it released', () => {
+    const unsaid = history(['EARN', 100], ['EXPIRE', 40]).map((entry) => ({ ...entry, points_expired: undefined }));
+    expect(codes(foldLedger(unsaid).problems)).toEqual(['entry_deltas']);
+    const held = history(['EARN', 100], ['HOLD', 30]);
+    const release = { seq: 3, type: 'RELEASE' as const, balance_delta: -40, held_delta: -30, points_expired: 40 };
+    expect(codes(foldLedger([...held, { ...release, balance_after: 60, held_after: 0 }]).problems)).toEqual([
+      'entry_deltas',
+    ]);
+  });
+
   it('keeps the first ten problems of a member and counts them all', () => {
     const entries = history(...Array.from({ length: 30 }, () => ['EARN', 10] as [LedgerType, number])).map((entry) => ({
       ...entry,
@@ -264,6 +289,26 @@ describe('a redemption’s ledger entries against its status', () => {
     expect(codes(checkRedemptionEntries(partly, entriesOf(['DEBIT', 300], ['REFUND', 100], ['REFUND', 50])))).toEqual([
       'refund_total',
     ]);
+  });
+
+  it('counts points given back as expired by a release or a refund as the redemption’s own', () => {
+    const released = [
+      { seq: 10, type: 'HOLD' as const, member_id: 'mem_1', balance_delta: 0, held_delta: 300 },
+      {
+        seq: 11,
+        type: 'RELEASE' as const,
+        member_id: 'mem_1',
+        balance_delta: -120,
+        held_delta: -300,
+        points_expired: 120,
+      },
+    ];
+    expect(checkRedemptionEntries(redemption('expired'), released)).toEqual([]);
+    const refunded = [
+      ...entriesOf(['DEBIT', 300]),
+      { seq: 11, type: 'REFUND' as const, member_id: 'mem_1', balance_delta: 100, held_delta: 0, points_expired: 200 },
+    ];
+    expect(checkRedemptionEntries(redemption('refunded'), refunded)).toEqual([]);
   });
 
   it('reports an entry in another member’s ledger', () => {
