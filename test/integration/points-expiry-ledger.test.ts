@@ -1,7 +1,9 @@
 /** The ledger's expiry schedule, through the store's own code against the real store. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LedgerType } from '../../domain/ledger';
 import { ExpiryInPastError } from '../../domain/points-expiry';
 import type { MongoHandle } from '../../store/connect';
+import { ExpiryDates, minuteOf } from '../../store/expiry-dates';
 import { Ledger } from '../../store/ledger';
 import { Members } from '../../store/members';
 import { foldLedger } from '../harness/fixtures';
@@ -30,6 +32,11 @@ describe('the ledger’s expiry schedule', () => {
     return (await new Members(mongo.db).create({ external_id: uniqueName('m') }))._id;
   }
 
+  /** A DEBIT, HOLD or RELEASE under a key of its own. */
+  function move(memberId: string, type: LedgerType, points: number, redemptionId?: string) {
+    return ledger.append({ memberId, type, points, redemptionId, idempotencyKey: uniqueName(type) });
+  }
+
   async function earn(memberId: string, points: number, expiresAt?: string) {
     return ledger.append({
       memberId,
@@ -45,7 +52,7 @@ describe('the ledger’s expiry schedule', () => {
     await earn(id, 100);
     await earn(id, 50, FEB);
     await earn(id, 30, JAN);
-    const { entry } = await ledger.append({ memberId: id, type: 'DEBIT', points: 60, idempotencyKey: uniqueName('d') });
+    const { entry } = await move(id, 'DEBIT', 60);
     expect(entry.lots_taken).toEqual([
       { expires_at: JAN, points: 30 },
       { expires_at: FEB, points: 30 },
@@ -67,14 +74,8 @@ describe('the ledger’s expiry schedule', () => {
   it('expires the unspent rest of a date once, and leaves held points alone', async () => {
     const id = await member();
     await earn(id, 100, soon(300));
-    await ledger.append({ memberId: id, type: 'DEBIT', points: 30, idempotencyKey: uniqueName('d') });
-    await ledger.append({
-      memberId: id,
-      type: 'HOLD',
-      points: 20,
-      redemptionId: 'r1',
-      idempotencyKey: uniqueName('h'),
-    });
+    await move(id, 'DEBIT', 30);
+    await move(id, 'HOLD', 20, 'r1');
     await sleep(400);
     const date = (await ledger.pointsOf(id)).schedule.free[0]!.expires_at!;
     const expired = await ledger.expire(id, date);
@@ -90,21 +91,9 @@ describe('the ledger’s expiry schedule', () => {
     const id = await member();
     await earn(id, 40, soon(300));
     await earn(id, 10);
-    await ledger.append({
-      memberId: id,
-      type: 'HOLD',
-      points: 45,
-      redemptionId: 'r2',
-      idempotencyKey: uniqueName('h'),
-    });
+    await move(id, 'HOLD', 45, 'r2');
     await sleep(400);
-    const { entry } = await ledger.append({
-      memberId: id,
-      type: 'RELEASE',
-      points: 45,
-      redemptionId: 'r2',
-      idempotencyKey: uniqueName('r'),
-    });
+    const { entry } = await move(id, 'RELEASE', 45, 'r2');
     expect(entry).toMatchObject({ balance_delta: -40, held_delta: -45, points_expired: 40 });
     expect(await ledger.balances(id)).toEqual({ points_balance: 10, points_held: 0, points_available: 10 });
     expect((await ledger.pointsOf(id)).schedule).toEqual({ free: [{ expires_at: null, points: 10 }], held: [] });
@@ -140,13 +129,7 @@ describe('the ledger’s expiry schedule', () => {
   it('reads a ledger written before points expired as points that never expire', async () => {
     const id = await member();
     await earn(id, 80);
-    await ledger.append({
-      memberId: id,
-      type: 'HOLD',
-      points: 30,
-      redemptionId: 'old',
-      idempotencyKey: uniqueName('h'),
-    });
+    await move(id, 'HOLD', 30, 'old');
     // As such a ledger was stored: no schedule on its entries or its head.
     await mongo.db.collection('ledger').updateMany({ member_id: id }, { $unset: { lots_after: '' } });
     await mongo.db.collection('ledger_heads').updateOne({ _id: id as never }, { $unset: { lots_after: '' } });
@@ -155,17 +138,34 @@ describe('the ledger’s expiry schedule', () => {
       { expires_at: JAN, points: 10 },
       { expires_at: null, points: 50 },
     ]);
-    const { entry } = await ledger.append({
-      memberId: id,
-      type: 'RELEASE',
-      points: 30,
-      redemptionId: 'old',
-      idempotencyKey: uniqueName('r'),
-    });
+    const { entry } = await move(id, 'RELEASE', 30, 'old');
     expect(entry.balance_delta).toBe(0);
     expect(entry.lots_after?.free).toEqual([
       { expires_at: JAN, points: 10 },
       { expires_at: null, points: 80 },
+    ]);
+  });
+
+  it('imports a history with dated earns: its schedule, and the dates the expiry pass will find', async () => {
+    const id = await member();
+    const at = new Date('2026-01-01T00:00:00Z');
+    await ledger.importHistories([
+      {
+        memberId: id,
+        entries: [
+          { type: 'EARN', points: 50, expiresAt: JAN, idempotencyKey: `import:${id}:1`, created_at: at },
+          { type: 'EARN', points: 20, idempotencyKey: `import:${id}:2`, created_at: at },
+          { type: 'DEBIT', points: 30, idempotencyKey: `import:${id}:3`, created_at: at },
+        ],
+      },
+    ]);
+    expect((await ledger.pointsOf(id)).schedule.free).toEqual([
+      { expires_at: JAN, points: 20 },
+      { expires_at: null, points: 20 },
+    ]);
+    const dates = await new ExpiryDates(mongo.db).inMinute(minuteOf(JAN));
+    expect(dates.filter((date) => date.member_id === id)).toEqual([
+      expect.objectContaining({ member_id: id, expires_at: JAN }),
     ]);
   });
 });
