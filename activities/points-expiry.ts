@@ -5,7 +5,7 @@
  * ledger's size.
  */
 import type { Db } from 'mongodb';
-import { ExpiryDates, minuteOf, minutesBetween } from '../store/expiry-dates';
+import { ExpiryDates, minuteOf, minutesBetween, type ExpiryDate } from '../store/expiry-dates';
 import { Ledger } from '../store/ledger';
 
 /** What one call swept; `caught_up` is false when minutes were left for the next call. */
@@ -18,6 +18,8 @@ export interface ExpiryPassResult {
 
 /** Minutes one call reads at most: a worker back after a long outage catches up over several calls. */
 const MINUTES_PER_CALL = 24 * 60;
+/** Dates (each of another member, or another date) expired at the same time. */
+const MEMBERS_AT_ONCE = 16;
 /** Where the first pass of a store starts: dates earlier than this were never written. */
 const FIRST_LOOK_BACK_MS = 24 * 3600 * 1000;
 
@@ -39,16 +41,20 @@ export function createPointsExpiryActivities(db: Db, clock: () => Date = () => n
         points_expired: 0,
         caught_up: pending.length <= MINUTES_PER_CALL,
       };
+      const expire = async (date: ExpiryDate) => {
+        const entry = await ledger.expire(date.member_id, date.expires_at);
+        await dates.done(date);
+        result.dates += 1;
+        if (entry) {
+          result.entries += 1;
+          result.points_expired += entry.points_expired ?? 0;
+        }
+      };
       for (const minute of minutes) {
-        for (const date of await dates.inMinute(minute)) {
-          if (date.expires_at > now) continue;
-          const entry = await ledger.expire(date.member_id, date.expires_at);
-          await dates.done(date);
-          result.dates += 1;
-          if (entry) {
-            result.entries += 1;
-            result.points_expired += entry.points_expired ?? 0;
-          }
+        const due = (await dates.inMinute(minute)).filter((date) => date.expires_at <= now);
+        // Members' ledgers are apart: a default date (midnight) shared by many members expires them side by side.
+        for (let from = 0; from < due.length; from += MEMBERS_AT_ONCE) {
+          await Promise.all(due.slice(from, from + MEMBERS_AT_ONCE).map(expire));
         }
         // The current minute may still have dates to come; it is read again next time.
         if (minute < current) await dates.markSwept(minute);

@@ -233,7 +233,14 @@ export function createRedemptionSteps(
       });
       return {
         type: 'ledger',
-        data: { entry: type, points, balance_after: entry.balance_after, held_after: entry.held_after },
+        data: {
+          entry: type,
+          points,
+          balance_after: entry.balance_after,
+          held_after: entry.held_after,
+          // A release or refund of points whose date had passed.
+          ...(entry.points_expired ? { points_expired: entry.points_expired } : {}),
+        },
       };
     } catch (error) {
       if (error instanceof InsufficientPointsError) throw stepFailure(FailureType.InsufficientPoints, error.message);

@@ -68,9 +68,9 @@ describe('the expiry pass', () => {
       (await request(`/v1/members/${id}/points`, { points: -30, reason: 'spent', idempotency_key: 'a' })).status,
     ).toBe(201);
     expect((await member(id)).points_expiring).toEqual([{ expires_at: date, points: 70 }]);
-    await expect.poll(async () => (await member(id)).points_balance, { timeout: 10_000, interval: 200 }).toBe(40);
-    const expired = Date.now();
-    expect(expired - Date.parse(date)).toBeLessThan(5_000);
+    await expect.poll(async () => (await member(id)).points_balance, { timeout: 20_000, interval: 200 }).toBe(40);
+    // A pass a second here, on a machine that may be busy: well within the minute the default interval promises.
+    expect(Date.now() - Date.parse(date)).toBeLessThan(15_000);
     expect(await member(id)).toMatchObject({ points_available: 40, points_expiring: [] });
     await sleep(2_500);
     const expiries = (await entries(id)).filter((entry) => entry.type === 'EXPIRE');
