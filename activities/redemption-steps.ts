@@ -233,14 +233,7 @@ export function createRedemptionSteps(
       });
       return {
         type: 'ledger',
-        data: {
-          entry: type,
-          points,
-          balance_after: entry.balance_after,
-          held_after: entry.held_after,
-          // A release or refund of points whose date had passed.
-          ...(entry.points_expired ? { points_expired: entry.points_expired } : {}),
-        },
+        data: { entry: type, points, balance_after: entry.balance_after, held_after: entry.held_after },
       };
     } catch (error) {
       if (error instanceof InsufficientPointsError) throw stepFailure(FailureType.InsufficientPoints, error.message);
