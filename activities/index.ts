@@ -6,6 +6,7 @@ import { createDeliverectHandOff, type DeliverectHandOffPorts } from './delivere
 import { createMerchantEvents, type NudgeWebhookLane } from './merchant-events';
 import { createWorkerMetrics } from './metrics';
 import { createPartnerFulfilment } from './partner-fulfilment';
+import { createPointsExpiryActivities } from './points-expiry';
 import { createReconciliationActivities, type ReconcileLedger } from './reconciliation';
 import { createRedemptionSteps } from './redemption-steps';
 import { stuckLimits } from '../domain/stuck';
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPartnerFulfilment(deps.db, deps.config, metrics),
     ...createReconciliationActivities(deps.reconcileLedger, stuckLimits(deps.config)),
     ...createDeliverectHandOff(deps.deliverectHandOff),
+    ...createPointsExpiryActivities(deps.db),
   };
 }
 

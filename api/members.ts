@@ -5,8 +5,10 @@ import {
   InsufficientPointsError,
   LEDGER_TYPES,
   LedgerContentionError,
+  pointsOfEntry,
 } from '../domain/ledger';
 import { IdentifierTakenError, MEMBER_IDENTIFIERS } from '../domain/members';
+import { ExpiryInPastError, type Lot } from '../domain/points-expiry';
 import { requiredText, plainText } from '../domain/text';
 import type { MemberDesk } from '../application/members';
 import type { Balances, LedgerEntry } from '../store/ledger';
@@ -59,6 +61,18 @@ const memberSchema = z
     points_balance: z.number().int().meta({ description: 'Points owned' }),
     points_held: z.number().int().meta({ description: 'Reserved by redemptions awaiting their order' }),
     points_available: z.number().int().meta({ description: 'points_balance − points_held' }),
+    points_expiring: z
+      .array(
+        z.object({
+          expires_at: z.iso.datetime(),
+          points: z.number().int().meta({ description: 'Available points that expire then' }),
+        }),
+      )
+      .max(3)
+      .meta({
+        description:
+          'The next three dates on which available points expire, soonest first, with how many (held points do not expire while held)',
+      }),
     created_at: z.iso.datetime(),
   })
   .meta({ id: 'Member' });
@@ -80,9 +94,24 @@ const pointsChangeSchema = z
       description:
         "The client's key: the same key from the same API client again changes nothing and answers the first result; another client's is its own",
     }),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .transform((value) => new Date(value).toISOString())
+      .optional()
+      .meta({
+        description:
+          'Earns only: when these points expire (in the future). The unspent rest leaves as an EXPIRE entry then; by default, as the programme says (POINTS_EXPIRE_AFTER_DAYS), else never',
+      }),
   })
   .strict()
-  .meta({ id: 'PointsChange' });
+  .refine((body) => body.expires_at === undefined || body.points > 0, {
+    message: 'only an earn (points > 0) may carry expires_at',
+    path: ['expires_at'],
+  })
+  .meta({
+    id: 'PointsChange',
+    anyOf: [{ properties: { points: { minimum: 1 } } }, { properties: { expires_at: false } }],
+  });
 
 const ledgerEntrySchema = z
   .object({
@@ -93,6 +122,13 @@ const ledgerEntrySchema = z
     held_delta: z.number().int(),
     balance_after: z.number().int(),
     held_after: z.number().int(),
+    points_expired: z.number().int().meta({
+      description:
+        'Points that left the balance as expired: all of an EXPIRE, and the part of a RELEASE or REFUND whose date had passed',
+    }),
+    expires_at: z.iso.datetime().nullable().meta({
+      description: 'EARN: when its points expire (null: never); EXPIRE: the date whose points expired',
+    }),
     redemption_id: z.string().nullable(),
     reason: z.string().nullable(),
     created_at: z.iso.datetime(),
@@ -106,7 +142,7 @@ const ledgerPageSchema = paginatedSchema(ledgerEntrySchema, 'LedgerPage');
 const LEDGER_SORT_FIELDS = ['created_at'] as const;
 const ledgerQuerySchema = paginationQuery(LEDGER_SORT_FIELDS);
 
-export function memberView(member: Member, balances: Balances) {
+export function memberView(member: Member, balances: Balances, expiring: Lot[]) {
   return {
     id: member._id,
     email: member.email ?? null,
@@ -115,20 +151,22 @@ export function memberView(member: Member, balances: Balances) {
     external_id: member.external_id ?? null,
     name: member.name ?? null,
     ...balances,
+    points_expiring: expiring,
     created_at: member.created_at.toISOString(),
   };
 }
 
 export function ledgerEntryView(entry: LedgerEntry) {
-  const magnitude = Math.abs(entry.balance_delta !== 0 ? entry.balance_delta : entry.held_delta);
   return {
     id: entry.idempotency_key,
     type: entry.type,
-    points: entry.type === 'ADJUST' ? entry.balance_delta : magnitude,
+    points: pointsOfEntry(entry),
     balance_delta: entry.balance_delta,
     held_delta: entry.held_delta,
     balance_after: entry.balance_after,
     held_after: entry.held_after,
+    points_expired: entry.points_expired ?? 0,
+    expires_at: entry.expires_at ?? null,
     redemption_id: entry.redemption_id ?? null,
     reason: entry.reason ?? null,
     created_at: entry.created_at.toISOString(),
@@ -137,6 +175,12 @@ export function ledgerEntryView(entry: LedgerEntry) {
 
 /** The ledger's refusals of a points change, as HTTP answers; anything else as it is. */
 function answerLedgerRefusal(error: unknown): never {
+  if (error instanceof ExpiryInPastError) {
+    throw ApiError.unprocessable(
+      'expiry_in_past',
+      `expires_at ${error.expiresAt} has already passed; send a date in the future, or none.`,
+    );
+  }
   if (error instanceof InsufficientPointsError) {
     throw ApiError.unprocessable(
       'insufficient_points',
@@ -180,8 +224,8 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
     },
     async ({ body }, _req, res) => {
       try {
-        const { member, balances } = await members.create(body);
-        res.status(201).json(memberView(member, balances));
+        const { member, balances, expiring } = await members.create(body);
+        res.status(201).json(memberView(member, balances, expiring));
       } catch (error) {
         if (!(error instanceof IdentifierTakenError)) throw error;
         const taken = error.fields;
@@ -217,8 +261,8 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
       },
     },
     async ({ params }, _req, res) => {
-      const { member, balances } = await members.get(params.id);
-      res.json(memberView(member, balances));
+      const { member, balances, expiring } = await members.get(params.id);
+      res.json(memberView(member, balances, expiring));
     },
   );
 
@@ -245,7 +289,11 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
           description: 'This idempotency_key was used with other points (idempotency_key_reused)',
           schema: errorSchema,
         },
-        422: { description: 'The adjustment exceeds the available points (insufficient_points)', schema: errorSchema },
+        422: {
+          description:
+            'The adjustment exceeds the available points (insufficient_points), or expires_at has passed (expiry_in_past)',
+          schema: errorSchema,
+        },
         503: { description: 'Too much contention on this member; retry with the same key', schema: errorSchema },
       },
     },
@@ -254,13 +302,14 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
         .changePoints(params.id, {
           points: body.points,
           reason: body.reason,
+          ...(body.expires_at !== undefined ? { expiresAt: body.expires_at } : {}),
           idempotencyKey: body.idempotency_key,
           clientId: callerOf(res).client,
         })
         .catch(answerLedgerRefusal);
       res.status(duplicate ? 200 : 201).json({
         entry: ledgerEntryView(entry),
-        member: memberView(member.member, member.balances),
+        member: memberView(member.member, member.balances, member.expiring),
       });
     },
   );

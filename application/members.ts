@@ -4,19 +4,25 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
+import type { Config } from '../config/env';
 import { Refusal } from '../domain/failures';
+import { ExpiryInPastError, defaultExpiry, pointsExpiring, type Lot } from '../domain/points-expiry';
 import { Ledger, type Balances, type LedgerEntry, type LedgerObserver } from '../store/ledger';
 import { Members, type Member, type NewMember } from '../store/members';
 
 export interface MemberWithBalances {
   member: Member;
   balances: Balances;
+  /** The next dates on which available points expire, with how many. */
+  expiring: Lot[];
 }
 
 export interface PointsChange {
   /** Positive earns, negative adjusts down. */
   points: number;
   reason: string;
+  /** When earned points expire (an ISO instant); by default, as the programme says (POINTS_EXPIRE_AFTER_DAYS). */
+  expiresAt?: string;
   /** The client's key: the same key from the same client again changes nothing. */
   idempotencyKey: string;
   /** The API client that sent it: another client's key is another change, whatever its text. */
@@ -38,10 +44,12 @@ const sharedPointsChangeKey = (memberId: string, idempotencyKey: string) => `poi
 export class MemberDesk {
   private readonly members: Members;
   private readonly ledger: Ledger;
+  private readonly expireAfterDays: number | undefined;
 
-  constructor(deps: { db: Db; ledgerObserver?: LedgerObserver }) {
+  constructor(deps: { db: Db; config: Config; ledgerObserver?: LedgerObserver }) {
     this.members = new Members(deps.db);
     this.ledger = new Ledger(deps.db, deps.ledgerObserver);
+    this.expireAfterDays = deps.config.pointsExpiry.afterDays;
   }
 
   /** Throws IdentifierTakenError when another member has one of its identifiers. */
@@ -55,17 +63,22 @@ export class MemberDesk {
 
   /**
    * Writes the change as an EARN or ADJUST entry, or finds the one its key already wrote (`duplicate`). Throws the
-   * ledger's refusals: InsufficientPointsError, IdempotencyKeyConflictError, LedgerContentionError.
+   * ledger's refusals: InsufficientPointsError, IdempotencyKeyConflictError, LedgerContentionError, and
+   * ExpiryInPastError for an earn whose expiry date has passed.
    */
   async changePoints(
     id: string,
     change: PointsChange,
   ): Promise<{ entry: LedgerEntry; duplicate: boolean; member: MemberWithBalances }> {
     const member = await this.existing(id);
+    const now = new Date();
+    const expiresAt = change.points > 0 ? this.expiryOf(change, now) : undefined;
+    if (expiresAt !== undefined && expiresAt <= now.toISOString()) throw new ExpiryInPastError(expiresAt);
     const { entry, duplicate } = await this.ledger.append({
       memberId: member._id,
       type: change.points > 0 ? 'EARN' : 'ADJUST',
       points: change.points,
+      expiresAt,
       idempotencyKey: await this.keyOf(member._id, change),
       reason: change.reason,
     });
@@ -76,6 +89,11 @@ export class MemberDesk {
   async ledgerPage(id: string, page: { skip: number; limit: number; oldestFirst: boolean }) {
     const member = await this.existing(id);
     return this.ledger.list(member._id, page);
+  }
+
+  private expiryOf(change: PointsChange, now: Date): string | undefined {
+    if (change.expiresAt !== undefined) return change.expiresAt;
+    return this.expireAfterDays === undefined ? undefined : defaultExpiry(now, this.expireAfterDays);
   }
 
   /**
@@ -95,6 +113,7 @@ export class MemberDesk {
   }
 
   private async withBalances(member: Member): Promise<MemberWithBalances> {
-    return { member, balances: await this.ledger.balances(member._id) };
+    const { balances, schedule } = await this.ledger.pointsOf(member._id);
+    return { member, balances, expiring: pointsExpiring(schedule) };
   }
 }

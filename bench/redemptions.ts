@@ -513,6 +513,7 @@ async function main(): Promise<void> {
       WEBHOOK_TIMEOUT_MS: String(WEBHOOK_TIMEOUT_MS),
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
       RECONCILE_SCHEDULE: 'off',
+      POINTS_EXPIRY_INTERVAL_SECONDS: 'off',
       LOG_LEVEL: 'silent',
     });
     // The API's connection is the product's own (it also creates the indexes); the worker's counts its commands.

@@ -11,7 +11,9 @@
  * redemptions (600,000 at SCALE=1) after the import. On the new store, 1,000 idle webhook endpoints are measured
  * against none: the store's operations per second and the webhook worker's activity slots in use (bench/idle-endpoints.ts).
  * Prometheus's scrape of /metrics is timed with a few redemptions awaiting their order and with 200,000 (the 20,000
- * and as many more stored). Every ratio is to the same scenario measured earlier in the same run.
+ * and as many more stored). The expiry pass is timed with 100 members' points expiring on the new store, and with 100
+ * and with 10,000 (at SCALE=1) on the imported one (bench/points-expiry.ts). Every ratio is to the same scenario
+ * measured earlier in the same run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
@@ -37,6 +39,7 @@ import { RedemptionHistory } from '../store/redemption-history';
 import { createMemberWithPoints, createOption, foldLedger } from '../test/harness/fixtures';
 import { answered, apiClient, redemptionIn, type ApiClient } from './api-client';
 import { measureIdleEndpoints } from './idle-endpoints';
+import { measureExpiryPass } from './points-expiry';
 import { round } from './latency';
 import {
   againstBaseline,
@@ -81,6 +84,8 @@ const settings = {
   /** A merchant's webhook endpoint's attempts: every event of every imported redemption (3 each). */
   delivery_attempts: Math.round(600_000 * scale),
   few_delivery_attempts: 1_500,
+  few_expiring: 100,
+  many_expiring: Math.max(1_000, Math.round(10_000 * scale)),
   idle_webhook_endpoints: positiveInt('BENCH_IDLE_ENDPOINTS', 1_000),
   idle_window_seconds: 30,
   samples: positiveInt('BENCH_SAMPLES', 200),
@@ -520,6 +525,8 @@ async function main(): Promise<void> {
       MONGODB_DB: DB_NAME,
       // The bench times its own reconciliation runs; a scheduled one must not run into a measurement.
       RECONCILE_SCHEDULE: 'off',
+      // The same for the expiry pass, which the bench runs at dates of its own.
+      POINTS_EXPIRY_INTERVAL_SECONDS: 'off',
       // Its endpoint is never sent to, but it is registered at 127.0.0.1; so are the idle endpoints' receiver.
       WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
       METRICS_TOKEN: METRICS_TOKEN,
@@ -592,6 +599,10 @@ async function main(): Promise<void> {
     const fewReconciliation = await time('reconciliation of the new store', () =>
       reconcileStore(mongo.db, 'new store'),
     );
+    const hoursAhead = (hours: number) => new Date(Math.ceil(Date.now() / 60_000) * 60_000 + hours * 3_600_000);
+    const fewExpiring = await time('expiry pass on the new store', () =>
+      measureExpiryPass(mongo.db, fewIds.slice(0, settings.few_expiring), hoursAhead(1), settings.concurrency),
+    );
     const idleEndpoints = await time(`${settings.idle_webhook_endpoints} idle webhook endpoints`, () =>
       measureIdleEndpoints(
         { endpoints: settings.idle_webhook_endpoints, windowMs: settings.idle_window_seconds * 1000 },
@@ -653,6 +664,28 @@ async function main(): Promise<void> {
     const fullReconciliation = await time('reconciliation of the imported store', () =>
       reconcileStore(mongo.db, 'imported store'),
     );
+    // Imported members, never the heavy one.
+    const expiring = (count: number) => memberIds.slice(1, 1 + Math.min(count, shape.members - 1));
+    const importedFewExpiring = await time('expiry pass on the imported store, few expiring', () =>
+      measureExpiryPass(mongo.db, expiring(settings.few_expiring), hoursAhead(2), settings.concurrency),
+    );
+    const importedManyExpiring = await time('expiry pass on the imported store, many expiring', () =>
+      measureExpiryPass(mongo.db, expiring(settings.many_expiring), hoursAhead(3), settings.concurrency),
+    );
+    const pointsExpiry = {
+      new_store_few: fewExpiring,
+      imported_store_few: importedFewExpiring,
+      imported_store_many: importedManyExpiring,
+      // Near 1: the pass does not grow with the ledger.
+      few_imported_versus_new_seconds_ratio: round(importedFewExpiring.pass_seconds / fewExpiring.pass_seconds, 2),
+      empty_imported_versus_new_seconds_ratio: round(
+        importedFewExpiring.empty_pass_seconds / fewExpiring.empty_pass_seconds,
+        2,
+      ),
+      // Near 1: the pass grows with the dates expiring, at a steady cost per date.
+      many_versus_few_ms_per_date_ratio: round(importedManyExpiring.ms_per_date / importedFewExpiring.ms_per_date, 2),
+    };
+    console.log('points expiry', pointsExpiry);
     const reconciliation = {
       new_store: fewReconciliation,
       imported_store: fullReconciliation,
@@ -751,6 +784,7 @@ async function main(): Promise<void> {
       heavy_member_versus_new_member: heavyVersusNew,
       reports,
       reconciliation,
+      points_expiry: pointsExpiry,
       webhook_delivery_attempts_by_stage: bench.deliveryAttempts,
       idle_webhook_endpoints: idleEndpoints,
       checks: { balances_equal_to_fold: checked, reconciliation_mismatches: 0 },

@@ -11,6 +11,15 @@ const optionalText = z
   .trim()
   .transform((value) => (value === '' ? undefined : value))
   .optional();
+/** A whole number of `unit` from 1 to `max`, or `off`: undefined once parsed. */
+const countOrOff = (unit: string, max: number, fallback: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^(off|\d+)$/, `must be a number of ${unit} (1 to ${max}), or off`)
+    .refine((value) => value === 'off' || (Number(value) >= 1 && Number(value) <= max), `must be 1 to ${max} ${unit}`)
+    .default(fallback)
+    .transform((value) => (value === 'off' ? undefined : Number(value)));
 const optionalUrl = optionalText.pipe(z.url({ protocol: /^https?$/ }).optional());
 
 /** A 256-bit key, as 64 hex digits or base64 (44 characters). */
@@ -71,6 +80,8 @@ const envSchema = z.object({
   PARTNER_RECONCILE_LIMIT_MS: positiveInt(DEFAULT_PARTNER_RECONCILE_LIMIT_MS),
   DEFAULT_COUPON_TTL_SECONDS: z.coerce.number().int().positive().max(MAX_COUPON_TTL_SECONDS).default(604_800),
   ORDER_REFUND_WINDOW_SECONDS: positiveInt(30 * 24 * 3600),
+  POINTS_EXPIRE_AFTER_DAYS: countOrOff('days', 36_500, 'off'),
+  POINTS_EXPIRY_INTERVAL_SECONDS: countOrOff('seconds', 3600, '60'),
   DELIVERECT_ORPHAN_CANCEL_TTL_SECONDS: positiveInt(24 * 3600),
   DELIVERECT_HANDOFF_DEADLINE_SECONDS: positiveInt(3600),
   WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
@@ -147,6 +158,12 @@ export interface Config {
   partnerReconcileLimitMs: number;
   defaultCouponTtlSeconds: number;
   orderRefundWindowSeconds: number;
+  /**
+   * Points that expire: an earn without its own `expires_at` expires `afterDays` days after the day it was earned (none:
+   * never), and the worker's Temporal Schedule runs the expiry pass every `intervalSeconds` (none: the schedule paused,
+   * for a deployment whose other workers run it).
+   */
+  pointsExpiry: { afterDays?: number; intervalSeconds?: number };
   /**
    * Deliverect's inbox: a hand-off to the redemptions is retried for `handOffDeadlineMs`, and a cancellation waits for
    * an order we have not seen for `orphanCancelTtlMs`, before the notification goes to the dead letters.
@@ -342,6 +359,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     partnerReconcileLimitMs: values.PARTNER_RECONCILE_LIMIT_MS,
     defaultCouponTtlSeconds: values.DEFAULT_COUPON_TTL_SECONDS,
     orderRefundWindowSeconds: values.ORDER_REFUND_WINDOW_SECONDS,
+    pointsExpiry: {
+      ...(values.POINTS_EXPIRE_AFTER_DAYS !== undefined ? { afterDays: values.POINTS_EXPIRE_AFTER_DAYS } : {}),
+      ...(values.POINTS_EXPIRY_INTERVAL_SECONDS !== undefined
+        ? { intervalSeconds: values.POINTS_EXPIRY_INTERVAL_SECONDS }
+        : {}),
+    },
     deliverect: {
       orphanCancelTtlMs: values.DELIVERECT_ORPHAN_CANCEL_TTL_SECONDS * 1000,
       handOffDeadlineMs: values.DELIVERECT_HANDOFF_DEADLINE_SECONDS * 1000,

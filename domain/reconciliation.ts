@@ -3,7 +3,7 @@
  * give each entry's stored running balances, never overdraw, and agree with the head hint; a redemption's entries must
  * be the ones its final status says it moved (a debit or a captured hold, its refunds, a released hold).
  */
-import type { LedgerType } from './ledger';
+import { pointsOfEntry, type LedgerType } from './ledger';
 import type { RedemptionStatus } from './states';
 
 export type DiscrepancyCode =
@@ -34,6 +34,8 @@ export interface FoldedEntry {
   held_delta: number;
   balance_after: number;
   held_after: number;
+  /** RELEASE, REFUND and EXPIRE: the points that expired in it. */
+  points_expired?: number;
 }
 
 /** The member's head hint: it may lag the newest entry, never lead it, and carries that entry's balances. */
@@ -44,11 +46,14 @@ export interface HeadHint {
 }
 
 /** Whether an entry's deltas have the shape its type gives them (store/ledger.ts deltasFor). */
-function deltasFit({ type, balance_delta: balance, held_delta: held }: FoldedEntry): boolean {
+function deltasFit({ type, balance_delta: balance, held_delta: held, points_expired = 0 }: FoldedEntry): boolean {
   switch (type) {
     case 'EARN':
-    case 'REFUND':
       return balance > 0 && held === 0;
+    case 'REFUND':
+      return balance >= 0 && balance + points_expired > 0 && held === 0;
+    case 'EXPIRE':
+      return balance < 0 && balance === -points_expired && held === 0;
     case 'ADJUST':
       return balance !== 0 && held === 0;
     case 'DEBIT':
@@ -56,7 +61,7 @@ function deltasFit({ type, balance_delta: balance, held_delta: held }: FoldedEnt
     case 'HOLD':
       return balance === 0 && held > 0;
     case 'RELEASE':
-      return balance === 0 && held < 0;
+      return balance === -points_expired && held < 0 && balance >= held;
     case 'CAPTURE':
       return balance < 0 && balance === held;
   }
@@ -190,11 +195,12 @@ export interface RedemptionEntry {
   member_id: string;
   balance_delta: number;
   held_delta: number;
+  points_expired?: number;
 }
 
-/** The points an entry moves, as a positive number. */
+/** The points an entry moves, as a positive number (those given back as expired included). */
 function pointsOf(entry: RedemptionEntry): number {
-  return Math.abs(entry.type === 'HOLD' || entry.type === 'RELEASE' ? entry.held_delta : entry.balance_delta);
+  return Math.abs(pointsOfEntry(entry));
 }
 
 const MOVES_BY_KIND: Record<PointsMoved, string[]> = {

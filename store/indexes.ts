@@ -26,6 +26,9 @@ const INDEXES: Record<string, Index[]> = {
     { key: { member_id: 1, seq: 1 }, name: 'member_seq' },
   ],
   ledger_heads: [],
+  // One per member and expiry date, found by the minute it falls in (store/expiry-dates.ts).
+  points_expiry_dates: [{ key: { due_minute: 1 }, name: 'due_minute' }],
+  points_expiry_sweeps: [],
   // The same numbered layout as the ledger, per limit scope (`<scope>/<seq>`).
   limit_usage: [{ key: { idempotency_key: 1 }, name: 'idempotency_key_unique', unique: true }],
   limit_usage_heads: [],

@@ -14,8 +14,19 @@ import {
   type LedgerHeadState,
   type LedgerType,
 } from '../domain/ledger';
+import {
+  EMPTY_SCHEDULE,
+  ExpiryInPastError,
+  refundedLots,
+  scheduleAfter,
+  scheduleBeforeExpiry,
+  type Lot,
+  type PointsSchedule,
+  type ScheduleChange,
+} from '../domain/points-expiry';
 
 export type { LedgerHeadState } from '../domain/ledger';
+import { ExpiryDates } from './expiry-dates';
 import { BLOCK_SIZE, NumberedLog, blockOf, numberedEntryId, readRange } from './numbered-log';
 
 export interface LedgerEntry {
@@ -33,6 +44,14 @@ export interface LedgerEntry {
   held_delta: number;
   balance_after: number;
   held_after: number;
+  /** The member's expiry schedule after this entry (absent from entries written before points expired). */
+  lots_after?: PointsSchedule;
+  /** DEBIT, CAPTURE or ADJUST down: the lots it spent, which a refund gives back. */
+  lots_taken?: Lot[];
+  /** RELEASE, REFUND or EXPIRE: the points that left the balance as expired. */
+  points_expired?: number;
+  /** EARN: when its points expire; EXPIRE: the date whose points it expired. */
+  expires_at?: string;
   redemption_id?: string;
   reason?: string;
   created_at: Date;
@@ -44,6 +63,7 @@ export interface LedgerHead {
   seq: number;
   balance_after: number;
   held_after: number;
+  lots_after?: PointsSchedule;
 }
 
 export interface Balances {
@@ -55,8 +75,12 @@ export interface Balances {
 export interface AppendRequest {
   memberId: string;
   type: LedgerType;
-  /** Positive magnitude, except ADJUST which is signed. */
+  /** Positive magnitude, except ADJUST which is signed; EXPIRE's is what is left at its date (given as 0). */
   points: number;
+  /** EARN: when its points expire (an ISO instant after the append), none for never; EXPIRE: the date to expire. */
+  expiresAt?: string | undefined;
+  /** REFUND: the lots it gives back (by default, never-expiring points). */
+  lotsBack?: Lot[];
   idempotencyKey: string;
   redemptionId?: string;
   reason?: string;
@@ -68,22 +92,58 @@ export function ledgerEntryId(memberId: string, seq: number): string {
   return numberedEntryId(memberId, seq);
 }
 
-function deltasFor(type: LedgerType, points: number): { balance: number; held: number } {
+/**
+ * The deltas of an entry, given the points of it that expired (a release or refund past their date, an expiry).
+ * `0 - expired` keeps a zero delta +0, which the store would keep as -0.
+ */
+function deltasFor(type: LedgerType, points: number, expired: number): { balance: number; held: number } {
   switch (type) {
     case 'EARN':
-    case 'REFUND':
-      return { balance: points, held: 0 };
     case 'ADJUST':
       return { balance: points, held: 0 };
+    case 'REFUND':
+      return { balance: points - expired, held: 0 };
     case 'DEBIT':
       return { balance: -points, held: 0 };
     case 'HOLD':
       return { balance: 0, held: points };
     case 'RELEASE':
-      return { balance: 0, held: -points };
+      return { balance: 0 - expired, held: -points };
     case 'CAPTURE':
       return { balance: -points, held: -points };
+    case 'EXPIRE':
+      return { balance: 0 - expired, held: 0 };
   }
+}
+
+/** How an entry changes the member's expiry schedule. */
+function scheduleChangeOf(request: AppendRequest): ScheduleChange {
+  const redemptionId = request.redemptionId ?? request.idempotencyKey;
+  switch (request.type) {
+    case 'EARN':
+      return { kind: 'add', lots: [{ expires_at: request.expiresAt ?? null, points: request.points }] };
+    case 'ADJUST':
+      return request.points > 0
+        ? { kind: 'add', lots: [{ expires_at: null, points: request.points }] }
+        : { kind: 'spend', points: -request.points };
+    case 'DEBIT':
+      return { kind: 'spend', points: request.points };
+    case 'HOLD':
+      return { kind: 'hold', redemptionId, points: request.points };
+    case 'RELEASE':
+      return { kind: 'release', redemptionId, points: request.points };
+    case 'CAPTURE':
+      return { kind: 'capture', redemptionId, points: request.points };
+    case 'REFUND':
+      return { kind: 'give back', lots: request.lotsBack ?? [{ expires_at: null, points: request.points }] };
+    case 'EXPIRE':
+      return { kind: 'expire', expiresAt: request.expiresAt ?? '' };
+  }
+}
+
+/** The member's schedule after `head`: a head written before points expired has every available point never expire. */
+export function scheduleOf(head: Pick<LedgerHeadState, 'balance_after' | 'held_after' | 'lots_after'>): PointsSchedule {
+  return head.lots_after ?? scheduleBeforeExpiry(head.balance_after - head.held_after);
 }
 
 export function balancesOf(entry: Pick<LedgerEntry, 'balance_after' | 'held_after'> | null): Balances {
@@ -92,8 +152,18 @@ export function balancesOf(entry: Pick<LedgerEntry, 'balance_after' | 'held_afte
   return { points_balance: balance, points_held: held, points_available: balance - held };
 }
 
+/** Every expiry date of a schedule, held points' included. */
+function datesOf(schedule: PointsSchedule): string[] {
+  const lots = [...schedule.free, ...schedule.held.flatMap((held) => held.lots)];
+  return [...new Set(lots.flatMap((lot) => (lot.expires_at ? [lot.expires_at] : [])))];
+}
+
 type Head = LedgerHeadState;
-const EMPTY_HEAD: Head = { seq: 0, balance_after: 0, held_after: 0 };
+const EMPTY_HEAD: Head = { seq: 0, balance_after: 0, held_after: 0, lots_after: EMPTY_SCHEDULE };
+
+function headOf({ seq, balance_after, held_after, lots_after }: Head): Head {
+  return { seq, balance_after, held_after, ...(lots_after ? { lots_after } : {}) };
+}
 
 /** Whether balances would leave points_held, or points_available, negative. */
 function overdraws({ balance_after, held_after }: Pick<Head, 'balance_after' | 'held_after'>): boolean {
@@ -102,7 +172,8 @@ function overdraws({ balance_after, held_after }: Pick<Head, 'balance_after' | '
 
 /** The entry that follows `head`; the caller checks that it does not overdraw. */
 function entryAfter(head: Head, request: AppendRequest, createdAt: Date): LedgerEntry {
-  const deltas = deltasFor(request.type, request.points);
+  const step = scheduleAfter(scheduleOf(head), scheduleChangeOf(request), createdAt.toISOString());
+  const deltas = deltasFor(request.type, request.points, step.expired);
   const seq = head.seq + 1;
   return {
     _id: ledgerEntryId(request.memberId, seq),
@@ -115,11 +186,18 @@ function entryAfter(head: Head, request: AppendRequest, createdAt: Date): Ledger
     held_delta: deltas.held,
     balance_after: head.balance_after + deltas.balance,
     held_after: head.held_after + deltas.held,
+    lots_after: step.schedule,
+    ...(step.taken ? { lots_taken: step.taken } : {}),
+    ...(step.expired > 0 ? { points_expired: step.expired } : {}),
+    ...(request.expiresAt ? { expires_at: request.expiresAt } : {}),
     ...(request.redemptionId ? { redemption_id: request.redemptionId } : {}),
     ...(request.reason ? { reason: request.reason } : {}),
     created_at: createdAt,
   };
 }
+
+/** An EXPIRE whose date has nothing left to expire: no entry is written. */
+class NothingToExpireError extends Error {}
 
 /** An entry of a history being imported: what an append would have been asked, and when it happened. */
 export type ImportedEntry = Omit<AppendRequest, 'memberId'> & { created_at: Date };
@@ -133,13 +211,15 @@ export class Ledger {
   private readonly entries: Collection<LedgerEntry>;
   private readonly heads: Collection<LedgerHead>;
   private readonly log: NumberedLog<LedgerEntry, Head>;
+  private readonly expiryDates: ExpiryDates;
 
   constructor(db: Db, observer: LedgerObserver = {}) {
     this.entries = db.collection<LedgerEntry>('ledger');
     this.heads = db.collection<LedgerHead>('ledger_heads');
+    this.expiryDates = new ExpiryDates(db);
     this.log = new NumberedLog<LedgerEntry, Head>(this.entries, this.heads, {
       empty: EMPTY_HEAD,
-      headOf: ({ seq, balance_after, held_after }) => ({ seq, balance_after, held_after }),
+      headOf,
       contentionError: (memberId, attempts) => new LedgerContentionError(memberId, attempts),
       contentionRetry: () => observer.contentionRetry?.(),
     });
@@ -155,28 +235,42 @@ export class Ledger {
    */
   async hintedBalances(memberId: string): Promise<{ balances: Balances; head: LedgerHeadState }> {
     const head = await this.log.hintedHead(memberId);
-    return {
-      balances: balancesOf(head),
-      head: { seq: head.seq, balance_after: head.balance_after, held_after: head.held_after },
-    };
+    return { balances: balancesOf(head), head: headOf(head) };
+  }
+
+  /** The member's balances and expiry schedule, from their newest entry. */
+  async pointsOf(memberId: string): Promise<{ balances: Balances; schedule: PointsSchedule }> {
+    const head = await this.log.head(memberId);
+    return { balances: balancesOf(head), schedule: scheduleOf(head) };
   }
 
   /**
    * Appends one entry, or returns the entry already written under the same idempotency key. Throws
    * InsufficientPointsError when the entry would make points_available (or points_held) negative.
    */
-  append(request: AppendRequest): Promise<{ entry: LedgerEntry; duplicate: boolean }> {
-    const deltas = deltasFor(request.type, request.points);
+  async append(request: AppendRequest): Promise<{ entry: LedgerEntry; duplicate: boolean }> {
+    const asked = deltasFor(request.type, request.points, 0);
+    const refund = request.type === 'REFUND' && request.redemptionId && !request.lotsBack;
+    const full = refund ? { ...request, lotsBack: await this.lotsRefunded(request) } : request;
+    // Before the points it dates: the expiry pass must find every date that has points.
+    if (request.type === 'EARN' && request.expiresAt) await this.expiryDates.add(request.memberId, request.expiresAt);
     return this.log.append({
       log: request.memberId,
       idempotencyKey: request.idempotencyKey,
-      knownHead: request.knownHead,
-      next: (head, createdAt) => entryAfter(head, request, createdAt),
-      refusal: (entry, head) =>
-        overdraws(entry)
-          ? new InsufficientPointsError(balancesOf(head).points_available, Math.abs(deltas.balance - deltas.held))
-          : undefined,
+      // A head read before points expired carries no schedule: the append reads the member's own.
+      knownHead: request.knownHead?.lots_after ? request.knownHead : undefined,
+      next: (head, createdAt) => entryAfter(head, full, createdAt),
+      refusal: (entry, head) => {
+        if (entry.type === 'EARN' && entry.expires_at && entry.expires_at <= entry.created_at.toISOString()) {
+          return new ExpiryInPastError(entry.expires_at);
+        }
+        if (entry.type === 'EXPIRE' && entry.balance_delta === 0) return new NothingToExpireError();
+        return overdraws(entry)
+          ? new InsufficientPointsError(balancesOf(head).points_available, Math.abs(asked.balance - asked.held))
+          : undefined;
+      },
       checkEarlier: (existing) => {
+        const deltas = deltasFor(request.type, request.points, existing.points_expired ?? 0);
         if (
           existing.member_id !== request.memberId ||
           existing.type !== request.type ||
@@ -187,6 +281,38 @@ export class Ledger {
         }
       },
     });
+  }
+
+  /**
+   * Expires what is left of the member's available points with the date `expiresAt`, as one EXPIRE entry keyed by the
+   * member and the date, so that it is written once; null when nothing is left (spent, or held).
+   */
+  async expire(memberId: string, expiresAt: string): Promise<LedgerEntry | null> {
+    try {
+      const { entry } = await this.append({
+        memberId,
+        type: 'EXPIRE',
+        points: 0,
+        expiresAt,
+        idempotencyKey: `expire:${memberId}:${expiresAt}`,
+      });
+      return entry;
+    } catch (error) {
+      if (error instanceof NothingToExpireError) return null;
+      throw error;
+    }
+  }
+
+  /** The lots a refund of a redemption gives back: those its DEBIT or CAPTURE spent, less what earlier refunds did. */
+  private async lotsRefunded(request: AppendRequest): Promise<Lot[]> {
+    const entries = await this.entriesOfRedemption(request.redemptionId!);
+    const spent = entries.flatMap((entry) =>
+      entry.type === 'DEBIT' || entry.type === 'CAPTURE' ? (entry.lots_taken ?? []) : [],
+    );
+    const refunded = entries
+      .filter((entry) => entry.type === 'REFUND' && entry.idempotency_key !== request.idempotencyKey)
+      .reduce((sum, entry) => sum + entry.balance_delta + (entry.points_expired ?? 0), 0);
+    return refundedLots(spent, refunded, request.points);
   }
 
   /**
@@ -207,9 +333,8 @@ export class Ledger {
         entries.push(entry);
         head = entry;
       }
-      if (head.seq > 0) {
-        heads.push({ _id: memberId, seq: head.seq, balance_after: head.balance_after, held_after: head.held_after });
-      }
+      if (head.seq > 0) heads.push({ _id: memberId, ...headOf(head) });
+      for (const date of datesOf(scheduleOf(head))) await this.expiryDates.add(memberId, date);
     }
     if (entries.length > 0) await this.entries.insertMany(entries, { ordered: false });
     if (heads.length > 0) await this.heads.insertMany(heads, { ordered: false });

@@ -1,6 +1,6 @@
 /**
  * The worker process, composed once: the redemption worker with its activities, the webhook deliveries' worker beside
- * it on its own task queue, and the reconciliation schedule. worker/main.ts, `npm start` and the test harness all run
+ * it on its own task queue, and the reconciliation and points-expiry schedules. worker/main.ts, `npm start` and the test harness all run
  * their workers from here. The Temporal runtime is one per process, so the caller installs it first (worker/runtime.ts).
  */
 import { NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
@@ -18,6 +18,7 @@ import type { Services } from '../application/wiring';
 import type { Config } from '../config/env';
 import type { Tracing } from '../config/tracing';
 import { createWebhookWorker, createWorker, tracedBundlePath } from './create-worker';
+import { ensurePointsExpirySchedule } from './points-expiry-schedule';
 import { ensureReconciliationSchedule } from './reconciliation-schedule';
 
 export interface WorkerComposition {
@@ -75,6 +76,7 @@ export async function composeWorker(config: Config, composition: WorkerCompositi
 
   try {
     await ensureReconciliationSchedule(services.temporal, config);
+    await ensurePointsExpirySchedule(services.temporal, config);
     workers.push(await createRedemptionWorker(config, composition, connection, services));
     if (!composition.activities) workers.push(await createDeliveryWorker(config, connection, services));
   } catch (error) {

@@ -3,3 +3,4 @@ export { redemptionOrdersWorkflow } from './redemption-orders';
 export { ledgerReconciliationWorkflow } from './reconciliation';
 export { webhookLaneWorkflow } from './webhook-lane';
 export { deliverectOrderWorkflow } from './deliverect-order';
+export { pointsExpiryWorkflow } from './points-expiry';

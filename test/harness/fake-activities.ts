@@ -294,6 +294,7 @@ export class FakeActivities {
     },
 
     reconcileLedger: async () => notRunHere('reconcileLedger'),
+    expireDuePoints: async () => notRunHere('expireDuePoints'),
 
     handOverDeliverectOrder: async () => notRunHere('handOverDeliverectOrder'),
     handOverDeliverectCancel: async () => notRunHere('handOverDeliverectCancel'),

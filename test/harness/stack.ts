@@ -43,6 +43,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     // Each suite's worker would otherwise schedule a reconciliation on its own task queue.
     RECONCILE_SCHEDULE: 'off',
+    POINTS_EXPIRY_INTERVAL_SECONDS: 'off',
     ...env,
   });
 }

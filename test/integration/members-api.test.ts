@@ -47,6 +47,7 @@ describe('members API', () => {
       points_balance: 0,
       points_held: 0,
       points_available: 0,
+      points_expiring: [],
       created_at: expect.any(String),
     });
     expect(new Date(member.created_at).toISOString()).toBe(member.created_at);
@@ -137,6 +138,8 @@ describe('members API', () => {
       held_delta: 0,
       balance_after: 500,
       held_after: 0,
+      points_expired: 0,
+      expires_at: null,
       redemption_id: null,
       reason: 'welcome bonus',
       created_at: expect.any(String),

@@ -275,6 +275,7 @@ describe('ledger reconciliation', () => {
         MONGODB_DB: stack.config.mongo.db,
         WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
         WORKER_METRICS_ADDRESS: 'off',
+        POINTS_EXPIRY_INTERVAL_SECONDS: 'off',
         LOG_LEVEL: 'warn',
       },
       stdio: 'ignore',

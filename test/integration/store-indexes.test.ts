@@ -4,6 +4,7 @@
  * FerretDB, `COLLSCAN` on MongoDB).
  */
 import { Coupons } from '../../store/coupons';
+import { ExpiryDates } from '../../store/expiry-dates';
 import type { Document } from 'mongodb';
 import { withPostgres } from '../../store/ferretdb/lookup-indexes';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -91,6 +92,14 @@ describe('store queries on hot paths', () => {
           await ledger.append({ memberId, type: 'EARN', points: 10, idempotencyKey: `seed:${memberId}:${seq}` });
         }
       }),
+    );
+
+    // Every member's points expire on some day of a year, at midnight UTC as the programme's default dates them.
+    const expiryDates = new ExpiryDates(db);
+    await Promise.all(
+      memberIds.map((memberId, index) =>
+        expiryDates.add(memberId, new Date(Date.UTC(2030, 0, 1 + (index % 365))).toISOString()),
+      ),
     );
 
     const usage = new LimitUsage(db);
@@ -267,6 +276,14 @@ describe('store queries on hot paths', () => {
     expectIndexBacked('idempotency key', await find('ledger', { idempotency_key: `seed:${memberId}:2` }));
     expectIndexBacked('ledger page block', await find('ledger', { block: `${memberId}/0` }));
     expectIndexBacked('entries of a redemption', await find('ledger', { redemption_id: redemptionIds[3] }));
+  });
+
+  // The expiry pass also reads its mark, the one document of points_expiry_sweeps.
+  it('finds the points expiring in a minute through an index', async () => {
+    expectIndexBacked(
+      'expiry dates of a minute',
+      await find('points_expiry_dates', { due_minute: '2030-01-05T00:00' }),
+    );
   });
 
   it('reads a limit scope’s head, its entries by position and its idempotency keys through indexes', async () => {

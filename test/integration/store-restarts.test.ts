@@ -87,6 +87,7 @@ describe('the store restarted twice within seconds, then its PostgreSQL, under l
       WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
       WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
       RECONCILE_SCHEDULE: 'off',
+      POINTS_EXPIRY_INTERVAL_SECONDS: 'off',
       REDEMPTION_SYNC_WAIT_MS: '5000',
     };
     for (const [name, entry, ready] of [

@@ -51,6 +51,24 @@ describe('configuration', () => {
     }
   });
 
+  it('reads POINTS_EXPIRE_AFTER_DAYS (off by default) and POINTS_EXPIRY_INTERVAL_SECONDS (60 by default, or off), and names a bad one', () => {
+    expect(loadConfig({ API_KEYS: 'k1' }).pointsExpiry).toEqual({ intervalSeconds: 60 });
+    expect(
+      loadConfig({ API_KEYS: 'k1', POINTS_EXPIRE_AFTER_DAYS: '365', POINTS_EXPIRY_INTERVAL_SECONDS: 'off' })
+        .pointsExpiry,
+    ).toEqual({ afterDays: 365 });
+    for (const bad of ['0', '-1', '1.5', 'never', '36501']) {
+      expect(() => loadConfig({ API_KEYS: 'k1', POINTS_EXPIRE_AFTER_DAYS: bad }), bad).toThrow(
+        /POINTS_EXPIRE_AFTER_DAYS/,
+      );
+    }
+    for (const bad of ['0', '3601', '1m']) {
+      expect(() => loadConfig({ API_KEYS: 'k1', POINTS_EXPIRY_INTERVAL_SECONDS: bad }), bad).toThrow(
+        /POINTS_EXPIRY_INTERVAL_SECONDS/,
+      );
+    }
+  });
+
   it('splits API_KEYS on commas, each key of its own client or of the client it names, and reads every partner variable', () => {
     const config = loadConfig({
       API_KEYS: ' a , b , till:t1,till:t2',

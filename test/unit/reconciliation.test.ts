@@ -17,6 +17,7 @@ const DELTAS: Record<LedgerType, (points: number) => [number, number]> = {
   HOLD: (points) => [0, points],
   RELEASE: (points) => [0, -points],
   CAPTURE: (points) => [-points, -points],
+  EXPIRE: (points) => [-points, 0],
 };
 
 /** Entries numbered 1, 2, 3… with the running balances an honest ledger stores. */
@@ -27,7 +28,8 @@ function history(...moves: Array<[LedgerType, number]>): FoldedEntry[] {
     const [balance_delta, held_delta] = DELTAS[type](points);
     balance += balance_delta;
     held += held_delta;
-    return { seq: index + 1, type, balance_delta, held_delta, balance_after: balance, held_after: held };
+    const expired = type === 'EXPIRE' ? { points_expired: points } : {};
+    return { seq: index + 1, type, balance_delta, held_delta, balance_after: balance, held_after: held, ...expired };
   });
 }
 
@@ -75,6 +77,31 @@ describe('re-folding a member’s ledger', () => {
     expect(codes(foldLedger(honest, { seq: 6, balance_after: 700, held_after: 0 }).problems)).toEqual(['head_ahead']);
     expect(codes(foldLedger(honest, { seq: 3, balance_after: 999, held_after: 0 }).problems)).toEqual([
       'head_balances',
+    ]);
+  });
+
+  it('folds EXPIRE entries, and releases and refunds that gave back points as expired', () => {
+    const entries = history(['EARN', 500], ['HOLD', 100], ['EXPIRE', 150], ['DEBIT', 200], ['REFUND', 200]);
+    // The hold released after its date: 60 of its points expired; the refund gave back 50 as already expired.
+    const release = { seq: 6, type: 'RELEASE' as const, balance_delta: -60, held_delta: -100, points_expired: 60 };
+    const refund = { seq: 7, type: 'REFUND' as const, balance_delta: 0, held_delta: 0, points_expired: 50 };
+    const expired = [
+      ...entries,
+      { ...release, balance_after: 290, held_after: 0 },
+      { ...refund, balance_after: 290, held_after: 0 },
+    ];
+    const fold = foldLedger(expired, { seq: 7, balance_after: 290, held_after: 0 });
+    expect(fold.problems).toEqual([]);
+    expect(fold).toMatchObject({ balance: 290, held: 0 });
+  });
+
+  it('reports an EXPIRE that does not say what it expired, or a release that expired more than it released', () => {
+    const unsaid = history(['EARN', 100], ['EXPIRE', 40]).map((entry) => ({ ...entry, points_expired: undefined }));
+    expect(codes(foldLedger(unsaid).problems)).toEqual(['entry_deltas']);
+    const held = history(['EARN', 100], ['HOLD', 30]);
+    const release = { seq: 3, type: 'RELEASE' as const, balance_delta: -40, held_delta: -30, points_expired: 40 };
+    expect(codes(foldLedger([...held, { ...release, balance_after: 60, held_after: 0 }]).problems)).toEqual([
+      'entry_deltas',
     ]);
   });
 
@@ -262,6 +289,26 @@ describe('a redemption’s ledger entries against its status', () => {
     expect(codes(checkRedemptionEntries(partly, entriesOf(['DEBIT', 300], ['REFUND', 100], ['REFUND', 50])))).toEqual([
       'refund_total',
     ]);
+  });
+
+  it('counts points given back as expired by a release or a refund as the redemption’s own', () => {
+    const released = [
+      { seq: 10, type: 'HOLD' as const, member_id: 'mem_1', balance_delta: 0, held_delta: 300 },
+      {
+        seq: 11,
+        type: 'RELEASE' as const,
+        member_id: 'mem_1',
+        balance_delta: -120,
+        held_delta: -300,
+        points_expired: 120,
+      },
+    ];
+    expect(checkRedemptionEntries(redemption('expired'), released)).toEqual([]);
+    const refunded = [
+      ...entriesOf(['DEBIT', 300]),
+      { seq: 11, type: 'REFUND' as const, member_id: 'mem_1', balance_delta: 100, held_delta: 0, points_expired: 200 },
+    ];
+    expect(checkRedemptionEntries(redemption('refunded'), refunded)).toEqual([]);
   });
 
   it('reports an entry in another member’s ledger', () => {

@@ -56,6 +56,8 @@ const EXPECTED_PATHS: Record<string, string> = {
   'deliverect-cancel-before-order': 'deliverectOrderWorkflow',
   'deliverect-cancel-never-ordered': 'deliverectOrderWorkflow',
   'ledger-reconciliation': 'ledgerReconciliationWorkflow',
+  // One expiry pass started by its schedule, caught up in one call.
+  'points-expiry': 'pointsExpiryWorkflow',
 };
 
 const workflowTypeOf = (history: ReturnType<typeof historyFromJSON>) =>
