@@ -389,7 +389,7 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
-        /** @description The adjustment exceeds the available points (insufficient_points) */
+        /** @description The adjustment exceeds the available points (insufficient_points), or expires_at has passed (expiry_in_past) */
         422: {
           headers: {
             [name: string]: unknown;
@@ -2967,6 +2967,13 @@ export interface components {
       points_held: number;
       /** @description points_balance − points_held */
       points_available: number;
+      /** @description The next three dates on which available points expire, soonest first, with how many (held points do not expire while held) */
+      points_expiring: {
+        /** Format: date-time */
+        expires_at: string;
+        /** @description Available points that expire then */
+        points: number;
+      }[];
       /** Format: date-time */
       created_at: string;
     };
@@ -3005,13 +3012,20 @@ export interface components {
     LedgerEntry: {
       id: string;
       /** @enum {string} */
-      type: 'EARN' | 'ADJUST' | 'HOLD' | 'RELEASE' | 'CAPTURE' | 'DEBIT' | 'REFUND';
+      type: 'EARN' | 'ADJUST' | 'HOLD' | 'RELEASE' | 'CAPTURE' | 'DEBIT' | 'REFUND' | 'EXPIRE';
       /** @description Magnitude of the entry; signed for ADJUST */
       points: number;
       balance_delta: number;
       held_delta: number;
       balance_after: number;
       held_after: number;
+      /** @description Points that left the balance as expired: all of an EXPIRE, and the part of a RELEASE or REFUND whose date had passed */
+      points_expired: number;
+      /**
+       * Format: date-time
+       * @description EARN: when its points expire (null: never); EXPIRE: the date whose points expired
+       */
+      expires_at: string | null;
       redemption_id: string | null;
       reason: string | null;
       /** Format: date-time */
@@ -3023,7 +3037,20 @@ export interface components {
       reason: string;
       /** @description The client's key: the same key from the same API client again changes nothing and answers the first result; another client's is its own */
       idempotency_key: string;
-    };
+      /**
+       * Format: date-time
+       * @description Earns only: when these points expire (in the future). The unspent rest leaves as an EXPIRE entry then; by default, as the programme says (POINTS_EXPIRE_AFTER_DAYS), else never
+       */
+      expires_at?: string;
+    } & (
+      | {
+          /** @description Positive earns, negative adjusts down (never beyond the available points) */
+          points?: number;
+        }
+      | {
+          expires_at?: never;
+        }
+    );
     LedgerPage: {
       current_page: number;
       data: components['schemas']['LedgerEntry'][];
