@@ -249,10 +249,11 @@ export function createRedemptionSteps(
         redemptionId,
         knownHead,
       });
-      const { seq, balance_after, held_after } = entry;
+      const { seq, balance_after, held_after, lots_after } = entry;
       return {
         event: { type: 'ledger', data: { entry: type, points, balance_after, held_after } },
-        head: { seq, balance_after, held_after },
+        // With its schedule: a head without one is not trusted to start from (see Ledger.append).
+        head: { seq, balance_after, held_after, ...(lots_after ? { lots_after } : {}) },
       };
     } catch (error) {
       if (error instanceof InsufficientPointsError) throw stepFailure(FailureType.InsufficientPoints, error.message);
