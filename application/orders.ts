@@ -22,6 +22,7 @@ import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import { orderSourceOf, type OrderSource } from './order-sources';
 import { RedemptionWorkflows } from './redemption-workflows';
 import { cancellationIdFor, requestHashOf } from './redemption-ids';
+import { StoreViewIncompleteError } from '../store/outage';
 
 /** Points one cancellation gave back on one redemption. */
 export interface Refund {
@@ -291,7 +292,9 @@ export class OrderDesk {
   }
 
   private async reference(id: string) {
-    const document = (await this.redemptions.get(id))!;
+    const document = await this.redemptions.get(id);
+    // It was read a moment ago: not finding it now means the store's view of the database is incomplete.
+    if (!document) throw new StoreViewIncompleteError('redemptions');
     return { id: document._id, status: document.status };
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { Collection, Db } from 'mongodb';
 import { duplicateKeyIndex } from './duplicate-key';
+import { confirmNothingFound } from './outage';
 
 export interface CouponDocument {
   _id: string;
@@ -43,8 +44,11 @@ export class Coupons {
   }
 
   /** The redemption a code belongs to, or null for a code we never issued (an `_id` read). */
+  /** The redemption that issued the code; null only once the store shows the collection (see confirmNothingFound). */
   async redemptionOf(code: string): Promise<string | null> {
-    return (await this.coupons.findOne({ _id: code }))?.redemption_id ?? null;
+    const coupon = await this.coupons.findOne({ _id: code });
+    if (!coupon) await confirmNothingFound(this.coupons.db, this.coupons.collectionName);
+    return coupon?.redemption_id ?? null;
   }
 
   /** Coupons of redemptions imported from a merchant's history. */

@@ -5,6 +5,7 @@ import { IdentifierTakenError, MEMBER_IDENTIFIERS, type MemberIdentifierField } 
 import type { MemberIdentifier } from '../domain/redemption';
 import { inBatches } from './batches';
 import { duplicateKeyIndex } from './duplicate-key';
+import { confirmNothingFound } from './outage';
 
 export interface Member {
   _id: string;
@@ -72,8 +73,11 @@ export class Members {
     return this.members.findOne({ _id: id });
   }
 
-  findByIdentifier(identifier: MemberIdentifier): Promise<Member | null> {
+  /** The member with that identifier; null only once the store shows the collection (see confirmNothingFound). */
+  async findByIdentifier(identifier: MemberIdentifier): Promise<Member | null> {
     const value = identifier.field === 'email' ? normalizeEmail(identifier.value) : identifier.value;
-    return this.members.findOne({ [identifier.field]: value });
+    const member = await this.members.findOne({ [identifier.field]: value });
+    if (!member) await confirmNothingFound(this.members.db, this.members.collectionName);
+    return member;
   }
 }

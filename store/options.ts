@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { OptionInput, RedemptionOption } from '../domain/options';
 import { duplicateKeyIndex } from './duplicate-key';
+import { confirmNothingFound } from './outage';
 
 type OptionDocument = Omit<RedemptionOption, 'id'> & { _id: number };
 
@@ -25,8 +26,10 @@ export class Options {
     }
   }
 
+  /** The option; null only once the store shows the collection (see confirmNothingFound). */
   async get(id: number): Promise<RedemptionOption | null> {
     const document = await this.options.findOne({ _id: id });
+    if (!document) await confirmNothingFound(this.options.db, this.options.collectionName);
     return document ? toOption(document) : null;
   }
 

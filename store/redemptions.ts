@@ -8,6 +8,7 @@ import { dialectOf, type StoreDialect } from './dialect';
 import { duplicateKeyIndex } from './duplicate-key';
 import { PartnerCalls } from './partner-calls';
 import { RedemptionGauges } from './redemption-gauges';
+import { confirmNothingFound } from './outage';
 
 export interface RedemptionDocument {
   _id: string;
@@ -278,7 +279,12 @@ export class Redemptions {
     return redemptionId ? this.get(redemptionId) : null;
   }
 
-  findByOrderId(orderId: string): Promise<RedemptionDocument[]> {
-    return this.redemptions.find({ order_id: orderId }, { ...WITHOUT_EVENTS, sort: { created_at: 1 } }).toArray();
+  /** The redemptions an order used, oldest first; none only once the store shows the collection (confirmNothingFound). */
+  async findByOrderId(orderId: string): Promise<RedemptionDocument[]> {
+    const documents = await this.redemptions
+      .find({ order_id: orderId }, { ...WITHOUT_EVENTS, sort: { created_at: 1 } })
+      .toArray();
+    if (documents.length === 0) await confirmNothingFound(this.redemptions.db, this.redemptions.collectionName);
+    return documents;
   }
 }

@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Members } from '../../store/members';
+import { StoreViewIncompleteError } from '../../store/outage';
 import { startPostgres, type RunningPostgres } from '../../scripts/postgres';
 import { freePort } from '../../scripts/processes';
 import { ferretDbProcess } from '../../scripts/servers';
@@ -67,6 +69,12 @@ describe('a FerretDB that lost track of a database', () => {
     expect(proxy.drops).toBe(1);
     expect(await victim.listCollections().toArray()).toEqual([]);
     expect(await health.problem()).toMatch(/FerretDB lists none of the collections of victim/);
+    // It finds nothing in the collection it no longer lists: the store reads that stand behind a refusal (no such
+    // member, coupon, option or order) say it is down instead (a chaos run answered member_not_found here).
+    expect(await victim.collection('members').findOne({ n: 1 })).toBeNull();
+    await expect(new Members(victim).findByIdentifier({ field: 'email', value: 'x@example.com' })).rejects.toThrow(
+      StoreViewIncompleteError,
+    );
 
     const deadline = Date.now() + 30_000;
     while (
