@@ -8,7 +8,7 @@
  * that run it beside other servers.
  */
 import { MongoClient } from 'mongodb';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/env';
@@ -48,7 +48,9 @@ const pids: Record<string, number> = {};
 /** The supervisor's view, for whoever wants to find a process (the cluster test kills them by pid). */
 function recordPid(name: string, pid: number): void {
   pids[name] = pid;
-  writeFileSync(clusterPidsPath(dataDir), JSON.stringify(pids, null, 2));
+  // Written beside and renamed, so that a reader (the deploy script, the tests) never reads half of it.
+  writeFileSync(`${clusterPidsPath(dataDir)}.next`, JSON.stringify(pids, null, 2));
+  renameSync(`${clusterPidsPath(dataDir)}.next`, clusterPidsPath(dataDir));
 }
 
 async function supervise(spec: ProcessSpec): Promise<SupervisedProcess> {
