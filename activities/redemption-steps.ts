@@ -540,7 +540,7 @@ export function createRedemptionSteps(
 
     /** What a later event needs to know of a redemption whose workflow has ended. */
     async loadRedemptionState({ redemptionId }: { redemptionId: string }): Promise<RedemptionState | null> {
-      const document = await redemptions.get(redemptionId);
+      const document = await redemptions.getConfirmed(redemptionId);
       if (!document) return null;
       return {
         status: document.status,

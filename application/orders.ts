@@ -22,7 +22,6 @@ import { Redemptions, type RedemptionDocument } from '../store/redemptions';
 import { orderSourceOf, type OrderSource } from './order-sources';
 import { RedemptionWorkflows } from './redemption-workflows';
 import { cancellationIdFor, requestHashOf } from './redemption-ids';
-import { StoreViewIncompleteError } from '../store/outage';
 
 /** Points one cancellation gave back on one redemption. */
 export interface Refund {
@@ -292,9 +291,7 @@ export class OrderDesk {
   }
 
   private async reference(id: string) {
-    const document = await this.redemptions.get(id);
-    // It was read a moment ago: not finding it now means the store's view of the database is incomplete.
-    if (!document) throw new StoreViewIncompleteError('redemptions');
+    const document = (await this.redemptions.getConfirmed(id))!;
     return { id: document._id, status: document.status };
   }
 }

@@ -31,7 +31,7 @@ export class RedemptionActions {
 
   /** The redemption, if the caller may act on it: another client's is as unknown as a missing one. */
   private async existing(id: string, caller: Caller): Promise<RedemptionDocument> {
-    const document = await this.redemptions.get(id);
+    const document = await this.redemptions.getConfirmed(id);
     if (!document || !mayRead(caller, document)) throw new Refusal('not_found', `Redemption ${id} was not found.`);
     return document;
   }
@@ -50,7 +50,7 @@ export class RedemptionActions {
         );
       }
     }
-    return (await this.redemptions.get(id))!;
+    return (await this.redemptions.getConfirmed(id))!;
   }
 
   /** An operator's action, audited as `operator` (the API client) with the reason given. */
@@ -70,6 +70,6 @@ export class RedemptionActions {
       const code = action === 'release' ? 'redemption_not_releasable' : 'redemption_not_in_review';
       throw new Refusal(code, `This redemption is ${document.status}: there is nothing to ${action}.`);
     }
-    return (await this.redemptions.get(id))!;
+    return (await this.redemptions.getConfirmed(id))!;
   }
 }

@@ -236,6 +236,13 @@ export class Redemptions {
     return this.redemptions.findOne({ _id: id }, WITHOUT_EVENTS);
   }
 
+  /** get(), for a caller that refuses when there is none: null only once the store shows the collection. */
+  async getConfirmed(id: string): Promise<RedemptionDocument | null> {
+    const document = await this.get(id);
+    if (!document) await confirmNothingFound(this.redemptions.db, this.redemptions.collectionName);
+    return document;
+  }
+
   /**
    * The redemption with its audit trail, oldest event first: the events its workflow wrote into its document, and its
    * partner calls, each recorded apart by the attempt that made it (store/partner-calls.ts).
@@ -245,7 +252,10 @@ export class Redemptions {
       this.redemptions.findOne({ _id: id }, { projection: { event_keys: 0 } }),
       this.partnerCalls.ofRedemption(id),
     ]);
-    if (!stored) return null;
+    if (!stored) {
+      await confirmNothingFound(this.redemptions.db, this.redemptions.collectionName);
+      return null;
+    }
     // Stable: events of the same instant keep the order they were written in.
     const trail = [...stored.events, ...partnerCalls].sort((a, b) => a.at.getTime() - b.at.getTime());
     const events = trail.map(({ at, type, status, data, client }) => ({
