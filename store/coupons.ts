@@ -43,8 +43,10 @@ export class Coupons {
     await this.coupons.updateOne({ redemption_id: redemptionId }, { $set: { voided_at: new Date() } });
   }
 
-  /** The redemption a code belongs to, or null for a code we never issued (an `_id` read). */
-  /** The redemption that issued the code; null only once the store shows the collection (see confirmNothingFound). */
+  /**
+   * The redemption a code belongs to (an `_id` read), or null for a code we never issued, once the store shows the
+   * collection (see confirmNothingFound).
+   */
   async redemptionOf(code: string): Promise<string | null> {
     const coupon = await this.coupons.findOne({ _id: code });
     if (!coupon) await confirmNothingFound(this.coupons.db, this.coupons.collectionName);
