@@ -5,7 +5,6 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/env';
-import type { pointsExpiryWorkflow } from '../workflows';
 import { keepSchedule } from './schedules';
 
 export function pointsExpiryScheduleId(taskQueue: string): string {
@@ -19,12 +18,7 @@ export function ensurePointsExpirySchedule(client: Client, config: Config): Prom
     scheduleId,
     note: `POINTS_EXPIRY_INTERVAL_SECONDS=${seconds ?? 'off'}`,
     spec: seconds === undefined ? undefined : { intervals: [{ every: `${seconds}s` }] },
-    action: {
-      type: 'startWorkflow',
-      workflowType: 'pointsExpiryWorkflow',
-      workflowId: `${scheduleId}-run`,
-      taskQueue: config.temporal.taskQueue,
-      args: [] as Parameters<typeof pointsExpiryWorkflow>,
-    },
+    workflowType: 'pointsExpiryWorkflow',
+    taskQueue: config.temporal.taskQueue,
   });
 }

@@ -4,7 +4,6 @@
  */
 import type { Client, ScheduleSpec } from '@temporalio/client';
 import { ConfigError, type Config } from '../config/env';
-import type { ledgerReconciliationWorkflow } from '../workflows';
 import { keepSchedule } from './schedules';
 
 const INVALID_ARGUMENT = 3;
@@ -34,13 +33,8 @@ export async function ensureReconciliationSchedule(client: Client, config: Confi
       scheduleId,
       note: noteOf(config),
       spec: schedule ? specOf(schedule) : undefined,
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'ledgerReconciliationWorkflow',
-        workflowId: `${scheduleId}-run`,
-        taskQueue: config.temporal.taskQueue,
-        args: [] as Parameters<typeof ledgerReconciliationWorkflow>,
-      },
+      workflowType: 'ledgerReconciliationWorkflow',
+      taskQueue: config.temporal.taskQueue,
     });
   } catch (error) {
     // INVALID_ARGUMENT: the cron expression or interval passed the format check but is not a schedule.

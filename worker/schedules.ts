@@ -8,9 +8,15 @@ import {
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   type Client,
-  type ScheduleOptionsAction,
   type ScheduleSpec,
 } from '@temporalio/client';
+import type * as workflows from '../workflows';
+
+type Workflows = typeof workflows;
+/** The workflows a schedule can start: those that take no arguments. */
+type ScheduledWorkflow = {
+  [Name in keyof Workflows]: Parameters<Workflows[Name]> extends [] ? Name : never;
+}[keyof Workflows];
 
 export interface KeptSchedule {
   scheduleId: string;
@@ -18,10 +24,22 @@ export interface KeptSchedule {
   note: string;
   /** None when the setting is off: the schedule keeps its last spec, and pausing is what turns it off. */
   spec: ScheduleSpec | undefined;
-  action: ScheduleOptionsAction;
+  /** A workflow that takes no arguments, started on the task queue as `<scheduleId>-run`. */
+  workflowType: ScheduledWorkflow;
+  taskQueue: string;
 }
 
-export async function keepSchedule(client: Client, { scheduleId, note, spec, action }: KeptSchedule): Promise<void> {
+export async function keepSchedule(
+  client: Client,
+  { scheduleId, note, spec, workflowType, taskQueue }: KeptSchedule,
+): Promise<void> {
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType,
+    workflowId: `${scheduleId}-run`,
+    taskQueue,
+    args: [],
+  };
   const handle = client.schedule.getHandle(scheduleId);
   if (!spec) {
     const current = await handle.describe().catch((error: unknown) => {
