@@ -61,3 +61,54 @@ export function cpuPerOperation(
     ]),
   );
 }
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** A process's own threads' CPU seconds, by the role their names tell (see cpuByRole). */
+function threadSeconds(pid: number): Record<string, number> {
+  const byRole: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const threadName = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const name = THREAD_ROLES[threadName] ?? 'Node (main thread, V8, libuv)';
+      byRole[name] = (byRole[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    } catch {
+      // The thread ended meanwhile: its time is in the process's total, which the roles do not need.
+    }
+  }
+  return byRole;
+}
+
+const THREAD_ROLES: Record<string, string> = {
+  'workflow-proces': 'workflow thread',
+  'tokio-runtime-w': 'Temporal SDK core',
+};
+
+const SERVER_ROLES: Record<string, string> = {
+  temporal: 'Temporal dev server',
+  ferretdb: 'FerretDB',
+  postgres: 'PostgreSQL',
+};
+
+/**
+ * CPU seconds so far of a process that runs the API, a worker and the servers it started, by role: its own threads
+ * by their names (the workflow thread, Temporal's SDK core, the rest of Node), and each child server with its
+ * descendants (Temporal, FerretDB, PostgreSQL).
+ */
+export function cpuByRole(pid: number): Record<string, number> {
+  const byRole = threadSeconds(pid);
+  for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    const child = timesOf(Number(name));
+    const role = child?.ppid === pid ? SERVER_ROLES[commandOf(child.pid)] : undefined;
+    if (role) byRole[role] = (byRole[role] ?? 0) + cpuSecondsOfTree(child!.pid);
+  }
+  return byRole;
+}

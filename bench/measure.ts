@@ -117,6 +117,11 @@ export type Row = Summary &
   Partial<ReturnType<typeof compare>> & {
     /** History events of one of the scenario's workflows, once its work is done. */
     history_events?: number;
+    /**
+     * CPU seconds per operation of each process and of the bench process's threads by role (bench/cpu.ts): where the
+     * time goes.
+     */
+    cpu_seconds_per_operation?: Record<string, number>;
     /** Commands the worker sent to the store, per operation. */
     store_round_trips?: number;
     /** The round trips by command and collection (`insert ledger`), per operation. */

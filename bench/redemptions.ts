@@ -2,7 +2,9 @@
  * What a redemption costs on the embedded stack, against an empty Temporal workflow and one of 4 sequential no-op
  * activities measured in the same run: ledger appends with and without optimistic-concurrency contention, and
  * immediate and delayed redemptions through the real API and a real worker, on their own members and all on one
- * member, with the history events of one redemption and the worker's store round trips per redemption. Then the
+ * member, with the history events of one redemption, the worker's store round trips per redemption and the CPU time
+ * each process (and each role of the bench process's threads: Node, the workflow thread, the SDK's core) spends per
+ * operation. Then the
  * immediate redemptions again while two merchant webhook endpoints receive every event, one of them never answering,
  * against the immediate redemptions without endpoints. Ends by checking every balance against the fold of its ledger,
  * and fails if any answer, webhook event or balance is not what the product promises.
@@ -25,6 +27,7 @@ import { createWorker } from '../worker/create-worker';
 import { installWorkerRuntime } from '../worker/runtime';
 import * as benchActivities from './activities';
 import { answered, apiClient, redemptionIn, type ApiClient } from './api-client';
+import { cpuByRole, cpuPerOperation } from './cpu';
 import { compare, round } from './latency';
 import {
   againstActivitiesBaseline,
@@ -125,13 +128,13 @@ async function scenario(
   observe?: Observed,
 ): Promise<Row> {
   const { concurrency } = settings;
-  if (!observe) return measureAfterWarmUp(name, count, concurrency, operation);
-  const { store, ledgerEntries, giveUps, slowAnswers } = observe;
+  const { store, ledgerEntries, giveUps, slowAnswers } = observe ?? {};
   const counts = async () => ({
-    byCommand: store.byCommand(),
-    commands: store.commands(),
-    inserts: store.ledgerInserts(),
-    entries: await ledgerEntries(),
+    cpu: cpuByRole(process.pid),
+    byCommand: store?.byCommand() ?? new Map<string, number>(),
+    commands: store?.commands() ?? 0,
+    inserts: store?.ledgerInserts() ?? 0,
+    entries: (await ledgerEntries?.()) ?? 0,
     giveUps: giveUps?.() ?? 0,
     slowAnswers: slowAnswers?.() ?? 0,
   });
@@ -140,9 +143,12 @@ async function scenario(
     before = await counts();
   });
   const after = await counts();
+  const cpu = { cpu_seconds_per_operation: cpuPerOperation(before.cpu, after.cpu, count) };
+  if (!store) return { ...summary, ...cpu };
   const written = after.entries - before.entries;
   return {
     ...summary,
+    ...cpu,
     store_round_trips: round((after.commands - before.commands) / count, 2),
     store_round_trips_by_command: Object.fromEntries(
       [...after.byCommand]
@@ -537,6 +543,13 @@ async function main(): Promise<void> {
       ...redemptions.rows.map((row) => againstActivitiesBaseline(row, fourActivities!)),
     ].map((row) => againstBaseline(row, baseline!));
     printTable(rows);
+    console.log('CPU ms per operation, by process (and the bench process by thread):');
+    for (const row of rows) {
+      const cpu = Object.entries(row.cpu_seconds_per_operation ?? {}).sort(([, a], [, b]) => b - a);
+      const total = cpu.reduce((sum, [, seconds]) => sum + seconds, 0);
+      const parts = cpu.map(([role, seconds]) => `${role} ${round(seconds * 1000, 1)}`).join(', ');
+      console.log(`  ${row.name}: ${round(total * 1000, 1)} (${parts})`);
+    }
     const { both_answering: answering, one_never_answering: dead } = redemptions.webhooks;
     const ratios = ({ versus_baseline: versus }: WebhookFigures) =>
       `rate x ${versus.per_second_ratio}, p50 x ${versus.p50_ratio}, p95 x ${versus.p95_ratio}`;
