@@ -14,11 +14,15 @@ interface ProcessTimes {
   ticks: number;
 }
 
+/** The fields of a /proc stat file after the command name, which is in parentheses and may hold spaces. */
+function statFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 function timesOf(pid: number): ProcessTimes | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name is in parentheses and may hold spaces: the fields start after its closing one.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(`/proc/${pid}/stat`);
     const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((index) => Number(fields[index]));
     return { pid, ppid: Number(fields[1]), ticks: utime! + stime! + cutime! + cstime! };
   } catch {
@@ -75,13 +79,12 @@ function threadSeconds(pid: number): Record<string, number> {
   const byRole: Record<string, number> = {};
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const fields = statFields(`/proc/${pid}/task/${tid}/stat`);
       const threadName = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
       const name = THREAD_ROLES[threadName] ?? 'Node (main thread, V8, libuv)';
       byRole[name] = (byRole[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
     } catch {
-      // The thread ended meanwhile: its time is in the process's total, which the roles do not need.
+      // The thread ended between the listing and the read: a short-lived helper thread, left out.
     }
   }
   return byRole;
