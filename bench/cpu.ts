@@ -102,12 +102,12 @@ const SERVER_ROLES: Record<string, string> = {
 };
 
 /**
- * CPU seconds so far of a process that runs the API, a worker and the servers it started, by role: its own threads
- * by their names (the workflow thread, Temporal's SDK core, the rest of Node), and each child server with its
- * descendants (Temporal, FerretDB, PostgreSQL).
+ * CPU seconds so far of a process that runs the API (and perhaps a worker) and the servers it started, by role: its
+ * own threads by their names (the workflow thread, Temporal's SDK core, the rest of Node), each child server with its
+ * descendants (Temporal, FerretDB, PostgreSQL), and the other processes named in `others` (a worker of its own).
  */
-export function cpuByRole(pid: number): Record<string, number> {
-  const byRole = threadSeconds(pid);
+export function cpuByRole(pid: number, others: Record<string, number> = {}): Record<string, number> {
+  const byRole = { ...threadSeconds(pid), ...cpuSnapshot(others) };
   for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     const child = timesOf(Number(name));
     const role = child?.ppid === pid ? SERVER_ROLES[commandOf(child.pid)] : undefined;

@@ -4,7 +4,7 @@
  * merchant's history through the store's own code (at SCALE=1: 1,000,000 ledger entries over 100,000 members, one of
  * them with 10,000, and 200,000 redemptions with their audit trails and coupons); and after 10,000 more ledger
  * entries written through the API. Then 20,000 delayed redemptions wait for their orders, and the worker's memory and
- * the capture of an order are measured against a few waiting. The worker runs as its own process, as in production,
+ * the capture of an order (with each process's CPU per capture) are measured against a few waiting. The worker runs as its own process, as in production,
  * so that its memory is its own. On the new store and on the imported one, a 30-day redemptions report (by day, by
  * status) is measured and one reconciliation of the whole store is timed, which must find no mismatch. A webhook
  * endpoint's deliveries list is paged with 1,500 attempts on the new store and with every event of the imported
@@ -38,6 +38,7 @@ import { RedemptionGauges } from '../store/redemption-gauges';
 import { RedemptionHistory } from '../store/redemption-history';
 import { createMemberWithPoints, createOption, foldLedger } from '../test/harness/fixtures';
 import { answered, apiClient, redemptionIn, type ApiClient } from './api-client';
+import { cpuByRole, cpuPerOperation } from './cpu';
 import { measureIdleEndpoints } from './idle-endpoints';
 import { measureExpiryPass } from './points-expiry';
 import { round } from './latency';
@@ -154,6 +155,21 @@ function spread(n: number): (index: number) => number {
  * same shape in every stage (about 10 entries and 2 redemptions a member), so that only the store's size differs.
  * `label` prefixes the scenario names.
  */
+/** Measures after a warm-up, with the CPU each process (the worker's own included) spent per operation. */
+async function measureWithCpu(
+  bench: Bench,
+  name: string,
+  count: number,
+  operation: (index: number) => Promise<unknown>,
+): Promise<Row> {
+  const cpu = () => cpuByRole(process.pid, { worker: bench.workerPid });
+  let before = cpu();
+  const summary = await measureAfterWarmUp(name, count, settings.concurrency, operation, async () => {
+    before = cpu();
+  });
+  return { ...summary, cpu_seconds_per_operation: cpuPerOperation(before, cpu(), count) };
+}
+
 async function measureStage(bench: Bench, label: string): Promise<Row[]> {
   const { samples, concurrency } = settings;
   const name = (scenario: string) => `${label}: ${scenario}`;
@@ -235,11 +251,8 @@ async function measureStage(bench: Bench, label: string): Promise<Row[]> {
   );
   bench.fewWaiting[label] = memoryOf(bench.workerPid);
   rows.push(
-    await measureAfterWarmUp(
-      name(`order capturing a held coupon, ${concurrency} in flight`),
-      samples,
-      concurrency,
-      (i) => capture(bench, coupons[i]!),
+    await measureWithCpu(bench, name(`order capturing a held coupon, ${concurrency} in flight`), samples, (i) =>
+      capture(bench, coupons[i]!),
     ),
   );
   return rows;
@@ -721,10 +734,10 @@ async function main(): Promise<void> {
     const manyWaiting = memoryOf(worker.pid!);
     bench.quietSeconds[`${settings.waiting} waiting`] = await untilQuiet(config.mongo.postgresUrl);
     const pickWaiting = spread(waitingCoupons.length);
-    const waitingCapture = await measureAfterWarmUp(
+    const waitingCapture = await measureWithCpu(
+      bench,
       `${settings.waiting} waiting: order capturing a held coupon, ${settings.concurrency} in flight`,
       settings.samples,
-      settings.concurrency,
       (index) => capture(bench, waitingCoupons[pickWaiting(index)]!),
     );
     await time(`store ${settings.scrape_waiting} waiting`, () =>
