@@ -4,8 +4,8 @@
  * merchant's history through the store's own code (at SCALE=1: 1,000,000 ledger entries over 100,000 members, one of
  * them with 10,000, and 200,000 redemptions with their audit trails and coupons); and after 10,000 more ledger
  * entries written through the API. Then 20,000 delayed redemptions wait for their orders, and the worker's memory and
- * the capture of an order (with each process's CPU per capture) are measured against a few waiting. The worker runs as its own process, as in production,
- * so that its memory is its own. On the new store and on the imported one, a 30-day redemptions report (by day, by
+ * the capture of an order (with each process's CPU per capture) are measured against a few waiting. The worker runs as
+ * its own process, as in production, so that its memory is its own. On the new store and on the imported one, a 30-day redemptions report (by day, by
  * status) is measured and one reconciliation of the whole store is timed, which must find no mismatch. A webhook
  * endpoint's deliveries list is paged with 1,500 attempts on the new store and with every event of the imported
  * redemptions (600,000 at SCALE=1) after the import. On the new store, 1,000 idle webhook endpoints are measured
