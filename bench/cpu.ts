@@ -74,14 +74,19 @@ function commandOf(pid: number): string {
   }
 }
 
-/** A process's own threads' CPU seconds, by the role their names tell (see cpuByRole). */
-function threadSeconds(pid: number): Record<string, number> {
+/**
+ * A process's own threads' CPU seconds, by role: Node's main thread (its id is the process's), the threads of the
+ * Temporal SDK's core by their names, and Node's other threads (the workflow threads, V8's and libuv's helpers).
+ */
+function threadSeconds(pid: number, prefix = ''): Record<string, number> {
   const byRole: Record<string, number> = {};
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const fields = statFields(`/proc/${pid}/task/${tid}/stat`);
       const threadName = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const name = THREAD_ROLES[threadName] ?? 'Node (main thread, V8, libuv)';
+      const role =
+        Number(tid) === pid ? 'Node main thread' : (SDK_CORE_THREADS[threadName] ?? 'Node workflow threads, V8, libuv');
+      const name = `${prefix}${role}`;
       byRole[name] = (byRole[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
     } catch {
       // The thread ended between the listing and the read: a short-lived helper thread, left out.
@@ -90,9 +95,11 @@ function threadSeconds(pid: number): Record<string, number> {
   return byRole;
 }
 
-const THREAD_ROLES: Record<string, string> = {
-  'workflow-proces': 'workflow thread',
-  'tokio-runtime-w': 'Temporal SDK core',
+/** Threads of the Temporal SDK's core (Rust), by their names as Linux truncates them. */
+const SDK_CORE_THREADS: Record<string, string> = {
+  'workflow-proces': 'SDK core workflow machines',
+  'tokio-runtime-w': 'SDK core',
+  'temporal-real-s': 'SDK core',
 };
 
 const SERVER_ROLES: Record<string, string> = {
@@ -103,11 +110,12 @@ const SERVER_ROLES: Record<string, string> = {
 
 /**
  * CPU seconds so far of a process that runs the API (and perhaps a worker) and the servers it started, by role: its
- * own threads by their names (the workflow thread, Temporal's SDK core, the rest of Node), each child server with its
- * descendants (Temporal, FerretDB, PostgreSQL), and the other processes named in `others` (a worker of its own).
+ * own threads (see threadSeconds), each child server with its descendants (Temporal, FerretDB, PostgreSQL), and the
+ * threads of each process named in `others` (a worker of its own), prefixed with its name.
  */
 export function cpuByRole(pid: number, others: Record<string, number> = {}): Record<string, number> {
-  const byRole = { ...threadSeconds(pid), ...cpuSnapshot(others) };
+  const byRole = threadSeconds(pid);
+  for (const [name, otherPid] of Object.entries(others)) Object.assign(byRole, threadSeconds(otherPid, `${name}: `));
   for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     const child = timesOf(Number(name));
     const role = child?.ppid === pid ? SERVER_ROLES[commandOf(child.pid)] : undefined;
