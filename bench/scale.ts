@@ -5,12 +5,12 @@
  * them with 10,000, and 200,000 redemptions with their audit trails and coupons); and after 10,000 more ledger
  * entries written through the API. Then 20,000 delayed redemptions wait for their orders, and the worker's memory and
  * the capture of an order (with each process's CPU per capture) are measured against a few waiting. The worker runs as
- * its own process, as in production, so that its memory is its own. On the new store and on the imported one, a 30-day redemptions report (by day, by
- * status) is measured and one reconciliation of the whole store is timed, which must find no mismatch. A webhook
- * endpoint's deliveries list is paged with 1,500 attempts on the new store and with every event of the imported
- * redemptions (600,000 at SCALE=1) after the import. On the new store, 1,000 idle webhook endpoints are measured
- * against none: the store's operations per second and the webhook worker's activity slots in use (bench/idle-endpoints.ts).
- * Prometheus's scrape of /metrics is timed with a few redemptions awaiting their order and with 200,000 (the 20,000
+ * its own process, as in production, so that its memory is its own. On the new store and on the imported one, a
+ * 30-day redemptions report (by day, by status) is measured and one reconciliation of the whole store is timed, which
+ * must find no mismatch. A webhook endpoint's deliveries list is paged with 1,500 attempts on the new store and with
+ * every event of the imported redemptions (600,000 at SCALE=1) after the import. On the new store, 1,000 idle webhook
+ * endpoints are measured against none: the store's operations per second and the webhook worker's activity slots in
+ * use (bench/idle-endpoints.ts). Prometheus's scrape of /metrics is timed with a few redemptions awaiting their order and with 200,000 (the 20,000
  * and as many more stored). The expiry pass is timed with 100 members' points expiring on the new store, and with 100
  * and with 10,000 (at SCALE=1) on the imported one (bench/points-expiry.ts). Every ratio is to the same scenario
  * measured earlier in the same run.
@@ -150,11 +150,6 @@ function spread(n: number): (index: number) => number {
   return (index) => (index * 7_919 + 13) % n;
 }
 
-/**
- * The scenarios measured at each stage, once the store is quiet. Reads go to imported members and redemptions of the
- * same shape in every stage (about 10 entries and 2 redemptions a member), so that only the store's size differs.
- * `label` prefixes the scenario names.
- */
 /** Measures after a warm-up, with the CPU each process (the worker's own included) spent per operation. */
 async function measureWithCpu(
   bench: Bench,
@@ -170,6 +165,11 @@ async function measureWithCpu(
   return { ...summary, cpu_seconds_per_operation: cpuPerOperation(before, cpu(), count) };
 }
 
+/**
+ * The scenarios measured at each stage, once the store is quiet. Reads go to imported members and redemptions of the
+ * same shape in every stage (about 10 entries and 2 redemptions a member), so that only the store's size differs.
+ * `label` prefixes the scenario names.
+ */
 async function measureStage(bench: Bench, label: string): Promise<Row[]> {
   const { samples, concurrency } = settings;
   const name = (scenario: string) => `${label}: ${scenario}`;
