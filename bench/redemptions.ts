@@ -3,10 +3,10 @@
  * activities measured in the same run: ledger appends with and without optimistic-concurrency contention, and
  * immediate and delayed redemptions through the real API and a real worker, on their own members and all on one
  * member, with the history events of one redemption, the worker's store round trips per redemption and the CPU time
- * each process (and each role of the bench process's threads: Node's main thread, its others, the SDK core's) spends per
- * operation. Then the immediate redemptions again while two merchant webhook endpoints receive every event, one of them
- * never answering, against the immediate redemptions without endpoints. Ends by checking every balance against the fold of its ledger,
- * and fails if any answer, webhook event or balance is not what the product promises.
+ * each process (and each role of the bench process's threads: Node's main thread, its others, the SDK core's) spends
+ * per operation. Then the immediate redemptions again while two merchant webhook endpoints receive every event, one of
+ * them never answering, against the immediate redemptions without endpoints. Ends by checking every balance against
+ * the fold of its ledger, and fails if any answer, webhook event or balance is not what the product promises.
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
