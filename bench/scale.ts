@@ -11,9 +11,9 @@
  * every event of the imported redemptions (600,000 at SCALE=1) after the import. On the new store, 1,000 idle webhook
  * endpoints are measured against none: the store's operations per second and the webhook worker's activity slots in
  * use (bench/idle-endpoints.ts). Prometheus's scrape of /metrics is timed with a few redemptions awaiting their order
- * and with 200,000 (the 20,000 and as many more stored). The expiry pass is timed with 100 members' points expiring on the new store, and with 100
- * and with 10,000 (at SCALE=1) on the imported one (bench/points-expiry.ts). Every ratio is to the same scenario
- * measured earlier in the same run.
+ * and with 200,000 (the 20,000 and as many more stored). The expiry pass is timed with 100 members' points expiring
+ * on the new store, and with 100 and with 10,000 (at SCALE=1) on the imported one (bench/points-expiry.ts). Every
+ * ratio is to the same scenario measured earlier in the same run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
