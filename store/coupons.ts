@@ -49,7 +49,7 @@ export class Coupons {
    */
   async redemptionOf(code: string): Promise<string | null> {
     const coupon = await this.coupons.findOne({ _id: code });
-    if (!coupon) await confirmNothingFound(this.coupons.db, this.coupons.collectionName);
+    if (!coupon) await confirmNothingFound(this.coupons);
     return coupon?.redemption_id ?? null;
   }
 

@@ -77,7 +77,7 @@ export class Members {
   async findByIdentifier(identifier: MemberIdentifier): Promise<Member | null> {
     const value = identifier.field === 'email' ? normalizeEmail(identifier.value) : identifier.value;
     const member = await this.members.findOne({ [identifier.field]: value });
-    if (!member) await confirmNothingFound(this.members.db, this.members.collectionName);
+    if (!member) await confirmNothingFound(this.members);
     return member;
   }
 }

@@ -29,7 +29,7 @@ export class Options {
   /** The option; null only once the store shows the collection (see confirmNothingFound). */
   async get(id: number): Promise<RedemptionOption | null> {
     const document = await this.options.findOne({ _id: id });
-    if (!document) await confirmNothingFound(this.options.db, this.options.collectionName);
+    if (!document) await confirmNothingFound(this.options);
     return document ? toOption(document) : null;
   }
 

@@ -3,7 +3,7 @@
  * the driver's network, pool and server-selection errors, and FerretDB's word that its PostgreSQL is gone. FerretDB v1
  * reports a lost backend as `InternalError` (code 1) whose message carries PostgreSQL's connection failure.
  */
-import { MongoNetworkError, MongoServerError, type Db } from 'mongodb';
+import { MongoNetworkError, MongoServerError, type Collection, type Document } from 'mongodb';
 
 /**
  * The store answered as if a collection that exists were empty: FerretDB v1 whose metadata load PostgreSQL cut short
@@ -20,9 +20,10 @@ export class StoreViewIncompleteError extends Error {
  * Before a request is refused because the store found nothing, the store must show the collection it looked in: a
  * store that lists none of the database's collections is down, not empty. One round trip, on refusals only.
  */
-export async function confirmNothingFound(db: Db, collection: string): Promise<void> {
-  const listed = await db.listCollections({ name: collection }, { nameOnly: true }).toArray();
-  if (listed.length === 0) throw new StoreViewIncompleteError(collection);
+export async function confirmNothingFound<T extends Document>(collection: Collection<T>): Promise<void> {
+  const { collectionName } = collection;
+  const listed = await collection.db.listCollections({ name: collectionName }, { nameOnly: true }).toArray();
+  if (listed.length === 0) throw new StoreViewIncompleteError(collectionName);
 }
 
 /** What FerretDB's InternalError says when its PostgreSQL is down, restarting or dropped the connection. */

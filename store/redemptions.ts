@@ -239,7 +239,7 @@ export class Redemptions {
   /** get(), for a caller that refuses when there is none: null only once the store shows the collection. */
   async getConfirmed(id: string): Promise<RedemptionDocument | null> {
     const document = await this.get(id);
-    if (!document) await confirmNothingFound(this.redemptions.db, this.redemptions.collectionName);
+    if (!document) await confirmNothingFound(this.redemptions);
     return document;
   }
 
@@ -253,7 +253,7 @@ export class Redemptions {
       this.partnerCalls.ofRedemption(id),
     ]);
     if (!stored) {
-      await confirmNothingFound(this.redemptions.db, this.redemptions.collectionName);
+      await confirmNothingFound(this.redemptions);
       return null;
     }
     // Stable: events of the same instant keep the order they were written in.
@@ -294,7 +294,7 @@ export class Redemptions {
     const documents = await this.redemptions
       .find({ order_id: orderId }, { ...WITHOUT_EVENTS, sort: { created_at: 1 } })
       .toArray();
-    if (documents.length === 0) await confirmNothingFound(this.redemptions.db, this.redemptions.collectionName);
+    if (documents.length === 0) await confirmNothingFound(this.redemptions);
     return documents;
   }
 }
