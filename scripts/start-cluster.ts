@@ -8,10 +8,11 @@
  * that run it beside other servers.
  */
 import { MongoClient } from 'mongodb';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/env';
+import { writeFileAtomically } from './atomic-write';
 import { ensureIndexes } from '../store/indexes';
 import { seedDemoData } from './demo-data';
 import { embeddedCredentials } from './embedded-credentials';
@@ -48,9 +49,7 @@ const pids: Record<string, number> = {};
 /** The supervisor's view, for whoever wants to find a process (the cluster test kills them by pid). */
 function recordPid(name: string, pid: number): void {
   pids[name] = pid;
-  // Written beside and renamed, so that a reader (the deploy script, the tests) never reads half of it.
-  writeFileSync(`${clusterPidsPath(dataDir)}.next`, JSON.stringify(pids, null, 2));
-  renameSync(`${clusterPidsPath(dataDir)}.next`, clusterPidsPath(dataDir));
+  writeFileAtomically(clusterPidsPath(dataDir), JSON.stringify(pids, null, 2));
 }
 
 async function supervise(spec: ProcessSpec): Promise<SupervisedProcess> {

@@ -5,9 +5,10 @@
  * starting meanwhile reads the old bundle or the new one, never half of one.
  */
 import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { tracingWorkflowInterceptorsPath } from '../config/tracing';
+import { writeFileAtomically } from './atomic-write';
 import { tracedBundlePath, workflowsPath } from '../worker/create-worker';
 
 export async function writeWorkflowBundles(
@@ -26,8 +27,7 @@ export async function writeWorkflowBundles(
       workflowInterceptorModules: [...workflowInterceptorModules],
       ...options,
     });
-    writeFileSync(`${target}.next`, code);
-    renameSync(`${target}.next`, target);
+    writeFileAtomically(target, code);
     written.push(`${target} (${Math.round(code.length / 1024)} KiB)`);
   }
   return written;
