@@ -2,6 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-ids';
+import { RedemptionWorkflows } from '../../application/redemption-workflows';
 import { Ledger } from '../../store/ledger';
 import { releaseHoldUpdate } from '../../workflows/messages';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
@@ -99,6 +100,32 @@ describe("operators' actions on a redemption", () => {
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('redemption_not_refundable');
     expect((await balances(member._id)).points_balance).toBe(500);
+  });
+
+  it('refunds a completed redemption through its own workflow while an order still holds its coupon', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 500);
+    const option = await createOption(stack.mongo.db, { cost_points: 200, partner: 'flavours' });
+    const before = partner.calls.length;
+    partner.queue({ status: 200, body: {}, delayMs: 700 });
+    const redeeming = redeem({ customer_email: member.email, redemption_option_id: option.id });
+    const calls = await partner.waitForCalls(before + 1);
+    const redemptionId = String(calls[before]!.headers['idempotency-key']);
+    // An order with several coupons claims this one while the partner is still being called, and keeps it.
+    await new RedemptionWorkflows(stack.client, stack.config).claimForOrder(redemptionId, { order_id: 'still-open' });
+    expect((await redeeming).body.status).toBe('completed');
+    expect((await stack.client.workflow.getHandle(workflowIdOf(redemptionId)).describe()).status.name).toBe('RUNNING');
+
+    const refunded = await act(redemptionId, 'refund', { reason: 'order abandoned at the till' });
+    expect(refunded.status).toBe(200);
+    expect(refunded.body.status).toBe('refunded');
+    expect(await balances(member._id)).toEqual({ points_balance: 500, points_held: 0, points_available: 500 });
+    expect(await operatorEvents(redemptionId)).toMatchObject([
+      { data: { action: 'refund', operator: 'support-desk', reason: 'order abandoned at the till' } },
+    ]);
+    // The redemption's own workflow refunded it and ended: no orders workflow was needed.
+    await stack.client.workflow.getHandle(workflowIdOf(redemptionId)).result();
+    await expect(stack.client.workflow.getHandle(ordersWorkflowIdOf(redemptionId)).describe()).rejects.toThrow();
+    await recordHistory(stack.client, 'operator-refunded-while-claimed', workflowIdOf(redemptionId));
   });
 
   it('audits a release sent from the Temporal UI without a name as temporal-ui', async () => {

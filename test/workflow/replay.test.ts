@@ -40,6 +40,8 @@ const EXPECTED_PATHS: Record<string, string> = {
   'temporal-cancelled': 'redemptionWorkflow',
   'orders-operator-refunded': 'redemptionOrdersWorkflow',
   'review-fulfilled': 'redemptionWorkflow',
+  // A completed redemption refunded by an operator while an order held its coupon, so its own workflow still ran.
+  'operator-refunded-while-claimed': 'redemptionWorkflow',
   // The order cancelled while the partner was being called: the redemption's own workflow refunds it.
   'order-cancelled-while-fulfilling': 'redemptionWorkflow',
   // Without a partner to call, the step that moves the points completes the redemption too (complete-with-points).
