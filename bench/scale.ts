@@ -15,12 +15,9 @@
  * on the new store, and with 100 and with 10,000 (at SCALE=1) on the imported one (bench/points-expiry.ts). Every
  * ratio is to the same scenario measured earlier in the same run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { reconcileLedger } from '../application/reconciliation';
@@ -41,6 +38,7 @@ import { answered, apiClient, redemptionIn, type ApiClient } from './api-client'
 import { cpuByRole, cpuPerOperation } from './cpu';
 import { measureIdleEndpoints } from './idle-endpoints';
 import { measureExpiryPass } from './points-expiry';
+import { memoryOf, startWorker } from './worker-process';
 import { round } from './latency';
 import {
   againstBaseline,
@@ -338,32 +336,6 @@ async function inFlight<T>(count: number, concurrency: number, operation: (index
 }
 
 /** Resident and peak memory of a process, from /proc. */
-function memoryOf(pid: number): { rss_mb: number; peak_rss_mb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { rss_mb: round(kb('VmRSS') / 1024, 1), peak_rss_mb: round(kb('VmHWM') / 1024, 1) };
-}
-
-/** The product's worker as its own process, started the way `npm run worker` starts it. */
-async function startWorker(config: Config, env: Record<string, string>, logFile: string, temporal: Client) {
-  const workerMain = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', workerMain], {
-    env: { ...process.env, WORKER_METRICS_ADDRESS: 'off', ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')],
-  });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the worker exited with ${child.exitCode}; see ${logFile}`);
-    const { pollers } = await temporal.workflowService.describeTaskQueue({
-      namespace: config.temporal.namespace,
-      taskQueue: { name: config.temporal.taskQueue },
-    });
-    if (pollers && pollers.length > 0) return child;
-    if (Date.now() > deadline) throw new Error(`the worker did not poll its task queue within 120 s; see ${logFile}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
 async function databaseBytes(postgresUrl: string | undefined): Promise<number | undefined> {
   if (!postgresUrl) return undefined;
   return withPostgres(postgresUrl, async (client) => {

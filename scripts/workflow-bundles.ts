@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { tracingWorkflowInterceptorsPath } from '../config/tracing';
 import { writeFileAtomically } from './atomic-write';
-import { tracedBundlePath, workflowsPath } from '../worker/create-worker';
+import { tracedBundlePath, workflowBundleOptions } from '../worker/create-worker';
 
 export async function writeWorkflowBundles(
   output: string,
@@ -23,7 +23,7 @@ export async function writeWorkflowBundles(
     [tracedBundlePath(path), [tracingWorkflowInterceptorsPath]],
   ] as const) {
     const { code } = await bundleWorkflowCode({
-      workflowsPath,
+      ...workflowBundleOptions,
       workflowInterceptorModules: [...workflowInterceptorModules],
       ...options,
     });

@@ -4,6 +4,15 @@ import { fileURLToPath } from 'node:url';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
+/**
+ * How the product's workflows are bundled, whether a worker bundles them at start or a bundle is prebuilt. The workflow
+ * modules are loaded once into the V8 context that every cached workflow shares (reuseV8Context), instead of once per
+ * workflow: a cached workflow then holds only its own state (`npm run bench:cache-memory`: a waiting redemption 193 KB of
+ * the worker's memory instead of 256 KB). Their module scope must therefore hold no per-workflow state; shared modules are frozen,
+ * so a write to one fails the workflow task at once instead of leaking into other workflows.
+ */
+export const workflowBundleOptions = { workflowsPath, preloadModules: [workflowsPath] };
+
 /** Where `npm run bundle` writes the traced twin of a prebuilt bundle: `x.js` → `x.traced.js`. */
 export function tracedBundlePath(bundlePath: string): string {
   return bundlePath.replace(/(\.js)?$/, '.traced.js');
@@ -31,7 +40,9 @@ export function createWorker(settings: WorkerSettings, overrides: Partial<Worker
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     activities: settings.activities,
-    ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath }),
+    ...(settings.workflowBundle
+      ? { workflowBundle: settings.workflowBundle }
+      : { workflowsPath, bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules } }),
     shutdownGraceTime: '10s',
     maxCachedWorkflows: settings.maxCachedWorkflows ?? 1000,
     // One V8 context for all cached workflows instead of one each: a cached workflow then costs kilobytes, not MBs.

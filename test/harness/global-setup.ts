@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort, startMongoServer, startTemporal } from '../../scripts/servers';
 import { resolveMongoServer, resolveTemporalExecutable } from '../../scripts/tools';
-import { workflowsPath } from '../../worker/create-worker';
+import { workflowBundleOptions } from '../../worker/create-worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -53,7 +53,7 @@ export default async function setup(project: TestProject) {
     throw error;
   });
 
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  const bundle = await bundleWorkflowCode({ ...workflowBundleOptions, logger: quietBundlerLogger });
   const workflowBundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);
 

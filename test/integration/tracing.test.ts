@@ -3,7 +3,7 @@ import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTracing, tracingWorkflowInterceptorsPath, type Tracing } from '../../config/tracing';
-import { workflowsPath } from '../../worker/create-worker';
+import { workflowBundleOptions } from '../../worker/create-worker';
 import { installWorkerRuntime } from '../../worker/runtime';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { recordedHistories } from '../harness/histories';
@@ -33,7 +33,7 @@ describe('tracing over OTLP', () => {
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, FLAVOURS_REDEEM_URL: partner.redeemUrl };
     tracing = (await startTracing({ otlpEndpoint: receiver.endpoint }, 'redemption-test'))!;
     workflowBundle = await bundleWorkflowCode({
-      workflowsPath,
+      ...workflowBundleOptions,
       workflowInterceptorModules: [tracingWorkflowInterceptorsPath],
       logger: {
         log: () => undefined,

@@ -5,14 +5,14 @@
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../worker/create-worker';
+import { workflowBundleOptions } from '../../worker/create-worker';
 
 const HEAVY_PACKAGES = ['zod', 'mongodb', 'express', 'pino'];
 
 describe('the workflow bundle', () => {
   it('carries no heavy library', async () => {
     const { code } = await bundleWorkflowCode({
-      workflowsPath,
+      ...workflowBundleOptions,
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     });
     const packages = new Set([...code.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map((match) => match[1]));
