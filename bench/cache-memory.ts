@@ -6,22 +6,16 @@
  * loads the modules for itself: the baseline of the same run. For each, the worker's resident memory with a few
  * waiting and with BENCH_WAITING more, all cached; the difference per waiting redemption is the figure.
  */
-import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { composeApi } from '../api/compose';
-import { loadConfig } from '../config/env';
-import { createLogger } from '../config/logger';
-import { stopChild } from '../scripts/processes';
-import { connectMongo } from '../store/connect';
 import { createMemberWithPoints, createOption } from '../test/harness/fixtures';
 import { workflowBundleOptions, workflowsPath } from '../worker/create-worker';
 import { answered, apiClient, redemptionIn } from './api-client';
 import { round } from './latency';
 import { measure, NAMESPACE, positiveInt, startServers, tearDown, writeResults, type Teardown } from './measure';
-import { memoryOf, startWorker } from './worker-process';
+import { memoryOf, startProduct } from './product-processes';
 
 const settings = {
   few: positiveInt('BENCH_FEW_WAITING', 200),
@@ -66,20 +60,7 @@ async function measureVariant(
       // Every waiting redemption stays cached.
       WORKER_MAX_CACHED_WORKFLOWS: String(2 * (settings.few + settings.waiting)),
     };
-    const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
-    const mongo = await connectMongo(config.mongo);
-    teardown.push(() => mongo.client.close());
-    const connection = await Connection.connect({ address: config.temporal.address });
-    teardown.push(() => connection.close());
-    const temporal = new Client({ connection, namespace: NAMESPACE });
-    const worker = await startWorker(config, env, logFile, temporal);
-    teardown.push(() => stopChild(worker));
-    const { url, close } = await composeApi(config, {
-      logger: createLogger('silent', 'bench'),
-      services: { mongo, temporal },
-      port: 0,
-    });
-    teardown.push(close);
+    const { mongo, worker, url } = await startProduct(env, {}, logFile, teardown);
 
     const api = apiClient(url, API_KEY);
     const option = await createOption(mongo.db, { cost_points: 1 });

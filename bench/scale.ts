@@ -18,17 +18,13 @@
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client, Connection } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { reconcileLedger } from '../application/reconciliation';
 import { stuckLimits } from '../domain/stuck';
 import { withPostgres } from '../store/ferretdb/lookup-indexes';
-import { composeApi } from '../api/compose';
 import { loadConfig, type Config } from '../config/env';
-import { createLogger } from '../config/logger';
 import { daysOf, utcDay } from '../domain/reports';
-import { freePort, stopChild } from '../scripts/processes';
-import { connectMongo } from '../store/connect';
+import { freePort } from '../scripts/processes';
 import { Ledger } from '../store/ledger';
 import { WebhookDeliveries } from '../store/webhooks';
 import { RedemptionGauges } from '../store/redemption-gauges';
@@ -38,7 +34,7 @@ import { answered, apiClient, redemptionIn, type ApiClient } from './api-client'
 import { cpuByRole, cpuPerOperation } from './cpu';
 import { measureIdleEndpoints } from './idle-endpoints';
 import { measureExpiryPass } from './points-expiry';
-import { memoryOf, startWorker } from './worker-process';
+import { memoryOf, startProduct } from './product-processes';
 import { round } from './latency';
 import {
   againstBaseline,
@@ -518,26 +514,13 @@ async function main(): Promise<void> {
     };
     // The worker's metrics, for its activity slots in use.
     const workerMetricsAddress = `127.0.0.1:${await freePort()}`;
-    const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
-    const mongo = await connectMongo(config.mongo);
-    teardown.push(() => mongo.client.close());
-    const connection = await Connection.connect({ address: config.temporal.address });
-    teardown.push(() => connection.close());
-    const temporal = new Client({ connection, namespace: NAMESPACE });
     const logFile = join(os.tmpdir(), `bench-scale-worker-${process.pid}.log`);
-    const worker = await startWorker(
-      config,
-      { ...env, WORKER_METRICS_ADDRESS: workerMetricsAddress },
+    const { config, mongo, temporal, worker, url } = await startProduct(
+      env,
+      { WORKER_METRICS_ADDRESS: workerMetricsAddress },
       logFile,
-      temporal,
+      teardown,
     );
-    teardown.push(() => stopChild(worker));
-    const { url, close: closeApi } = await composeApi(config, {
-      logger: createLogger('silent', 'bench'),
-      services: { mongo, temporal },
-      port: 0,
-    });
-    teardown.push(closeApi);
 
     const option = await createOption(mongo.db, { cost_points: COST_POINTS });
     const created = new Map<string, number>();

@@ -7,9 +7,9 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
 /**
  * How the product's workflows are bundled, whether a worker bundles them at start or a bundle is prebuilt. The workflow
  * modules are loaded once into the V8 context that every cached workflow shares (reuseV8Context), instead of once per
- * workflow: a cached workflow then holds only its own state (`npm run bench:cache-memory`: a waiting redemption 193 KB of
- * the worker's memory instead of 256 KB). Their module scope must therefore hold no per-workflow state; shared modules are frozen,
- * so a write to one fails the workflow task at once instead of leaking into other workflows.
+ * workflow: a cached workflow then holds only its own state (`npm run bench:cache-memory`: a waiting redemption takes
+ * 193 KB of the worker's memory instead of 256 KB). Their module scope must therefore hold no per-workflow state; the
+ * SDK freezes shared modules, so a write to one fails the workflow task at once instead of leaking into other workflows.
  */
 export const workflowBundleOptions = { workflowsPath, preloadModules: [workflowsPath] };
 
@@ -45,7 +45,7 @@ export function createWorker(settings: WorkerSettings, overrides: Partial<Worker
       : { workflowsPath, bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules } }),
     shutdownGraceTime: '10s',
     maxCachedWorkflows: settings.maxCachedWorkflows ?? 1000,
-    // One V8 context for all cached workflows instead of one each: a cached workflow then costs kilobytes, not MBs.
+    // One V8 context for all cached workflows instead of one each (see workflowBundleOptions).
     reuseV8Context: true,
     ...settings.tracing?.workerOptions,
     ...overrides,

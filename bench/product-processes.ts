@@ -1,10 +1,45 @@
-/** The product's worker as a process of its own, for benches that measure it apart from the bench process. */
+/**
+ * The product for benches that measure its worker apart from the bench process: the worker in a process of its own,
+ * started as `npm run worker` starts it, and the API in the bench's process.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Client } from '@temporalio/client';
-import type { Config } from '../config/env';
+import { Client, Connection } from '@temporalio/client';
+import { composeApi } from '../api/compose';
+import { loadConfig, type Config } from '../config/env';
+import { createLogger } from '../config/logger';
+import { stopChild } from '../scripts/processes';
+import { connectMongo } from '../store/connect';
 import { round } from './latency';
+import { NAMESPACE, type Teardown } from './measure';
+
+/**
+ * Starts the worker (with `workerEnv` on top of `env`, its log in `logFile`) and the API on `env`; `teardown` stops
+ * them and closes the bench's connections.
+ */
+export async function startProduct(
+  env: Record<string, string>,
+  workerEnv: Record<string, string>,
+  logFile: string,
+  teardown: Teardown,
+) {
+  const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
+  const mongo = await connectMongo(config.mongo);
+  teardown.push(() => mongo.client.close());
+  const connection = await Connection.connect({ address: config.temporal.address });
+  teardown.push(() => connection.close());
+  const temporal = new Client({ connection, namespace: NAMESPACE });
+  const worker = await startWorker(config, { ...env, ...workerEnv }, logFile, temporal);
+  teardown.push(() => stopChild(worker));
+  const { url, close } = await composeApi(config, {
+    logger: createLogger('silent', 'bench'),
+    services: { mongo, temporal },
+    port: 0,
+  });
+  teardown.push(close);
+  return { config, mongo, temporal, worker, url };
+}
 
 /** The process's resident memory now and at its peak, from /proc. */
 export function memoryOf(pid: number): { rss_mb: number; peak_rss_mb: number } {
@@ -14,7 +49,7 @@ export function memoryOf(pid: number): { rss_mb: number; peak_rss_mb: number } {
 }
 
 /** The product's worker as its own process, started the way `npm run worker` starts it. */
-export async function startWorker(
+async function startWorker(
   config: Config,
   env: Record<string, string>,
   logFile: string,
