@@ -7,7 +7,7 @@
  * waiting and with BENCH_WAITING more, all cached; the difference per waiting redemption is the figure.
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createMemberWithPoints, createOption } from '../test/harness/fixtures';
@@ -119,6 +119,7 @@ async function main(): Promise<void> {
     for (const [name, { code }] of Object.entries(bundles)) {
       const bundlePath = join(dir, `bench-cache-memory-${process.pid}-${variants.length}.js`);
       writeFileSync(bundlePath, code);
+      teardown.push(async () => rmSync(bundlePath, { force: true }));
       const logFile = join(dir, `bench-cache-memory-worker-${process.pid}.log`);
       variants.push(await measureVariant(name, bundlePath, servers, logFile));
       console.log(variants.at(-1));
