@@ -96,8 +96,8 @@ export class SupervisedProcess {
     this.healthTimer.unref();
   }
 
-  /** SIGKILL, then a start after `downMs`. */
-  async kill(downMs: number): Promise<void> {
+  /** SIGKILL, then a start after `downMs`, or once the wait it names (begun after the kill) settles. */
+  async kill(downMs: number | (() => Promise<unknown>)): Promise<void> {
     const child = this.child;
     this.child = undefined;
     this.kills++;
@@ -106,8 +106,11 @@ export class SupervisedProcess {
       child.kill('SIGKILL');
       await exited;
     }
-    await new Promise((resolve) => setTimeout(resolve, downMs));
-    await this.start();
+    try {
+      await (typeof downMs === 'number' ? new Promise((resolve) => setTimeout(resolve, downMs)) : downMs());
+    } finally {
+      await this.start();
+    }
   }
 
   async stop(): Promise<void> {

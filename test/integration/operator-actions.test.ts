@@ -106,7 +106,8 @@ describe("operators' actions on a redemption", () => {
     const member = await createMemberWithPoints(stack.mongo.db, 500);
     const option = await createOption(stack.mongo.db, { cost_points: 200, partner: 'flavours' });
     const before = partner.calls.length;
-    partner.queue({ status: 200, body: {}, delayMs: 700 });
+    // The first attempt fails and the second answers late, which leaves the claim below time to come first.
+    partner.queue({ status: 503 }, { status: 200, body: {}, delayMs: 700 });
     const redeeming = redeem({ customer_email: member.email, redemption_option_id: option.id });
     const calls = await partner.waitForCalls(before + 1);
     const redemptionId = String(calls[before]!.headers['idempotency-key']);
