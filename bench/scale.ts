@@ -13,7 +13,9 @@
  * use (bench/idle-endpoints.ts). Prometheus's scrape of /metrics is timed with a few redemptions awaiting their order
  * and with 200,000 (the 20,000 and as many more stored). The expiry pass is timed with 100 members' points expiring
  * on the new store, and with 100 and with 10,000 (at SCALE=1) on the imported one (bench/points-expiry.ts). Every
- * ratio is to the same scenario measured earlier in the same run.
+ * ratio is to the same scenario measured earlier in the same run. WORKER_MAX_CACHED_WORKFLOWS sets the worker's cache
+ * (the product's default otherwise), which decides whether the waiting redemptions' workflows are replayed when
+ * their orders come.
  */
 import os from 'node:os';
 import { join } from 'node:path';
@@ -501,6 +503,10 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: temporalServer.address,
       TEMPORAL_NAMESPACE: NAMESPACE,
       TEMPORAL_TASK_QUEUE: `bench-scale-${process.pid}`,
+      // The worker's cache (the product's default unless set): whether the waiting redemptions stay cached.
+      ...(process.env.WORKER_MAX_CACHED_WORKFLOWS
+        ? { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS }
+        : {}),
       MONGODB_URI: mongoServer.uri,
       FERRETDB_POSTGRESQL_URL: mongoServer.postgresUrl ?? '',
       MONGODB_DB: DB_NAME,
@@ -735,7 +741,9 @@ async function main(): Promise<void> {
     ]);
     console.log(`Checked: ${checked} balances equal their ledger fold and the API.`);
 
-    writeResults('scale', versions, {
+    // A run with a cache of its own writes beside the product's default's results.
+    const cache = process.env.WORKER_MAX_CACHED_WORKFLOWS;
+    writeResults(cache ? `scale-cache-${cache}` : 'scale', versions, {
       settings,
       store: {
         ...counts,
