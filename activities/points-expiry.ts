@@ -4,6 +4,7 @@
  * minute swept through to now, so a pass costs the minutes since the last one and the dates in them, whatever the
  * ledger's size.
  */
+import { Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { ExpiryDates, minuteOf, minutesBetween, type ExpiryDate } from '../store/expiry-dates';
 import { Ledger } from '../store/ledger';
@@ -23,7 +24,15 @@ const MEMBERS_AT_ONCE = 16;
 /** Where the first pass of a store starts: dates earlier than this were never written. */
 const FIRST_LOOK_BACK_MS = 24 * 3600 * 1000;
 
-export function createPointsExpiryActivities(db: Db, clock: () => Date = () => new Date()) {
+/**
+ * `heartbeat` is told after each minute swept: a pass whose worker dies is run again after the workflow's heartbeat
+ * timeout, not after its whole start-to-close timeout.
+ */
+export function createPointsExpiryActivities(
+  db: Db,
+  clock: () => Date = () => new Date(),
+  heartbeat: () => void = () => Context.current().heartbeat(),
+) {
   const dates = new ExpiryDates(db);
   const ledger = new Ledger(db);
 
@@ -58,6 +67,7 @@ export function createPointsExpiryActivities(db: Db, clock: () => Date = () => n
         }
         // The current minute may still have dates to come; it is read again next time.
         if (minute < current) await dates.markSwept(minute);
+        heartbeat();
       }
       return result;
     },

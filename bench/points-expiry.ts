@@ -39,7 +39,12 @@ export async function measureExpiryPass(
       idempotencyKey: `bench-expiring:${date}:${memberIds[index]}`,
     }),
   );
-  const passAt = (at: number) => createPointsExpiryActivities(db, () => new Date(at)).expireDuePoints();
+  const passAt = (at: number) =>
+    createPointsExpiryActivities(
+      db,
+      () => new Date(at),
+      () => undefined,
+    ).expireDuePoints();
   // Untimed: the pass's mark catches up to the minute before the date, as a pass running every minute would have.
   while (!(await passAt(expiresAt.getTime() - 60_000)).caught_up);
   const timed = async (at: number) => {

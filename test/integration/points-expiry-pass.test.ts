@@ -3,7 +3,9 @@
  * leave at their date as one EXPIRE entry each, once, never points that were spent or are held.
  */
 import { ScheduleNotFoundError } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPointsExpiryActivities, type ExpiryPassResult } from '../../activities/points-expiry';
 import { reconcileLedger } from '../../application/reconciliation';
 import { InsufficientPointsError } from '../../domain/ledger';
 import { stuckLimits } from '../../domain/stuck';
@@ -184,4 +186,21 @@ describe('the expiry pass', () => {
     expect(report.mismatches).toEqual([]);
     expect(report.mismatch_count).toBe(0);
   });
+
+  // Regression (chaos): a pass whose worker was killed under it waited out its 10-minute start-to-close timeout.
+  it('beats after each minute it sweeps, so that a pass whose worker died is run again within its heartbeat timeout', async () => {
+    const environment = new MockActivityEnvironment();
+    let beats = 0;
+    environment.on('heartbeat', () => beats++);
+    // A new store: its first pass sweeps the day before now, minute by minute.
+    const db = stack.mongo.client.db(uniqueName('expiry_beats'));
+    try {
+      const { expireDuePoints } = createPointsExpiryActivities(db);
+      const pass = (await environment.run(expireDuePoints)) as ExpiryPassResult;
+      expect(pass.caught_up).toBe(true);
+      expect(beats).toBeGreaterThanOrEqual(24 * 60);
+    } finally {
+      await db.dropDatabase();
+    }
+  }, 60_000);
 });
