@@ -25,8 +25,8 @@ const MEMBERS_AT_ONCE = 16;
 const FIRST_LOOK_BACK_MS = 24 * 3600 * 1000;
 
 /**
- * `heartbeat` is told after each minute swept: a pass whose worker dies is run again after the workflow's heartbeat
- * timeout, not after its whole start-to-close timeout.
+ * `heartbeat` is told after each batch of dates and each minute swept: a pass whose worker dies is run again after the
+ * workflow's heartbeat timeout, not after its whole start-to-close timeout, however many dates a minute holds.
  */
 export function createPointsExpiryActivities(
   db: Db,
@@ -64,6 +64,7 @@ export function createPointsExpiryActivities(
         // Members' ledgers are apart: a default date (midnight) shared by many members expires them side by side.
         for (let from = 0; from < due.length; from += MEMBERS_AT_ONCE) {
           await Promise.all(due.slice(from, from + MEMBERS_AT_ONCE).map(expire));
+          heartbeat();
         }
         // The current minute may still have dates to come; it is read again next time.
         if (minute < current) await dates.markSwept(minute);

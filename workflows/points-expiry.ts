@@ -8,7 +8,7 @@ import type { ExpiryPassResult } from '../activities/points-expiry';
 
 const { expireDuePoints } = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
-  // A pass whose worker died is run again within a minute (the activity beats after each minute it sweeps).
+  // A pass whose worker died is run again within a minute (the activity beats as it sweeps).
   heartbeatTimeout: '1m',
   retry: { initialInterval: '5s', maximumInterval: '1m' },
   summary: 'Expire the points whose date has come',
