@@ -333,7 +333,6 @@ async function inFlight<T>(count: number, concurrency: number, operation: (index
   return results;
 }
 
-/** Resident and peak memory of a process, from /proc. */
 async function databaseBytes(postgresUrl: string | undefined): Promise<number | undefined> {
   if (!postgresUrl) return undefined;
   return withPostgres(postgresUrl, async (client) => {
