@@ -9,6 +9,7 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   WorkflowUpdateStage,
   type Client,
   type WorkflowHandle,
@@ -133,26 +134,39 @@ export class RedemptionWorkflows {
     parties: RedemptionParties,
     clientId: string,
   ): Promise<StartResult> {
-    const startWorkflowOperation = new WithStartWorkflowOperation<typeof redemptionWorkflow>(
-      'redemptionWorkflow',
-      this.startOptions(redemptionId, request, requestHash, parties, { clientId }),
-    );
+    const args: [{ requestHash: string }] = [{ requestHash }];
+    const updateId = updateIdOf(awaitDecisionUpdate.name, args);
+    const startWorkflowOperation = () =>
+      new WithStartWorkflowOperation<typeof redemptionWorkflow>(
+        'redemptionWorkflow',
+        this.startOptions(redemptionId, request, requestHash, parties, { clientId }),
+      );
     try {
-      const args: [{ requestHash: string }] = [{ requestHash }];
-      const update = await this.client.workflow.startUpdateWithStart(awaitDecisionUpdate, {
-        args,
-        updateId: updateIdOf(awaitDecisionUpdate.name, args),
-        waitForStage: WorkflowUpdateStage.ACCEPTED,
-        startWorkflowOperation,
-      });
-      const outcome = await resultWithin(update, this.config.redemptionSyncWaitMs);
-      return outcome ? { kind: 'decided', outcome } : { kind: 'waiting' };
+      // Most redemptions are decided in their first workflow task: one request, which Temporal answers with the
+      // decision, rather than one answered on acceptance and a second one polling for the decision.
+      const outcome = await this.client.withDeadline(Date.now() + this.config.redemptionSyncWaitMs, () =>
+        this.client.workflow.executeUpdateWithStart(awaitDecisionUpdate, {
+          args,
+          updateId,
+          startWorkflowOperation: startWorkflowOperation(),
+        }),
+      );
+      return { kind: 'decided', outcome };
     } catch (error) {
-      // Ended before (a repeated request), or ending as this request joined it: its stored record is the answer.
-      if (error instanceof WorkflowExecutionAlreadyStartedError || isClosedWorkflowError(error)) {
-        return { kind: 'finished' };
-      }
-      throw refusalOf(error) ?? error;
+      if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) return finishedOrThrow(error);
+    }
+    // Not decided within the wait. The same update again (Temporal knows it by its id) answers once it is accepted, so
+    // that the caller is told to poll only for a redemption whose workflow runs.
+    try {
+      await this.client.workflow.startUpdateWithStart(awaitDecisionUpdate, {
+        args,
+        updateId,
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+        startWorkflowOperation: startWorkflowOperation(),
+      });
+      return { kind: 'waiting' };
+    } catch (error) {
+      return finishedOrThrow(error);
     }
   }
 
@@ -362,6 +376,16 @@ export class WorkflowClosedError extends Error {
   constructor(readonly redemptionId: string) {
     super(`The workflow of redemption ${redemptionId} has finished.`);
   }
+}
+
+/**
+ * A redemption's workflow that ended before (a repeated request), or ended as this request joined it: its stored
+ * record is the answer. Any other failure is thrown, as a Refusal when it is one.
+ */
+function finishedOrThrow(error: unknown): StartResult {
+  if (error instanceof WorkflowExecutionAlreadyStartedError || isClosedWorkflowError(error))
+    return { kind: 'finished' };
+  throw refusalOf(error) ?? error;
 }
 
 /** The client answers an update sent to a finished workflow with WorkflowNotFoundError ("already completed"). */

@@ -24,7 +24,7 @@ import { startCluster, stopCluster, type Cluster } from '../test/harness/cluster
 import { createMemberWithPoints, createOption } from '../test/harness/fixtures';
 import { samplesOf, scrape } from '../test/harness/prometheus';
 import { createWorker } from '../worker/create-worker';
-import { installWorkerRuntime } from '../worker/runtime';
+import { installTemporalRuntime } from '../application/temporal-runtime';
 import * as benchActivities from './activities';
 import { answered, apiClient, redemptionIn } from './api-client';
 import { cpuPerOperation, cpuSnapshot } from './cpu';
@@ -273,7 +273,7 @@ async function startDevServer(teardown: Teardown): Promise<Target> {
 }
 
 async function main() {
-  installWorkerRuntime();
+  installTemporalRuntime();
   const teardown: Teardown = [];
   try {
     console.log('Starting the production topology (npm run start:cluster) and a Temporal dev server...');

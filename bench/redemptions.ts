@@ -23,7 +23,7 @@ import { Ledger } from '../store/ledger';
 import { createMemberWithPoints, createOption, foldLedger } from '../test/harness/fixtures';
 import { composeWorker } from '../worker/compose';
 import { createWorker } from '../worker/create-worker';
-import { installWorkerRuntime } from '../worker/runtime';
+import { installTemporalRuntime } from '../application/temporal-runtime';
 import * as benchActivities from './activities';
 import { answered, apiClient, redemptionIn, type ApiClient } from './api-client';
 import { cpuByRole, cpuPerOperation } from './cpu';
@@ -497,7 +497,7 @@ async function checkBalances(db: Db, apiUrl: string): Promise<number> {
 
 async function main(): Promise<void> {
   // The SDK's info logs (bundling, worker state changes) would bury the table.
-  installWorkerRuntime({ logLevel: 'WARN' });
+  installTemporalRuntime({ logLevel: 'WARN' });
   const teardown: Teardown = [];
   try {
     const { temporal: temporalServer, mongo: mongoServer, versions } = await startServers('redemptions', teardown);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { MongoClient, type Collection } from 'mongodb';
-import { installWorkerRuntime } from '../worker/runtime';
+import { installTemporalRuntime } from '../application/temporal-runtime';
 import * as activities from './activities';
 import type { Summary } from './latency';
 import {
@@ -102,7 +102,7 @@ async function benchInserts(uri: string): Promise<Summary[]> {
 
 async function main(): Promise<void> {
   // The worker's info logs (bundling, state changes) would bury the table.
-  installWorkerRuntime({ logLevel: 'WARN' });
+  installTemporalRuntime({ logLevel: 'WARN' });
   const teardown: Teardown = [];
   try {
     const { temporal, mongo, versions } = await startServers('stack', teardown);

@@ -10,7 +10,7 @@ import { composeApi } from '../api/compose';
 import { DEV_API_KEY, loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { composeWorker } from '../worker/compose';
-import { installWorkerRuntime } from '../worker/runtime';
+import { installTemporalRuntime } from '../application/temporal-runtime';
 import { seedDemoData } from './demo-data';
 import { warnOfLaxSettings } from '../api/start-warnings';
 import { DEV_METRICS_TOKEN, embeddedCredentials } from './embedded-credentials';
@@ -46,7 +46,7 @@ async function main() {
   // A stack on one's own machine is where a receiver on localhost is the point: unless told otherwise.
   const config = loadConfig({ WEBHOOK_ALLOW_PRIVATE_URLS: 'true', ...process.env, ...credentials?.env });
   // The Temporal runtime is a process-wide singleton; it must be set up before the dev server's test environment.
-  installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
+  installTemporalRuntime({ metricsAddress: config.workerMetricsAddress });
   const logger = createLogger(config.logLevel, 'orchestrator');
   for (const warning of credentials?.warnings ?? []) logger.warn(warning);
   // On real clusters the API's keys and secrets are production's.

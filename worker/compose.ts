@@ -1,7 +1,7 @@
 /**
  * The worker process, composed once: the redemption worker with its activities, the webhook deliveries' worker beside
  * it on its own task queue, and the reconciliation and points-expiry schedules. worker/main.ts, `npm start` and the test harness all run
- * their workers from here. The Temporal runtime is one per process, so the caller installs it first (worker/runtime.ts).
+ * their workers from here. The Temporal runtime is one per process, so the caller installs it first (application/temporal-runtime.ts).
  */
 import { NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';

@@ -3,7 +3,7 @@ import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
 import { StoreClientHealth } from '../store/client-health';
 import { composeWorker } from './compose';
-import { installWorkerRuntime } from './runtime';
+import { installTemporalRuntime } from '../application/temporal-runtime';
 
 // The worker serves no HTTP, so it needs no API keys: embedded mode only relaxes that requirement.
 const config = loadConfig(process.env, { embedded: true });
@@ -11,7 +11,7 @@ const logger = createLogger(config.logLevel, 'worker');
 if (!config.secrets.key) {
   logger.warn('SECRETS_ENCRYPTION_KEY is not set: webhook signing secrets are stored unsealed. Set it in production.');
 }
-installWorkerRuntime({ metricsAddress: config.workerMetricsAddress });
+installTemporalRuntime({ metricsAddress: config.workerMetricsAddress });
 const services = await connectServices(config, { serviceName: 'redemption-worker' });
 try {
   const worker = await composeWorker(config, { logger, services });

@@ -11,7 +11,7 @@ import { loadConfig, type Config } from '../../config/env';
 import type { Tracing } from '../../config/tracing';
 import { connectMongo, type MongoHandle } from '../../store/connect';
 import { composeWorker, type WorkerComposition } from '../../worker/compose';
-import { installWorkerRuntime } from '../../worker/runtime';
+import { installTemporalRuntime } from '../../application/temporal-runtime';
 import { TEST_METRICS_TOKEN } from './prometheus';
 
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -77,7 +77,7 @@ export async function startTestWorker(
   mongo: MongoHandle,
   options: Pick<WorkerComposition, 'activities' | 'overrides' | 'workflowBundle'> & { tracing?: Tracing } = {},
 ): Promise<RunningWorker> {
-  installWorkerRuntime({ logLevel: 'ERROR' });
+  installTemporalRuntime({ logLevel: 'ERROR' });
   const temporal = await connectTestClient(config, options.tracing);
   const composed = await composeWorker(config, {
     logger: testLogger,
@@ -130,6 +130,7 @@ export async function startTestStack(
   } = {},
 ): Promise<TestStack> {
   const config = testConfig(options.env);
+  installTemporalRuntime({ logLevel: 'ERROR' });
   const services = await connectServices(config, { tracing: options.tracing });
   const { mongo, temporal: client } = services;
   const worker =

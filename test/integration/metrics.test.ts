@@ -12,7 +12,7 @@ import { stopChild } from '../../scripts/processes';
 import { Ledger } from '../../store/ledger';
 import { PartnerNotifications } from '../../store/partner-notifications';
 import { RedemptionGauges } from '../../store/redemption-gauges';
-import { installWorkerRuntime } from '../../worker/runtime';
+import { installTemporalRuntime } from '../../application/temporal-runtime';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { TEST_METRICS_TOKEN, hasSeries, sampleSum, scrape } from '../harness/prometheus';
 import { TEST_API_KEY, readJson, startTestStack, uniqueName, type TestStack } from '../harness/stack';
@@ -31,7 +31,7 @@ describe('metrics', () => {
     // The runtime of this test process serves metrics on a free port, so suites running side by side never collide.
     const port = await freePort();
     workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
-    installWorkerRuntime({ logLevel: 'ERROR', metricsAddress: `127.0.0.1:${port}` });
+    installTemporalRuntime({ logLevel: 'ERROR', metricsAddress: `127.0.0.1:${port}` });
     partner = await startStubPartner();
     stack = await startTestStack({
       env: {

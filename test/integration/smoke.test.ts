@@ -2,7 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MongoHandle } from '../../store/connect';
-import { installWorkerRuntime } from '../../worker/runtime';
+import { installTemporalRuntime } from '../../application/temporal-runtime';
 import { connectTestClient, connectTestMongo, testConfig } from '../harness/stack';
 
 function smokeActivities(mongo: MongoHandle) {
@@ -29,7 +29,7 @@ describe('embedded stack smoke test', () => {
   afterAll(() => mongo?.client.close());
 
   it('runs a real workflow whose activity writes to MongoDB and reads it back', async () => {
-    installWorkerRuntime({ logLevel: 'ERROR' });
+    installTemporalRuntime({ logLevel: 'ERROR' });
     const client = await connectTestClient(config);
     const connection = await NativeConnection.connect({ address: config.temporal.address });
     const worker = await Worker.create({

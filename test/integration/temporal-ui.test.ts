@@ -14,7 +14,7 @@ import { freePort, startTemporal, type RunningServer } from '../../scripts/serve
 import { resolveTemporalExecutable } from '../../scripts/tools';
 import { BrowserPage, findChromium } from '../harness/chromium';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
-import { installWorkerRuntime } from '../../worker/runtime';
+import { installTemporalRuntime } from '../../application/temporal-runtime';
 import { readJson, startTestStack, type TestStack } from '../harness/stack';
 
 const SCREENSHOT = fileURLToPath(new URL('../../docs/temporal-ui-redemption.png', import.meta.url));
@@ -41,7 +41,7 @@ describe('redemptions in the Temporal UI', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'temporal-ui-'));
     dir = dataDir;
     // Starting a dev server creates the SDK's runtime, which the worker's settings must come before.
-    installWorkerRuntime({ logLevel: 'ERROR' });
+    installTemporalRuntime({ logLevel: 'ERROR' });
     const uiPort = await freePort();
     temporal = await startTemporal(await resolveTemporalExecutable(), {
       port: await freePort(),

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTracing, tracingWorkflowInterceptorsPath, type Tracing } from '../../config/tracing';
 import { workflowBundleOptions } from '../../worker/create-worker';
-import { installWorkerRuntime } from '../../worker/runtime';
+import { installTemporalRuntime } from '../../application/temporal-runtime';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { recordedHistories } from '../harness/histories';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../harness/otlp-receiver';
@@ -27,7 +27,7 @@ describe('tracing over OTLP', () => {
   let tracedRedemptionId: string;
 
   beforeAll(async () => {
-    installWorkerRuntime({ logLevel: 'ERROR' });
+    installTemporalRuntime({ logLevel: 'ERROR' });
     receiver = await startOtlpReceiver();
     partner = await startStubPartner();
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, FLAVOURS_REDEEM_URL: partner.redeemUrl };

@@ -6,8 +6,8 @@ let installed = false;
 /** Buckets in seconds for the business histograms the worker records through the runtime's meter. */
 export const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export interface WorkerRuntimeOptions {
-  /** The Temporal SDK's own logs at this level (the default INFO prints every workflow bundle). */
+export interface TemporalRuntimeOptions {
+  /** The Temporal SDK's own logs at this level (its default INFO prints every workflow bundle). */
   logLevel?: LogLevel;
   /**
    * `host:port` where the runtime serves Prometheus metrics on `/metrics`: the SDK's `temporal_` series and the
@@ -17,10 +17,11 @@ export interface WorkerRuntimeOptions {
 }
 
 /**
- * Installs the Temporal runtime: a process-wide singleton that can be installed once, before the first worker or
+ * Installs the Temporal SDK's runtime: a process-wide singleton, behind the workers and every connection to Temporal
+ * (connectServices installs it with the defaults), that can be installed once, before the first connection, worker or
  * test environment; later calls keep the first.
  */
-export function installWorkerRuntime({ logLevel = 'WARN', metricsAddress }: WorkerRuntimeOptions = {}): void {
+export function installTemporalRuntime({ logLevel = 'WARN', metricsAddress }: TemporalRuntimeOptions = {}): void {
   if (installed) return;
   try {
     installRuntime(logLevel, metricsAddress);
