@@ -3,7 +3,7 @@
  * API (the image's CMD) and a worker (docker-compose's worker command) run from it against the suite's servers.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,6 +137,19 @@ describe('the Docker image', () => {
     expect(development.map(([path]) => path)).toEqual([]);
     for (const path of ['test', 'bench', 'client', 'docs', '.git', '.tools', '.data', 'coverage']) {
       expect(existsSync(image.hostPath(path)), `the image holds ${path}`).toBe(false);
+    }
+  });
+
+  it('holds the dependencies as patches/ changes them', () => {
+    const patches = readdirSync(join(projectRoot, 'patches')).filter((name) => name.endsWith('.patch'));
+    const patched = patches.flatMap((name) =>
+      [...readFileSync(join(projectRoot, 'patches', name), 'utf8').matchAll(/^\+\+\+ b\/(node_modules\/\S+)$/gm)].map(
+        ([, path]) => path!,
+      ),
+    );
+    expect(patched.length).toBeGreaterThan(0);
+    for (const path of patched) {
+      expect(readFileSync(image.hostPath(path), 'utf8'), path).toBe(readFileSync(join(projectRoot, path), 'utf8'));
     }
   });
 
