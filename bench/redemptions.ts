@@ -8,7 +8,7 @@
  * them never answering, against the immediate redemptions without endpoints. Ends by checking every balance against
  * the fold of its ledger, and fails if any answer, webhook event or balance is not what the product promises.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -526,7 +526,8 @@ async function main(): Promise<void> {
     teardown.push(() => apiMongo.client.close());
     const workerMongo = await connectCountingCommands(config.mongo.uri);
     teardown.push(() => workerMongo.client.close());
-    const clientConnection = await Connection.connect({ address: config.temporal.address });
+    // The API's Temporal connection as application/wiring.ts makes it.
+    const clientConnection = await NativeConnection.connect({ address: config.temporal.address });
     teardown.push(() => clientConnection.close());
     const temporal = new Client({ connection: clientConnection, namespace: NAMESPACE });
     const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
