@@ -4,9 +4,11 @@ import { auditedNote, type OperatorAction, type OperatorNote } from '../domain/o
  * runs its local activities again: ledger entries and the coupon are keyed by the redemption and the step, a status
  * change carries the workflow's version of the step, and any other audit event carries a key.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { couponCodeFromRandomBytes } from '../domain/coupon';
+import { eligibilityOfRequest, type OrderContext } from '../domain/eligibility';
 import { FailureType } from '../domain/failures';
 import { maskRequest } from '../domain/masking';
 import {
@@ -57,6 +59,27 @@ export interface BeginRedemptionInput {
   clientId?: string;
   /** The option as the API read it for the request; absent for workflows started before it passed it on. */
   option?: RedemptionOption | null;
+}
+
+/** The first step with the points (beginRedemptionWithPoints): for a redemption whose option has no limits. */
+export interface BeginWithPointsInput extends BeginRedemptionInput {
+  /** The workflow's time, at which the request is judged (eligibilityOfRequest), as the workflow judges it. */
+  now: string;
+  /** An order that came with the redemption: its rules are judged up front. */
+  order?: OrderContext;
+  /** How the points move when the request is eligible (see ReservePointsInput); the currency is the judgement's. */
+  points: Pick<ReservePointsInput, 'version' | 'completedVersion' | 'delayed'> & {
+    changes: Omit<ReservePointsInput['changes'], 'currency'>;
+  };
+}
+
+export interface BeganWithPoints {
+  context: RedemptionContext;
+  /**
+   * The points moved and the coupon issued, or `insufficient_points` when the ledger had fewer than its newest entry
+   * said; absent when the request is not eligible (nothing moved).
+   */
+  reserved?: ReservedPoints | 'insufficient_points';
 }
 
 export interface RedemptionContext {
@@ -397,59 +420,89 @@ export function createRedemptionSteps(
     return { couponCode, ledgerHead: head };
   }
 
-  return {
-    /** Records the redemption with its `requested` event, and loads what eligibility is decided on. */
-    async beginRedemption(input: BeginRedemptionInput): Promise<RedemptionContext> {
-      const { redemptionId, requestHash, request, clientId } = input;
-      const now = new Date();
-      const pending: RedemptionDocument = {
-        _id: redemptionId,
-        client_id: clientId ?? null,
-        request_hash: requestHash,
-        request,
-        member_id: null,
-        redemption_option_id: request.redemption_option_id,
-        points: null,
-        delay_points_deduction: request.delay_points_deduction,
-        currency: request.currency ?? null,
-        coupon_code: null,
+  /** Records the redemption with its `requested` event, and loads what eligibility is decided on. */
+  async function begin(input: BeginRedemptionInput): Promise<RedemptionContext> {
+    const { redemptionId, requestHash, request, clientId } = input;
+    const now = new Date();
+    const pending: RedemptionDocument = {
+      _id: redemptionId,
+      client_id: clientId ?? null,
+      request_hash: requestHash,
+      request,
+      member_id: null,
+      redemption_option_id: request.redemption_option_id,
+      points: null,
+      delay_points_deduction: request.delay_points_deduction,
+      currency: request.currency ?? null,
+      coupon_code: null,
+      status: 'pending',
+      reason: null,
+      partner: null,
+      order_id: null,
+      expires_at: null,
+      created_at: now,
+      created_day: utcDay(now),
+      updated_at: now,
+      version: 0,
+    };
+    const [created, member, option] = await Promise.all([
+      redemptions.createIfMissing(pending, {
+        type: 'requested',
         status: 'pending',
-        reason: null,
-        partner: null,
-        order_id: null,
-        expires_at: null,
-        created_at: now,
-        created_day: utcDay(now),
-        updated_at: now,
-        version: 0,
-      };
-      const [created, member, option] = await Promise.all([
-        redemptions.createIfMissing(pending, {
-          type: 'requested',
-          status: 'pending',
-          data: { request: maskRequest(request) },
-          ...(clientId !== undefined ? { client: clientId } : {}),
-        }),
-        memberWithPoints(input),
-        input.option !== undefined ? input.option : options.get(request.redemption_option_id),
-      ]);
-      await merchantEvents.statusChanged({
-        redemptionId,
-        version: 0,
-        status: 'pending',
-        ...(created ? { document: pending } : {}),
+        data: { request: maskRequest(request) },
+        ...(clientId !== undefined ? { client: clientId } : {}),
+      }),
+      memberWithPoints(input),
+      input.option !== undefined ? input.option : options.get(request.redemption_option_id),
+    ]);
+    await merchantEvents.statusChanged({
+      redemptionId,
+      version: 0,
+      status: 'pending',
+      ...(created ? { document: pending } : {}),
+    });
+    // Run again (its workflow task was lost after later steps ran), the step must decide on the points as the first
+    // run did: those this redemption itself has already held or spent still count as available to it.
+    const ownMove = created || !member ? 0 : await pointsMovedBy(redemptionId);
+    const available = member ? await availableToDecideOn(member, option, request) : 0;
+    return {
+      memberId: member?.id ?? null,
+      option,
+      availablePoints: available + ownMove,
+      ...(member ? { ledgerHead: member.head } : {}),
+    };
+  }
+
+  /**
+   * begin(), then reserve() in the same step when the request is eligible on what begin() found, judged at the
+   * workflow's time as the workflow judges it: one local activity where there were two.
+   */
+  async function beginWithPoints(input: BeginWithPointsInput): Promise<BeganWithPoints> {
+    const context = await begin(input);
+    const eligibility = eligibilityOfRequest(input.request, context, new Date(input.now), input.order);
+    if (!eligibility.ok) return { context };
+    try {
+      const reserved = await reserve({
+        redemptionId: input.redemptionId,
+        memberId: context.memberId!,
+        points: eligibility.points,
+        ...input.points,
+        ...(context.ledgerHead ? { knownHead: context.ledgerHead } : {}),
+        changes: { currency: eligibility.currency, ...input.points.changes },
       });
-      // Run again (its workflow task was lost after later steps ran), the step must decide on the points as the first
-      // run did: those this redemption itself has already held or spent still count as available to it.
-      const ownMove = created || !member ? 0 : await pointsMovedBy(redemptionId);
-      const available = member ? await availableToDecideOn(member, option, request) : 0;
-      return {
-        memberId: member?.id ?? null,
-        option,
-        availablePoints: available + ownMove,
-        ...(member ? { ledgerHead: member.head } : {}),
-      };
-    },
+      return { context, reserved };
+    } catch (error) {
+      if (error instanceof ApplicationFailure && error.type === FailureType.InsufficientPoints) {
+        return { context, reserved: 'insufficient_points' };
+      }
+      throw error;
+    }
+  }
+
+  return {
+    beginRedemption: begin,
+
+    beginRedemptionWithPoints: beginWithPoints,
 
     async rejectRedemption(input: RejectInput): Promise<void> {
       await changeStatus(input, 'rejected', {

@@ -30,6 +30,34 @@ export function checkEligibility(input: EligibilityInput): Eligibility {
   return { ok: true, points: judged.points!, currency: judged.currency! };
 }
 
+/** What the first step of a redemption found in the store, to judge its request on. */
+export interface FoundForRedemption {
+  memberId: string | null;
+  option: RedemptionOption | null;
+  availablePoints: number;
+}
+
+/**
+ * A redemption's request judged on what its first step found, at `now`: the one judgement both that step (when it
+ * moves the points in the same step) and the workflow make.
+ */
+export function eligibilityOfRequest(
+  request: { currency?: string | undefined; point_redemptions?: number | undefined },
+  found: FoundForRedemption,
+  now: Date,
+  order?: OrderContext,
+): Eligibility {
+  return checkEligibility({
+    memberFound: found.memberId !== null,
+    option: found.option,
+    currency: request.currency,
+    pointRedemptions: request.point_redemptions,
+    availablePoints: found.availablePoints,
+    now,
+    ...(order ? { order } : {}),
+  });
+}
+
 export interface JudgedEligibility {
   /** Every reason the request would be refused for, in the order a person would explain them; none when eligible. */
   reasons: RejectionReason[];

@@ -23,7 +23,15 @@ import {
   resolveReviewUpdate,
 } from './messages';
 import { compensate, compensationsOf } from './redemption/compensation';
-import { checkEligibility, giveSlotsBack, reject, takeLimitSlots } from './redemption/eligibility';
+import { beginsWithPoints, beginWithPoints } from './redemption/begin-with-points';
+import {
+  checkEligibility,
+  giveSlotsBack,
+  reject,
+  takeLimitSlots,
+  type RedemptionTerms,
+  type Refused,
+} from './redemption/eligibility';
 import { fulfil, needsPartner } from './redemption/fulfilment';
 import * as operator from './redemption/operator-handlers';
 import * as orders from './redemption/order-handlers';
@@ -76,15 +84,9 @@ export async function redemptionWorkflow(input: RedemptionInput): Promise<Redemp
 
 /** The saga. A step that fails for good ends it: rejected before points move, the hold released, or compensated. */
 async function redeem(run: RedemptionRun): Promise<RedemptionOutcome> {
-  const eligibility = await checkEligibility(run);
-  if (!eligibility.ok) return reject(run, eligibility.reason);
-  const { terms } = eligibility;
-  const slots = await takeLimitSlots(run, terms);
-  if (!slots.ok) return reject(run, slots.reason);
-  if (!(await reservePoints(run, terms))) {
-    await giveSlotsBack(run, 'rejected');
-    return reject(run, 'insufficient_points');
-  }
+  const eligible = await eligibleWithPoints(run);
+  if (!eligible.ok) return reject(run, eligible.reason);
+  const { terms } = eligible;
 
   if (terms.delayed) {
     const order = await waitForOrder(run, terms);
@@ -112,4 +114,21 @@ async function redeem(run: RedemptionRun): Promise<RedemptionOutcome> {
   if (run.outcome.status !== 'completed') await complete(run);
   await refundIfAsked(run, terms);
   return finish(run);
+}
+
+/**
+ * Eligibility, a slot in each of the option's limits, and the points debited or held with the coupon issued. A
+ * refusal leaves no points moved and no slot taken.
+ */
+async function eligibleWithPoints(run: RedemptionRun): Promise<{ ok: true; terms: RedemptionTerms } | Refused> {
+  if (beginsWithPoints(run)) return beginWithPoints(run);
+  const eligibility = await checkEligibility(run);
+  if (!eligibility.ok) return eligibility;
+  const slots = await takeLimitSlots(run, eligibility.terms);
+  if (!slots.ok) return slots;
+  if (!(await reservePoints(run, eligibility.terms))) {
+    await giveSlotsBack(run, 'rejected');
+    return { ok: false, reason: 'insufficient_points' };
+  }
+  return eligibility;
 }

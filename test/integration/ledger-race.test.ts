@@ -176,7 +176,9 @@ describe('ledger under concurrency', () => {
     });
     expect(res.status).toBe(201);
     expect(await ledger.balances(member._id)).toEqual({ points_balance: 50, points_held: 0, points_available: 50 });
-    await recordHistory(stack.client, 'immediate-completed-with-points', workflowIdOf((await readJson(res)).id));
+    const { id } = await readJson(res);
+    await recordHistory(stack.client, 'immediate-completed-with-points', workflowIdOf(id));
+    await recordHistory(stack.client, 'immediate-began-with-points', workflowIdOf(id));
   });
 
   it('never stalls when hundreds of members append at once, each append a read, an insert and an update', async () => {

@@ -72,6 +72,7 @@ describe('redemption lifecycle over HTTP', () => {
     expect(JSON.stringify(detail.events)).not.toContain(member.email);
     expect(JSON.stringify(detail.events)).not.toContain('flavours-outbound-secret');
     await recordHistory(stack.client, 'immediate-completed', workflowIdOf(body.id));
+    await recordHistory(stack.client, 'immediate-completed-began-with-points', workflowIdOf(body.id));
     const metrics = await scrape(`${stack.api.url}/metrics`);
     expect(metrics).toMatch(/redemption_requests_total\{status="completed"\} [1-9]/);
   });
@@ -117,6 +118,7 @@ describe('redemption lifecycle over HTTP', () => {
     const rejected = await readJson(await stack.api.request(`/v1/redemptions?member_id=${member._id}&status=rejected`));
     expect(rejected.total).toBe(6);
     await recordHistory(stack.client, 'rejected', workflowIdOf(rejected.data[0].id));
+    await recordHistory(stack.client, 'rejected-began-with-points', workflowIdOf(rejected.data[0].id));
   });
 
   it('redeems a variable option for the points asked, in multiples of its unit', async () => {
@@ -247,6 +249,7 @@ describe('redemption lifecycle over HTTP', () => {
     await recordHistory(stack.client, 'delayed-captured', workflowIdOf(redemption.id));
     await recordHistory(stack.client, 'delayed-captured-completed-with-points', workflowIdOf(redemption.id));
     await recordHistory(stack.client, 'delayed-captured-after-hold-head', workflowIdOf(redemption.id));
+    await recordHistory(stack.client, 'delayed-captured-began-with-points', workflowIdOf(redemption.id));
   });
 
   it('releases the hold when the coupon expires, and refuses the coupon afterwards', async () => {
@@ -268,6 +271,7 @@ describe('redemption lifecycle over HTTP', () => {
     expect((await readJson(late)).error.code).toBe('coupon_expired');
     await recordHistory(stack.client, 'delayed-expired', workflowIdOf(redemption.id));
     await recordHistory(stack.client, 'delayed-expired-after-hold-head', workflowIdOf(redemption.id));
+    await recordHistory(stack.client, 'delayed-expired-began-with-points', workflowIdOf(redemption.id));
   });
 
   it('cancels a redemption awaiting its order, and refuses to cancel one already captured', async () => {

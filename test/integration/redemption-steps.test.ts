@@ -274,4 +274,76 @@ describe('redemption steps on the store', () => {
     expect(told).toEqual(['redeeming:1', 'completed:2']);
     expect(await trail(redemptionId)).toEqual(['pending', 'ledger', 'redeeming', 'completed']);
   });
+
+  describe('beginning with the points (one step for an option without limits)', () => {
+    async function beginningWithPoints(points: number, cost: number, spentBehindHint = 0) {
+      const member = await createMemberWithPoints(mongo.db, points);
+      if (spentBehindHint > 0) {
+        // Spent by an entry whose writer died before moving the newest-entry hint: the hint says more than there is.
+        const heads = mongo.db.collection<{ _id: string }>('ledger_heads');
+        const hint = await heads.findOne({ _id: member._id });
+        await new Ledger(mongo.db).append({
+          memberId: member._id,
+          type: 'DEBIT',
+          points: spentBehindHint,
+          idempotencyKey: `behind:${member._id}`,
+        });
+        await heads.replaceOne({ _id: member._id }, hint!);
+      }
+      const option = await createOption(mongo.db, { cost_points: cost });
+      const redemptionId = uniqueName('rdm');
+      const request: CreateRedemptionRequest = {
+        customer_email: member.email!,
+        redemption_option_id: option.id,
+        delay_points_deduction: false,
+      };
+      const input = {
+        redemptionId,
+        requestHash: 'hash',
+        request,
+        memberId: member._id,
+        option,
+        now: new Date().toISOString(),
+        points: { version: 1, completedVersion: 2, delayed: false, changes: { partner: null } },
+      };
+      return { redemptionId, memberId: member._id, input };
+    }
+
+    it('records the redemption, debits the points and completes it once, however often it runs', async () => {
+      const { redemptionId, memberId, input } = await beginningWithPoints(300, 100);
+      const first = await steps.beginRedemptionWithPoints(input);
+      expect(first).toMatchObject({
+        context: { memberId, availablePoints: 300 },
+        reserved: { couponCode: expect.any(String), ledgerHead: { balance_after: 200, held_after: 0 } },
+      });
+      const again = await steps.beginRedemptionWithPoints(input);
+      expect(again.reserved).toEqual(first.reserved);
+      expect(again.context.availablePoints).toBe(300);
+
+      expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'completed', version: 2, points: 100 });
+      expect(await trail(redemptionId)).toEqual(['pending', 'ledger', 'redeeming', 'completed']);
+      const fold = await foldLedger(mongo.db, memberId);
+      expect(fold.points_balance).toBe(200);
+      expect(fold.entries.filter((entry) => entry.type === 'DEBIT')).toHaveLength(1);
+    });
+
+    it('moves nothing for a request that is not eligible, and says what it found', async () => {
+      const { redemptionId, memberId, input } = await beginningWithPoints(50, 100);
+      expect(await steps.beginRedemptionWithPoints(input)).toEqual({
+        context: expect.objectContaining({ memberId, availablePoints: 50 }),
+      });
+      expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'pending', version: 0 });
+      expect((await foldLedger(mongo.db, memberId)).points_balance).toBe(50);
+    });
+
+    it('answers insufficient_points, with nothing moved, when the ledger has fewer points than its newest entry said', async () => {
+      const { redemptionId, memberId, input } = await beginningWithPoints(300, 100, 250);
+      expect(await steps.beginRedemptionWithPoints(input)).toMatchObject({
+        context: { availablePoints: 300 },
+        reserved: 'insufficient_points',
+      });
+      expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'pending', version: 0, coupon_code: null });
+      expect((await foldLedger(mongo.db, memberId)).points_balance).toBe(50);
+    });
+  });
 });

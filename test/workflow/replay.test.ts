@@ -49,6 +49,13 @@ const EXPECTED_PATHS: Record<string, string> = {
   'delayed-captured-completed-with-points': 'redemptionWorkflow',
   'delayed-captured-after-hold-head': 'redemptionWorkflow',
   'delayed-expired-after-hold-head': 'redemptionWorkflow',
+  // An option without limits that came with the request: the first step moves the points too (begin-with-points),
+  // without a partner, with one, held and captured, held and expired, and refused.
+  'immediate-began-with-points': 'redemptionWorkflow',
+  'immediate-completed-began-with-points': 'redemptionWorkflow',
+  'delayed-captured-began-with-points': 'redemptionWorkflow',
+  'delayed-expired-began-with-points': 'redemptionWorkflow',
+  'rejected-began-with-points': 'redemptionWorkflow',
   'webhook-lane-ended': 'webhookLaneWorkflow',
   // A lane that waited for a nudge with no activity running, woken by the next event and by its endpoint's deletion.
   'webhook-lane-waits-for-nudges': 'webhookLaneWorkflow',

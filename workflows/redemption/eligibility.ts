@@ -3,7 +3,8 @@
  * redemption refused here ends rejected, before any points move.
  */
 import { sleep } from '@temporalio/workflow';
-import { checkEligibility as eligibilityOf } from '../../domain/eligibility';
+import type { BeginRedemptionInput, RedemptionContext } from '../../activities/redemption-steps';
+import { eligibilityOfRequest } from '../../domain/eligibility';
 import type { PartnerName } from '../../domain/partners';
 import type { RedemptionOutcome } from '../../domain/redemption';
 import { MemberIdKey, OptionIdKey } from '../../domain/search-attributes';
@@ -27,29 +28,40 @@ export type Refused = { ok: false; reason: RejectionReason };
 
 /** Loads the member, the option and the balance, and judges the request against them (domain/eligibility.ts). */
 export async function checkEligibility(run: RedemptionRun): Promise<{ ok: true; terms: RedemptionTerms } | Refused> {
+  const context = await store('Load member, option and balance').beginRedemption(beginInput(run));
+  return judge(run, context);
+}
+
+/** What the first step is told: the request, and what the API found for it. */
+export function beginInput(run: RedemptionRun): BeginRedemptionInput {
   const { input } = run;
-  const { request, settings } = input;
-  const context = await store('Load member, option and balance').beginRedemption({
+  return {
     redemptionId: run.id,
     requestHash: input.requestHash,
-    request,
+    request: input.request,
     ...(input.memberId !== undefined ? { memberId: input.memberId } : {}),
     ...(input.clientId !== undefined ? { clientId: input.clientId } : {}),
     ...(input.option !== undefined ? { option: input.option } : {}),
-  });
+  };
+}
+
+/**
+ * Takes in what the first step found, and judges the request on it now. An eligible redemption's coupon, when held
+ * until the order, expires at `expiresAt` (a step that held the points already said when), else its option's time
+ * to live from now.
+ */
+export function judge(
+  run: RedemptionRun,
+  context: RedemptionContext,
+  expiresAt?: string,
+): { ok: true; terms: RedemptionTerms } | Refused {
+  const { input } = run;
+  const { request, settings } = input;
   const { memberId, option } = context;
   run.option = option;
   run.memberId = memberId;
   run.ledgerHead = context.ledgerHead;
-  const eligibility = eligibilityOf({
-    memberFound: memberId !== null,
-    option,
-    currency: request.currency,
-    pointRedemptions: request.point_redemptions,
-    availablePoints: context.availablePoints,
-    now: new Date(),
-    order: input.order,
-  });
+  const eligibility = eligibilityOfRequest(request, context, new Date(), input.order);
   run.found = [
     { key: OptionIdKey, value: request.redemption_option_id },
     ...(memberId ? [{ key: MemberIdKey, value: memberId }] : []),
@@ -65,10 +77,15 @@ export async function checkEligibility(run: RedemptionRun): Promise<{ ok: true; 
     partner: option!.partner,
     delayed,
     ttlSeconds,
-    expiresAt: delayed ? new Date(Date.now() + ttlSeconds * 1000).toISOString() : undefined,
+    expiresAt: delayed ? (expiresAt ?? couponExpiry(ttlSeconds)) : undefined,
   };
   Object.assign(run.progress, { points: terms.points, partner: terms.partner, expiresAt: terms.expiresAt });
   return { ok: true, terms };
+}
+
+/** When a coupon issued now, held for its order, expires. */
+export function couponExpiry(ttlSeconds: number): string {
+  return new Date(Date.now() + ttlSeconds * 1000).toISOString();
 }
 
 /**

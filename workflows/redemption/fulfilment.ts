@@ -7,7 +7,7 @@
 import { ActivityFailure, log, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { FailureType } from '../../domain/failures';
-import type { RedemptionSettings } from '../../domain/redemption';
+import type { OrderCapture, RedemptionSettings } from '../../domain/redemption';
 import { DEFAULT_PARTNER_RECONCILE_LIMIT_MS } from '../../domain/review';
 import { isFailureOfType } from '../activity-failures';
 import type { RedemptionTerms } from './eligibility';
@@ -59,7 +59,11 @@ function failureText(error: unknown): string {
 
 /** A partner fulfils the reward unless the order came through that same partner, which fulfilled it already. */
 export function needsPartner(run: RedemptionRun, terms: RedemptionTerms): boolean {
-  return terms.partner !== null && terms.partner !== run.order?.source_partner;
+  return needsPartnerFor(terms.partner, run.order);
+}
+
+export function needsPartnerFor(partner: RedemptionTerms['partner'], order: OrderCapture | undefined): boolean {
+  return partner !== null && partner !== order?.source_partner;
 }
 
 /**

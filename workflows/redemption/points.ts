@@ -4,21 +4,23 @@
  */
 import { condition, patched } from '@temporalio/workflow';
 import type { ReservedPoints } from '../../activities/redemption-steps';
+import type { LedgerHeadState } from '../../domain/ledger';
 import { FailureType } from '../../domain/failures';
 import type { OrderCapture, RedemptionOutcome } from '../../domain/redemption';
 import { CouponCodeKey, PartnerKey } from '../../domain/search-attributes';
 import { isFailureOfType } from '../activity-failures';
 import { store } from '../store-steps';
 import { giveSlotsBack, type RedemptionTerms } from './eligibility';
+import { needsPartnerFor } from './fulfilment';
 import { finish, nextVersion, statusChanged, type RedemptionRun } from './run';
 
 /**
  * With no partner to call, the step that moves the points completes the redemption in the same write (its trail still
- * shows redeeming, then completed). Workflows started before run a step of their own to complete.
+ * shows redeeming, then completed). Workflows started before run a step of their own to complete; those that began
+ * with their points (begin-with-points.ts) are newer.
  */
 function completesWithPoints(run: RedemptionRun, partner: RedemptionTerms['partner'], order?: OrderCapture): boolean {
-  const needsPartner = partner !== null && partner !== order?.source_partner;
-  return !needsPartner && patched('complete-with-points');
+  return !needsPartnerFor(partner, order) && (run.beganWithPoints || patched('complete-with-points'));
 }
 
 /** What the ledger steps are told about the redemption's points. */
@@ -68,8 +70,22 @@ export async function reservePoints(run: RedemptionRun, terms: RedemptionTerms):
     if (isFailureOfType(error, FailureType.InsufficientPoints)) return false;
     throw error;
   }
-  const { couponCode, ledgerHead } =
-    typeof reserved === 'string' ? { couponCode: reserved, ledgerHead: undefined } : reserved;
+  pointsReserved(
+    run,
+    terms,
+    typeof reserved === 'string' ? { couponCode: reserved, ledgerHead: undefined } : reserved,
+    completes,
+  );
+  return true;
+}
+
+/** The points are debited or held and the coupon issued: the redemption's new status, with what operators search. */
+export function pointsReserved(
+  run: RedemptionRun,
+  { delayed, partner }: RedemptionTerms,
+  { couponCode, ledgerHead }: { couponCode: string; ledgerHead: LedgerHeadState | undefined },
+  completes: boolean,
+): void {
   run.outcome.coupon_code = couponCode;
   // The head the first step read is behind the entry this step wrote.
   run.ledgerHead = ledgerHead;
@@ -78,7 +94,6 @@ export async function reservePoints(run: RedemptionRun, terms: RedemptionTerms):
     ...(partner ? [{ key: PartnerKey, value: partner }] : []),
     { key: CouponCodeKey, value: couponCode },
   ]);
-  return true;
 }
 
 /**

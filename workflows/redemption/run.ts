@@ -50,6 +50,8 @@ export interface RedemptionRun {
   operatorRefund: OperatorNote | undefined;
   /** Numbers the status-changing steps, so that the store never applies an older step over a newer one. */
   version: number;
+  /** Its first step moved the points too (begin-with-points.ts). */
+  beganWithPoints: boolean;
   /** What the workflow's current details in the Temporal UI tell, beyond the outcome. */
   readonly progress: Omit<RedemptionProgress, 'status' | 'reason' | 'orderId'>;
 }
@@ -87,6 +89,7 @@ export function newRun(input: RedemptionInput): RedemptionRun {
     review: undefined,
     operatorRefund: undefined,
     version: 0,
+    beganWithPoints: false,
     progress: {},
   };
 }
