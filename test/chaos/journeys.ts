@@ -194,7 +194,9 @@ async function whyStuck(client: Client, id: string): Promise<string> {
     const taskFailures = (history.events ?? [])
       .filter((event) => event.workflowTaskFailedEventAttributes)
       .map((event) => event.workflowTaskFailedEventAttributes?.failure?.message);
-    return `pending: ${activities.join('; ') || 'none'}; failed workflow tasks: ${taskFailures.slice(-2).join(' | ') || 'none'}`;
+    const failure = history.events?.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
+    const ended = failure ? `; failed: ${failure.message} (${failure.cause?.message ?? 'no cause'})` : '';
+    return `pending: ${activities.join('; ') || 'none'}; failed workflow tasks: ${taskFailures.slice(-2).join(' | ') || 'none'}${ended}`;
   } catch (error) {
     return `(not described: ${(error as Error).message})`;
   }
@@ -326,7 +328,12 @@ export async function checkAfterwards(
   );
 
   const failed = await client.workflow.count('ExecutionStatus = "Failed"');
-  invariants.check('no workflow failed', failed.count === 0, () => `${failed.count} workflows failed`);
+  const failures = failed.count === 0 ? [] : await failuresOf(client, 'ExecutionStatus = "Failed"', 3);
+  invariants.check(
+    'no workflow failed',
+    failed.count === 0,
+    () => `${failed.count} workflows failed, for example ${failures.join('; ')}`,
+  );
   const runningDeadline = Date.now() + 60_000;
   let running = 0;
   for (;;) {
@@ -337,4 +344,16 @@ export async function checkAfterwards(
   }
   invariants.check('no workflow is left running', running === 0, () => `${running} workflows are still running`);
   return { stored };
+}
+
+/** The first `limit` workflows the query finds, each with the failure its history ends with. */
+async function failuresOf(client: Client, query: string, limit: number): Promise<string[]> {
+  const failures: string[] = [];
+  for await (const execution of client.workflow.list({ query })) {
+    const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    const failure = history.events?.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
+    failures.push(`${execution.workflowId}: ${failure?.message} (${failure?.cause?.message ?? 'no cause'})`);
+    if (failures.length === limit) break;
+  }
+  return failures;
 }

@@ -83,7 +83,7 @@ describe('tracing over OTLP', () => {
           'HandleUpdate:awaitDecision',
           'StartActivity:redeemWithPartner',
           'RunActivity:redeemWithPartner',
-          'RunActivity:reservePoints',
+          'RunActivity:beginRedemptionWithPoints',
           'RunActivity:completeRedemption',
         ]),
       );

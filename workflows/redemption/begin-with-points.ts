@@ -3,7 +3,7 @@
  * points debited or held and its coupon issued. It serves new workflows whose option came with the request and has no
  * limits (slots are taken between the two steps otherwise); it saves a local activity, its marker and a workflow
  * activation. The step judges the request at the workflow's time, and the workflow judges it again on what the step
- * found, with the same domain function, so both agree.
+ * found, at the same time and with the same domain function, so both agree.
  */
 import { patched } from '@temporalio/workflow';
 import type { BeginWithPointsInput } from '../../activities/redemption-steps';
@@ -42,13 +42,15 @@ export async function beginWithPoints(run: RedemptionRun): Promise<{ ok: true; t
     },
   };
   const summary = `Load member and balance, ${delayed ? 'hold' : 'debit'} the points and issue the coupon${completes ? ', completed' : ''}`;
+  // The step and the workflow judge at the same instant: the workflow's clock moves on while the step runs.
+  const at = new Date();
   const { context, reserved } = await store(summary).beginRedemptionWithPoints({
     ...beginInput(run),
-    now: new Date().toISOString(),
+    now: at.toISOString(),
     ...(input.order ? { order: input.order } : {}),
     points,
   });
-  const judged = judge(run, context, expiresAt);
+  const judged = judge(run, context, { at, expiresAt });
   if (!judged.ok) return judged;
   if (reserved === 'insufficient_points') return { ok: false, reason: 'insufficient_points' };
   if (reserved === undefined) {

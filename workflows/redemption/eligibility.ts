@@ -46,14 +46,14 @@ export function beginInput(run: RedemptionRun): BeginRedemptionInput {
 }
 
 /**
- * Takes in what the first step found, and judges the request on it now. An eligible redemption's coupon, when held
- * until the order, expires at `expiresAt` (a step that held the points already said when), else its option's time
- * to live from now.
+ * Takes in what the first step found, and judges the request on it at `at` (by default now). An eligible redemption's
+ * coupon, when held until the order, expires at `expiresAt` (a step that held the points already said when), else its
+ * option's time to live from now.
  */
 export function judge(
   run: RedemptionRun,
   context: RedemptionContext,
-  expiresAt?: string,
+  { at = new Date(), expiresAt }: { at?: Date; expiresAt?: string | undefined } = {},
 ): { ok: true; terms: RedemptionTerms } | Refused {
   const { input } = run;
   const { request, settings } = input;
@@ -61,7 +61,7 @@ export function judge(
   run.option = option;
   run.memberId = memberId;
   run.ledgerHead = context.ledgerHead;
-  const eligibility = eligibilityOfRequest(request, context, new Date(), input.order);
+  const eligibility = eligibilityOfRequest(request, context, at, input.order);
   run.found = [
     { key: OptionIdKey, value: request.redemption_option_id },
     ...(memberId ? [{ key: MemberIdKey, value: memberId }] : []),
