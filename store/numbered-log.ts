@@ -14,6 +14,7 @@
  */
 import type { Collection, Filter, OptionalUnlessRequiredId, WithoutId } from 'mongodb';
 import { duplicateKeyIndex } from './duplicate-key';
+import { confirmNothingFound } from './outage';
 import { WriteQueue } from './write-queue';
 
 export interface NumberedEntry {
@@ -123,7 +124,10 @@ export class NumberedLog<E extends NumberedEntry & H, H extends { seq: number }>
 
   /** The log's newest entry: the hint, then forward past anything written after it. */
   async head(log: string): Promise<H> {
-    return this.newestFrom(log, (await this.hint(log)) ?? this.settings.empty);
+    const head = await this.newestFrom(log, (await this.hint(log)) ?? this.settings.empty);
+    // An empty log only once the store shows the collection: one that lists none of its collections finds nothing.
+    if (head.seq === this.settings.empty.seq) await confirmNothingFound(this.entries);
+    return head;
   }
 
   /** The newest entry the hint knows of: the head, or one behind it (a writer that died before moving the hint). */
@@ -161,7 +165,11 @@ export class NumberedLog<E extends NumberedEntry & H, H extends { seq: number }>
         const earlier = await this.earlierEntry(request);
         if (earlier) return earlier;
         const newest = await this.newestFrom(request.log, head);
-        if (newest.seq === head.seq) throw refusal;
+        if (newest.seq === head.seq) {
+          // A store that lists none of its collections finds no entries at all: it is down, the log is not empty.
+          await confirmNothingFound(this.entries);
+          throw refusal;
+        }
         head = newest;
         continue;
       }
