@@ -43,6 +43,7 @@ describe('a worker that dies in the middle of a saga', () => {
   let stack: TestStack;
   let partner: StubPartner;
   let replacement: RunningWorker | undefined;
+  let doomed: ChildProcess | undefined;
 
   beforeAll(async () => {
     partner = await startStubPartner();
@@ -52,6 +53,8 @@ describe('a worker that dies in the middle of a saga', () => {
     });
   });
   afterAll(async () => {
+    // A run that failed before killing it must not leave the worker process behind.
+    if (doomed && doomed.exitCode === null && doomed.signalCode === null) doomed.kill('SIGKILL');
     await replacement?.stop();
     await stack?.close();
     await partner?.close();
@@ -60,7 +63,8 @@ describe('a worker that dies in the middle of a saga', () => {
   it('is finished by another worker, and the redemption completes exactly once', async () => {
     const member = await createMemberWithPoints(stack.mongo.db, 500);
     const option = await createOption(stack.mongo.db, { partner: 'flavours' });
-    const doomed = await spawnWorkerProcess(stack, partner);
+    const worker = await spawnWorkerProcess(stack, partner);
+    doomed = worker;
     partner.queue({ hang: true });
 
     const res = await stack.api.request('/v1/redemptions', {
@@ -73,8 +77,8 @@ describe('a worker that dies in the middle of a saga', () => {
     await partner.waitForCalls(1);
     expect((await new Ledger(stack.mongo.db).balances(member._id)).points_balance).toBe(400);
 
-    doomed.kill('SIGKILL');
-    await new Promise((resolve) => doomed.once('exit', resolve));
+    worker.kill('SIGKILL');
+    await new Promise((resolve) => worker.once('exit', resolve));
     replacement = await startTestWorker(stack.config, stack.mongo);
 
     await expect
