@@ -82,6 +82,38 @@ export interface BeganWithPoints {
   reserved?: ReservedPoints | 'insufficient_points';
 }
 
+/**
+ * begin, then reserve in the same step when the request is eligible on what begin found, judged at the workflow's time
+ * as the workflow judges it: one local activity where there were two. The store steps run it, and so do their fakes.
+ */
+export async function beginWithPoints(
+  { now, order, points, ...input }: BeginWithPointsInput,
+  steps: {
+    begin(input: BeginRedemptionInput): Promise<RedemptionContext>;
+    reserve(input: ReservePointsInput): Promise<ReservedPoints>;
+  },
+): Promise<BeganWithPoints> {
+  const context = await steps.begin(input);
+  const eligibility = eligibilityOfRequest(input.request, context, new Date(now), order);
+  if (!eligibility.ok) return { context };
+  try {
+    const reserved = await steps.reserve({
+      redemptionId: input.redemptionId,
+      memberId: context.memberId!,
+      points: eligibility.points,
+      ...points,
+      ...(context.ledgerHead ? { knownHead: context.ledgerHead } : {}),
+      changes: { currency: eligibility.currency, ...points.changes },
+    });
+    return { context, reserved };
+  } catch (error) {
+    if (error instanceof ApplicationFailure && error.type === FailureType.InsufficientPoints) {
+      return { context, reserved: 'insufficient_points' };
+    }
+    throw error;
+  }
+}
+
 export interface RedemptionContext {
   memberId: string | null;
   option: RedemptionOption | null;
@@ -473,36 +505,10 @@ export function createRedemptionSteps(
     };
   }
 
-  /**
-   * begin(), then reserve() in the same step when the request is eligible on what begin() found, judged at the
-   * workflow's time as the workflow judges it: one local activity where there were two.
-   */
-  async function beginWithPoints(input: BeginWithPointsInput): Promise<BeganWithPoints> {
-    const context = await begin(input);
-    const eligibility = eligibilityOfRequest(input.request, context, new Date(input.now), input.order);
-    if (!eligibility.ok) return { context };
-    try {
-      const reserved = await reserve({
-        redemptionId: input.redemptionId,
-        memberId: context.memberId!,
-        points: eligibility.points,
-        ...input.points,
-        ...(context.ledgerHead ? { knownHead: context.ledgerHead } : {}),
-        changes: { currency: eligibility.currency, ...input.points.changes },
-      });
-      return { context, reserved };
-    } catch (error) {
-      if (error instanceof ApplicationFailure && error.type === FailureType.InsufficientPoints) {
-        return { context, reserved: 'insufficient_points' };
-      }
-      throw error;
-    }
-  }
-
   return {
     beginRedemption: begin,
 
-    beginRedemptionWithPoints: beginWithPoints,
+    beginRedemptionWithPoints: (input: BeginWithPointsInput) => beginWithPoints(input, { begin, reserve }),
 
     async rejectRedemption(input: RejectInput): Promise<void> {
       await changeStatus(input, 'rejected', {

@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
-import { eligibilityOfRequest } from '../../domain/eligibility';
+import { beginWithPoints } from '../../activities/redemption-steps';
 import { FailureType } from '../../domain/failures';
 import { limitScopes, type LimitRefusal, type LimitSlot } from '../../domain/limits';
 import type { RedemptionOption } from '../../domain/options';
@@ -123,26 +123,11 @@ export class FakeActivities {
     },
 
     // Both steps' fakes in turn, as the real step runs both: the trail shows beginRedemption, then reservePoints.
-    beginRedemptionWithPoints: async ({ now, order, points, ...input }) => {
-      const context = await this.activities.beginRedemption(input);
-      const eligibility = eligibilityOfRequest(input.request, context, new Date(now), order);
-      if (!eligibility.ok) return { context };
-      try {
-        const reserved = await this.activities.reservePointsWithLedgerHead({
-          redemptionId: input.redemptionId,
-          memberId: context.memberId!,
-          points: eligibility.points,
-          ...points,
-          changes: { currency: eligibility.currency, ...points.changes },
-        });
-        return { context, reserved };
-      } catch (error) {
-        if (error instanceof ApplicationFailure && error.type === FailureType.InsufficientPoints) {
-          return { context, reserved: 'insufficient_points' as const };
-        }
-        throw error;
-      }
-    },
+    beginRedemptionWithPoints: (input) =>
+      beginWithPoints(input, {
+        begin: (begin) => this.activities.beginRedemption(begin),
+        reserve: (reserve) => this.activities.reservePointsWithLedgerHead(reserve),
+      }),
 
     rejectRedemption: async (input) => {
       const state = this.record(input.redemptionId, 'rejectRedemption', input, 'rejectRedemption');

@@ -10,7 +10,7 @@ import type { BeginWithPointsInput } from '../../activities/redemption-steps';
 import { store } from '../store-steps';
 import { beginInput, couponExpiry, judge, type Refused, type RedemptionTerms } from './eligibility';
 import { needsPartnerFor } from './fulfilment';
-import { pointsReserved, reservePoints } from './points';
+import { pointsReserved, reservedChanges, reservePoints } from './points';
 import type { RedemptionRun } from './run';
 
 /** Whether this redemption begins with its points. Workflows started before begin with two steps. */
@@ -34,12 +34,7 @@ export async function beginWithPoints(run: RedemptionRun): Promise<{ ok: true; t
     version,
     ...(completedVersion !== undefined ? { completedVersion } : {}),
     delayed,
-    changes: {
-      partner: option.partner,
-      ...(expiresAt ? { expires_at: expiresAt } : {}),
-      ...(!delayed && order ? { order_id: order.order_id } : {}),
-      ...(!delayed && order?.subtotal !== undefined ? { order_subtotal: order.subtotal } : {}),
-    },
+    changes: reservedChanges({ delayed, partner: option.partner, expiresAt }, order),
   };
   const summary = `Load member and balance, ${delayed ? 'hold' : 'debit'} the points and issue the coupon${completes ? ', completed' : ''}`;
   // The step and the workflow judge at the same instant: the workflow's clock moves on while the step runs.

@@ -3,7 +3,7 @@
  * when the order arrives or released when it never does or the redemption is cancelled (delayed).
  */
 import { condition, patched } from '@temporalio/workflow';
-import type { ReservedPoints } from '../../activities/redemption-steps';
+import type { ReservedPoints, ReservePointsInput } from '../../activities/redemption-steps';
 import type { LedgerHeadState } from '../../domain/ledger';
 import { FailureType } from '../../domain/failures';
 import type { OrderCapture, RedemptionOutcome } from '../../domain/redemption';
@@ -40,7 +40,7 @@ export function clientOf({ client }: { client?: string | undefined }): { client?
 
 /** Debits or holds the points and issues the coupon; false when the ledger no longer has the points. */
 export async function reservePoints(run: RedemptionRun, terms: RedemptionTerms): Promise<boolean> {
-  const { delayed, expiresAt, partner } = terms;
+  const { delayed, partner } = terms;
   const { order } = run;
   const completes = !delayed && completesWithPoints(run, partner, order);
   const version = nextVersion(run);
@@ -58,13 +58,7 @@ export async function reservePoints(run: RedemptionRun, terms: RedemptionTerms):
       delayed,
       ...(run.ledgerHead ? { knownHead: run.ledgerHead } : {}),
       ...(run.slots.length > 0 ? { slots: run.slots } : {}),
-      changes: {
-        currency: terms.currency,
-        partner,
-        ...(expiresAt ? { expires_at: expiresAt } : {}),
-        ...(!delayed && order ? { order_id: order.order_id } : {}),
-        ...(!delayed && order?.subtotal !== undefined ? { order_subtotal: order.subtotal } : {}),
-      },
+      changes: { currency: terms.currency, ...reservedChanges(terms, order) },
     });
   } catch (error) {
     if (isFailureOfType(error, FailureType.InsufficientPoints)) return false;
@@ -77,6 +71,22 @@ export async function reservePoints(run: RedemptionRun, terms: RedemptionTerms):
     completes,
   );
   return true;
+}
+
+/**
+ * What the step that debits or holds the points writes to the redemption besides its currency: the partner, when the
+ * coupon expires, and the order a debit was for.
+ */
+export function reservedChanges(
+  { delayed, partner, expiresAt }: Pick<RedemptionTerms, 'delayed' | 'partner' | 'expiresAt'>,
+  order: OrderCapture | undefined,
+): Omit<ReservePointsInput['changes'], 'currency'> {
+  return {
+    partner,
+    ...(expiresAt ? { expires_at: expiresAt } : {}),
+    ...(!delayed && order ? { order_id: order.order_id } : {}),
+    ...(!delayed && order?.subtotal !== undefined ? { order_subtotal: order.subtotal } : {}),
+  };
 }
 
 /** The points are debited or held and the coupon issued: the redemption's new status, with what operators search. */
