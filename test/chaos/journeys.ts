@@ -4,7 +4,7 @@
  * the checks of what must hold afterwards whatever happened, each counted as it is checked. The chaos run and the
  * production topology's test share them.
  */
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { reconcileLedger } from '../../application/reconciliation';
 import { redemptionIdFor, workflowIdOf } from '../../application/redemption-ids';
@@ -194,8 +194,8 @@ async function whyStuck(client: Client, id: string): Promise<string> {
     const taskFailures = (history.events ?? [])
       .filter((event) => event.workflowTaskFailedEventAttributes)
       .map((event) => event.workflowTaskFailedEventAttributes?.failure?.message);
-    const failure = history.events?.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
-    const ended = failure ? `; failed: ${failure.message} (${failure.cause?.message ?? 'no cause'})` : '';
+    const failure = failureOf(history);
+    const ended = failure ? `; failed: ${failure}` : '';
     return `pending: ${activities.join('; ') || 'none'}; failed workflow tasks: ${taskFailures.slice(-2).join(' | ') || 'none'}${ended}`;
   } catch (error) {
     return `(not described: ${(error as Error).message})`;
@@ -351,9 +351,14 @@ async function failuresOf(client: Client, query: string, limit: number): Promise
   const failures: string[] = [];
   for await (const execution of client.workflow.list({ query })) {
     const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
-    const failure = history.events?.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
-    failures.push(`${execution.workflowId}: ${failure?.message} (${failure?.cause?.message ?? 'no cause'})`);
+    failures.push(`${execution.workflowId}: ${failureOf(history) ?? 'no failure recorded'}`);
     if (failures.length === limit) break;
   }
   return failures;
+}
+
+/** The failure a workflow's history ends with, and its cause, when it ended failed. */
+function failureOf(history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>): string | undefined {
+  const failure = history.events?.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
+  return failure ? `${failure.message} (${failure.cause?.message ?? 'no cause'})` : undefined;
 }
