@@ -51,3 +51,20 @@ export class ServiceHealth {
     }
   }
 }
+
+/**
+ * The API's and the worker's watchdog: once the process's store client is stuck, it says so and calls `exit`, which
+ * stops the process with exit code 1 for its supervisor to start it again. Returns what stops the watch.
+ */
+export function exitWhenStuck(
+  db: Db,
+  settings: MongoSettings,
+  logger: { error(message: string): void },
+  exit: () => void,
+): () => void {
+  return new StoreClientHealth(db, settings).watch(() => {
+    logger.error('the store client has not recovered although the store answers a new client; exiting to be restarted');
+    process.exitCode = 1;
+    exit();
+  });
+}

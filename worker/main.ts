@@ -1,7 +1,7 @@
 import { connectServices } from '../application/wiring';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
-import { StoreClientHealth } from '../store/client-health';
+import { exitWhenStuck } from '../application/health';
 import { composeWorker } from './compose';
 import { installTemporalRuntime } from '../application/temporal-runtime';
 
@@ -16,13 +16,7 @@ const services = await connectServices(config, { serviceName: 'redemption-worker
 try {
   const worker = await composeWorker(config, { logger, services });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
-  // A store client that does not recover although the store is back is this process's to fix: its supervisor
-  // restarts it once it exits.
-  const stopWatching = new StoreClientHealth(services.mongo.db, config.mongo).watch(() => {
-    logger.error('the store client has not recovered although the store answers a new client; exiting to be restarted');
-    process.exitCode = 1;
-    worker.shutdown();
-  });
+  const stopWatching = exitWhenStuck(services.mongo.db, config.mongo, logger, () => worker.shutdown());
   logger.info({ taskQueue: config.temporal.taskQueue, webhookTaskQueue: config.webhooks.taskQueue }, 'worker running');
   try {
     // Either worker failing stops the process: its supervisor restarts both.

@@ -85,6 +85,10 @@ const DRAIN_AFTER_LOAD_MS = 60_000;
 /** While the clients travel, the network drops one store connection this often on average. */
 const STORE_CONNECTION_DROP_GAP_MS = 500;
 const REFUND_REFUSAL_MS = 60_000;
+/** How often the load says how far it got. */
+const PROGRESS_LOG_MS = 60_000;
+/** A journey on its way for longer than this is listed, with its answers so far, when the load says how far it got. */
+const SLOW_JOURNEY_MS = 60_000;
 /** Longer than a store step's round (10 s) and than the partner's deadline set below. */
 const LONG_OUTAGE_MS = 35_000;
 
@@ -358,6 +362,20 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     const faults: Promise<unknown>[] = [];
     const faultsRun: string[] = [];
     let started = 0;
+    let answered = 0;
+    /** The journeys on their way, with when each began. */
+    const travelling = new Map<number, number>();
+    const seconds = () => Math.round((Date.now() - begin) / 1000);
+    // A run that outlasts its test's timeout is cut off without a report: say how far it got, and what still waits.
+    const progress = setInterval(() => {
+      const slow = [...travelling].filter(([, since]) => Date.now() - since > SLOW_JOURNEY_MS);
+      const lines = slow.map(([index, since]) => {
+        const journey = journeys[index]!;
+        const answers = journey.answers.join('; ') || 'no answer yet';
+        return `\n  #${index} ${journey.kind} ${journey.redemptionId}, ${Math.round((Date.now() - since) / 1000)} s: ${answers}`;
+      });
+      log(`${answered} of ${journeys.length} journeys answered after ${seconds()} s${lines.join('')}`);
+    }, PROGRESS_LOG_MS);
     const lane = async () => {
       while (started < journeys.length) {
         const index = started++;
@@ -367,11 +385,14 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
           faultsRun.push(name);
           faults.push(fault());
         }
+        travelling.set(index, Date.now());
         try {
           await travel(journeys[index]!, index, travellers);
         } catch (error) {
           journeys[index]!.contradictions.push(`no answer: ${(error as Error).message}`);
         }
+        travelling.delete(index);
+        answered++;
       }
     };
     // The flaky endpoint's backlog, every second while the load runs (a sample the store is down for is skipped).
@@ -387,12 +408,13 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     const loadBegan = Date.now();
     storeNetwork.startDropping(STORE_CONNECTION_DROP_GAP_MS);
     await Promise.all(Array.from({ length: settings.concurrency }, lane));
+    clearInterval(progress);
     storeNetwork.stopDropping();
     const loadEnded = Date.now();
     loading = false;
     await sampling;
     await Promise.all(faults);
-    log(`all ${journeys.length} journeys answered after ${Math.round((Date.now() - begin) / 1000)} s; settling`);
+    log(`all ${journeys.length} journeys answered after ${seconds()} s; settling`);
 
     const invariants = new Invariants();
     // The clients retry any 5xx, but a store, Temporal or the network failing is 503: a 500 is a bug of ours.

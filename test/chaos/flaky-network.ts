@@ -11,6 +11,8 @@ export interface FlakyNetwork {
   stopDropping(): void;
   /** For `forMs`, resets every connection that carries a chunk `matches` finds, before the store sees it. */
   refuse(matches: (chunk: Buffer) => boolean, forMs: number): void;
+  /** Resets every connection open now. */
+  dropAll(): void;
   /** Connections reset by refusals so far. */
   readonly refused: number;
   /** Connections reset so far. */
@@ -65,6 +67,12 @@ export async function startFlakyNetwork(target: { host: string; port: number }, 
     },
     stopDropping() {
       clearTimeout(timer);
+    },
+    dropAll() {
+      for (const { client, upstream } of connections) {
+        client.resetAndDestroy();
+        upstream.destroy();
+      }
     },
     refuse(matches, forMs) {
       refusing = { matches, until: Date.now() + forMs };

@@ -2,11 +2,14 @@
  * A process's store client is stuck when it keeps failing although a new client reaches the store: then, and only
  * then, liveness asks for a restart. A store that is down makes the process unready, not dead.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/processes';
 import { StoreClientHealth } from '../../store/client-health';
-import { testConfig } from '../harness/stack';
+import { startFlakyNetwork } from '../chaos/flaky-network';
+import { TEST_API_KEY, testConfig } from '../harness/stack';
 
 describe('the store client health', () => {
   const config = testConfig();
@@ -47,4 +50,55 @@ describe('the store client health', () => {
     expect(await health.problem()).toMatch(/^unreachable/);
     expect(await health.isStuck()).toBe(false);
   });
+});
+
+describe('an API process whose store client is stuck', () => {
+  // A chaos run found one: after the store's long outage, the API's client never reached the store again, and the API
+  // answered every request 503 for minutes while a new client reached the store at once.
+  it('exits with code 1, for its supervisor to start it again, while a new client reaches the store', async () => {
+    const config = testConfig();
+    const store = new URL(config.mongo.uri);
+    const network = await startFlakyNetwork({ host: store.hostname, port: Number(store.port) }, Math.random);
+    const port = await freePort();
+    const api = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: {
+        ...process.env,
+        API_KEYS: TEST_API_KEY,
+        TEMPORAL_ADDRESS: config.temporal.address,
+        MONGODB_URI: `mongodb://127.0.0.1:${network.port}`,
+        MONGODB_DB: config.mongo.db,
+        ...(config.mongo.postgresUrl ? { FERRETDB_POSTGRESQL_URL: config.mongo.postgresUrl } : {}),
+        PORT: String(port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    for (const stream of [api.stdout, api.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => api.once('exit', resolve));
+    try {
+      const readiness = async () => {
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+        } catch {
+          return undefined;
+        }
+      };
+      const deadline = Date.now() + 60_000;
+      while ((await readiness()) !== 200) {
+        if (api.exitCode !== null || Date.now() > deadline) throw new Error(`the API did not get ready:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      // Every connection the API's client has or opens (its handshake names the product) is reset from now on; a
+      // client without that name gets through, as one would to a store that is up.
+      network.refuse((chunk) => chunk.includes('redemption-orchestrator'), 10 * 60_000);
+      network.dropAll();
+      expect(await readiness()).toBe(503);
+      expect(await exited).toBe(1);
+      expect(output).toContain('the store client has not recovered although the store answers a new client');
+    } finally {
+      api.kill('SIGKILL');
+      await network.close();
+    }
+  }, 150_000);
 });
