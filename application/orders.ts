@@ -105,7 +105,13 @@ export class OrderDesk {
     // of the workflow (a lost workflow task's steps wrote it), and only the workflow knows; a repeat changes nothing.
     if (documents.length > 1) await this.claimAll(documents, capture);
     const outcomes = await Promise.all(documents.map((document) => this.workflows.captureOrder(document._id, capture)));
-    const redemptions = await Promise.all(documents.map((document) => this.reference(document._id)));
+    // A finished capture's outcome is its redemption as the capture left it; one still running is read as it stands.
+    const redemptions = await Promise.all(
+      documents.map((document, index) => {
+        const outcome = outcomes[index];
+        return outcome ? { id: outcome.id, status: outcome.status } : this.reference(document._id);
+      }),
+    );
     return { redemptions, settled: outcomes.every((outcome) => outcome !== undefined) };
   }
 
