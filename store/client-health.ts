@@ -57,12 +57,14 @@ export class StoreClientHealth {
         fresh.connect().then(() => fresh.db(this.settings.db).command({ ping: 1 })),
         PING_TIMEOUT_MS * 2,
       );
-      return true;
     } catch {
       return false;
     } finally {
       await fresh.close().catch(() => undefined);
     }
+    // The store is up: our client gets one more ping, in case it failed while the store was just coming back.
+    await this.problem();
+    return this.failingSince !== undefined;
   }
 
   /** Checks every `intervalMs` and calls `onStuck` once the client is stuck; returns what stops the checks. */
