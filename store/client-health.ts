@@ -1,8 +1,8 @@
 /**
  * Whether this process's store client works, and whether it is stuck: failing for a while although a new client
  * reaches the store at once. A stuck client is the process's to fix by restarting, which liveness and the processes'
- * watchdog (application/health.ts) ask of its supervisor; a store that is down is not (a restart would not help), so it is only
- * unready.
+ * watchdog (application/health.ts) ask of its supervisor; a store that is down is not (a restart would not help), so it
+ * is only unready.
  */
 import { MongoClient, type Db } from 'mongodb';
 import type { MongoSettings } from '../config/env';
