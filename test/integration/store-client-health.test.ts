@@ -53,12 +53,19 @@ describe('the store client health', () => {
 });
 
 describe('an API process whose store client is stuck', () => {
+  // Stopped here rather than at the test's end, which a timeout never reaches.
+  const cleanups: Array<() => unknown> = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+
   // A chaos run found one: after the store's long outage, the API's client never reached the store again, and the API
   // answered every request 503 for minutes while a new client reached the store at once.
   it('exits with code 1, for its supervisor to start it again, while a new client reaches the store', async () => {
     const config = testConfig();
     const store = new URL(config.mongo.uri);
     const network = await startFlakyNetwork({ host: store.hostname, port: Number(store.port) }, Math.random);
+    cleanups.push(() => network.close());
     const port = await freePort();
     const api = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
@@ -73,32 +80,28 @@ describe('an API process whose store client is stuck', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    cleanups.unshift(() => api.kill('SIGKILL'));
     let output = '';
     for (const stream of [api.stdout, api.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => api.once('exit', resolve));
-    try {
-      const readiness = async () => {
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
-        } catch {
-          return undefined;
-        }
-      };
-      const deadline = Date.now() + 60_000;
-      while ((await readiness()) !== 200) {
-        if (api.exitCode !== null || Date.now() > deadline) throw new Error(`the API did not get ready:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
+    const readiness = async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+      } catch {
+        return undefined;
       }
-      // Every connection the API's client has or opens (its handshake names the product) is reset from now on; a
-      // client without that name gets through, as one would to a store that is up.
-      network.refuse((chunk) => chunk.includes('redemption-orchestrator'), 10 * 60_000);
-      network.dropAll();
-      expect(await readiness()).toBe(503);
-      expect(await exited).toBe(1);
-      expect(output).toContain('the store client has not recovered although the store answers a new client');
-    } finally {
-      api.kill('SIGKILL');
-      await network.close();
+    };
+    const deadline = Date.now() + 60_000;
+    while ((await readiness()) !== 200) {
+      if (api.exitCode !== null || Date.now() > deadline) throw new Error(`the API did not get ready:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    // Every connection the API's client has or opens (its handshake names the product) is reset from now on; a
+    // client without that name gets through, as one would to a store that is up.
+    network.refuse((chunk) => chunk.includes('redemption-orchestrator'), 10 * 60_000);
+    network.dropAll();
+    expect(await readiness()).toBe(503);
+    expect(await exited).toBe(1);
+    expect(output).toContain('the store client has not recovered although the store answers a new client');
   }, 150_000);
 });
