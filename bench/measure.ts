@@ -122,9 +122,11 @@ export type Row = Summary &
      * time goes.
      */
     cpu_seconds_per_operation?: Record<string, number>;
-    /** Commands the worker sent to the store, per operation. */
+    /** Commands the product's processes (API and worker) sent to the store, per operation. */
     store_round_trips?: number;
-    /** The round trips by command and collection (`insert ledger`), per operation. */
+    /** The round trips by process. */
+    store_round_trips_by_process?: Record<string, number>;
+    /** The round trips by process, command and collection (`worker: insert ledger`), per operation. */
     store_round_trips_by_command?: Record<string, number>;
     /** Throughput and p50 against the workflow of 4 sequential no-op activities: the least a 4-step saga costs. */
     versus_4_activities?: { per_second_ratio: number; p50_ratio: number };
@@ -175,7 +177,7 @@ const COLUMNS: Column[] = [
   {
     title: 'trips',
     cell: (row) => row.store_round_trips,
-    note: "trips: commands the worker's MongoClient sent, per operation (store round trips).",
+    note: "trips: commands the API's and the worker's MongoClients sent, per operation (store round trips).",
   },
   {
     title: 'tries',

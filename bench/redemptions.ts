@@ -2,11 +2,12 @@
  * What a redemption costs on the embedded stack, against an empty Temporal workflow and one of 4 sequential no-op
  * activities measured in the same run: ledger appends with and without optimistic-concurrency contention, and
  * immediate and delayed redemptions through the real API and a real worker, on their own members and all on one
- * member, with the history events of one redemption, the worker's store round trips per redemption and the CPU time
- * each process (and each role of the bench process's threads: Node's main thread, its others, the SDK core's) spends
- * per operation. Then the immediate redemptions again while two merchant webhook endpoints receive every event, one of
- * them never answering, against the immediate redemptions without endpoints. Ends by checking every balance against
- * the fold of its ledger, and fails if any answer, webhook event or balance is not what the product promises.
+ * member, with the history events of one redemption, the API's and the worker's store round trips per redemption and
+ * the CPU time each process (and each role of the bench process's threads: Node's main thread, its others, the SDK
+ * core's) spends per operation. Then the immediate redemptions again while two merchant webhook endpoints receive
+ * every event, one of them never answering, against the immediate redemptions without endpoints. Ends by checking
+ * every balance against the fold of its ledger, and fails if any answer, webhook event or balance is not what the
+ * product promises.
  */
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -107,7 +108,8 @@ async function connectCountingCommands(uri: string) {
 type CountingHandle = Awaited<ReturnType<typeof connectCountingCommands>>;
 
 interface Observed {
-  store: CountingHandle;
+  /** The connections whose commands count, by the process they stand for (`API`, `worker`). */
+  stores: Record<string, CountingHandle>;
   /** Read over another connection, so that reading it is not counted. */
   ledgerEntries: () => Promise<number>;
   /** Appends that gave up with LedgerContentionError so far. */
@@ -127,12 +129,17 @@ async function scenario(
   observe?: Observed,
 ): Promise<Row> {
   const { concurrency } = settings;
-  const { store, ledgerEntries, giveUps, slowAnswers } = observe ?? {};
+  const { stores = {}, ledgerEntries, giveUps, slowAnswers } = observe ?? {};
+  const handles = Object.entries(stores);
   const counts = async () => ({
     cpu: cpuByRole(process.pid),
-    byCommand: store?.byCommand() ?? new Map<string, number>(),
-    commands: store?.commands() ?? 0,
-    inserts: store?.ledgerInserts() ?? 0,
+    byCommand: new Map(
+      handles.flatMap(([role, handle]) =>
+        [...handle.byCommand()].map(([command, total]) => [`${role}: ${command}`, total] as const),
+      ),
+    ),
+    byProcess: new Map(handles.map(([role, handle]) => [role, handle.commands()] as const)),
+    inserts: handles.reduce((sum, [, handle]) => sum + handle.ledgerInserts(), 0),
     entries: (await ledgerEntries?.()) ?? 0,
     giveUps: giveUps?.() ?? 0,
     slowAnswers: slowAnswers?.() ?? 0,
@@ -143,18 +150,25 @@ async function scenario(
   });
   const after = await counts();
   const cpu = { cpu_seconds_per_operation: cpuPerOperation(before.cpu, after.cpu, count) };
-  if (!store) return { ...summary, ...cpu };
+  if (handles.length === 0) return { ...summary, ...cpu };
   const written = after.entries - before.entries;
+  const perOperation = (totals: { before: Map<string, number>; after: Map<string, number> }) =>
+    Object.fromEntries(
+      [...totals.after]
+        .map(([key, total]) => [key, round((total - (totals.before.get(key) ?? 0)) / count, 2)] as const)
+        .filter(([, value]) => value > 0)
+        .sort(([, a], [, b]) => b - a),
+    );
+  const byProcess = perOperation({ before: before.byProcess, after: after.byProcess });
   return {
     ...summary,
     ...cpu,
-    store_round_trips: round((after.commands - before.commands) / count, 2),
-    store_round_trips_by_command: Object.fromEntries(
-      [...after.byCommand]
-        .map(([command, total]) => [command, round((total - (before.byCommand.get(command) ?? 0)) / count, 2)] as const)
-        .filter(([, perOperation]) => perOperation > 0)
-        .sort(([, a], [, b]) => b - a),
+    store_round_trips: round(
+      Object.values(byProcess).reduce((sum, value) => sum + value, 0),
+      2,
     ),
+    store_round_trips_by_process: byProcess,
+    store_round_trips_by_command: perOperation({ before: before.byCommand, after: after.byCommand }),
     ledger_attempts_per_entry: written > 0 ? round((after.inserts - before.inserts) / written, 2) : 0,
     ...(giveUps ? { ledger_give_ups: after.giveUps - before.giveUps } : {}),
     ...(slowAnswers ? { answers_over_default_sync_wait: after.slowAnswers - before.slowAnswers } : {}),
@@ -225,7 +239,7 @@ async function benchLedger(handle: CountingHandle, ledgerEntries: () => Promise<
       }
     }
   };
-  const observe = { store: handle, ledgerEntries, giveUps: () => giveUps };
+  const observe = { stores: { bench: handle }, ledgerEntries, giveUps: () => giveUps };
   const runTag = `${process.pid}-${Date.now()}`;
   return [
     await scenario(
@@ -246,20 +260,20 @@ async function benchLedger(handle: CountingHandle, ledgerEntries: () => Promise<
 /** The real API on a free port and a real worker with the real activities, as `npm start` runs them. */
 async function benchRedemptions(
   config: Config,
-  apiMongo: MongoHandle,
+  mongo: { fixtures: MongoHandle; api: CountingHandle; worker: CountingHandle },
   temporal: Client,
-  workerMongo: CountingHandle,
   teardown: Teardown,
 ): Promise<{
   rows: Row[];
   apiUrl: string;
   webhooks: { both_answering: WebhookFigures; one_never_answering: WebhookFigures };
 }> {
-  const apiDb = apiMongo.db;
+  // Fixtures and checks go over a connection of their own, so that only the API's and the worker's commands count.
+  const apiDb = mongo.fixtures.db;
   const ledgerEntries = () => apiDb.collection('ledger').countDocuments({});
   const logger = createLogger(config.logLevel, 'bench');
   // The API as api/main.ts serves it, over its own connection to the store.
-  const apiServer = await composeApi(config, { logger, services: { mongo: apiMongo, temporal }, port: 0 });
+  const apiServer = await composeApi(config, { logger, services: { mongo: mongo.api, temporal }, port: 0 });
   teardown.push(() => apiServer.close());
   const url = apiServer.url;
   const api = apiClient(url, API_KEY);
@@ -303,7 +317,11 @@ async function benchRedemptions(
     return held.id;
   };
 
-  const observe = { store: workerMongo, ledgerEntries, slowAnswers: () => slowAnswers };
+  const observe = {
+    stores: { API: mongo.api, worker: mongo.worker },
+    ledgerEntries,
+    slowAnswers: () => slowAnswers,
+  };
   /** Adds the history events of one of the scenario's redemptions, completed and waiting out its refund window. */
   const redemptionScenario = async (name: string, operation: (index: number) => Promise<string>) => {
     let redemptionId = '';
@@ -318,7 +336,7 @@ async function benchRedemptions(
     return { ...row, history_events: await historyEventsOf(temporal, workflowIdOf(redemptionId)) };
   };
   // As worker/main.ts runs them: the webhook deliveries' worker, on its own task queue, next to the redemption worker.
-  const worker = await composeWorker(config, { logger, services: { mongo: workerMongo, temporal } });
+  const worker = await composeWorker(config, { logger, services: { mongo: mongo.worker, temporal } });
   const running = worker.run();
   const stopped = running.then(() => Promise.reject(new Error('The worker stopped during the benchmark.')));
   const { rows, webhooks } = await Promise.race([
@@ -521,9 +539,12 @@ async function main(): Promise<void> {
       POINTS_EXPIRY_INTERVAL_SECONDS: 'off',
       LOG_LEVEL: 'silent',
     });
-    // The API's connection is the product's own (it also creates the indexes); the worker's counts its commands.
+    // The product's own connection creates the indexes, and serves the fixtures and checks; the API's and the worker's
+    // count their commands.
     const apiMongo = await connectMongo(config.mongo);
     teardown.push(() => apiMongo.client.close());
+    const apiCounting = await connectCountingCommands(config.mongo.uri);
+    teardown.push(() => apiCounting.client.close());
     const workerMongo = await connectCountingCommands(config.mongo.uri);
     teardown.push(() => workerMongo.client.close());
     // The API's Temporal connection as application/wiring.ts makes it.
@@ -535,7 +556,12 @@ async function main(): Promise<void> {
 
     const [baseline, fourActivities] = await benchBaselines(temporal, workerConnection);
     const ledgerRows = await benchLedger(workerMongo, () => apiMongo.db.collection('ledger').countDocuments({}));
-    const redemptions = await benchRedemptions(config, apiMongo, temporal, workerMongo, teardown);
+    const redemptions = await benchRedemptions(
+      config,
+      { fixtures: apiMongo, api: apiCounting, worker: workerMongo },
+      temporal,
+      teardown,
+    );
     const rows = [
       baseline!,
       fourActivities!,
