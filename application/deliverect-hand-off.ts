@@ -19,6 +19,7 @@ import { PartnerNotifications, type PartnerNotification } from '../store/partner
 import { Redemptions } from '../store/redemptions';
 import type { ApplicationDeps } from './index';
 import { deliverectRedemptionId } from './order-sources';
+import { Catalogue } from './catalogue';
 import { partiesOf } from './redemption-parties';
 import { RedemptionWorkflows } from './redemption-workflows';
 
@@ -54,13 +55,13 @@ export class DeliverectHandOff {
   private readonly notifications: PartnerNotifications;
   private readonly redemptions: Redemptions;
   private readonly workflows: RedemptionWorkflows;
-  private readonly db: Db;
+  private readonly lookups: { db: Db; catalogue: Catalogue };
 
   constructor(deps: ApplicationDeps) {
     this.notifications = new PartnerNotifications(deps.db);
     this.redemptions = new Redemptions(deps.db);
     this.workflows = new RedemptionWorkflows(deps.temporal, deps.config);
-    this.db = deps.db;
+    this.lookups = { db: deps.db, catalogue: new Catalogue(deps) };
   }
 
   async startOrder(notificationId: string): Promise<HandOff> {
@@ -145,7 +146,7 @@ export class DeliverectHandOff {
           deliverectRedemptionId(notification.orderId, optionId),
           request,
           order,
-          await partiesOf(this.db, request),
+          await partiesOf(this.lookups, request),
         );
       }),
     );

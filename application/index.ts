@@ -30,19 +30,21 @@ export interface ApplicationDeps {
 }
 
 export function createApplication(deps: ApplicationDeps) {
+  // One per process: the options it has read are shared by every use case that looks one up.
+  const catalogue = new Catalogue(deps);
   return {
     /** Members, their points and their ledger. */
     members: new MemberDesk(deps),
     /** The reward catalogue. */
-    catalogue: new Catalogue(deps),
+    catalogue,
     /** Create Redemption, and reading redemptions. */
-    redemptions: new RedemptionDesk(deps),
+    redemptions: new RedemptionDesk({ ...deps, catalogue }),
     /** What Create Redemption would decide now, without deciding it. */
-    quotes: new RedemptionQuotes(deps),
+    quotes: new RedemptionQuotes({ ...deps, catalogue }),
     /** Cancel, and the operators' actions. */
     actions: new RedemptionActions(deps),
     /** Orders capturing coupons, and their cancellation. */
-    orders: new OrderDesk(deps),
+    orders: new OrderDesk({ ...deps, catalogue }),
     /** Counts and points of redemptions over a range. */
     reports: new ReportDesk(deps),
     /** Deliverect's question: the member's programmes for a basket. */

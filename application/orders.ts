@@ -16,9 +16,9 @@ import {
 import type { OrderCancellation, OrderCapture, RedemptionOutcome } from '../domain/redemption';
 import { pointsRefundedOf } from '../domain/redemption-view';
 import type { RedemptionStatus } from '../domain/states';
-import { Options } from '../store/options';
 import { OrderCancellations } from '../store/order-cancellations';
 import { Redemptions, type RedemptionDocument } from '../store/redemptions';
+import type { Catalogue } from './catalogue';
 import { orderSourceOf, type OrderSource } from './order-sources';
 import { RedemptionWorkflows } from './redemption-workflows';
 import { cancellationIdFor, requestHashOf } from './redemption-ids';
@@ -57,14 +57,14 @@ function named(cancellationId: string | undefined): string {
  */
 export class OrderDesk {
   private readonly redemptions: Redemptions;
-  private readonly options: Options;
+  private readonly catalogue: Catalogue;
   private readonly workflows: RedemptionWorkflows;
   private readonly cancellations: OrderCancellations;
   private readonly refundWindowSeconds: number;
 
-  constructor(deps: { db: Db; temporal: Client; config: Config }) {
+  constructor(deps: { db: Db; temporal: Client; config: Config; catalogue: Catalogue }) {
     this.redemptions = new Redemptions(deps.db);
-    this.options = new Options(deps.db);
+    this.catalogue = deps.catalogue;
     this.workflows = new RedemptionWorkflows(deps.temporal, deps.config);
     this.cancellations = new OrderCancellations(deps.db);
     this.refundWindowSeconds = deps.config.orderRefundWindowSeconds;
@@ -85,7 +85,7 @@ export class OrderDesk {
   /** Refuses the whole order before capturing anything when one of its coupons cannot be used by it. */
   async checkCapture(documents: RedemptionDocument[], capture: OrderCapture): Promise<void> {
     for (const document of documents) {
-      const option = await this.options.get(document.redemption_option_id);
+      const option = await this.catalogue.get(document.redemption_option_id);
       const use = checkCouponUse(document, option, capture);
       if (!use.ok) throw new Refusal(use.code, use.message);
     }
@@ -262,7 +262,7 @@ export class OrderDesk {
   private async rewardsOf(documents: RedemptionDocument[], cancellationId: string): Promise<OrderReward[]> {
     return Promise.all(
       documents.map(async (document) => {
-        const option = await this.options.get(document.redemption_option_id);
+        const option = await this.catalogue.get(document.redemption_option_id);
         const appliedHere = (document.order_cancellations ?? []).some((applied) => applied.id === cancellationId);
         return {
           id: document._id,

@@ -9,6 +9,7 @@ import type { CreateRedemptionRequest } from '../domain/redemption';
 import type { RejectionReason } from '../domain/states';
 import { Ledger } from '../store/ledger';
 import { LimitUsage } from '../store/limit-usage';
+import type { Catalogue } from './catalogue';
 import { partiesOf } from './redemption-parties';
 
 export interface RedemptionQuote {
@@ -26,14 +27,14 @@ export class RedemptionQuotes {
   private readonly ledger: Ledger;
   private readonly usage: LimitUsage;
 
-  constructor(private readonly deps: { db: Db }) {
+  constructor(private readonly deps: { db: Db; catalogue: Catalogue }) {
     this.ledger = new Ledger(deps.db);
     this.usage = new LimitUsage(deps.db);
   }
 
   async quote(request: CreateRedemptionRequest): Promise<RedemptionQuote> {
     const now = new Date();
-    const { option, memberId } = await partiesOf(this.deps.db, request);
+    const { option, memberId } = await partiesOf(this.deps, request);
     const available = memberId ? (await this.ledger.balances(memberId)).points_available : null;
     const judged = judgeEligibility({
       memberFound: memberId !== null,

@@ -10,6 +10,7 @@ import type { CreateRedemptionRequest } from '../domain/redemption';
 import { readsEveryRedemption, type Caller } from '../domain/scopes';
 import { isDecided, type RedemptionStatus } from '../domain/states';
 import { Redemptions, type RedemptionDocument, type RedemptionFilter } from '../store/redemptions';
+import type { Catalogue } from './catalogue';
 import { partiesOf } from './redemption-parties';
 import { RedemptionWorkflows } from './redemption-workflows';
 import { redemptionIdFor, requestHashOf } from './redemption-ids';
@@ -23,7 +24,7 @@ export class RedemptionDesk {
   private readonly redemptions: Redemptions;
   private readonly workflows: RedemptionWorkflows;
 
-  constructor(private readonly deps: { db: Db; temporal: Client; config: Config }) {
+  constructor(private readonly deps: { db: Db; temporal: Client; config: Config; catalogue: Catalogue }) {
     this.redemptions = new Redemptions(deps.db);
     this.workflows = new RedemptionWorkflows(deps.temporal, deps.config);
   }
@@ -49,7 +50,7 @@ export class RedemptionDesk {
     const earlier = idempotencyKey ? await this.redemptions.get(id) : null;
     if (earlier && isDecided(sameRequest(earlier).status)) return { kind: 'decided', document: earlier } as const;
 
-    const parties = await partiesOf(this.deps.db, request);
+    const parties = await partiesOf(this.deps, request);
     const started = await this.workflows.start(id, request, requestHash, parties, clientId);
     const document = await this.redemptions.get(id);
     if (!document || started.kind === 'waiting') {

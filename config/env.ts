@@ -88,6 +88,7 @@ const envSchema = z.object({
   WEBHOOK_RETRY_INITIAL_MS: positiveInt(5_000),
   WEBHOOK_RETRY_MAX_MS: positiveInt(3_600_000),
   WEBHOOK_ENDPOINTS_CACHE_MS: z.coerce.number().int().nonnegative().max(60_000).default(1_000),
+  OPTIONS_CACHE_MS: z.coerce.number().int().nonnegative().max(3_600_000).default(5_000),
   WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().positive().max(3650).default(30),
   WEBHOOK_REPLAY_MAX_WINDOW_DAYS: z.coerce.number().int().positive().max(365).default(7),
   WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
@@ -152,6 +153,11 @@ export interface Config {
    */
   mongo: MongoSettings;
   redemptionSyncWaitMs: number;
+  /**
+   * How long an API process reuses an option it read. The API has no route that changes an option, so this bounds how
+   * long one changed in the store by hand (say, made inactive) is still seen as it was.
+   */
+  optionsCacheMs: number;
   partnerRedeemDeadlineMs: number;
   partnerCallTimeoutMs: number;
   /** How long fulfilment keeps retrying after an attempt whose outcome is unknown, before the redemption needs review. */
@@ -354,6 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { embe
     },
     mongo: { uri: values.MONGODB_URI, db: values.MONGODB_DB, postgresUrl: values.FERRETDB_POSTGRESQL_URL },
     redemptionSyncWaitMs: values.REDEMPTION_SYNC_WAIT_MS,
+    optionsCacheMs: values.OPTIONS_CACHE_MS,
     partnerRedeemDeadlineMs: values.PARTNER_REDEEM_DEADLINE_MS,
     partnerCallTimeoutMs: values.PARTNER_CALL_TIMEOUT_MS,
     partnerReconcileLimitMs: values.PARTNER_RECONCILE_LIMIT_MS,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Catalogue } from '../../application/catalogue';
 import { OrderDesk } from '../../application/orders';
 import { RedemptionWorkflows } from '../../application/redemption-workflows';
 import { ordersWorkflowIdOf, workflowIdOf } from '../../application/redemption-ids';
@@ -22,7 +23,11 @@ describe('orders with several coupons', () => {
     await flavours?.close();
   });
 
-  const deps = () => ({ config: stack.config, db: stack.mongo.db, temporal: stack.client, logger: testLogger });
+  const deps = () => {
+    const { config, client: temporal } = stack;
+    const { db } = stack.mongo;
+    return { config, db, temporal, logger: testLogger, catalogue: new Catalogue({ db, config }) };
+  };
   const balances = (memberId: string) => new Ledger(stack.mongo.db).balances(memberId);
   const order = (json: Record<string, unknown>) => stack.api.request('/v1/orders', { method: 'POST', json });
   const statusOf = async (id: string) => (await readJson(await stack.api.request(`/v1/redemptions/${id}`))).status;

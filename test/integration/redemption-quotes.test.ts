@@ -7,11 +7,14 @@ import { createOptionOverApi, redeemOverApi } from '../harness/api-calls';
 import { createMemberWithPoints } from '../harness/fixtures';
 import { readJson, startTestStack, type TestStack } from '../harness/stack';
 
+/** How long the API reuses an option it read; the option changed in the store by hand below waits it out. */
+const OPTIONS_CACHE_MS = 1_000;
+
 describe('quoting a redemption', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ env: { OPTIONS_CACHE_MS: String(OPTIONS_CACHE_MS) } });
   });
   afterAll(async () => {
     await stack?.close();
@@ -124,5 +127,24 @@ describe('quoting a redemption', () => {
       expect([answer.status, answer.body.error?.code], JSON.stringify(body)).toEqual([400, 'invalid_request']);
     }
     expect(await footprint()).toEqual(before);
+  });
+
+  it('sees an option changed in the store by hand once OPTIONS_CACHE_MS has passed, and a new one at once', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 500);
+    const option = await createOption();
+    const body = { customer_email: member.email, redemption_option_id: option.id };
+    expect((await quote(body)).body.eligible).toBe(true);
+
+    await stack.mongo.db.collection('redemption_options').updateOne({ _id: option.id }, { $set: { active: false } });
+    expect((await quote(body)).body.eligible).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, OPTIONS_CACHE_MS + 100));
+    expect((await quote(body)).body.reasons).toEqual(['option_inactive']);
+    const refused = await redeem(body);
+    expect([refused.status, refused.body.error?.code]).toEqual([422, 'option_inactive']);
+
+    const next = { ...body, redemption_option_id: option.id + 1 };
+    expect((await quote(next)).body.reasons).toEqual(['option_not_found']);
+    await createOption();
+    expect((await quote(next)).body.eligible).toBe(true);
   });
 });
