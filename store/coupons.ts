@@ -4,7 +4,6 @@
  */
 import type { Collection, Db } from 'mongodb';
 import { duplicateKeyIndex } from './duplicate-key';
-import { confirmNothingFound } from './outage';
 
 export interface CouponDocument {
   _id: string;
@@ -41,16 +40,6 @@ export class Coupons {
 
   async void(redemptionId: string): Promise<void> {
     await this.coupons.updateOne({ redemption_id: redemptionId }, { $set: { voided_at: new Date() } });
-  }
-
-  /**
-   * The redemption a code belongs to (an `_id` read), or null for a code we never issued, once the store shows the
-   * collection (see confirmNothingFound).
-   */
-  async redemptionOf(code: string): Promise<string | null> {
-    const coupon = await this.coupons.findOne({ _id: code });
-    if (!coupon) await confirmNothingFound(this.coupons);
-    return coupon?.redemption_id ?? null;
   }
 
   /** Coupons of redemptions imported from a merchant's history. */

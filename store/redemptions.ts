@@ -3,7 +3,6 @@ import type { LimitSlot } from '../domain/limits';
 import type { PartnerName } from '../domain/partners';
 import type { CreateRedemptionRequest, RedemptionEvent } from '../domain/redemption';
 import type { RedemptionStatus, RejectionReason } from '../domain/states';
-import { Coupons } from './coupons';
 import { dialectOf, type StoreDialect } from './dialect';
 import { duplicateKeyIndex } from './duplicate-key';
 import { PartnerCalls } from './partner-calls';
@@ -135,7 +134,6 @@ export class RedemptionMissingError extends Error {
 
 export class Redemptions {
   private readonly redemptions: Collection<StoredRedemption>;
-  private readonly coupons: Coupons;
   private readonly dialect: StoreDialect;
   private readonly partnerCalls: PartnerCalls;
   private readonly gauges: RedemptionGauges;
@@ -144,7 +142,6 @@ export class Redemptions {
     this.gauges = new RedemptionGauges(db);
     this.partnerCalls = new PartnerCalls(db);
     this.redemptions = db.collection<StoredRedemption>('redemptions');
-    this.coupons = new Coupons(db);
     this.dialect = dialectOf(db);
   }
 
@@ -284,9 +281,14 @@ export class Redemptions {
     return { items, total };
   }
 
+  /**
+   * The redemption whose coupon has that code, in one read: a redemption carries its code from the step that issued
+   * the coupon. Null only once the store shows the collection (see confirmNothingFound).
+   */
   async findByCouponCode(code: string): Promise<RedemptionDocument | null> {
-    const redemptionId = await this.coupons.redemptionOf(code);
-    return redemptionId ? this.get(redemptionId) : null;
+    const document = await this.redemptions.findOne({ coupon_code: code }, WITHOUT_EVENTS);
+    if (!document) await confirmNothingFound(this.redemptions);
+    return document;
   }
 
   /** The redemptions an order used, oldest first; none only once the store shows the collection (confirmNothingFound). */
