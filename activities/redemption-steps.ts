@@ -21,7 +21,13 @@ import {
 } from '../domain/limits';
 import type { RedemptionOption } from '../domain/options';
 import type { PartnerName } from '../domain/partners';
-import { memberIdentifierOf, type CreateRedemptionRequest, type RedemptionInput } from '../domain/redemption';
+import {
+  memberIdentifierOf,
+  type CreateRedemptionRequest,
+  type RedemptionInput,
+  type RedemptionView,
+} from '../domain/redemption';
+import { toRedemptionView } from '../domain/redemption-view';
 import { utcDay } from '../domain/reports';
 import type { ReviewResolution } from '../domain/review';
 import { isFinal, type RedemptionStatus, type RejectionReason } from '../domain/states';
@@ -161,6 +167,11 @@ export interface ReservedPoints {
   couponCode: string;
   /** The member's ledger head as the step left it, which saves the capture reading it again. */
   ledgerHead: LedgerHeadState;
+  /**
+   * The redemption as the step stored it, when the step decided it (completed, or awaiting its order): Create
+   * Redemption answers with it. Absent for a repeated step that found its write applied.
+   */
+  redemption?: RedemptionView;
 }
 
 export interface CapturePointsInput extends StatusStep, PointsOfRedemption, ByClient {
@@ -342,7 +353,7 @@ export function createRedemptionSteps(
     changes: RedemptionChanges,
     events: AuditEvent[] = [],
     note: Record<string, unknown> = {},
-  ): Promise<void> {
+  ): Promise<RedemptionDocument | null> {
     const applied = await noneMissing(
       redemptions.changeStatus(
         redemptionId,
@@ -354,6 +365,7 @@ export function createRedemptionSteps(
     // Counted once: a repeated step applies nothing.
     if (applied && (isFinal(status) || status === 'completed')) metrics.redemptionFinished(status, applied.partner);
     await merchantEvents.statusChanged({ redemptionId, version, status, ...(applied ? { document: applied } : {}) });
+    return applied;
   }
 
   /**
@@ -366,7 +378,7 @@ export function createRedemptionSteps(
     changes: RedemptionChanges,
     events: AuditEvent[],
     note: Record<string, unknown> = {},
-  ): Promise<void> {
+  ): Promise<RedemptionDocument | null> {
     const completion = { completed_at: new Date().toISOString() };
     const applied = await noneMissing(
       redemptions.changeStatus(
@@ -397,6 +409,7 @@ export function createRedemptionSteps(
       status: 'completed',
       ...(current ? { document: current } : {}),
     });
+    return current;
   }
 
   /** How many of its member's available points the redemption's own ledger entries have taken. */
@@ -446,10 +459,13 @@ export function createRedemptionSteps(
       await usage.settle({ scope, kind, redemptionId: input.redemptionId });
     const couponCode = await coupons.issue(input.redemptionId, () => couponCodeFromRandomBytes(() => randomBytes(24)));
     const changes = { member_id: input.memberId, points: input.points, ...input.changes, coupon_code: couponCode };
-    if (input.completedVersion !== undefined && !input.delayed) {
-      await changeStatusThenComplete(input, input.completedVersion, changes, [entry]);
-    } else await changeStatus(input, input.delayed ? 'awaiting_order' : 'redeeming', changes, [entry]);
-    return { couponCode, ledgerHead: head };
+    const { completedVersion, delayed } = input;
+    const stored =
+      completedVersion !== undefined && !delayed
+        ? await changeStatusThenComplete(input, completedVersion, changes, [entry])
+        : await changeStatus(input, delayed ? 'awaiting_order' : 'redeeming', changes, [entry]);
+    const decided = stored && stored.status !== 'redeeming';
+    return { couponCode, ledgerHead: head, ...(decided ? { redemption: toRedemptionView(stored) } : {}) };
   }
 
   /** Records the redemption with its `requested` event, and loads what eligibility is decided on. */
@@ -593,8 +609,10 @@ export function createRedemptionSteps(
       await changeStatus(input, input.status, {}, [entry, { type: 'coupon_voided' }]);
     },
 
-    async completeRedemption(input: StatusStep): Promise<void> {
-      await changeStatus(input, 'completed', { completed_at: new Date().toISOString() });
+    /** Answers the redemption as it stored it (Create Redemption's answer); undefined for a repeated step. */
+    async completeRedemption(input: StatusStep): Promise<RedemptionView | undefined> {
+      const stored = await changeStatus(input, 'completed', { completed_at: new Date().toISOString() });
+      return stored ? toRedemptionView(stored) : undefined;
     },
 
     /** What a later event needs to know of a redemption whose workflow has ended. */

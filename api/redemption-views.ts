@@ -2,8 +2,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { redemptionViewSchema } from '../domain/redemption';
 import { REDEMPTION_STATUSES, type RejectionReason } from '../domain/states';
-import { toRedemptionView } from '../domain/redemption-view';
-import type { RedemptionDocument } from '../store/redemptions';
+import { isWholeView, type DecidedRedemption } from '../domain/redemption-view';
 import { ApiError } from './errors';
 
 export const redemptionWithEventsSchema = redemptionViewSchema
@@ -40,30 +39,27 @@ const REJECTION_MESSAGES: Record<RejectionReason, string> = {
 };
 
 /** Create Redemption's answer for a redemption in each state (SPEC §3). */
-export function answerCreateRedemption(res: Response, document: RedemptionDocument): void {
-  const view = toRedemptionView(document);
-  switch (document.status) {
-    case 'completed':
-    case 'awaiting_order':
-      res.status(201).json(view);
-      return;
+export function answerCreateRedemption(res: Response, redemption: DecidedRedemption): void {
+  const { id, status } = redemption;
+  switch (status) {
     case 'rejected': {
-      const reason = document.reason ?? 'option_not_found';
-      throw new ApiError(422, reason, `${REJECTION_MESSAGES[reason]} (redemption ${document._id})`);
+      const reason = redemption.reason ?? 'option_not_found';
+      throw new ApiError(422, reason, `${REJECTION_MESSAGES[reason]} (redemption ${id})`);
     }
     case 'compensated':
       throw new ApiError(
         502,
         'partner_redeem_failed',
-        `The partner could not fulfil the reward, so the points were returned (redemption ${document._id}).`,
+        `The partner could not fulfil the reward, so the points were returned (redemption ${id}).`,
       );
     // needs_review: the partner's answer never came, and the points stay debited until an operator settles it.
     case 'pending':
     case 'redeeming':
     case 'needs_review':
-      res.status(202).json({ id: view.id, status: view.status });
+      res.status(202).json({ id, status });
       return;
-    default:
-      res.status(200).json(view);
   }
+  // Every other status is answered with the whole redemption (application/redemptions.ts makes sure it has it).
+  if (!isWholeView(redemption)) throw new Error(`Redemption ${id} (${status}) came without its view.`);
+  res.status(status === 'completed' || status === 'awaiting_order' ? 201 : 200).json(redemption);
 }

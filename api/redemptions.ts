@@ -108,8 +108,8 @@ export function redemptionsRouter(
         res.status(202).json({ id: result.id, status: result.status });
         return;
       }
-      metrics.redemptionOutcomes.inc({ status: result.document.status });
-      answerCreateRedemption(res, result.document);
+      metrics.redemptionOutcomes.inc({ status: result.redemption.status });
+      answerCreateRedemption(res, result.redemption);
     },
   );
 

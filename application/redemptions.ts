@@ -8,6 +8,7 @@ import type { Config } from '../config/env';
 import { Refusal } from '../domain/failures';
 import type { CreateRedemptionRequest } from '../domain/redemption';
 import { readsEveryRedemption, type Caller } from '../domain/scopes';
+import { answeredWithWholeView, toRedemptionView, type DecidedRedemption } from '../domain/redemption-view';
 import { isDecided, type RedemptionStatus } from '../domain/states';
 import { Redemptions, type RedemptionDocument, type RedemptionFilter } from '../store/redemptions';
 import type { Catalogue } from './catalogue';
@@ -16,7 +17,7 @@ import { RedemptionWorkflows } from './redemption-workflows';
 import { redemptionIdFor, requestHashOf } from './redemption-ids';
 
 export type CreateResult =
-  | { kind: 'decided'; document: RedemptionDocument }
+  | { kind: 'decided'; redemption: DecidedRedemption }
   /** Not decided within REDEMPTION_SYNC_WAIT_MS (or in needs_review): the caller polls. */
   | { kind: 'waiting'; id: string; status: RedemptionStatus };
 
@@ -48,15 +49,21 @@ export class RedemptionDesk {
     };
 
     const earlier = idempotencyKey ? await this.redemptions.get(id) : null;
-    if (earlier && isDecided(sameRequest(earlier).status)) return { kind: 'decided', document: earlier } as const;
+    if (earlier && isDecided(sameRequest(earlier).status)) return decided(toRedemptionView(earlier));
 
     const parties = await partiesOf(this.deps, request);
     const started = await this.workflows.start(id, request, requestHash, parties, clientId);
+    // The workflow refused another body under this key, so its decision is this request's.
+    if (started.kind === 'decided') {
+      const { redemption, id: decidedId, status, reason } = started.outcome;
+      if (redemption) return decided(redemption);
+      if (!answeredWithWholeView(status)) return decided({ id: decidedId, status, reason });
+    }
     const document = await this.redemptions.get(id);
     if (!document || started.kind === 'waiting') {
       return { kind: 'waiting', id, status: document?.status ?? 'pending' } satisfies CreateResult;
     }
-    return { kind: 'decided', document: sameRequest(document) } satisfies CreateResult;
+    return decided(toRedemptionView(sameRequest(document)));
   }
 
   /**
@@ -73,6 +80,10 @@ export class RedemptionDesk {
     const own = readsEveryRedemption(caller) ? {} : { client_id: caller.client };
     return this.redemptions.list({ ...filter, ...own }, page);
   }
+}
+
+function decided(redemption: DecidedRedemption): CreateResult {
+  return { kind: 'decided', redemption };
 }
 
 /**

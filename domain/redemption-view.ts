@@ -1,5 +1,6 @@
 /** What every caller sees of a redemption: the API's answers and the merchant webhooks' payloads. */
 import type { RedemptionView } from './redemption';
+import type { RedemptionStatus } from './states';
 
 /** The stored redemption as far as its view reads it (store/redemptions.ts's RedemptionDocument is one). */
 export type ViewedRedemption = Omit<
@@ -38,4 +39,27 @@ export function toRedemptionView(redemption: ViewedRedemption): RedemptionView {
     created_at: redemption.created_at.toISOString(),
     updated_at: redemption.updated_at.toISOString(),
   };
+}
+
+/**
+ * A decided redemption as Create Redemption answers it: its whole view, or, for a status whose answer shows only what
+ * decided it (see answeredWithWholeView), its id, status and reason.
+ */
+export type DecidedRedemption = RedemptionView | Pick<RedemptionView, 'id' | 'status' | 'reason'>;
+
+/** Statuses Create Redemption answers with what decided them (an error, or a redemption to poll), not its view. */
+const ANSWERED_WITHOUT_VIEW: ReadonlySet<RedemptionStatus> = new Set([
+  'rejected',
+  'compensated',
+  'pending',
+  'redeeming',
+  'needs_review',
+]);
+
+export function answeredWithWholeView(status: RedemptionStatus): boolean {
+  return !ANSWERED_WITHOUT_VIEW.has(status);
+}
+
+export function isWholeView(redemption: DecidedRedemption): redemption is RedemptionView {
+  return 'created_at' in redemption;
 }

@@ -126,6 +126,8 @@ export interface RedemptionOutcome {
   order_id: string | null;
   /** Points a partial order cancellation gave back (its answer only; the same again for a resent one). */
   cancellation_refund?: number;
+  /** The redemption as the step that decided it stored it (the decision's answer only; see decision()). */
+  redemption?: RedemptionView;
 }
 
 export interface RedemptionEvent {

@@ -201,6 +201,8 @@ export class FakeActivities {
     completeRedemption: async (input) => {
       const state = this.record(input.redemptionId, 'completeRedemption', input, 'completeRedemption');
       this.store(state, input.version, 'completed', { completed_at: new Date().toISOString() });
+      // Without the redemption's view the decision's answer is read from the store, as after a repeated step.
+      return undefined;
     },
 
     loadRedemptionState: async (input) => {

@@ -176,6 +176,29 @@ describe('redemption lifecycle over HTTP', () => {
     expect((await balances(member._id)).points_balance).toBe(400);
   });
 
+  it('answers Create Redemption with the redemption as it is stored, with or without a partner, immediate or delayed', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 1_000);
+    const withPartner = await createOption(stack.mongo.db, { partner: 'flavours', business_ref: 'dev' });
+    const withoutPartner = await createOption(stack.mongo.db);
+    const limited = await createOption(stack.mongo.db, { limits: { stock: 10 } });
+    const bodies = [
+      { redemption_option_id: withPartner.id },
+      { redemption_option_id: withoutPartner.id },
+      { redemption_option_id: withoutPartner.id, delay_points_deduction: true },
+      { redemption_option_id: limited.id },
+      { redemption_option_id: limited.id, delay_points_deduction: true },
+    ];
+    for (const body of bodies) {
+      const res = await redeem({ customer_email: member.email, ...body });
+      expect(res.status, JSON.stringify(body)).toBe(201);
+      const answered = await readJson(res);
+      const { events, ...stored } = await getRedemption(answered.id);
+      expect(answered, JSON.stringify(body)).toEqual(stored);
+      expect(events[0]).toMatchObject({ type: 'requested', status: 'pending' });
+      expect(answered.status).toBe(body.delay_points_deduction ? 'awaiting_order' : 'completed');
+    }
+  });
+
   it('keeps an Idempotency-Key to its client across a key rotation, and apart from other clients', async () => {
     const member = await createMemberWithPoints(stack.mongo.db, 500);
     const option = await createOption(stack.mongo.db);

@@ -93,10 +93,15 @@ export function reservedChanges(
 export function pointsReserved(
   run: RedemptionRun,
   { delayed, partner }: RedemptionTerms,
-  { couponCode, ledgerHead }: { couponCode: string; ledgerHead: LedgerHeadState | undefined },
+  {
+    couponCode,
+    ledgerHead,
+    redemption,
+  }: Pick<ReservedPoints, 'couponCode' | 'redemption'> & { ledgerHead?: LedgerHeadState },
   completes: boolean,
 ): void {
   run.outcome.coupon_code = couponCode;
+  run.stored = redemption;
   // The head the first step read is behind the entry this step wrote.
   run.ledgerHead = ledgerHead;
   statusChanged(run, delayed ? 'awaiting_order' : completes ? 'completed' : 'redeeming', [

@@ -15,7 +15,7 @@ import type { LedgerHeadState } from '../../domain/ledger';
 import type { LimitSlot } from '../../domain/limits';
 import type { OperatorNote } from '../../domain/operator-actions';
 import type { RedemptionOption } from '../../domain/options';
-import type { OrderCapture, RedemptionInput, RedemptionOutcome } from '../../domain/redemption';
+import type { OrderCapture, RedemptionInput, RedemptionOutcome, RedemptionView } from '../../domain/redemption';
 import { redemptionCurrentDetails, type RedemptionProgress } from '../../domain/redemption-summary';
 import type { ReviewResolution } from '../../domain/review';
 import { RedemptionStatusKey } from '../../domain/search-attributes';
@@ -54,6 +54,8 @@ export interface RedemptionRun {
   beganWithPoints: boolean;
   /** What the workflow's current details in the Temporal UI tell, beyond the outcome. */
   readonly progress: Omit<RedemptionProgress, 'status' | 'reason' | 'orderId'>;
+  /** The redemption as the step that completed it, or left it awaiting its order, stored it (see decision()). */
+  stored: RedemptionView | undefined;
 }
 
 export function startRun(input: RedemptionInput): RedemptionRun {
@@ -91,6 +93,7 @@ export function newRun(input: RedemptionInput): RedemptionRun {
     version: 0,
     beganWithPoints: false,
     progress: {},
+    stored: undefined,
   };
 }
 

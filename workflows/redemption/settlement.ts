@@ -25,7 +25,7 @@ export async function awaitReview(run: RedemptionRun, failure: string): Promise<
 }
 
 export async function complete(run: RedemptionRun): Promise<void> {
-  await store('Mark completed').completeRedemption({ redemptionId: run.id, version: nextVersion(run) });
+  run.stored = await store('Mark completed').completeRedemption({ redemptionId: run.id, version: nextVersion(run) });
   statusChanged(run, 'completed');
 }
 
