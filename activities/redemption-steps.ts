@@ -91,17 +91,23 @@ export interface BeganWithPoints {
 /**
  * begin, then reserve in the same step when the request is eligible on what begin found, judged at the workflow's time
  * as the workflow judges it: one local activity where there were two. The store steps run it, and so do their fakes.
+ * Given `record`, begin only loads, and the redemption is recorded once: by reserve in the status it leaves it, or as
+ * pending by `record` when no points move (the next step, its rejection, writes over that).
  */
 export async function beginWithPoints(
   { now, order, points, ...input }: BeginWithPointsInput,
   steps: {
     begin(input: BeginRedemptionInput): Promise<RedemptionContext>;
     reserve(input: ReservePointsInput): Promise<ReservedPoints>;
+    record?(): Promise<void>;
   },
 ): Promise<BeganWithPoints> {
   const context = await steps.begin(input);
   const eligibility = eligibilityOfRequest(input.request, context, new Date(now), order);
-  if (!eligibility.ok) return { context };
+  if (!eligibility.ok) {
+    await steps.record?.();
+    return { context };
+  }
   try {
     const reserved = await steps.reserve({
       redemptionId: input.redemptionId,
@@ -114,6 +120,7 @@ export async function beginWithPoints(
     return { context, reserved };
   } catch (error) {
     if (error instanceof ApplicationFailure && error.type === FailureType.InsufficientPoints) {
+      await steps.record?.();
       return { context, reserved: 'insufficient_points' };
     }
     throw error;
@@ -126,6 +133,12 @@ export interface RedemptionContext {
   availablePoints: number;
   /** The member's ledger head the points were read from, for the step that moves them (see Ledger.append). */
   ledgerHead?: LedgerHeadState;
+}
+
+/** A redemption not recorded yet, as its first step would record it pending. */
+interface PendingRedemption {
+  document: RedemptionDocument;
+  requested: AuditEvent;
 }
 
 /** A status-changing step: the workflow numbers them, and the store applies each only over an older one. */
@@ -430,17 +443,19 @@ export function createRedemptionSteps(
   /**
    * The member's available points to decide on. The hint's are enough when they cover the request: the append checks
    * again. When they do not, the hint may be an entry behind (a writer died before moving it), so the ledger is read
-   * exactly before the request is refused for want of points.
+   * exactly before the request is refused for want of points, with `ownMoves` added when given: the points the
+   * redemption itself has already moved, which a step run again must count as its first run did.
    */
   async function availableToDecideOn(
     member: { id: string; balances: Balances },
     option: RedemptionOption | null,
     request: BeginRedemptionInput['request'],
+    ownMoves: () => Promise<number> = async () => 0,
   ): Promise<number> {
     const needed = option ? pointsForRedemption(option, request.point_redemptions) : undefined;
     const hinted = member.balances.points_available;
     if (!needed?.ok || hinted >= needed.points) return hinted;
-    return (await ledger.balances(member.id)).points_available;
+    return (await ledger.balances(member.id)).points_available + (await ownMoves());
   }
 
   /**
@@ -448,7 +463,7 @@ export function createRedemptionSteps(
    * (or awaiting its order). Returns the coupon code and the ledger head the step left. Fails with InsufficientPoints,
    * issuing nothing, when the ledger has too few points.
    */
-  async function reserve(input: ReservePointsInput): Promise<ReservedPoints> {
+  async function reserve(input: ReservePointsInput, unrecorded?: PendingRedemption): Promise<ReservedPoints> {
     const { event: entry, head } = await appendLedgerEntry(
       input,
       input.delayed ? 'HOLD' : 'DEBIT',
@@ -460,17 +475,23 @@ export function createRedemptionSteps(
     const couponCode = await coupons.issue(input.redemptionId, () => couponCodeFromRandomBytes(() => randomBytes(24)));
     const changes = { member_id: input.memberId, points: input.points, ...input.changes, coupon_code: couponCode };
     const { completedVersion, delayed } = input;
+    const recorded = unrecorded && (await recordWithPoints(input, unrecorded, changes, entry));
     const stored =
-      completedVersion !== undefined && !delayed
+      recorded ??
+      (completedVersion !== undefined && !delayed
         ? await changeStatusThenComplete(input, completedVersion, changes, [entry])
-        : await changeStatus(input, delayed ? 'awaiting_order' : 'redeeming', changes, [entry]);
+        : await changeStatus(input, delayed ? 'awaiting_order' : 'redeeming', changes, [entry]));
     const decided = stored && stored.status !== 'redeeming';
     return { couponCode, ledgerHead: head, ...(decided ? { redemption: toRedemptionView(stored) } : {}) };
   }
 
-  /** Records the redemption with its `requested` event, and loads what eligibility is decided on. */
-  async function begin(input: BeginRedemptionInput): Promise<RedemptionContext> {
-    const { redemptionId, requestHash, request, clientId } = input;
+  /** The redemption as its first step finds it: pending, with what the request says. */
+  function pendingRedemption({
+    redemptionId,
+    requestHash,
+    request,
+    clientId,
+  }: BeginRedemptionInput): PendingRedemption {
     const now = new Date();
     const pending: RedemptionDocument = {
       _id: redemptionId,
@@ -493,38 +514,120 @@ export function createRedemptionSteps(
       updated_at: now,
       version: 0,
     };
-    const [created, member, option] = await Promise.all([
-      redemptions.createIfMissing(pending, {
-        type: 'requested',
-        status: 'pending',
-        data: { request: maskRequest(request) },
-        ...(clientId !== undefined ? { client: clientId } : {}),
-      }),
-      memberWithPoints(input),
-      input.option !== undefined ? input.option : options.get(request.redemption_option_id),
-    ]);
+    const requested: AuditEvent = {
+      type: 'requested',
+      status: 'pending',
+      data: { request: maskRequest(request) },
+      ...(clientId !== undefined ? { client: clientId } : {}),
+    };
+    return { document: pending, requested };
+  }
+
+  /** Records the redemption as pending with its `requested` event, once; true if this call did. */
+  async function recordPending({ document, requested }: PendingRedemption): Promise<boolean> {
+    const created = await redemptions.createIfMissing(document, [{ at: document.created_at, ...requested }]);
     await merchantEvents.statusChanged({
-      redemptionId,
+      redemptionId: document._id,
       version: 0,
       status: 'pending',
-      ...(created ? { document: pending } : {}),
+      ...(created ? { document } : {}),
     });
-    // Run again (its workflow task was lost after later steps ran), the step must decide on the points as the first
-    // run did: those this redemption itself has already held or spent still count as available to it.
-    const ownMove = created || !member ? 0 : await pointsMovedBy(redemptionId);
-    const available = member ? await availableToDecideOn(member, option, request) : 0;
+    return created;
+  }
+
+  /**
+   * The redemption's first record when the step that moves its points makes it (beginWithPoints): one insert in the
+   * status the step leaves it, with the audit trail and the merchant's events the pending record and its change had,
+   * where those were two writes. Null when an earlier run of the step recorded it: the caller applies its change as a
+   * status step then, which changes nothing twice.
+   */
+  async function recordWithPoints(
+    input: ReservePointsInput,
+    { document: pending, requested }: PendingRedemption,
+    changes: RedemptionChanges,
+    entry: AuditEvent,
+  ): Promise<RedemptionDocument | null> {
+    const { redemptionId, version, completedVersion, delayed } = input;
+    const completes = completedVersion !== undefined && !delayed;
+    const moved = delayed ? 'awaiting_order' : 'redeeming';
+    const at = new Date();
+    const completion = completes ? { completed_at: at.toISOString() } : {};
+    const document: RedemptionDocument = {
+      ...pending,
+      ...changes,
+      ...completion,
+      status: completes ? 'completed' : moved,
+      version: completes ? completedVersion : version,
+      updated_at: at,
+    };
+    const events = [
+      { at: pending.created_at, ...requested },
+      entry,
+      statusEvent(moved, changes),
+      ...(completes ? [statusEvent('completed', completion)] : []),
+    ];
+    // The pending state is told as it would have been stored: nothing records it now.
+    await merchantEvents.statusChanged({ redemptionId, version: 0, status: 'pending', document: pending });
+    if (!(await redemptions.createIfMissing(document, events))) return null;
+    if (completes) metrics.redemptionFinished('completed', document.partner);
+    await merchantEvents.statusChanged({
+      redemptionId,
+      version,
+      status: moved,
+      document: { ...document, status: moved, version },
+    });
+    if (completes) {
+      await merchantEvents.statusChanged({ redemptionId, version: completedVersion, status: 'completed', document });
+    }
+    return document;
+  }
+
+  /** What eligibility is decided on: the member, the option, and the member's available points. */
+  async function loadContext(
+    input: BeginRedemptionInput,
+    ownMoves: (memberId: string) => Promise<number>,
+  ): Promise<RedemptionContext> {
+    const [member, option] = await Promise.all([
+      memberWithPoints(input),
+      input.option !== undefined ? input.option : options.get(input.request.redemption_option_id),
+    ]);
+    const available = member ? await availableToDecideOn(member, option, input.request, () => ownMoves(member.id)) : 0;
     return {
       memberId: member?.id ?? null,
       option,
-      availablePoints: available + ownMove,
+      availablePoints: available,
       ...(member ? { ledgerHead: member.head } : {}),
     };
+  }
+
+  /** Records the redemption with its `requested` event, and loads what eligibility is decided on. */
+  async function begin(input: BeginRedemptionInput): Promise<RedemptionContext> {
+    const pending = pendingRedemption(input);
+    const [created, context] = await Promise.all([recordPending(pending), loadContext(input, async () => 0)]);
+    // Run again (its workflow task was lost after later steps ran), the step must decide on the points as the first
+    // run did: those this redemption itself has already held or spent still count as available to it.
+    const ownMove = created || !context.memberId ? 0 : await pointsMovedBy(input.redemptionId);
+    return { ...context, availablePoints: context.availablePoints + ownMove };
   }
 
   return {
     beginRedemption: begin,
 
-    beginRedemptionWithPoints: (input: BeginWithPointsInput) => beginWithPoints(input, { begin, reserve }),
+    /**
+     * The redemption is recorded once, in the status its points leave it (recordWithPoints). A run again of the step
+     * cannot tell from a record of its own that it ran before, so when the member's points look short it counts those
+     * the redemption itself has already moved, as begin does.
+     */
+    beginRedemptionWithPoints: (input: BeginWithPointsInput) => {
+      const pending = pendingRedemption(input);
+      return beginWithPoints(input, {
+        begin: (first) => loadContext(first, () => pointsMovedBy(input.redemptionId)),
+        reserve: (points) => reserve(points, pending),
+        record: async () => {
+          await recordPending(pending);
+        },
+      });
+    },
 
     async rejectRedemption(input: RejectInput): Promise<void> {
       await changeStatus(input, 'rejected', {

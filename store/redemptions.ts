@@ -146,12 +146,17 @@ export class Redemptions {
   }
 
   /**
-   * Records a new redemption with its first audit event; a retried call finds it already there and changes nothing.
-   * True when this call created it.
+   * Records a new redemption with its first audit events (each at the document's updated_at unless it says when); a
+   * retried call finds it already there and changes nothing. True when this call created it.
    */
-  async createIfMissing(document: RedemptionDocument, event: AuditEvent): Promise<boolean> {
+  async createIfMissing(document: RedemptionDocument, events: Array<AuditEvent & { at?: Date }>): Promise<boolean> {
     try {
-      await this.redemptions.insertOne(stored(document, [{ at: document.created_at, ...event }]));
+      await this.redemptions.insertOne(
+        stored(
+          document,
+          events.map((event) => ({ at: document.updated_at, ...event })),
+        ),
+      );
       this.gauges.moved(null, document);
       return true;
     } catch (error) {

@@ -318,13 +318,45 @@ describe('redemption steps on the store', () => {
       });
       const again = await steps.beginRedemptionWithPoints(input);
       expect(again.reserved).toEqual(first.reserved);
-      expect(again.context.availablePoints).toBe(300);
 
       expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'completed', version: 2, points: 100 });
       expect(await trail(redemptionId)).toEqual(['pending', 'ledger', 'redeeming', 'completed']);
       const fold = await foldLedger(mongo.db, memberId);
       expect(fold.points_balance).toBe(200);
       expect(fold.entries.filter((entry) => entry.type === 'DEBIT')).toHaveLength(1);
+    });
+
+    it('records the redemption once, in the status its points leave it, with the trail and events of two writes', async () => {
+      const { redemptionId, input } = await beginningWithPoints(300, 100);
+      const told: string[] = [];
+      const events: MerchantEvents = {
+        async statusChanged(change) {
+          told.push(`${change.status}:${change.version}:${change.document?.status}:${change.document?.version}`);
+        },
+      };
+      const watched = createRedemptionSteps(mongo.db, undefined, events);
+
+      await watched.beginRedemptionWithPoints(input);
+
+      expect(told).toEqual(['pending:0:pending:0', 'redeeming:1:redeeming:1', 'completed:2:completed:2']);
+      const stored = await redemptions.getWithEvents(redemptionId);
+      expect(stored).toMatchObject({ status: 'completed', version: 2, points: 100, member_id: input.memberId });
+      expect(stored!.events.map((event) => event.type)).toEqual(['requested', 'ledger', 'status', 'status']);
+      expect(stored!.created_at.getTime()).toBeLessThanOrEqual(stored!.updated_at.getTime());
+    });
+
+    // A run again of the step has no pending record of its own to tell it ran before: its own debit must still count.
+    it('decides as its first run did when run again after taking every point the member had', async () => {
+      const { redemptionId, memberId, input } = await beginningWithPoints(100, 100);
+      const first = await steps.beginRedemptionWithPoints(input);
+      expect((await foldLedger(mongo.db, memberId)).points_balance).toBe(0);
+
+      const again = await steps.beginRedemptionWithPoints(input);
+
+      expect(again.context.availablePoints).toBe(first.context.availablePoints);
+      expect(again.reserved).toEqual(first.reserved);
+      expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'completed', version: 2 });
+      expect((await foldLedger(mongo.db, memberId)).entries.filter((entry) => entry.type === 'DEBIT')).toHaveLength(1);
     });
 
     it('moves nothing for a request that is not eligible, and says what it found', async () => {

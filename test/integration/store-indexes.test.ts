@@ -147,7 +147,7 @@ describe('store queries on hot paths', () => {
           updated_at: now,
           version: 0,
         },
-        { type: 'requested', status: 'pending' },
+        [{ type: 'requested', status: 'pending' }],
       );
       couponCodes.push(await new Coupons(db).issue(id, () => `SEED-${String(index).padStart(4, '0')}-AAAA-BBBB`));
       redemptionIds.push(id);
