@@ -17,7 +17,7 @@ logger.info({ url: api.url }, 'API listening');
 
 // A store client that does not recover although the store is back answers every request 503 until the process starts
 // again: it exits, whether or not its supervisor probes /healthz. Connections a stuck client holds may not close.
-const stopWatching = exitWhenStuck(services.mongo.db, config.mongo, logger, () => {
+const stopWatching = exitWhenStuck(api.application.health, logger, () => {
   setTimeout(() => process.exit(), STUCK_EXIT_GRACE_MS).unref();
   void stop().finally(() => process.exit());
 });

@@ -34,6 +34,11 @@ export class ServiceHealth {
     return this.store.isStuck();
   }
 
+  /** Calls `onStuck` once isStuck() says so, checking every 10 s; returns what stops the watch. */
+  watchStore(onStuck: () => void): () => void {
+    return this.store.watch(onStuck);
+  }
+
   private async temporalProblem(): Promise<string | undefined> {
     try {
       await Promise.race([
@@ -53,16 +58,16 @@ export class ServiceHealth {
 }
 
 /**
- * The API's and the worker's watchdog: once the process's store client is stuck, it says so and calls `exit`, which
- * stops the process with exit code 1 for its supervisor to start it again. Returns what stops the watch.
+ * The API's and the worker's watchdog, on the process's ServiceHealth (the one the API's /healthz answers from): once
+ * its store client is stuck, it says so and calls `exit`, which stops the process with exit code 1 for its supervisor
+ * to start it again. Returns what stops the watch.
  */
 export function exitWhenStuck(
-  db: Db,
-  settings: MongoSettings,
+  health: Pick<ServiceHealth, 'watchStore'>,
   logger: { error(message: string): void },
   exit: () => void,
 ): () => void {
-  return new StoreClientHealth(db, settings).watch(() => {
+  return health.watchStore(() => {
     logger.error('the store client has not recovered although the store answers a new client; exiting to be restarted');
     process.exitCode = 1;
     exit();

@@ -1,7 +1,7 @@
 import { connectServices } from '../application/wiring';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../config/logger';
-import { exitWhenStuck } from '../application/health';
+import { exitWhenStuck, ServiceHealth } from '../application/health';
 import { composeWorker } from './compose';
 import { installTemporalRuntime } from '../application/temporal-runtime';
 
@@ -16,7 +16,8 @@ const services = await connectServices(config, { serviceName: 'redemption-worker
 try {
   const worker = await composeWorker(config, { logger, services });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
-  const stopWatching = exitWhenStuck(services.mongo.db, config.mongo, logger, () => worker.shutdown());
+  const health = new ServiceHealth({ db: services.mongo.db, temporal: services.temporal, config });
+  const stopWatching = exitWhenStuck(health, logger, () => worker.shutdown());
   logger.info({ taskQueue: config.temporal.taskQueue, webhookTaskQueue: config.webhooks.taskQueue }, 'worker running');
   try {
     // Either worker failing stops the process: its supervisor restarts both.
