@@ -583,15 +583,12 @@ export function createRedemptionSteps(
   }
 
   /** What eligibility is decided on: the member, the option, and the member's available points. */
-  async function loadContext(
-    input: BeginRedemptionInput,
-    ownMoves: (memberId: string) => Promise<number>,
-  ): Promise<RedemptionContext> {
+  async function loadContext(input: BeginRedemptionInput, ownMoves: () => Promise<number>): Promise<RedemptionContext> {
     const [member, option] = await Promise.all([
       memberWithPoints(input),
       input.option !== undefined ? input.option : options.get(input.request.redemption_option_id),
     ]);
-    const available = member ? await availableToDecideOn(member, option, input.request, () => ownMoves(member.id)) : 0;
+    const available = member ? await availableToDecideOn(member, option, input.request, ownMoves) : 0;
     return {
       memberId: member?.id ?? null,
       option,
