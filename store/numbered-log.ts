@@ -109,12 +109,23 @@ export async function readForward<H extends { seq: number }>(known: H, after: (n
 
 type HeadDocument<H> = H & { _id: string };
 
+/** Of two heads known to be written, the later one. */
+function newer<H extends { seq: number }>(a: H | undefined, b: H | undefined): H | undefined {
+  return a && b ? (a.seq >= b.seq ? a : b) : (a ?? b);
+}
+
 export class NumberedLog<E extends NumberedEntry & H, H extends { seq: number }> {
   /**
    * One log's appends from this process run one after another, so that they do not lose optimistic-concurrency races
    * to each other; writers in other processes are still kept honest by the entry numbers.
    */
   private readonly appends = new WriteQueue();
+  /**
+   * Per log with appends queued in this process: how many, and the newest entry one of them wrote. The next append
+   * starts from that entry when the head its caller read is older (read before the appends ahead of it ran), rather
+   * than losing the race for its number to each of them in turn. Forgotten once the log's queue is empty.
+   */
+  private readonly queued = new Map<string, { appends: number; written?: H }>();
 
   constructor(
     private readonly entries: Collection<E>,
@@ -150,13 +161,24 @@ export class NumberedLog<E extends NumberedEntry & H, H extends { seq: number }>
    * Appends one entry, or returns the entry already written under the same idempotency key; throws the request's
    * refusal when the entry may not follow the log's head.
    */
-  append(request: LogAppend<E, H>): Promise<{ entry: E; duplicate: boolean }> {
-    return this.appends.run(request.log, () => this.appendOnce(request));
+  async append(request: LogAppend<E, H>): Promise<{ entry: E; duplicate: boolean }> {
+    const queue = this.queued.get(request.log) ?? { appends: 0 };
+    this.queued.set(request.log, queue);
+    queue.appends++;
+    try {
+      return await this.appends.run(request.log, () => this.appendOnce(request, queue));
+    } finally {
+      if (--queue.appends === 0) this.queued.delete(request.log);
+    }
   }
 
-  private async appendOnce(request: LogAppend<E, H>): Promise<{ entry: E; duplicate: boolean }> {
+  private async appendOnce(
+    request: LogAppend<E, H>,
+    queue: { written?: H },
+  ): Promise<{ entry: E; duplicate: boolean }> {
     // The hint is trusted until an insert proves it stale; then the true head is found by reading forward.
-    let head = request.knownHead ?? (await this.hint(request.log)) ?? this.settings.empty;
+    const known = newer(request.knownHead, queue.written);
+    let head = known ?? (await this.hint(request.log)) ?? this.settings.empty;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const entry = request.next(head, new Date());
       const refusal = request.refusal(entry, head);
@@ -175,6 +197,7 @@ export class NumberedLog<E extends NumberedEntry & H, H extends { seq: number }>
       }
       try {
         await this.entries.insertOne(entry as OptionalUnlessRequiredId<E>);
+        queue.written = entry;
         await this.rememberHead(request.log, entry);
         return { entry, duplicate: false };
       } catch (error) {

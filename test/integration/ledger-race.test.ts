@@ -160,6 +160,44 @@ describe('ledger under concurrency', () => {
     expect(await foldLedger(stack.mongo.db, member._id)).toMatchObject({ points_balance: 450, points_held: 0 });
   });
 
+  // Redemptions of one member started together all read the same head; in one process their appends take turns, and
+  // each lost the race for its number to every append ahead of it, reading forward one entry at a time.
+  it('appends a burst on one member in one process each at its first try, from the entry the one before wrote', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 1_000);
+    let retries = 0;
+    const ledger = new Ledger(stack.mongo.db, { contentionRetry: () => retries++ });
+    const { head } = await ledger.hintedBalances(member._id);
+    const written = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        ledger.append({
+          memberId: member._id,
+          type: 'DEBIT',
+          points: 10,
+          idempotencyKey: `burst:${member._id}:${index}`,
+          knownHead: head,
+        }),
+      ),
+    );
+    expect(retries).toBe(0);
+    expect(written.map(({ entry }) => entry.seq).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(await foldLedger(stack.mongo.db, member._id)).toMatchObject({ points_balance: 900, points_held: 0 });
+    // Another writer between two bursts: the next burst finds its number taken once, and carries on from the true head.
+    await new Ledger(stack.mongo.db).append({
+      memberId: member._id,
+      type: 'EARN',
+      points: 100,
+      idempotencyKey: `burst:${member._id}:other`,
+    });
+    await ledger.append({
+      memberId: member._id,
+      type: 'DEBIT',
+      points: 10,
+      idempotencyKey: `burst:${member._id}:late`,
+      knownHead: head,
+    });
+    expect(await foldLedger(stack.mongo.db, member._id)).toMatchObject({ points_balance: 990, points_held: 0 });
+  });
+
   // The first step decides on the hint's balances (one read); a hint an entry behind must not refuse a redemption.
   it('redeems points that only an entry past a lagging hint shows', async () => {
     const member = await createMemberWithPoints(stack.mongo.db, 100);
