@@ -438,6 +438,12 @@ describe('redemption lifecycle over HTTP', () => {
   describe('a partner that never answers', () => {
     const statusTrail = (detail: any) =>
       detail.events.map((event: any) => event.status ?? `${event.type}:${event.data?.entry ?? event.data?.outcome}`);
+    /**
+     * The trail without the partner attempts' events. An attempt still waiting for its answer when the reconcile limit
+     * passes records its unknown outcome when its own timeout ends, which can be after the review began.
+     */
+    const trailWithoutAttempts = (detail: any) =>
+      statusTrail(detail).filter((step: string) => !step.startsWith('partner_call:'));
 
     /** Redeems while the stub partner hangs past every attempt timeout, until the redemption needs review. */
     async function redemptionInReview() {
@@ -471,13 +477,10 @@ describe('redemption lifecycle over HTTP', () => {
       expect(await balances(member._id)).toEqual({ points_balance: 200, points_held: 0, points_available: 200 });
       const detail = await getRedemption(id);
       expect(detail.status).toBe('needs_review');
-      expect(statusTrail(detail)).toEqual([
-        'pending',
-        'ledger:DEBIT',
-        'redeeming',
-        ...calls.map(() => 'partner_call:unknown'),
-        'needs_review',
-      ]);
+      expect(trailWithoutAttempts(detail)).toEqual(['pending', 'ledger:DEBIT', 'redeeming', 'needs_review']);
+      const attempts = statusTrail(detail).filter((step: string) => step.startsWith('partner_call:'));
+      expect(new Set(attempts)).toEqual(new Set(['partner_call:unknown']));
+      expect(attempts.length).toBeLessThanOrEqual(calls.length);
       const listed = await readJson(
         await stack.api.request(`/v1/redemptions?member_id=${member._id}&status=needs_review`),
       );
@@ -507,8 +510,12 @@ describe('redemption lifecycle over HTTP', () => {
       expect(fold.entries.map((entry) => entry.type)).not.toContain('REFUND');
       const detail = await getRedemption(id);
       expect(detail.status).toBe('completed');
-      expect(statusTrail(detail).slice(-3)).toEqual(['needs_review', 'review_resolved:fulfilled', 'completed']);
-      expect(detail.events.at(-2).data).toEqual({
+      expect(trailWithoutAttempts(detail).slice(-3)).toEqual([
+        'needs_review',
+        'review_resolved:fulfilled',
+        'completed',
+      ]);
+      expect(detail.events.find((event: any) => event.type === 'review_resolved').data).toEqual({
         outcome: 'fulfilled',
         operator: 'ops-lina',
         reason: 'Flavours confirmed the coupon was redeemed',
