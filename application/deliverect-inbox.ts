@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/env';
 import type { DeliverectCancel, DeliverectOrderNotification } from '../domain/deliverect';
 import { PartnerNotifications, type PartnerNotification } from '../store/partner-notifications';
+import { wellFormed } from '../domain/text';
 import type { deliverectOrderWorkflow } from '../workflows';
 import { deliverectNotificationSignal, type DeliverectNotificationRef } from '../workflows/messages';
 import { cancelNotificationId, orderNotificationId, redeemedOptionIds } from './deliverect-hand-off';
@@ -32,8 +33,9 @@ const HAND_OVER_EVERY_MS = 15_000;
 const LONGEST_ORDER_ID_IN_WORKFLOW_ID = 200;
 
 export function deliverectOrderWorkflowId(orderId: string): string {
-  if (orderId.length <= LONGEST_ORDER_ID_IN_WORKFLOW_ID) return `deliverect-order-${orderId}`;
-  return `deliverect-order-sha256-${createHash('sha256').update(orderId).digest('hex')}`;
+  const id = wellFormed(orderId);
+  if (id.length <= LONGEST_ORDER_ID_IN_WORKFLOW_ID) return `deliverect-order-${id}`;
+  return `deliverect-order-sha256-${createHash('sha256').update(id).digest('hex')}`;
 }
 
 export class DeliverectInbox {

@@ -11,7 +11,7 @@ import { minorUnits } from './currency';
 import { normalizeEmail } from './email';
 import { isOptionLive } from './eligibility';
 import { isItemReward, type OptionType, type RedemptionOption } from './options';
-import { NOT_BLANK, plainText, requiredText } from './text';
+import { NOT_BLANK, plainText, requiredText, wellFormed } from './text';
 
 const int = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const nonNegativeInt = int.nonnegative();
@@ -135,7 +135,8 @@ export const deliverectOrderNotificationSchema = z
   })
   .transform((notification) => ({
     ...notification,
-    orderId: (notification.orderId?.trim() || notification.order.orderId?.trim())!,
+    // As the store keeps it: every id, workflow and lookup made from it then agrees with the stored copy.
+    orderId: wellFormed((notification.orderId?.trim() || notification.order.orderId?.trim())!),
   }))
   .meta({ id: 'DeliverectOrderNotification', oneOf: NOTIFICATION_VARIANTS });
 
@@ -143,7 +144,7 @@ export type DeliverectOrderNotification = z.output<typeof deliverectOrderNotific
 
 export const deliverectCancelSchema = z
   .looseObject({
-    orderId: plainText().min(1),
+    orderId: plainText().min(1).transform(wellFormed),
     isCancelled: z.boolean(),
     cancellationReason: z.string().optional(),
   })

@@ -27,3 +27,15 @@ export function requiredText(max?: number) {
     .regex(NUL_FREE, NUL_MESSAGE)
     .meta({ pattern: NOT_BLANK.source });
 }
+
+/** Half of a UTF-16 surrogate pair without its other half: no Unicode character, and UTF-8 has no bytes for it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * The text as UTF-8 carries it, which is how the store keeps it and what Temporal takes in an id: each lone surrogate
+ * becomes U+FFFD. Text that names a workflow goes through this, so that the name made from a request and the one made
+ * from its stored copy are the same.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}

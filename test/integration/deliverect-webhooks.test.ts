@@ -202,6 +202,24 @@ describe('Deliverect webhooks', () => {
     await recordHistory(stack.client, 'deliverect-order-cancelled', deliverectOrderWorkflowId('D-100'));
   });
 
+  // Found by the fuzz test (seed 122099617): an orderId that is not well-formed Unicode named its order's workflow with a
+  // lone surrogate, which Temporal refused, so the notification was never handed over.
+  it('hands over an order and its cancellation whose orderId holds a lone surrogate, as the store keeps that id', async () => {
+    const orderId = 'D-\ud800-lone';
+    const before = (await balances()).points_balance;
+    expect((await post('orders', orderWith(orderId, [discount.id]))).status).toBe(200);
+    const id = deliverectRedemptionId(orderId, discount.id);
+    await expect.poll(() => statusOf(id), { timeout: 10_000 }).toBe('completed');
+    expect((await balances()).points_balance).toBeLessThan(before);
+    expect((await post('orders/cancel', { orderId, isCancelled: true })).status).toBe(200);
+    await expect.poll(() => statusOf(id), { timeout: 10_000 }).toBe('refunded');
+    expect((await balances()).points_balance).toBe(before);
+    const notifications = new PartnerNotifications(stack.mongo.db);
+    for (const notificationId of ['deliverect:order:D-\ufffd-lone', 'deliverect:cancel:D-\ufffd-lone']) {
+      expect((await notifications.get(notificationId))?.state, notificationId).toBe('done');
+    }
+  });
+
   it('hands over the order recorded first when the same orderId comes again with other programmes', async () => {
     expect((await post('orders', orderWith('D-resent', [discount.id]))).status).toBe(200);
     expect((await post('orders', orderWith('D-resent', [comboDiscount.id]))).status).toBe(200);
