@@ -126,11 +126,27 @@ describe('the store restarted twice within seconds, then its PostgreSQL, under l
     }
   }
 
-  /** Waits until readiness answers 503, or fails after `timeoutMs`. */
+  /**
+   * Waits until readiness answers 503, or fails after `timeoutMs` saying what it answered instead and how the API's
+   * log ends (the log folder is removed after the suite).
+   */
   async function notReadyWithin(timeoutMs: number): Promise<void> {
     const since = Date.now();
-    while ((await fetch(`${apiUrl}/readyz`).catch(() => undefined))?.status !== 503) {
-      if (Date.now() - since > timeoutMs) throw new Error(`readiness did not answer 503 within ${timeoutMs} ms`);
+    const answered = new Map<string, number>();
+    for (;;) {
+      const answer = await fetch(`${apiUrl}/readyz`).then(
+        (res) => String(res.status),
+        (error: unknown) => `no answer (${(error as Error).cause ?? error})`,
+      );
+      if (answer === '503') return;
+      answered.set(answer, (answered.get(answer) ?? 0) + 1);
+      if (Date.now() - since > timeoutMs) {
+        const log = readFileSync(join(dir, 'api.log'), 'utf8').trimEnd().split('\n').slice(-30).join('\n');
+        throw new Error(
+          `readiness did not answer 503 within ${timeoutMs} ms; it answered ${JSON.stringify(Object.fromEntries(answered))}. ` +
+            `The API's log ends:\n${log}`,
+        );
+      }
       await sleep(100);
     }
   }
