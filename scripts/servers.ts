@@ -175,6 +175,25 @@ export function temporalDevServerArgs(options: { port: number; dbFilename: strin
   ];
 }
 
+/** Tries a dev server start given up after the SDK's fixed 5 s wait for it (a busy machine), up to this many times. */
+const TEMPORAL_START_ATTEMPTS = 3;
+
+/**
+ * Starts the dev server again when the SDK gave up waiting for it to answer: the SDK waits 5 s, not settable, then
+ * kills it. Any other failure is thrown at once.
+ */
+export async function startingAgainWhenSlow<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      const slow = /did not start within/.test((error as Error).message);
+      if (!slow || attempt === TEMPORAL_START_ATTEMPTS) throw error;
+      console.warn(`The Temporal dev server did not answer within the SDK's 5 s; starting it again (${attempt}).`);
+    }
+  }
+}
+
 /**
  * Starts a Temporal dev server through the Temporal SDK's test environment, with our search attributes registered,
  * its SQLite file at `dbFilename`, and the UI on `uiPort` when one is given.
@@ -185,19 +204,21 @@ export async function startTemporal(
 ): Promise<RunningServer> {
   mkdirSync(dirname(options.dbFilename), { recursive: true });
   try {
-    const environment = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable,
-        ip: '127.0.0.1',
-        port: options.port,
-        ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
-        dbFilename: options.dbFilename,
-        namespace: options.namespace,
-        searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-        extraArgs: TEMPORAL_DEV_SERVER_EXTRA_ARGS,
-        log: { format: 'pretty', level: 'error' },
-      },
-    });
+    const environment = await startingAgainWhenSlow(() =>
+      TestWorkflowEnvironment.createLocal({
+        server: {
+          executable,
+          ip: '127.0.0.1',
+          port: options.port,
+          ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
+          dbFilename: options.dbFilename,
+          namespace: options.namespace,
+          searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+          extraArgs: TEMPORAL_DEV_SERVER_EXTRA_ARGS,
+          log: { format: 'pretty', level: 'error' },
+        },
+      }),
+    );
     return { address: environment.address, stop: () => environment.teardown() };
   } catch (error) {
     if (executable.type === 'existing-path') throw error;
