@@ -39,11 +39,11 @@ import {
 } from '../domain/ledger';
 import { Ledger, type Balances, type LedgerHeadState } from '../store/ledger';
 import { pointsForRedemption } from '../domain/reward';
-import { Coupons } from '../store/coupons';
 import { LimitReachedError, LimitUndecidedError, LimitUsage, usageKey } from '../store/limit-usage';
 import { Members } from '../store/members';
 import { Options } from '../store/options';
 import {
+  CouponCodeTakenError,
   RedemptionMissingError,
   Redemptions,
   type AppliedCancellation,
@@ -282,20 +282,25 @@ function statusEvent(status: RedemptionStatus, data: Record<string, unknown>): A
 /** For the steps' own tests: no merchant events. */
 const NO_MERCHANT_EVENTS: MerchantEvents = { statusChanged: async () => undefined };
 
+function randomCouponCode(): string {
+  return couponCodeFromRandomBytes(() => randomBytes(24));
+}
+
 /**
  * `merchantEvents` hears of every status change after it is written, including the creation as pending: a step
  * repeated after its change was applied tells it again (it de-duplicates), so that each change is emitted at least once.
+ * `drawCouponCode` is random but for tests.
  */
 export function createRedemptionSteps(
   db: Db,
   metrics: WorkerMetrics = createWorkerMetrics(),
   merchantEvents: MerchantEvents = NO_MERCHANT_EVENTS,
+  drawCouponCode: () => string = randomCouponCode,
 ) {
   const ledger = new Ledger(db, { contentionRetry: () => metrics.ledgerContentionRetry() });
   const members = new Members(db);
   const options = new Options(db);
   const redemptions = new Redemptions(db);
-  const coupons = new Coupons(db);
   const usage = new LimitUsage(db);
 
   async function giveBack(redemptionId: string, slots: LimitSlot[], cause: string): Promise<void> {
@@ -472,8 +477,30 @@ export function createRedemptionSteps(
     );
     for (const { kind, scope } of input.slots ?? [])
       await usage.settle({ scope, kind, redemptionId: input.redemptionId });
-    const couponCode = await coupons.issue(input.redemptionId, () => couponCodeFromRandomBytes(() => randomBytes(24)));
-    const changes = { member_id: input.memberId, points: input.points, ...input.changes, coupon_code: couponCode };
+    for (;;) {
+      try {
+        const { couponCode, stored } = await recordReserved(input, unrecorded, entry, drawCouponCode());
+        const decided = stored && stored.status !== 'redeeming';
+        return { couponCode, ledgerHead: head, ...(decided ? { redemption: toRedemptionView(stored) } : {}) };
+      } catch (error) {
+        // A (vanishingly rare) code another redemption has: drawn again, the write had changed nothing.
+        if (!(error instanceof CouponCodeTakenError)) throw error;
+      }
+    }
+  }
+
+  /**
+   * Writes what reserve did, with the coupon code drawn for it: the redemption as this write left it (null when a
+   * repeat of the step applied nothing), and its coupon code, which a repeat finds as its first run stored it.
+   */
+  async function recordReserved(
+    input: ReservePointsInput,
+    unrecorded: PendingRedemption | undefined,
+    entry: AuditEvent,
+    drawn: string,
+  ): Promise<{ couponCode: string; stored: RedemptionDocument | null }> {
+    const coupon = { coupon_code: drawn, issued_coupon_code: drawn };
+    const changes = { member_id: input.memberId, points: input.points, ...input.changes, ...coupon };
     const { completedVersion, delayed } = input;
     const recorded = unrecorded && (await recordWithPoints(input, unrecorded, changes, entry));
     const stored =
@@ -481,8 +508,9 @@ export function createRedemptionSteps(
       (completedVersion !== undefined && !delayed
         ? await changeStatusThenComplete(input, completedVersion, changes, [entry])
         : await changeStatus(input, delayed ? 'awaiting_order' : 'redeeming', changes, [entry]));
-    const decided = stored && stored.status !== 'redeeming';
-    return { couponCode, ledgerHead: head, ...(decided ? { redemption: toRedemptionView(stored) } : {}) };
+    const couponCode = (stored ?? (await redemptions.get(input.redemptionId)))?.coupon_code;
+    if (!couponCode) throw new Error(`Redemption ${input.redemptionId} has no coupon code after its points moved.`);
+    return { couponCode, stored };
   }
 
   /** The redemption as its first step finds it: pending, with what the request says. */
@@ -702,10 +730,7 @@ export function createRedemptionSteps(
 
     /** No order came (expired) or the redemption was cancelled: the hold is released and the coupon voided. */
     async releasePoints(input: ReleasePointsInput): Promise<void> {
-      const [entry] = await Promise.all([
-        appendToLedger(input, 'RELEASE', 'release'),
-        coupons.void(input.redemptionId),
-      ]);
+      const entry = await appendToLedger(input, 'RELEASE', 'release');
       await changeStatus(input, input.status, {}, [entry, { type: 'coupon_voided' }]);
     },
 
@@ -743,9 +768,8 @@ export function createRedemptionSteps(
       await audit(input.redemptionId, 'refund', entry);
     },
 
-    /** Compensation: the coupon can no longer be used. */
+    /** Compensation: the coupon can no longer be used (its redemption's status says so; the trail records it). */
     async voidCoupon({ redemptionId }: { redemptionId: string }): Promise<void> {
-      await coupons.void(redemptionId);
       await audit(redemptionId, 'coupon-void', { type: 'coupon_voided' });
     },
 

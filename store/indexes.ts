@@ -2,8 +2,11 @@ import type { Db, IndexDescription } from 'mongodb';
 import { detectDialect } from './dialect';
 import { createLookupIndexes } from './ferretdb/lookup-indexes';
 
-/** An index; `mongodbOnly` for one that serves a range, which FerretDB does not push down to PostgreSQL. */
-type Index = IndexDescription & { mongodbOnly?: true };
+/**
+ * An index; `mongodbOnly` for one that serves a range, which FerretDB does not push down to PostgreSQL; `notLookedUp`
+ * for a unique one nothing filters by, which needs no lookup index on FerretDB.
+ */
+type Index = IndexDescription & { mongodbOnly?: true; notLookedUp?: true };
 
 /**
  * Every index of the store, declared once. Unique indexes are what FerretDB and MongoDB both enforce atomically, so
@@ -33,8 +36,9 @@ const INDEXES: Record<string, Index[]> = {
   limit_usage: [{ key: { idempotency_key: 1 }, name: 'idempotency_key_unique', unique: true }],
   limit_usage_heads: [],
   redemption_options: [],
-  coupons: [{ key: { redemption_id: 1 }, name: 'one_coupon_per_redemption', unique: true }],
   redemptions: [
+    // Sparse: a redemption without a coupon has no such field (store/redemptions.ts). Looked up by `coupon_code`.
+    { key: { issued_coupon_code: 1 }, name: 'coupon_code_unique', unique: true, sparse: true, notLookedUp: true },
     { key: { member_id: 1, created_at: -1 }, name: 'member' },
     { key: { client_id: 1, created_at: -1 }, name: 'client' },
     { key: { status: 1 }, name: 'status' },
@@ -79,7 +83,14 @@ export function lookupFields(): Record<string, string[]> {
   return Object.fromEntries(
     Object.entries(INDEXES).map(([collection, indexes]) => [
       collection,
-      ['_id', ...new Set(indexes.filter((index) => !index.mongodbOnly).map((index) => Object.keys(index.key)[0]!))],
+      [
+        '_id',
+        ...new Set(
+          indexes
+            .filter((index) => !index.mongodbOnly && !index.notLookedUp)
+            .map((index) => Object.keys(index.key)[0]!),
+        ),
+      ],
     ]),
   );
 }
@@ -90,6 +101,7 @@ function indexOptions(index: Index): Omit<IndexDescription, 'key'> {
   const options: Partial<Index> = { ...index };
   delete options.key;
   delete options.mongodbOnly;
+  delete options.notLookedUp;
   return options;
 }
 

@@ -1,10 +1,9 @@
 /**
  * Redemptions in bulk, outside any workflow: a merchant's history imported in the layout the workflow's steps write,
- * and the one-off backfill of the day key that reports read by.
+ * and the one-off backfills of fields that older redemptions lack.
  */
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import { utcDay } from '../domain/reports';
-import { Coupons } from './coupons';
 import { dialectOf } from './dialect';
 import {
   redemptionsCollection,
@@ -16,49 +15,64 @@ import {
 
 export class RedemptionHistory {
   private readonly redemptions: Collection<StoredRedemption>;
-  private readonly coupons: Coupons;
 
   constructor(private readonly db: Db) {
     this.redemptions = redemptionsCollection(db);
-    this.coupons = new Coupons(db);
   }
 
-  /** Imports finished redemptions (a merchant's history, migrated) with their audit trails and coupons. */
+  /** Imports finished redemptions (a merchant's history, migrated) with their audit trails and coupon codes. */
   async importMany(redemptions: Array<{ document: RedemptionDocument; events: StoredEvent[] }>): Promise<void> {
     if (redemptions.length === 0) return;
     await this.redemptions.insertMany(
       redemptions.map(({ document, events }) =>
-        stored({ created_day: utcDay(document.created_at), ...document }, events),
+        stored(
+          {
+            created_day: utcDay(document.created_at),
+            ...(document.coupon_code ? { issued_coupon_code: document.coupon_code } : {}),
+            ...document,
+          },
+          events,
+        ),
       ),
       { ordered: false },
-    );
-    await this.coupons.importMany(
-      redemptions.flatMap(({ document }) =>
-        document.coupon_code
-          ? [{ _id: document.coupon_code, redemption_id: document._id, created_at: document.created_at }]
-          : [],
-      ),
     );
   }
 
   /**
    * Gives `created_day` to the redemptions stored before it existed (a scan, run once by `npm run backfill:report-days`);
-   * returns how many it changed. Atomic per document on MongoDB; FerretDB v1 applies an update as read, change,
-   * replace, so there it runs with the workers stopped, lest a step's write to the same redemption be lost.
+   * returns how many it changed.
    */
-  async backfillCreatedDay(): Promise<number> {
+  backfillCreatedDay(): Promise<number> {
+    return this.backfill({ created_day: { $exists: false } }, ({ created_at }) => ({
+      created_day: utcDay(created_at),
+    }));
+  }
+
+  /**
+   * Gives `issued_coupon_code` to the redemptions whose coupons were issued before it existed (a scan, run once by
+   * `npm run backfill:coupon-codes`), so that no new code can be one of theirs; returns how many it changed.
+   */
+  backfillIssuedCouponCodes(): Promise<number> {
+    return this.backfill(
+      { coupon_code: { $type: 'string' }, issued_coupon_code: { $exists: false } },
+      ({ coupon_code }) => ({ issued_coupon_code: coupon_code! }),
+    );
+  }
+
+  /**
+   * Sets on each redemption `lacking` the fields `fill` gives it. Atomic per document on MongoDB; FerretDB v1 applies
+   * an update as read, change, replace, so there it runs with the workers stopped, lest a step's write to the same
+   * redemption be lost.
+   */
+  private async backfill(
+    lacking: Filter<StoredRedemption>,
+    fill: (redemption: RedemptionDocument) => Partial<RedemptionDocument>,
+  ): Promise<number> {
     const dialect = dialectOf(this.db);
     let changed = 0;
-    const legacy = this.redemptions.find(
-      { created_day: { $exists: false } },
-      { projection: { _id: 1, created_at: 1 } },
-    );
-    for await (const { _id, created_at } of legacy) {
-      const result = await dialect.serialized(`${this.redemptions.namespace}/${_id}`, () =>
-        this.redemptions.updateOne(
-          { _id, created_day: { $exists: false } },
-          { $set: { created_day: utcDay(created_at) } },
-        ),
+    for await (const redemption of this.redemptions.find(lacking, { projection: { events: 0, event_keys: 0 } })) {
+      const result = await dialect.serialized(`${this.redemptions.namespace}/${redemption._id}`, () =>
+        this.redemptions.updateOne({ _id: redemption._id, ...lacking }, { $set: fill(redemption) }),
       );
       changed += result.modifiedCount;
     }

@@ -24,6 +24,12 @@ export interface RedemptionDocument {
   delay_points_deduction: boolean;
   currency: string | null;
   coupon_code: string | null;
+  /**
+   * The coupon code again, present only once one is issued: the unique index that keeps codes unique is on this
+   * field, sparse, because `coupon_code` is null until then and nulls would collide. Absent on redemptions recorded
+   * before it existed, whose codes the `coupons` collection kept unique (`npm run backfill:coupon-codes` adds it).
+   */
+  issued_coupon_code?: string;
   status: RedemptionStatus;
   reason: RejectionReason | null;
   partner: PartnerName | null;
@@ -64,6 +70,7 @@ export type RedemptionChanges = Partial<
     | 'points'
     | 'currency'
     | 'coupon_code'
+    | 'issued_coupon_code'
     | 'status'
     | 'reason'
     | 'partner'
@@ -132,6 +139,19 @@ export class RedemptionMissingError extends Error {
   }
 }
 
+/** The coupon code a write gave its redemption is another redemption's already: the step draws another. */
+export class CouponCodeTakenError extends Error {
+  constructor(readonly code: string | undefined) {
+    super(`Coupon code ${code ?? ''} is another redemption's.`);
+  }
+}
+
+/** A duplicate key error of a write that set a coupon code is that code's (the only unique index but `_id`). */
+function couponCodeTaken(error: unknown, document: Pick<RedemptionDocument, 'issued_coupon_code'>): unknown {
+  if (duplicateKeyIndex(error) === undefined || document.issued_coupon_code === undefined) return error;
+  return new CouponCodeTakenError(document.issued_coupon_code);
+}
+
 export class Redemptions {
   private readonly redemptions: Collection<StoredRedemption>;
   private readonly dialect: StoreDialect;
@@ -147,7 +167,8 @@ export class Redemptions {
 
   /**
    * Records a new redemption with its first audit events (each at the document's updated_at unless it says when); a
-   * retried call finds it already there and changes nothing. True when this call created it.
+   * retried call finds it already there and changes nothing. True when this call created it; CouponCodeTakenError
+   * when its coupon code is another redemption's.
    */
   async createIfMissing(document: RedemptionDocument, events: Array<AuditEvent & { at?: Date }>): Promise<boolean> {
     try {
@@ -161,7 +182,9 @@ export class Redemptions {
       return true;
     } catch (error) {
       if (duplicateKeyIndex(error) === undefined) throw error;
-      return false;
+      // FerretDB's error does not name the index: the redemption is there already, or its coupon code is taken.
+      if (await this.redemptions.findOne({ _id: document._id }, { projection: { _id: 1 } })) return false;
+      throw couponCodeTaken(error, document);
     }
   }
 
@@ -169,7 +192,8 @@ export class Redemptions {
    * One status-changing step of the redemption's workflow: its changes and audit events in one write. It applies only
    * over an older version, so a repeated step changes nothing and a late one cannot move the redemption backwards.
    * The redemption as this call left it (without its audit trail), or null when it applied nothing because a newer
-   * step had; RedemptionMissingError when there is no redemption to apply it to.
+   * step had; RedemptionMissingError when there is no redemption to apply it to, CouponCodeTakenError when the coupon
+   * code it sets is another redemption's.
    */
   async changeStatus(
     id: string,
@@ -181,11 +205,15 @@ export class Redemptions {
     const set = { ...changes, version, updated_at: at };
     const before = await this.inWriteQueue(id, () =>
       // No projection: FerretDB v1's findAndModify has none. The audit trail is dropped here instead.
-      this.redemptions.findOneAndUpdate(
-        { _id: id, version: { $lt: version } },
-        { $set: set, $push: { events: { $each: events.map((event) => ({ at, ...event })) } } },
-        { returnDocument: 'before' },
-      ),
+      this.redemptions
+        .findOneAndUpdate(
+          { _id: id, version: { $lt: version } },
+          { $set: set, $push: { events: { $each: events.map((event) => ({ at, ...event })) } } },
+          { returnDocument: 'before' },
+        )
+        .catch((error: unknown) => {
+          throw couponCodeTaken(error, changes);
+        }),
     );
     if (!before) {
       await this.mustExist(id);

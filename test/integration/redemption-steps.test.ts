@@ -9,6 +9,7 @@ import { createRedemptionSteps } from '../../activities/redemption-steps';
 import type { CreateRedemptionRequest } from '../../domain/redemption';
 import type { MongoHandle } from '../../store/connect';
 import { Ledger } from '../../store/ledger';
+import { RedemptionHistory } from '../../store/redemption-history';
 import { Redemptions } from '../../store/redemptions';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { connectTestMongo, testConfig, uniqueName } from '../harness/stack';
@@ -83,11 +84,58 @@ describe('redemption steps on the store', () => {
       currency: 'SAR',
       partner: 'flavours',
       coupon_code: coupon,
+      issued_coupon_code: coupon,
     });
     expect(await trail(redemptionId)).toEqual(['pending', 'ledger', 'redeeming']);
     expect((await foldLedger(mongo.db, memberId)).points_balance).toBe(400);
-    expect(await mongo.db.collection('coupons').countDocuments({ redemption_id: redemptionId })).toBe(1);
     expect(await redemptions.findByCouponCode(coupon)).toMatchObject({ _id: redemptionId });
+  });
+
+  it('draws another coupon code for a recorded redemption when the one drawn is taken, and keeps it when run again', async () => {
+    const earlier = await begin();
+    const takenCode = await steps.reservePoints({ ...earlier, version: 1, points: 100, delayed: true, changes: {} });
+    const fresh = 'FRSH-3456-789A-BCDE';
+    const draws = [takenCode, fresh, 'NEVR-DRWN-3456-789A'];
+    const drawing = createRedemptionSteps(mongo.db, undefined, undefined, () => draws.shift()!);
+    const { redemptionId, memberId } = await begin();
+    const reserve = { redemptionId, version: 1, memberId, points: 100, delayed: true, changes: {} };
+
+    expect(await drawing.reservePoints(reserve)).toBe(fresh);
+    expect(await drawing.reservePoints(reserve)).toBe(fresh);
+
+    expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'awaiting_order', coupon_code: fresh });
+    expect(await redemptions.findByCouponCode(takenCode)).toMatchObject({ _id: earlier.redemptionId });
+    expect(await trail(redemptionId)).toEqual(['pending', 'ledger', 'awaiting_order']);
+    expect((await foldLedger(mongo.db, memberId)).entries.filter((entry) => entry.type === 'HOLD')).toHaveLength(1);
+  });
+
+  it('draws again a code that a redemption recorded before issued_coupon_code existed has, once it is backfilled', async () => {
+    const legacyCode = 'LGCY-2345-6789-ABCD';
+    const { redemptionId: legacyId, memberId: legacyMember } = await begin();
+    // As an older release left it: its code unique through the `coupons` collection, not the redemption's index.
+    await steps.reservePoints({
+      redemptionId: legacyId,
+      version: 1,
+      memberId: legacyMember,
+      points: 100,
+      delayed: true,
+      changes: {},
+    });
+    await mongo.db
+      .collection<{ _id: string }>('redemptions')
+      .updateOne({ _id: legacyId }, { $set: { coupon_code: legacyCode }, $unset: { issued_coupon_code: '' } });
+    const history = new RedemptionHistory(mongo.db);
+    expect(await history.backfillIssuedCouponCodes()).toBe(1);
+    expect(await history.backfillIssuedCouponCodes()).toBe(0);
+    expect(await redemptions.get(legacyId)).toMatchObject({ coupon_code: legacyCode, issued_coupon_code: legacyCode });
+
+    const fresh = 'FRSH-4567-89AB-CDEF';
+    const draws = [legacyCode, fresh];
+    const drawing = createRedemptionSteps(mongo.db, undefined, undefined, () => draws.shift()!);
+    const { redemptionId, memberId } = await begin();
+    const reserve = { redemptionId, version: 1, memberId, points: 100, delayed: false, changes: {} };
+    expect(await drawing.reservePoints(reserve)).toBe(fresh);
+    expect(await redemptions.findByCouponCode(legacyCode)).toMatchObject({ _id: legacyId });
   });
 
   it('never moves a redemption backwards: a repeated or late step of an older version changes nothing', async () => {
@@ -191,8 +239,9 @@ describe('redemption steps on the store', () => {
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'InsufficientPoints', nonRetryable: true });
-    expect(await mongo.db.collection('coupons').countDocuments({ redemption_id: redemptionId })).toBe(0);
-    expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'pending', version: 0 });
+    const stored = await redemptions.get(redemptionId);
+    expect(stored).toMatchObject({ status: 'pending', version: 0, coupon_code: null });
+    expect(stored).not.toHaveProperty('issued_coupon_code');
   });
 
   it('fails for good, with a typed non-retryable failure, when a step finds its ledger key used for another entry', async () => {
@@ -356,6 +405,29 @@ describe('redemption steps on the store', () => {
       expect(again.context.availablePoints).toBe(first.context.availablePoints);
       expect(again.reserved).toEqual(first.reserved);
       expect(await redemptions.get(redemptionId)).toMatchObject({ status: 'completed', version: 2 });
+      expect((await foldLedger(mongo.db, memberId)).entries.filter((entry) => entry.type === 'DEBIT')).toHaveLength(1);
+    });
+
+    it("draws another coupon code when the one drawn is already another redemption's, and keeps it when run again", async () => {
+      const taken = (await steps.beginRedemptionWithPoints((await beginningWithPoints(300, 100)).input)).reserved;
+      const takenCode = (taken as { couponCode: string }).couponCode;
+      const fresh = 'FRSH-2345-6789-ABCD';
+      const draws = [takenCode, fresh, 'NEVR-DRWN-2345-6789'];
+      const drawing = createRedemptionSteps(mongo.db, undefined, undefined, () => draws.shift()!);
+      const { redemptionId, memberId, input } = await beginningWithPoints(300, 100);
+
+      const first = await drawing.beginRedemptionWithPoints(input);
+      const again = await drawing.beginRedemptionWithPoints(input);
+
+      expect(first.reserved).toMatchObject({ couponCode: fresh });
+      expect(again.reserved).toEqual(first.reserved);
+      expect(await redemptions.get(redemptionId)).toMatchObject({
+        status: 'completed',
+        coupon_code: fresh,
+        issued_coupon_code: fresh,
+      });
+      expect(await redemptions.findByCouponCode(takenCode)).not.toMatchObject({ _id: redemptionId });
+      expect(await trail(redemptionId)).toEqual(['pending', 'ledger', 'redeeming', 'completed']);
       expect((await foldLedger(mongo.db, memberId)).entries.filter((entry) => entry.type === 'DEBIT')).toHaveLength(1);
     });
 
