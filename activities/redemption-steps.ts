@@ -415,19 +415,32 @@ export function createRedemptionSteps(
     // has changed the redemption since: the status it passed through is in no stored document to read it from.
     const written = applied ?? (await redemptions.get(redemptionId));
     const current = written?.version === completedVersion ? written : null;
+    await tellRedeemingThenCompleted(redemptionId, version, completedVersion, current);
+    return current;
+  }
+
+  /**
+   * Tells the merchant of a step into `redeeming` that completed the redemption in the same write: both statuses, each
+   * under its own version, with the redemption as the step left it when it is known.
+   */
+  async function tellRedeemingThenCompleted(
+    redemptionId: string,
+    version: number,
+    completedVersion: number,
+    completed: RedemptionDocument | null,
+  ): Promise<void> {
     await merchantEvents.statusChanged({
       redemptionId,
       version,
       status: 'redeeming',
-      ...(current ? { document: { ...current, status: 'redeeming' as const, version } } : {}),
+      ...(completed ? { document: { ...completed, status: 'redeeming' as const, version } } : {}),
     });
     await merchantEvents.statusChanged({
       redemptionId,
       version: completedVersion,
       status: 'completed',
-      ...(current ? { document: current } : {}),
+      ...(completed ? { document: completed } : {}),
     });
-    return current;
   }
 
   /** How many of its member's available points the redemption's own ledger entries have taken. */
@@ -597,16 +610,10 @@ export function createRedemptionSteps(
     // The pending state is told as it would have been stored: nothing records it now.
     await merchantEvents.statusChanged({ redemptionId, version: 0, status: 'pending', document: pending });
     if (!(await redemptions.createIfMissing(document, events))) return null;
-    if (completes) metrics.redemptionFinished('completed', document.partner);
-    await merchantEvents.statusChanged({
-      redemptionId,
-      version,
-      status: moved,
-      document: { ...document, status: moved, version },
-    });
     if (completes) {
-      await merchantEvents.statusChanged({ redemptionId, version: completedVersion, status: 'completed', document });
-    }
+      metrics.redemptionFinished('completed', document.partner);
+      await tellRedeemingThenCompleted(redemptionId, version, completedVersion, document);
+    } else await merchantEvents.statusChanged({ redemptionId, version, status: moved, document });
     return document;
   }
 

@@ -117,15 +117,11 @@ function newer<H extends { seq: number }>(a: H | undefined, b: H | undefined): H
 export class NumberedLog<E extends NumberedEntry & H, H extends { seq: number }> {
   /**
    * One log's appends from this process run one after another, so that they do not lose optimistic-concurrency races
-   * to each other; writers in other processes are still kept honest by the entry numbers.
+   * to each other; writers in other processes are still kept honest by the entry numbers. While a log has appends
+   * queued, they remember the newest entry one of them wrote: the next starts from it when the head its caller read is
+   * older (read before the appends ahead of it ran), rather than losing the race for its number to each of them in turn.
    */
-  private readonly appends = new WriteQueue();
-  /**
-   * Per log with appends queued in this process: how many, and the newest entry one of them wrote. The next append
-   * starts from that entry when the head its caller read is older (read before the appends ahead of it ran), rather
-   * than losing the race for its number to each of them in turn. Forgotten once the log's queue is empty.
-   */
-  private readonly queued = new Map<string, { appends: number; written?: H }>();
+  private readonly appends = new WriteQueue<{ written?: H }>(() => ({}));
 
   constructor(
     private readonly entries: Collection<E>,
@@ -162,14 +158,7 @@ export class NumberedLog<E extends NumberedEntry & H, H extends { seq: number }>
    * refusal when the entry may not follow the log's head.
    */
   async append(request: LogAppend<E, H>): Promise<{ entry: E; duplicate: boolean }> {
-    const queue = this.queued.get(request.log) ?? { appends: 0 };
-    this.queued.set(request.log, queue);
-    queue.appends++;
-    try {
-      return await this.appends.run(request.log, () => this.appendOnce(request, queue));
-    } finally {
-      if (--queue.appends === 0) this.queued.delete(request.log);
-    }
+    return this.appends.run(request.log, (queue) => this.appendOnce(request, queue));
   }
 
   private async appendOnce(
