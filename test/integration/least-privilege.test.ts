@@ -184,6 +184,7 @@ describe('least privilege', () => {
       const stored = await stack.mongo.db.collection('redemptions').findOne({ _id: mine.id as never });
       const legacy: Record<string, unknown> = { ...stored, _id: legacyId, coupon_code: null };
       delete legacy.client_id;
+      delete legacy.issued_coupon_code;
       await stack.mongo.db.collection('redemptions').insertOne(legacy as never);
       expect((await as(KEYS.ops, 'GET', `/v1/redemptions/${legacyId}`)).status).toBe(200);
       expect((await as(KEYS.till, 'GET', `/v1/redemptions/${legacyId}`)).status).toBe(404);
