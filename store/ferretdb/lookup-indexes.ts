@@ -11,6 +11,8 @@ const METADATA_TABLE = '_ferretdb_database_metadata';
 /** Runs `work` on a connection to the PostgreSQL under FerretDB, closed afterwards. */
 export async function withPostgres<T>(postgresUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: postgresUrl });
+  // PostgreSQL dying mid-query also rejects the query; unheard, the client's 'error' event would end the process.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     return await work(client);
