@@ -43,7 +43,7 @@ export class RedemptionHistory {
    * returns how many it changed.
    */
   backfillCreatedDay(): Promise<number> {
-    return this.backfill({ created_day: { $exists: false } }, ({ created_at }) => ({
+    return this.backfill({ created_day: { $exists: false } }, 'created_at', ({ created_at }) => ({
       created_day: utcDay(created_at),
     }));
   }
@@ -55,22 +55,24 @@ export class RedemptionHistory {
   backfillIssuedCouponCodes(): Promise<number> {
     return this.backfill(
       { coupon_code: { $type: 'string' }, issued_coupon_code: { $exists: false } },
+      'coupon_code',
       ({ coupon_code }) => ({ issued_coupon_code: coupon_code! }),
     );
   }
 
   /**
-   * Sets on each redemption `lacking` the fields `fill` gives it. Atomic per document on MongoDB; FerretDB v1 applies
+   * Sets on each redemption `lacking` the fields `fill` gives it from the one field it `reads`. Atomic per document on MongoDB; FerretDB v1 applies
    * an update as read, change, replace, so there it runs with the workers stopped, lest a step's write to the same
    * redemption be lost.
    */
-  private async backfill(
+  private async backfill<F extends keyof RedemptionDocument>(
     lacking: Filter<StoredRedemption>,
-    fill: (redemption: RedemptionDocument) => Partial<RedemptionDocument>,
+    reads: F,
+    fill: (redemption: Pick<RedemptionDocument, '_id' | F>) => Partial<RedemptionDocument>,
   ): Promise<number> {
     const dialect = dialectOf(this.db);
     let changed = 0;
-    for await (const redemption of this.redemptions.find(lacking, { projection: { events: 0, event_keys: 0 } })) {
+    for await (const redemption of this.redemptions.find(lacking, { projection: { _id: 1, [reads]: 1 } })) {
       const result = await dialect.serialized(`${this.redemptions.namespace}/${redemption._id}`, () =>
         this.redemptions.updateOne({ _id: redemption._id, ...lacking }, { $set: fill(redemption) }),
       );

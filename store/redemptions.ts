@@ -141,8 +141,8 @@ export class RedemptionMissingError extends Error {
 
 /** The coupon code a write gave its redemption is another redemption's already: the step draws another. */
 export class CouponCodeTakenError extends Error {
-  constructor(readonly code: string | undefined) {
-    super(`Coupon code ${code ?? ''} is another redemption's.`);
+  constructor(readonly code: string) {
+    super(`Coupon code ${code} is another redemption's.`);
   }
 }
 
