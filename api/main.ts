@@ -11,7 +11,7 @@ const STUCK_EXIT_GRACE_MS = 10_000;
 const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel, 'api');
 warnOfLaxSettings(config, logger);
-const services = await connectServices(config, { serviceName: 'redemption-api' });
+const services = await connectServices(config, { serviceName: 'redemption-api', waitForDependencies: logger });
 const api = await composeApi(config, { logger, services });
 logger.info({ url: api.url }, 'API listening');
 

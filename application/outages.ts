@@ -34,8 +34,9 @@ export function isDependencyOutage(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException)?.code;
   return (
     isStoreOutage(error) ||
-    // Temporal's client reports an unreachable server as a gRPC ServiceError.
-    (error as Error)?.name === 'ServiceError' ||
+    // Temporal's client reports an unreachable server as a gRPC ServiceError; its native connection, when it cannot
+    // connect at all, as a TransportError.
+    ['ServiceError', 'TransportError'].includes((error as Error)?.name) ||
     isWorkflowRecovering(error) ||
     isTemporalShedding(error) ||
     (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code))

@@ -15,8 +15,13 @@ export async function connectMongo(settings: MongoSettings): Promise<MongoHandle
     appName: 'redemption-orchestrator',
     ignoreUndefined: true,
   });
-  await client.connect();
-  const db = client.db(settings.db);
-  await ensureIndexes(db, settings.postgresUrl);
-  return { client, db };
+  try {
+    await client.connect();
+    const db = client.db(settings.db);
+    await ensureIndexes(db, settings.postgresUrl);
+    return { client, db };
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
 }

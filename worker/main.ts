@@ -12,7 +12,7 @@ if (!config.secrets.key) {
   logger.warn('SECRETS_ENCRYPTION_KEY is not set: webhook signing secrets are stored unsealed. Set it in production.');
 }
 installTemporalRuntime({ metricsAddress: config.workerMetricsAddress });
-const services = await connectServices(config, { serviceName: 'redemption-worker' });
+const services = await connectServices(config, { serviceName: 'redemption-worker', waitForDependencies: logger });
 try {
   const worker = await composeWorker(config, { logger, services });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
