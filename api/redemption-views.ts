@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { redemptionViewSchema } from '../domain/redemption';
 import { REDEMPTION_STATUSES, type RejectionReason } from '../domain/states';
-import { isWholeView, type DecidedRedemption } from '../domain/redemption-view';
+import { answeredWithWholeView, isWholeView, type DecidedRedemption } from '../domain/redemption-view';
 import { ApiError } from './errors';
 
 export const redemptionWithEventsSchema = redemptionViewSchema
@@ -41,23 +41,22 @@ const REJECTION_MESSAGES: Record<RejectionReason, string> = {
 /** Create Redemption's answer for a redemption in each state (SPEC §3). */
 export function answerCreateRedemption(res: Response, redemption: DecidedRedemption): void {
   const { id, status } = redemption;
-  switch (status) {
-    case 'rejected': {
-      const reason = redemption.reason ?? 'option_not_found';
-      throw new ApiError(422, reason, `${REJECTION_MESSAGES[reason]} (redemption ${id})`);
-    }
-    case 'compensated':
-      throw new ApiError(
-        502,
-        'partner_redeem_failed',
-        `The partner could not fulfil the reward, so the points were returned (redemption ${id}).`,
-      );
-    // needs_review: the partner's answer never came, and the points stay debited until an operator settles it.
-    case 'pending':
-    case 'redeeming':
-    case 'needs_review':
-      res.status(202).json({ id, status });
-      return;
+  if (status === 'rejected') {
+    const reason = redemption.reason ?? 'option_not_found';
+    throw new ApiError(422, reason, `${REJECTION_MESSAGES[reason]} (redemption ${id})`);
+  }
+  if (status === 'compensated') {
+    throw new ApiError(
+      502,
+      'partner_redeem_failed',
+      `The partner could not fulfil the reward, so the points were returned (redemption ${id}).`,
+    );
+  }
+  // Still on its way (pending, redeeming), or needs_review: the partner's answer never came, and the points stay
+  // debited until an operator settles it.
+  if (!answeredWithWholeView(status)) {
+    res.status(202).json({ id, status });
+    return;
   }
   // Every other status is answered with the whole redemption (application/redemptions.ts makes sure it has it).
   if (!isWholeView(redemption)) throw new Error(`Redemption ${id} (${status}) came without its view.`);

@@ -11,7 +11,6 @@ import { Client, Connection } from '@temporalio/client';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { preparePostgres } from '../../scripts/postgres';
 import { freePort } from '../../scripts/processes';
@@ -21,6 +20,7 @@ import { SupervisedProcess } from '../../scripts/supervisor';
 import { ensureIndexes } from '../../store/indexes';
 import type { Member } from '../../store/members';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
+import { productProcess } from '../harness/product-process';
 import { startStubPartner, type RecordedCall, type StubPartner } from '../harness/stub-partner';
 import { startFlakyNetwork } from './flaky-network';
 import {
@@ -35,7 +35,6 @@ import {
   type Travellers,
 } from './journeys';
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const CLIENT = 'chaos-till';
 const API_KEY = 'chaos-api-key';
 const DB_NAME = 'chaos';
@@ -261,22 +260,12 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
     const db = mongo.db(DB_NAME);
     await ensureIndexes(db, postgres?.url);
 
-    const node = (name: string, entry: string, ready: { port: number } | { logLine: string }) =>
-      new SupervisedProcess({
-        name,
-        command: process.execPath,
-        args: ['--import', 'tsx', entry],
-        cwd: projectRoot,
-        env,
-        logFile: join(dir, `${name}.log`),
-        ready,
-      });
-    const workers = [1, 2].map((n) => node(`worker-${n}`, 'worker/main.ts', { logLine: 'worker running' }));
+    const workers = [1, 2].map((n) => productProcess('worker', { name: `worker-${n}`, dir, env }));
     for (const worker of workers) {
       await worker.start();
       cleanups.push(() => worker.stop());
     }
-    const api = node('api', 'api/main.ts', { port: ports.api });
+    const api = productProcess('api', { dir, env });
     await api.start();
     cleanups.push(() => api.stop());
     const apiUrl = `http://127.0.0.1:${ports.api}`;

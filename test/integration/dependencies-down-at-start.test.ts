@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { preparePostgres } from '../../scripts/postgres';
@@ -17,8 +16,8 @@ import { SupervisedProcess } from '../../scripts/supervisor';
 import { FERRETDB, resolveGoTool } from '../../scripts/tools';
 import { sleep, untilAnswered } from '../chaos/journeys';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
+import { productProcess } from '../harness/product-process';
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const API_KEY = 'start-key';
 const DB_NAME = 'down_at_start';
 
@@ -83,23 +82,7 @@ describe('an API and a worker started while the store and Temporal are down', ()
       POINTS_EXPIRY_INTERVAL_SECONDS: 'off',
     };
     const logOf = (name: string) => readFileSync(join(dir, `${name}.log`), 'utf8');
-    const processes = (
-      [
-        ['worker', 'worker/main.ts', { logLine: 'worker running' }],
-        ['api', 'api/main.ts', { port: apiPort }],
-      ] as const
-    ).map(
-      ([name, entry, ready]) =>
-        new SupervisedProcess({
-          name,
-          command: process.execPath,
-          args: ['--import', 'tsx', entry],
-          cwd: projectRoot,
-          env,
-          logFile: join(dir, `${name}.log`),
-          ready,
-        }),
-    );
+    const processes = (['worker', 'api'] as const).map((role) => productProcess(role, { dir, env }));
     /** Waits until each process's log has said `line` `times` times. */
     const untilLogged = async (line: string, times: number) => {
       const deadline = Date.now() + 60_000;

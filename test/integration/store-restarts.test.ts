@@ -8,7 +8,6 @@ import { Client, Connection } from '@temporalio/client';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { preparePostgres } from '../../scripts/postgres';
@@ -20,9 +19,9 @@ import { ensureIndexes } from '../../store/indexes';
 import { sleep, untilAnswered } from '../chaos/journeys';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { sampleSum, scrape } from '../harness/prometheus';
+import { productProcess } from '../harness/product-process';
 import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const API_KEY = 'restarts-key';
 const DB_NAME = 'restarts';
 /** How soon after the store is back the API must be ready again. */
@@ -90,22 +89,7 @@ describe('the store restarted twice within seconds, then its PostgreSQL, under l
       POINTS_EXPIRY_INTERVAL_SECONDS: 'off',
       REDEMPTION_SYNC_WAIT_MS: '5000',
     };
-    for (const [name, entry, ready] of [
-      ['worker', 'worker/main.ts', { logLine: 'worker running' }],
-      ['api', 'api/main.ts', { port: apiPort }],
-    ] as const) {
-      await supervise(
-        new SupervisedProcess({
-          name,
-          command: process.execPath,
-          args: ['--import', 'tsx', entry],
-          cwd: projectRoot,
-          env,
-          logFile: join(dir, `${name}.log`),
-          ready,
-        }),
-      );
-    }
+    for (const role of ['worker', 'api'] as const) await supervise(productProcess(role, { dir, env }));
   }, 180_000);
 
   afterAll(async () => {
