@@ -9,6 +9,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env';
 import { startTracing, type Tracing } from '../config/tracing';
+import { doublingPauseMs } from '../domain/pauses';
 import { connectMongo, type MongoHandle } from '../store/connect';
 import { isDependencyOutage } from './outages';
 import { installTemporalRuntime } from './temporal-runtime';
@@ -25,7 +26,7 @@ export interface Services {
  * a process started during an outage is up within seconds of its end, however long it lasted.
  */
 export function startWaitPauseMs(attempt: number): number {
-  return Math.min(1_000 * 2 ** (attempt - 1), 10_000);
+  return doublingPauseMs(attempt, 1_000, 10_000);
 }
 
 /**

@@ -2,6 +2,7 @@
  * How a store step waits for a store that does not answer (workflows/store-steps.ts): what the Temporal UI says
  * meanwhile, and how long each pause between rounds of retries lasts.
  */
+import { doublingPauseMs } from './pauses';
 
 /**
  * The pause after the n-th round that ended without success: 5 s, doubling, at most a minute: once the store is back,
@@ -9,7 +10,7 @@
  * Temporal UI cannot read the workflow's details; during a pause it can.
  */
 export function storeWaitPauseMs(attempt: number): number {
-  return Math.min(5_000 * 2 ** (attempt - 1), 60_000);
+  return doublingPauseMs(attempt, 5_000, 60_000);
 }
 
 /** The workflow's current details while a step waits: since when, which attempt, what the store last said. */

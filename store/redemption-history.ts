@@ -61,9 +61,9 @@ export class RedemptionHistory {
   }
 
   /**
-   * Sets on each redemption `lacking` the fields `fill` gives it from the one field it `reads`. Atomic per document on MongoDB; FerretDB v1 applies
-   * an update as read, change, replace, so there it runs with the workers stopped, lest a step's write to the same
-   * redemption be lost.
+   * Sets on each redemption `lacking` the fields `fill` gives it from the one field it `reads`. Atomic per document on
+   * MongoDB; FerretDB v1 applies an update as read, change, replace, so there it runs with the workers stopped, lest a
+   * step's write to the same redemption be lost.
    */
   private async backfill<F extends keyof RedemptionDocument>(
     lacking: Filter<StoredRedemption>,

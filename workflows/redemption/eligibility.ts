@@ -9,6 +9,7 @@ import type { PartnerName } from '../../domain/partners';
 import type { RedemptionOutcome } from '../../domain/redemption';
 import { MemberIdKey, OptionIdKey } from '../../domain/search-attributes';
 import type { RedemptionStatus, RejectionReason } from '../../domain/states';
+import { doublingPauseMs } from '../../domain/pauses';
 import { store } from '../store-steps';
 import { finish, nextVersion, statusChanged, type RedemptionRun } from './run';
 
@@ -93,7 +94,7 @@ export function couponExpiry(ttlSeconds: number): string {
  * or refused within moments, so 100 ms, doubling, at most 2 s.
  */
 function limitWaitPauseMs(attempt: number): number {
-  return Math.min(100 * 2 ** (attempt - 1), 2_000);
+  return doublingPauseMs(attempt, 100, 2_000);
 }
 
 /**
