@@ -123,3 +123,30 @@ export function cpuByRole(pid: number, others: Record<string, number> = {}): Rec
   }
   return byRole;
 }
+
+/**
+ * Waits until the servers under `pid` and the processes in `others` have been idle (together under `idleShare` of one
+ * CPU) for a whole `windowMs`, or for at most `maxMs`; returns the seconds waited. A burst of writes leaves background
+ * work behind it (PostgreSQL's checkpoints and vacuum, Temporal's visibility and WAL checkpoints) that a scenario
+ * measured right after would pay for.
+ */
+export async function untilIdle(
+  pid: number,
+  others: Record<string, number>,
+  { windowMs = 2_000, idleShare = 0.1, maxMs = 120_000 } = {},
+): Promise<number> {
+  const busySeconds = () => {
+    const byRole = cpuByRole(pid, others);
+    const own = threadSeconds(pid);
+    return Object.entries(byRole).reduce((sum, [role, seconds]) => sum + (role in own ? 0 : seconds), 0);
+  };
+  const begin = Date.now();
+  let before = busySeconds();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = busySeconds();
+    if (now - before < (idleShare * windowMs) / 1000 || Date.now() - begin >= maxMs) break;
+    before = now;
+  }
+  return Math.round((Date.now() - begin) / 100) / 10;
+}

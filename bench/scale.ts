@@ -33,11 +33,11 @@ import { RedemptionGauges } from '../store/redemption-gauges';
 import { RedemptionHistory } from '../store/redemption-history';
 import { createMemberWithPoints, createOption, foldLedger } from '../test/harness/fixtures';
 import { answered, apiClient, redemptionIn, type ApiClient } from './api-client';
-import { cpuByRole, cpuPerOperation } from './cpu';
+import { cpuByRole, cpuPerOperation, untilIdle } from './cpu';
 import { measureIdleEndpoints } from './idle-endpoints';
 import { measureExpiryPass } from './points-expiry';
 import { memoryOf, startProduct } from './product-processes';
-import { round } from './latency';
+import { compare, round } from './latency';
 import {
   againstBaseline,
   measure,
@@ -107,8 +107,9 @@ interface Bench {
   created: Map<string, number>;
   newMember: () => Promise<{ id: string; email: string }>;
   workerPid: number;
-  /** How long each stage waited for PostgreSQL's autovacuum to finish before measuring. */
+  /** How long each stage waited for PostgreSQL's autovacuum to finish, and then for the stack to idle, before measuring. */
   quietSeconds: Record<string, number>;
+  idleSeconds: Record<string, number>;
   /** The worker's memory while the stage's delayed redemptions wait for their orders, by stage. */
   fewWaiting: Record<string, ReturnType<typeof memoryOf>>;
   /** What the stage reads: imported redemptions and members, the same shape in every stage. */
@@ -170,7 +171,7 @@ async function measureStage(bench: Bench, label: string): Promise<Row[]> {
   const { samples, concurrency } = settings;
   const name = (scenario: string) => `${label}: ${scenario}`;
   const members = await Promise.all(Array.from({ length: operationsOf(samples) }, () => bench.newMember()));
-  bench.quietSeconds[label] = await untilQuiet(bench.config.mongo.postgresUrl);
+  await settle(bench, label);
   const rows: Row[] = [];
   rows.push(
     await measureAfterWarmUp(
@@ -353,9 +354,15 @@ function readsOf(shape: HistoryShape, memberIds: string[]): Bench['reads'] {
 }
 
 /**
- * Waits until no autovacuum worker runs (at most 5 minutes) and returns how long that took: a stage measures the store,
- * not the maintenance that the writes before it set off.
+ * Waits until no autovacuum worker runs, then until the servers and the worker idle, and records how long each took: a
+ * stage measures the store, not the maintenance that the writes before it set off.
  */
+async function settle(bench: Bench, label: string): Promise<void> {
+  bench.quietSeconds[label] = await untilQuiet(bench.config.mongo.postgresUrl);
+  bench.idleSeconds[label] = await untilIdle(process.pid, { worker: bench.workerPid });
+}
+
+/** Waits until no autovacuum worker runs (at most 5 minutes) and returns how long that took. */
 async function untilQuiet(postgresUrl: string | undefined): Promise<number> {
   if (!postgresUrl) return 0;
   return withPostgres(postgresUrl, async (client) => {
@@ -537,6 +544,7 @@ async function main(): Promise<void> {
       workerPid: worker.pid!,
       fewWaiting: {},
       quietSeconds: {},
+      idleSeconds: {},
       reads: { redemptionId: () => '', memberId: () => '' },
       webhooks: { endpointId: '', attempts: 0 },
       deliveryAttempts: {},
@@ -631,7 +639,7 @@ async function main(): Promise<void> {
     bench.heavy = { id: memberIds[0]!, email: historyEmail(shape.tag, 0) };
     const full = await measureStage(bench, 'imported history');
     // After the stage's own scenarios, so that reading the whole store warms nothing they measure.
-    bench.quietSeconds['reports and reconciliation'] = await untilQuiet(config.mongo.postgresUrl);
+    await settle(bench, 'reports and reconciliation');
     const fullReports = await measureReports(bench, mongo.db, 'imported history');
     full.push(...fullReports.rows);
     const fullReconciliation = await time('reconciliation of the imported store', () =>
@@ -690,9 +698,8 @@ async function main(): Promise<void> {
         redeemDelayed(bench, historyEmail(shape.tag, 1 + pickMember(index))),
       ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await settle(bench, `${settings.waiting} waiting`);
     const manyWaiting = memoryOf(worker.pid!);
-    bench.quietSeconds[`${settings.waiting} waiting`] = await untilQuiet(config.mongo.postgresUrl);
     const pickWaiting = spread(waitingCoupons.length);
     const waitingCapture = await measureWithCpu(
       bench,
@@ -703,7 +710,7 @@ async function main(): Promise<void> {
     await time(`store ${settings.scrape_waiting} waiting`, () =>
       storeWaiting(mongo.db, settings.waiting, settings.scrape_waiting),
     );
-    bench.quietSeconds[`${settings.scrape_waiting} waiting`] = await untilQuiet(config.mongo.postgresUrl);
+    await settle(bench, `${settings.scrape_waiting} waiting`);
     const manyWaitingScrape = await measureScrape(bench, `${settings.scrape_waiting} waiting`);
     const bytesAtEnd = await databaseBytes(config.mongo.postgresUrl);
 
@@ -724,6 +731,13 @@ async function main(): Promise<void> {
       return { stage: heavy.name, ...againstBaseline({ ...heavy }, fresh) };
     });
     printTable(rows);
+    // Against the same store with few waiting too (the stage just before), which leaves the store's growth out.
+    const sameStoreCapture = afterWrites.find((row) => row.name.includes('order capturing'))!;
+    const waitingCaptureVersus = {
+      new_store_few_waiting: compare(waitingCapture, emptyCapture),
+      same_store_few_waiting: compare(waitingCapture, sameStoreCapture),
+    };
+    console.log(`capture with ${settings.waiting} waiting against few waiting`, waitingCaptureVersus);
     for (const row of heavyVersusNew)
       console.log(`${row.stage} vs a new member: p50 x ${row.p50_ratio}, rate x ${row.per_second_ratio}`);
     const workerMemory = {
@@ -751,12 +765,14 @@ async function main(): Promise<void> {
       },
       timings_seconds: timings,
       waited_for_autovacuum_seconds: bench.quietSeconds,
+      waited_for_idle_seconds: bench.idleSeconds,
       import_documents_per_second: round(
         (counts.members + counts.ledger_entries + counts.redemptions * 2) / timings.import!,
         0,
       ),
       worker_memory: workerMemory,
       heavy_member_versus_new_member: heavyVersusNew,
+      capture_with_many_waiting_versus: waitingCaptureVersus,
       reports,
       reconciliation,
       points_expiry: pointsExpiry,

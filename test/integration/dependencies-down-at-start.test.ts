@@ -9,14 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { preparePostgres } from '../../scripts/postgres';
 import { freePort } from '../../scripts/processes';
-import { ferretDbProcess } from '../../scripts/servers';
-import { SupervisedProcess } from '../../scripts/supervisor';
-import { FERRETDB, resolveGoTool } from '../../scripts/tools';
 import { sleep, untilAnswered } from '../chaos/journeys';
 import { createMemberWithPoints, createOption } from '../harness/fixtures';
 import { productProcess } from '../harness/product-process';
+import { startSupervisedStore, type SupervisedStore } from '../harness/supervised-store';
 
 const API_KEY = 'start-key';
 const DB_NAME = 'down_at_start';
@@ -34,38 +31,21 @@ function temporalProxy(port: number, target: string): Promise<Server> {
 
 describe('an API and a worker started while the store and Temporal are down', () => {
   const dir = mkdtempSync(join(tmpdir(), 'down-at-start-'));
-  let postgres: SupervisedProcess;
-  let store: SupervisedProcess;
-  let storeUri: string;
-  let postgresUrl: string;
+  let stack: SupervisedStore | undefined;
   let proxy: Server | undefined;
 
   beforeAll(async () => {
-    const prepared = await preparePostgres({ port: await freePort(), dataDir: join(dir, 'postgres'), ephemeral: true });
-    postgresUrl = prepared.url;
-    postgres = new SupervisedProcess(prepared.spec);
-    await postgres.start();
-    const storePort = await freePort();
-    storeUri = `mongodb://127.0.0.1:${storePort}`;
-    store = new SupervisedProcess(
-      ferretDbProcess(await resolveGoTool(FERRETDB), {
-        postgresUrl: prepared.url,
-        port: storePort,
-        stateDir: dir,
-        logFile: join(dir, 'store.log'),
-      }),
-    );
-    await store.start();
+    stack = await startSupervisedStore(dir);
   }, 180_000);
 
   afterAll(async () => {
     proxy?.close();
-    await store?.stop();
-    await postgres?.stop();
+    await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('wait for each, saying so, and are up once both are back, without exiting meanwhile', async () => {
+    const { postgres, store, uri: storeUri, postgresUrl } = stack!;
     const apiPort = await freePort();
     const temporalPort = await freePort();
     const env = {

@@ -10,17 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { preparePostgres } from '../../scripts/postgres';
 import { freePort } from '../../scripts/processes';
-import { ferretDbProcess } from '../../scripts/servers';
-import { SupervisedProcess } from '../../scripts/supervisor';
-import { FERRETDB, resolveGoTool } from '../../scripts/tools';
+import type { SupervisedProcess } from '../../scripts/supervisor';
 import { ensureIndexes } from '../../store/indexes';
 import { sleep, untilAnswered } from '../chaos/journeys';
 import { createMemberWithPoints, createOption, foldLedger } from '../harness/fixtures';
 import { sampleSum, scrape } from '../harness/prometheus';
 import { productProcess } from '../harness/product-process';
 import { fulfilledByStub, startStubPartner, type StubPartner } from '../harness/stub-partner';
+import { startSupervisedStore, type SupervisedStore } from '../harness/supervised-store';
 
 const API_KEY = 'restarts-key';
 const DB_NAME = 'restarts';
@@ -32,6 +30,7 @@ const OUTAGE_MS = 30_000;
 describe('the store restarted twice within seconds, then its PostgreSQL, under load', () => {
   const dir = mkdtempSync(join(tmpdir(), 'store-restarts-'));
   const processes: SupervisedProcess[] = [];
+  let stack: SupervisedStore | undefined;
   let postgres: SupervisedProcess;
   let store: SupervisedProcess;
   let apiUrl: string;
@@ -48,21 +47,10 @@ describe('the store restarted twice within seconds, then its PostgreSQL, under l
   };
 
   beforeAll(async () => {
-    const prepared = await preparePostgres({ port: await freePort(), dataDir: join(dir, 'postgres'), ephemeral: true });
-    postgres = await supervise(new SupervisedProcess(prepared.spec));
-    const storePort = await freePort();
-    store = await supervise(
-      new SupervisedProcess(
-        ferretDbProcess(await resolveGoTool(FERRETDB), {
-          postgresUrl: prepared.url,
-          port: storePort,
-          stateDir: dir,
-          logFile: join(dir, 'store.log'),
-        }),
-      ),
-    );
-    client = await MongoClient.connect(`mongodb://127.0.0.1:${storePort}`, { serverSelectionTimeoutMS: 2_000 });
-    await ensureIndexes(client.db(DB_NAME), prepared.url);
+    stack = await startSupervisedStore(dir);
+    ({ postgres, store } = stack);
+    client = await MongoClient.connect(stack.uri, { serverSelectionTimeoutMS: 2_000 });
+    await ensureIndexes(client.db(DB_NAME), stack.postgresUrl);
     const apiPort = await freePort();
     taskQueue = `restarts-${apiPort}`;
     apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -80,9 +68,9 @@ describe('the store restarted twice within seconds, then its PostgreSQL, under l
       PORT: String(apiPort),
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
-      MONGODB_URI: `mongodb://127.0.0.1:${storePort}`,
+      MONGODB_URI: stack.uri,
       MONGODB_DB: DB_NAME,
-      FERRETDB_POSTGRESQL_URL: prepared.url,
+      FERRETDB_POSTGRESQL_URL: stack.postgresUrl,
       WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
       WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
       RECONCILE_SCHEDULE: 'off',
@@ -97,6 +85,7 @@ describe('the store restarted twice within seconds, then its PostgreSQL, under l
     await partner?.close();
     await client?.close();
     for (const process of processes.reverse()) await process.stop();
+    await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
