@@ -84,8 +84,7 @@ function threadSeconds(pid: number, prefix = ''): Record<string, number> {
     try {
       const fields = statFields(`/proc/${pid}/task/${tid}/stat`);
       const threadName = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const role =
-        Number(tid) === pid ? 'Node main thread' : (SDK_CORE_THREADS[threadName] ?? 'Node workflow threads, V8, libuv');
+      const role = Number(tid) === pid ? MAIN_THREAD : (SDK_CORE_THREADS[threadName] ?? OTHER_THREADS);
       const name = `${prefix}${role}`;
       byRole[name] = (byRole[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
     } catch {
@@ -95,12 +94,18 @@ function threadSeconds(pid: number, prefix = ''): Record<string, number> {
   return byRole;
 }
 
+const MAIN_THREAD = 'Node main thread';
+const OTHER_THREADS = 'Node workflow threads, V8, libuv';
+
 /** Threads of the Temporal SDK's core (Rust), by their names as Linux truncates them. */
 const SDK_CORE_THREADS: Record<string, string> = {
   'workflow-proces': 'SDK core workflow machines',
   'tokio-runtime-w': 'SDK core',
   'temporal-real-s': 'SDK core',
 };
+
+/** The roles of a process's own threads, which cpuByRole reports without a prefix. */
+const OWN_THREAD_ROLES = new Set([MAIN_THREAD, OTHER_THREADS, ...Object.values(SDK_CORE_THREADS)]);
 
 const SERVER_ROLES: Record<string, string> = {
   temporal: 'Temporal dev server',
@@ -135,11 +140,11 @@ export async function untilIdle(
   others: Record<string, number>,
   { windowMs = 2_000, idleShare = 0.1, maxMs = 120_000 } = {},
 ): Promise<number> {
-  const busySeconds = () => {
-    const byRole = cpuByRole(pid, others);
-    const own = threadSeconds(pid);
-    return Object.entries(byRole).reduce((sum, [role, seconds]) => sum + (role in own ? 0 : seconds), 0);
-  };
+  const busySeconds = () =>
+    Object.entries(cpuByRole(pid, others)).reduce(
+      (sum, [role, seconds]) => sum + (OWN_THREAD_ROLES.has(role) ? 0 : seconds),
+      0,
+    );
   const begin = Date.now();
   let before = busySeconds();
   for (;;) {
