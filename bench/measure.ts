@@ -122,6 +122,8 @@ export type Row = Summary &
      * time goes.
      */
     cpu_seconds_per_operation?: Record<string, number>;
+    /** What PostgreSQL's autovacuum workers did while the scenario was measured (none, in a clean measurement). */
+    autovacuum_while_measuring?: string[];
     /** Commands the product's processes (API and worker) sent to the store, per operation. */
     store_round_trips?: number;
     /** The round trips by process. */

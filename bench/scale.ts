@@ -156,10 +156,17 @@ async function measureWithCpu(
 ): Promise<Row> {
   const cpu = () => cpuByRole(process.pid, { worker: bench.workerPid });
   let before = cpu();
+  let autovacuum = watchAutovacuum(undefined);
   const summary = await measureAfterWarmUp(name, count, settings.concurrency, operation, async () => {
+    autovacuum = watchAutovacuum(bench.config.mongo.postgresUrl);
     before = cpu();
   });
-  return { ...summary, cpu_seconds_per_operation: cpuPerOperation(before, cpu(), count) };
+  const perOperation = cpuPerOperation(before, cpu(), count);
+  return {
+    ...summary,
+    cpu_seconds_per_operation: perOperation,
+    autovacuum_while_measuring: await autovacuum.stop(),
+  };
 }
 
 /**
@@ -354,10 +361,12 @@ function readsOf(shape: HistoryShape, memberIds: string[]): Bench['reads'] {
 }
 
 /**
- * Waits until no autovacuum worker runs, then until the servers and the worker idle, and records how long each took: a
- * stage measures the store, not the maintenance that the writes before it set off.
+ * Vacuums and analyzes the store (so that no autovacuum is due during the measurement), waits until no autovacuum
+ * worker runs, then until the servers and the worker idle, and records how long the waits took: a stage measures the
+ * store, not the maintenance that the writes before it set off.
  */
 async function settle(bench: Bench, label: string): Promise<void> {
+  await vacuumAnalyze(bench.config.mongo.postgresUrl);
   bench.quietSeconds[label] = await untilQuiet(bench.config.mongo.postgresUrl);
   bench.idleSeconds[label] = await untilIdle(process.pid, { worker: bench.workerPid });
 }
@@ -376,6 +385,32 @@ async function untilQuiet(postgresUrl: string | undefined): Promise<number> {
     }
     return round((performance.now() - begin) / 1000, 1);
   });
+}
+
+/**
+ * Watches PostgreSQL's autovacuum workers until stopped, and returns what they were doing (`autovacuum: VACUUM
+ * public.…`): a measurement that shared the machine with them says so.
+ */
+function watchAutovacuum(postgresUrl: string | undefined): { stop: () => Promise<string[]> } {
+  if (!postgresUrl) return { stop: async () => [] };
+  let watching = true;
+  const seen = new Set<string>();
+  const watched = withPostgres(postgresUrl, async (client) => {
+    while (watching) {
+      const { rows } = await client.query<{ query: string }>(
+        "SELECT query FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
+      );
+      for (const row of rows) seen.add(row.query);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  });
+  return {
+    stop: async () => {
+      watching = false;
+      await watched;
+      return [...seen];
+    },
+  };
 }
 
 async function vacuumAnalyze(postgresUrl: string | undefined): Promise<void> {

@@ -117,9 +117,7 @@ export async function startMongoServer(
 /**
  * Arguments for `temporal server start-dev` beyond address and storage: update-with-start, eager activities (the
  * server hands the next step to the worker in its reply), one task-queue partition (on a single dev server the
- * default four leave tasks waiting up to seconds), the SQLite settings the Temporal SDK's own CI uses for speed, and a
- * 64 MB page cache: a run's close rewrites its visibility row in about 50 indexes, which with SQLite's default 2 MB
- * cache costs more the more runs the file holds (1.35 ms more per close with 4,000 waiting redemptions, 0.2 ms with it).
+ * default four leave tasks waiting up to seconds), and the SQLite settings the Temporal SDK's own CI uses for speed.
  */
 const TEMPORAL_DEV_SERVER_EXTRA_ARGS = [
   '--dynamic-config-value',
@@ -136,8 +134,6 @@ const TEMPORAL_DEV_SERVER_EXTRA_ARGS = [
   'journal_mode=WAL',
   '--sqlite-pragma',
   'synchronous=OFF',
-  '--sqlite-pragma',
-  'cache_size=-65536',
 ];
 
 /** The Temporal CLI's names of the search attribute types. */
