@@ -29,14 +29,19 @@ describe('quoting a redemption', () => {
 
   const redeem = (body: Record<string, unknown>) => redeemOverApi(stack, body);
 
-  /** What a quote must leave as it found: every collection a redemption writes to, and Temporal's workflows. */
+  /**
+   * What a quote must leave as it found: every collection a redemption writes to, and this stack's workflows (on its
+   * task queues: other suites' schedules start workflows of their own on the same server meanwhile).
+   */
   async function footprint() {
     const { db } = stack.mongo;
     const counts = await Promise.all(
       ['ledger', 'redemptions', 'limit_usage'].map((name) => db.collection(name).countDocuments()),
     );
     const workflows: string[] = [];
-    for await (const execution of stack.client.workflow.list()) workflows.push(execution.workflowId);
+    for await (const execution of stack.client.workflow.list()) {
+      if (execution.taskQueue.startsWith(stack.config.temporal.taskQueue)) workflows.push(execution.workflowId);
+    }
     return { counts, workflows: workflows.sort() };
   }
 
