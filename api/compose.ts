@@ -18,6 +18,11 @@ export interface ApiComposition {
   services: Pick<Services, 'mongo' | 'temporal'>;
   /** Where it listens: 0 for any free port. PORT by default. */
   port?: number;
+  /**
+   * A worker of this process polls the redemptions' task queue over `services.temporal`'s connection (as in `npm
+   * start`): a redemption that ends with its first step is started eagerly, its first task run here at once.
+   */
+  workerInProcess?: boolean;
 }
 
 export interface ComposedApi {
@@ -38,6 +43,7 @@ export async function composeApi(config: Config, composition: ApiComposition): P
     temporal,
     logger,
     ledgerObserver: { contentionRetry: () => metrics.ledgerContentionRetries.inc({ process: 'api' }) },
+    workerInProcess: composition.workerInProcess,
   });
   const app = createApp({ config, logger, application, metrics });
   const { server, url } = await listen(app, composition.port ?? config.port);

@@ -27,6 +27,8 @@ export interface ApplicationDeps {
   logger: Logger;
   /** Told of every points change that lost a race for the member's next ledger entry and tries again. */
   ledgerObserver?: LedgerObserver;
+  /** A worker of this process polls the redemptions' task queue over `temporal`'s connection (see RedemptionWorkflows). */
+  workerInProcess?: boolean;
 }
 
 export function createApplication(deps: ApplicationDeps) {

@@ -3,8 +3,10 @@
  * started) and wait for its decision, and send it orders and cancellations. Refusals come back as Refusal errors.
  */
 import {
+  isGrpcDeadlineError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
@@ -13,6 +15,8 @@ import {
   WorkflowUpdateStage,
   type Client,
   type WorkflowHandle,
+  type WorkflowHandleWithStartDetails,
+  type WorkflowStartOptions,
   type WorkflowUpdateHandle,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -20,6 +24,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/env';
 import type { RedemptionOption } from '../domain/options';
 import {
+  endsWithItsFirstStep,
   withoutIdentifiers,
   type CreateRedemptionRequest,
   type OrderCancellation,
@@ -70,10 +75,19 @@ export type StartResult =
   /** The workflow already finished earlier (same idempotency key); its record in MongoDB is the answer. */
   | { kind: 'finished' };
 
+export interface RedemptionWorkflowsOptions {
+  /**
+   * A worker of this process polls the redemptions' task queue over the client's connection (worker/compose.ts), so
+   * that a workflow started eagerly has its first task run here, handed over in the start's answer.
+   */
+  workerInProcess?: boolean;
+}
+
 export class RedemptionWorkflows {
   constructor(
     private readonly client: Client,
     private readonly config: Config,
+    private readonly options: RedemptionWorkflowsOptions = {},
   ) {}
 
   private handle(redemptionId: string) {
@@ -136,25 +150,15 @@ export class RedemptionWorkflows {
   ): Promise<StartResult> {
     const args: [{ requestHash: string }] = [{ requestHash }];
     const updateId = updateIdOf(awaitDecisionUpdate.name, args);
+    const options = this.startOptions(redemptionId, request, requestHash, parties, { clientId });
     const startWorkflowOperation = () =>
-      new WithStartWorkflowOperation<typeof redemptionWorkflow>(
-        'redemptionWorkflow',
-        this.startOptions(redemptionId, request, requestHash, parties, { clientId }),
-      );
-    try {
-      // Most redemptions are decided in their first workflow task: one request, which Temporal answers with the
-      // decision, rather than one answered on acceptance and a second one polling for the decision.
-      const outcome = await this.client.withDeadline(Date.now() + this.config.redemptionSyncWaitMs, () =>
-        this.client.workflow.executeUpdateWithStart(awaitDecisionUpdate, {
-          args,
-          updateId,
-          startWorkflowOperation: startWorkflowOperation(),
-        }),
-      );
-      return { kind: 'decided', outcome };
-    } catch (error) {
-      if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) return finishedOrThrow(error);
+      new WithStartWorkflowOperation<typeof redemptionWorkflow>('redemptionWorkflow', options);
+    if (this.options.workerInProcess && endsWithItsFirstStep(request, parties.option)) {
+      const started = await this.startedEagerly(options);
+      if (started) return started;
     }
+    const decided = await this.decidedWithStart(updateId, args, startWorkflowOperation());
+    if (decided) return decided;
     // Not decided within the wait. The same update again (Temporal knows it by its id) answers once it is accepted, so
     // that the caller is told to poll only for a redemption whose workflow runs.
     try {
@@ -167,6 +171,58 @@ export class RedemptionWorkflows {
       return { kind: 'waiting' };
     } catch (error) {
       return finishedOrThrow(error);
+    }
+  }
+
+  /**
+   * The decision of a redemption started (or joined) together with the update that waits for it, or undefined when it
+   * has not come within REDEMPTION_SYNC_WAIT_MS.
+   */
+  private async decidedWithStart(
+    updateId: string,
+    args: [{ requestHash: string }],
+    startWorkflowOperation: WithStartWorkflowOperation<typeof redemptionWorkflow>,
+  ): Promise<StartResult | undefined> {
+    try {
+      // Most redemptions are decided in their first workflow task: one request, which Temporal answers with the
+      // decision, rather than one answered on acceptance and a second one polling for the decision.
+      const outcome = await this.client.withDeadline(Date.now() + this.config.redemptionSyncWaitMs, () =>
+        this.client.workflow.executeUpdateWithStart(awaitDecisionUpdate, { args, updateId, startWorkflowOperation }),
+      );
+      return { kind: 'decided', outcome };
+    } catch (error) {
+      if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) return finishedOrThrow(error);
+      return undefined;
+    }
+  }
+
+  /**
+   * A redemption whose workflow ends with its first step, started eagerly: a worker of this process runs that step as
+   * soon as Temporal answers the start, without a round through the task queue, and the workflow's result is the
+   * decision (see finish()). Undefined when this request did not start it here (a run under this Idempotency-Key
+   * already runs, or no worker slot was free): the update then judges the request and answers.
+   */
+  private async startedEagerly(
+    options: WorkflowStartOptions<typeof redemptionWorkflow>,
+  ): Promise<StartResult | undefined> {
+    let handle: WorkflowHandleWithStartDetails<typeof redemptionWorkflow>;
+    try {
+      handle = await this.client.workflow.start('redemptionWorkflow', { ...options, requestEagerStart: true });
+    } catch (error) {
+      return finishedOrThrow(error);
+    }
+    if (!handle.eagerlyStarted) return undefined;
+    try {
+      const outcome = await this.client.withDeadline(Date.now() + this.config.redemptionSyncWaitMs, () =>
+        handle.result(),
+      );
+      return { kind: 'decided', outcome };
+    } catch (error) {
+      // Not decided within the wait (its worker stopped): it runs, and the caller polls. Ended otherwise (an operator
+      // terminated it): its record in the store is the answer.
+      if (isGrpcDeadlineError(error)) return { kind: 'waiting' };
+      if (error instanceof WorkflowFailedError) return { kind: 'finished' };
+      throw error;
     }
   }
 

@@ -25,9 +25,17 @@ export class RedemptionDesk {
   private readonly redemptions: Redemptions;
   private readonly workflows: RedemptionWorkflows;
 
-  constructor(private readonly deps: { db: Db; temporal: Client; config: Config; catalogue: Catalogue }) {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      temporal: Client;
+      config: Config;
+      catalogue: Catalogue;
+      workerInProcess?: boolean;
+    },
+  ) {
     this.redemptions = new Redemptions(deps.db);
-    this.workflows = new RedemptionWorkflows(deps.temporal, deps.config);
+    this.workflows = new RedemptionWorkflows(deps.temporal, deps.config, { workerInProcess: deps.workerInProcess });
   }
 
   /**

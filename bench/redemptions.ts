@@ -272,8 +272,13 @@ async function benchRedemptions(
   const apiDb = mongo.fixtures.db;
   const ledgerEntries = () => apiDb.collection('ledger').countDocuments({});
   const logger = createLogger(config.logLevel, 'bench');
-  // The API as api/main.ts serves it, over its own connection to the store.
-  const apiServer = await composeApi(config, { logger, services: { mongo: mongo.api, temporal }, port: 0 });
+  // The API as `npm start` serves it, beside its worker (below), over its own connection to the store.
+  const apiServer = await composeApi(config, {
+    logger,
+    services: { mongo: mongo.api, temporal },
+    port: 0,
+    workerInProcess: true,
+  });
   teardown.push(() => apiServer.close());
   const url = apiServer.url;
   const api = apiClient(url, API_KEY);

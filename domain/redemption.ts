@@ -95,6 +95,18 @@ export function withoutIdentifiers(request: CreateRedemptionRequest): Redemption
 }
 
 /**
+ * Whether a new redemption's workflow ends with its first step: an immediate one whose option has neither limits nor a
+ * partner to call is judged, its points debited and completed in one store step, or refused
+ * (workflows/redemption/begin-with-points.ts).
+ */
+export function endsWithItsFirstStep(
+  request: Pick<CreateRedemptionRequest, 'delay_points_deduction'>,
+  option: Pick<RedemptionOption, 'limits' | 'partner'> | null,
+): boolean {
+  return option !== null && !option.limits && option.partner === null && !request.delay_points_deduction;
+}
+
+/**
  * A redemption workflow's input. It holds no personal data: the API finds the member by the identifier it was sent
  * and passes the member's id. (Workflows started before this carried the full request and no memberId; their first
  * step looks the member up by the request's identifier.)

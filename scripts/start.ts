@@ -92,7 +92,7 @@ async function main() {
     process.exit(1);
   });
 
-  const apiServer = await composeApi(config, { logger, services });
+  const apiServer = await composeApi(config, { logger, services, workerInProcess: true });
   cleanups.push(() => apiServer.close());
 
   const api = `http://localhost:${config.port}`;

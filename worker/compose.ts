@@ -42,13 +42,16 @@ export interface ComposedWorker {
   run(): Promise<void>;
   /** Asks both workers to stop; run() resolves once they have. */
   shutdown(): void;
-  /** Stops the workers if they run, then closes their connection to Temporal. */
+  /** Stops the workers if they run, then closes their connection to Temporal unless it is the services'. */
   close(): Promise<void>;
 }
 
 export async function composeWorker(config: Config, composition: WorkerComposition): Promise<ComposedWorker> {
   const { services } = composition;
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  // Over the services' own connection when it is the SDK core's, as connectServices makes it: a workflow that the API
+  // of this process starts eagerly (RedemptionWorkflows) has its first task handed to these workers in the answer.
+  const shared = services.temporal.connection instanceof NativeConnection ? services.temporal.connection : undefined;
+  const connection = shared ?? (await NativeConnection.connect({ address: config.temporal.address }));
   const workers: Worker[] = [];
   const shutdown = () => {
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -71,7 +74,8 @@ export async function composeWorker(config: Config, composition: WorkerCompositi
     const stopped = run().catch(() => undefined);
     shutdown();
     await stopped;
-    await connection.close();
+    // A shared connection is its owner's to close.
+    if (!shared) await connection.close();
   };
 
   try {

@@ -70,15 +70,20 @@ export interface RunningWorker {
 
 /**
  * Runs the worker of worker/compose.ts on the config's task queue: the real activities and the webhook deliveries'
- * worker beside them, or the activities given (fakes) alone.
+ * worker beside them, or the activities given (fakes) alone. Given `temporal` (its caller's, who closes it), it works
+ * over that client's connection, as `npm start`'s worker does beside its API; else over a connection of its own.
  */
 export async function startTestWorker(
   config: Config,
   mongo: MongoHandle,
-  options: Pick<WorkerComposition, 'activities' | 'overrides' | 'workflowBundle'> & { tracing?: Tracing } = {},
+  options: Pick<WorkerComposition, 'activities' | 'overrides' | 'workflowBundle'> & {
+    tracing?: Tracing;
+    temporal?: Client;
+  } = {},
 ): Promise<RunningWorker> {
   installTemporalRuntime({ logLevel: 'ERROR' });
-  const temporal = await connectTestClient(config, options.tracing);
+  const ownClient = options.temporal === undefined;
+  const temporal = options.temporal ?? (await connectTestClient(config, options.tracing));
   const composed = await composeWorker(config, {
     logger: testLogger,
     services: { mongo, temporal, tracing: options.tracing },
@@ -86,7 +91,7 @@ export async function startTestWorker(
     workflowBundle: options.workflowBundle ?? sharedWorkflowBundle(),
     overrides: { shutdownGraceTime: '1s', ...options.overrides },
   }).catch(async (error: unknown) => {
-    await temporal.connection.close();
+    if (ownClient) await temporal.connection.close();
     throw error;
   });
   const running = composed.run();
@@ -100,7 +105,7 @@ export async function startTestWorker(
           await composed.close();
           await running;
         } finally {
-          await temporal.connection.close();
+          if (ownClient) await temporal.connection.close();
         }
       })();
       return stopped;
@@ -136,8 +141,18 @@ export async function startTestStack(
   const worker =
     options.worker === false
       ? undefined
-      : await startTestWorker(config, mongo, { tracing: options.tracing, workflowBundle: options.workflowBundle });
-  const { url, close: closeApi } = await composeApi(config, { logger: testLogger, services, port: 0 });
+      : await startTestWorker(config, mongo, {
+          tracing: options.tracing,
+          workflowBundle: options.workflowBundle,
+          temporal: client,
+        });
+  // As `npm start` runs them: the worker beside the API, over the API's connection to Temporal.
+  const { url, close: closeApi } = await composeApi(config, {
+    logger: testLogger,
+    services,
+    port: 0,
+    workerInProcess: worker !== undefined,
+  });
   // The port is known only now; page links are built from the public base URL.
   config.publicBaseUrl = url;
   const request = (path: string, init: RequestInit & { json?: unknown } = {}) => {

@@ -199,6 +199,35 @@ describe('redemption lifecycle over HTTP', () => {
     }
   });
 
+  // Beside its worker, as `npm start` runs them, the API starts a redemption that ends with its first step eagerly: the
+  // worker runs that step as soon as Temporal answers the start, and the workflow's result is the answer.
+  it('starts a redemption that ends with its first step eagerly: one workflow task, no update, the same answer', async () => {
+    const member = await createMemberWithPoints(stack.mongo.db, 150);
+    const option = await createOption(stack.mongo.db);
+    const body = { customer_email: member.email, redemption_option_id: option.id };
+    const res = await redeem(body, { 'idempotency-key': 'eager-1' });
+    expect(res.status).toBe(201);
+    const answered = await readJson(res);
+    const { events, ...stored } = await getRedemption(answered.id);
+    expect(answered).toEqual(stored);
+    expect(events[0]).toMatchObject({ type: 'requested', status: 'pending' });
+    expect(answered).toMatchObject({ status: 'completed', points: 100 });
+    const history = await stack.client.workflow.getHandle(workflowIdOf(answered.id)).fetchHistory();
+    expect(history.events!.filter((event) => event.workflowTaskCompletedEventAttributes)).toHaveLength(1);
+    expect(history.events!.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
+    await recordHistory(stack.client, 'immediate-completed-started-eagerly', workflowIdOf(answered.id));
+
+    // The same request again is answered as it was; another body under the key is refused; a refusal is eager too.
+    expect(await readJson(await redeem(body, { 'idempotency-key': 'eager-1' }))).toEqual(answered);
+    const reused = await redeem({ ...body, delay_points_deduction: true }, { 'idempotency-key': 'eager-1' });
+    expect(reused.status).toBe(409);
+    expect((await readJson(reused)).error.code).toBe('idempotency_key_reused');
+    const refused = await redeem(body, { 'idempotency-key': 'eager-2' });
+    expect(refused.status).toBe(422);
+    expect((await readJson(refused)).error.code).toBe('insufficient_points');
+    expect(await balances(member._id)).toEqual({ points_balance: 50, points_held: 0, points_available: 50 });
+  });
+
   it('keeps an Idempotency-Key to its client across a key rotation, and apart from other clients', async () => {
     const member = await createMemberWithPoints(stack.mongo.db, 500);
     const option = await createOption(stack.mongo.db);

@@ -56,6 +56,8 @@ const EXPECTED_PATHS: Record<string, string> = {
   'delayed-captured-began-with-points': 'redemptionWorkflow',
   'delayed-expired-began-with-points': 'redemptionWorkflow',
   'rejected-began-with-points': 'redemptionWorkflow',
+  // Started eagerly beside its worker: no update; the workflow's result answered Create Redemption.
+  'immediate-completed-started-eagerly': 'redemptionWorkflow',
   'webhook-lane-ended': 'webhookLaneWorkflow',
   // A lane that waited for a nudge with no activity running, woken by the next event and by its endpoint's deletion.
   'webhook-lane-waits-for-nudges': 'webhookLaneWorkflow',

@@ -10,18 +10,16 @@ import { reviewResolutionProblem, type ReviewResolution } from '../../domain/rev
 import { isDecided } from '../../domain/states';
 import { refuse, refuseRefund } from '../refusals';
 import { store } from '../store-steps';
-import { handledWhenDecided, type RedemptionRun } from './run';
+import { decided, handledWhenDecided, type RedemptionRun } from './run';
 
-/** Create Redemption's answer: once the redemption is decided. */
 /**
- * The outcome once the redemption is decided, with the redemption as the step that decided it stored it, so that
- * Create Redemption answers without reading it back. Without it (a decision that shows none, a repeated step, a
- * workflow from before), the API reads the store.
+ * Create Redemption's answer: the outcome once the redemption is decided, with the redemption as the step that decided
+ * it stored it, so that the API answers without reading it back. Without it (a decision that shows none, a repeated
+ * step, a workflow from before), the API reads the store.
  */
 export async function decision(run: RedemptionRun): Promise<RedemptionOutcome> {
   await condition(() => isDecided(run.outcome.status));
-  const { stored, outcome } = run;
-  return stored?.status === outcome.status ? { ...outcome, redemption: stored } : outcome;
+  return decided(run);
 }
 
 export function refuseAnotherRequest(run: RedemptionRun, { requestHash }: { requestHash: string }): void {

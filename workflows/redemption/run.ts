@@ -144,10 +144,19 @@ export function handledWhenDecided<R>(run: RedemptionRun, judge: () => void, han
   return isDecided(run.outcome.status) ? handle() : (onceDecided(run, judge, handle) as Promise<Awaited<R>>);
 }
 
-/** The workflow ends with the redemption, once every update it accepted has its answer. */
+/**
+ * The workflow ends with the redemption, once every update it accepted has its answer. Its result is the decision's
+ * answer (see decided()): an API that started the workflow eagerly answers with it.
+ */
 export async function finish(run: RedemptionRun): Promise<RedemptionOutcome> {
   await condition(allHandlersFinished);
-  return run.outcome;
+  return decided(run);
+}
+
+/** The outcome, with the redemption as its deciding step stored it while that is still its status. */
+export function decided(run: RedemptionRun): RedemptionOutcome {
+  const { stored, outcome } = run;
+  return stored?.status === outcome.status ? { ...outcome, redemption: stored } : outcome;
 }
 
 /** The coupon as an order's use of it is judged (domain/coupon-use.ts). */
