@@ -3,6 +3,7 @@
  * started) and wait for its decision, and send it orders and cancellations. Refusals come back as Refusal errors.
  */
 import {
+  isGrpcCancelledError,
   isGrpcDeadlineError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
@@ -218,9 +219,9 @@ export class RedemptionWorkflows {
       );
       return { kind: 'decided', outcome };
     } catch (error) {
-      // Not decided within the wait (its worker stopped): it runs, and the caller polls. Ended otherwise (an operator
-      // terminated it): its record in the store is the answer.
-      if (isGrpcDeadlineError(error)) return { kind: 'waiting' };
+      // Not decided within the wait (the SDK core's connection says CANCELLED, "Timeout expired"): it runs, and the
+      // caller polls. Ended otherwise (an operator terminated it): its record in the store is the answer.
+      if (isGrpcDeadlineError(error) || isGrpcCancelledError(error)) return { kind: 'waiting' };
       if (error instanceof WorkflowFailedError) return { kind: 'finished' };
       throw error;
     }
