@@ -21,17 +21,16 @@ export async function createMemberWithPoints(
   return member;
 }
 
+/** The usual test option's fields: a free coffee for 100 points. */
+const FREE_COFFEE = { name: 'Free coffee', type: 'free_item', cost_points: 100, item_plu: 'COF-01', currency: 'SAR' };
+
 export function createOption(db: Db, input: Record<string, unknown> = {}): Promise<RedemptionOption> {
-  return new Options(db).create(
-    optionInputSchema.parse({
-      name: 'Free coffee',
-      type: 'free_item',
-      cost_points: 100,
-      item_plu: 'COF-01',
-      currency: 'SAR',
-      ...input,
-    }),
-  );
+  return new Options(db).create(optionInputSchema.parse({ ...FREE_COFFEE, ...input }));
+}
+
+/** An option as the catalogue holds it, without a store: for workflows run with fake activities. */
+export function catalogueOption(id: number, input: Record<string, unknown> = {}): RedemptionOption {
+  return { ...optionInputSchema.parse({ ...FREE_COFFEE, ...input }), id, created_at: '2025-01-01T00:00:00.000Z' };
 }
 
 /** Folds a member's ledger entries from scratch, to compare with the balances the API reports. */

@@ -12,25 +12,15 @@ import { workflowIdOf } from '../../application/redemption-ids';
 import { RedemptionWorkflows } from '../../application/redemption-workflows';
 import { installTemporalRuntime } from '../../application/temporal-runtime';
 import type { Config } from '../../config/env';
-import { optionInputSchema, type RedemptionOption } from '../../domain/options';
 import type { CreateRedemptionRequest, RedemptionInput } from '../../domain/redemption';
 import type { MongoHandle } from '../../store/connect';
 import { FakeActivities } from '../harness/fake-activities';
+import { catalogueOption } from '../harness/fixtures';
 import { startTestWorker, testConfig, uniqueName, type RunningWorker } from '../harness/stack';
 
 const SYNC_WAIT_MS = 2_000;
 const MEMBER_ID = 'mbr-eager';
-const option: RedemptionOption = {
-  ...optionInputSchema.parse({
-    name: 'Free coffee',
-    type: 'free_item',
-    cost_points: 100,
-    item_plu: 'COF-01',
-    currency: 'SAR',
-  }),
-  id: 9,
-  created_at: '2025-01-01T00:00:00.000Z',
-};
+const option = catalogueOption(9);
 
 describe('a redemption started eagerly beside its worker', () => {
   const fake = new FakeActivities();

@@ -15,7 +15,6 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { optionInputSchema, type RedemptionOption } from '../../domain/options';
 import type { CreateRedemptionRequest, RedemptionInput, RedemptionSettings } from '../../domain/redemption';
 import {
   CouponCodeKey,
@@ -40,6 +39,7 @@ import { RedemptionWorkflows, WorkflowClosedError } from '../../application/rede
 import { ordersWorkflowIdOf } from '../../application/redemption-ids';
 import type { Config } from '../../config/env';
 import { couponCodeOf, FakeActivities, type FakeScenario } from '../harness/fake-activities';
+import { catalogueOption } from '../harness/fixtures';
 import { connectTestClient, startTestWorker, testConfig, uniqueName, type RunningWorker } from '../harness/stack';
 
 const OPTION_ID = 7;
@@ -47,20 +47,7 @@ const MEMBER_ID = 'mbr-fake';
 
 type RedemptionHandle = WorkflowHandle<typeof redemptionWorkflow>;
 
-function optionOf(input: Record<string, unknown> = {}): RedemptionOption {
-  return {
-    ...optionInputSchema.parse({
-      name: 'Free coffee',
-      type: 'free_item',
-      cost_points: 100,
-      item_plu: 'COF-01',
-      currency: 'SAR',
-      ...input,
-    }),
-    id: OPTION_ID,
-    created_at: '2025-01-01T00:00:00.000Z',
-  };
-}
+const optionOf = (input: Record<string, unknown> = {}) => catalogueOption(OPTION_ID, input);
 
 const variableOption = () =>
   optionOf({ type: 'variable', cost_points: undefined, item_plu: undefined, points_per_unit: 50, unit_value: 100 });
