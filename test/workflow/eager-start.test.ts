@@ -1,8 +1,8 @@
 /**
  * Create Redemption's eager start (application/redemption-workflows.ts) beside a worker that polls over the client's
  * own connection, as `npm start` runs them, on a real Temporal server with fake activities: the answer is the
- * workflow's result, a first step slower than REDEMPTION_SYNC_WAIT_MS is answered as waiting, and a request under the
- * key of a run it did not start joins that run.
+ * workflow's result, a first step slower than REDEMPTION_SYNC_WAIT_MS is answered as waiting, and requests under the
+ * same key sent while that step runs are answered as finished once it ends (the stored redemption judges them).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@temporalio/client';
