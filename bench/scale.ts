@@ -21,6 +21,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Db } from 'mongodb';
+import type pg from 'pg';
 import { reconcileLedger } from '../application/reconciliation';
 import { stuckLimits } from '../domain/stuck';
 import { withPostgres } from '../store/ferretdb/lookup-indexes';
@@ -371,16 +372,21 @@ async function settle(bench: Bench, label: string): Promise<void> {
   bench.idleSeconds[label] = await untilIdle(process.pid, { worker: bench.workerPid });
 }
 
+/** What PostgreSQL's autovacuum workers are doing now (`autovacuum: VACUUM public.…`), one entry per worker. */
+async function autovacuumQueries(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ query: string }>(
+    "SELECT query FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
+  );
+  return rows.map((row) => row.query);
+}
+
 /** Waits until no autovacuum worker runs (at most 5 minutes) and returns how long that took. */
 async function untilQuiet(postgresUrl: string | undefined): Promise<number> {
   if (!postgresUrl) return 0;
   return withPostgres(postgresUrl, async (client) => {
     const begin = performance.now();
     for (;;) {
-      const { rows } = await client.query<{ workers: string }>(
-        "SELECT count(*) AS workers FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
-      );
-      if (Number(rows[0]!.workers) === 0 || performance.now() - begin > 300_000) break;
+      if ((await autovacuumQueries(client)).length === 0 || performance.now() - begin > 300_000) break;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
     return round((performance.now() - begin) / 1000, 1);
@@ -397,10 +403,7 @@ function watchAutovacuum(postgresUrl: string | undefined): { stop: () => Promise
   const seen = new Set<string>();
   const watched = withPostgres(postgresUrl, async (client) => {
     while (watching) {
-      const { rows } = await client.query<{ query: string }>(
-        "SELECT query FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
-      );
-      for (const row of rows) seen.add(row.query);
+      for (const query of await autovacuumQueries(client)) seen.add(query);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   });
@@ -655,11 +658,11 @@ async function main(): Promise<void> {
         ids.forEach((id, k) => (memberIds[from + k] = id));
       }),
     );
-    // As after any bulk load into PostgreSQL: refresh the planner's statistics and the visibility map now, rather than
-    // measure the autovacuum that the load set off.
     await time('delivery attempts import', () =>
       recordAttempts(mongo.db, bench, settings.delivery_attempts - bench.webhooks.attempts),
     );
+    // As after any bulk load into PostgreSQL: refresh the planner's statistics and the visibility map now, rather than
+    // measure the autovacuum that the load set off.
     await time('vacuum analyze after import', () => vacuumAnalyze(config.mongo.postgresUrl));
     const counts = {
       members: await mongo.db.collection('members').estimatedDocumentCount(),
