@@ -49,7 +49,9 @@ describe('a worker that dies in the middle of a saga', () => {
     partner = await startStubPartner();
     stack = await startTestStack({
       worker: false,
-      env: { REDEMPTION_SYNC_WAIT_MS: '1000', PARTNER_CALL_TIMEOUT_MS: '1000', PARTNER_REDEEM_DEADLINE_MS: '60000' },
+      // The hung partner call outlasts the synchronous wait by far, so the answer is always 202: with both at 1 s, the
+      // retry after the call's timeout sometimes completed the redemption inside the wait (201).
+      env: { REDEMPTION_SYNC_WAIT_MS: '1000', PARTNER_CALL_TIMEOUT_MS: '5000', PARTNER_REDEEM_DEADLINE_MS: '60000' },
     });
   });
   afterAll(async () => {
