@@ -4,7 +4,8 @@
  * immediate and delayed redemptions through the real API and a real worker, on their own members and all on one
  * member, with the history events of one redemption, the API's and the worker's store round trips per redemption and
  * the CPU time each process (and each role of the bench process's threads: Node's main thread, its others, the SDK
- * core's) spends per operation. Then the immediate redemptions again while two merchant webhook endpoints receive
+ * core's) spends per operation; and points earned through the API, a request without a workflow, as the floor under
+ * any step that skipped Temporal. Then the immediate redemptions again while two merchant webhook endpoints receive
  * every event, one of them never answering, against the immediate redemptions without endpoints. Ends by checking
  * every balance against the fold of its ledger, and fails if any answer, webhook event or balance is not what the
  * product promises.
@@ -356,6 +357,20 @@ async function benchRedemptions(
         (index) =>
           redeemDelayedThenOrder(delayedMembers[index]!.email, delayedMembers[index]!._id, `bench-order-${index}`),
       );
+      // No workflow: what an API request whose work is the store's alone costs (a ledger append, as a hold is), the
+      // floor under any step of a redemption that ran without Temporal.
+      const earnMembers = await newMembers(operationsOf(redemptions), POINTS_PER_MEMBER);
+      const earned = await scenario(
+        `http: points earned (no workflow), own member each, ${concurrency} in flight`,
+        redemptions,
+        async (index) => {
+          const member = earnMembers[index]!;
+          const body = { points: EARN_POINTS, reason: 'visit', idempotency_key: `bench-earn-${index}` };
+          await answered(api.POST('/v1/members/{id}/points', { params: { path: { id: member._id } }, body }), 201);
+          expectChange(member._id, EARN_POINTS, true);
+        },
+        observe,
+      );
       const oneMember = await redemptionScenario(
         `http: immediate redemption, one member, ${concurrency} in flight`,
         () => redeemImmediately(sharedMember!.email, sharedMember!._id),
@@ -378,7 +393,7 @@ async function benchRedemptions(
         ),
       );
       return {
-        rows: [immediate, delayed, oneMember, answeringEndpoints.row, deadEndpoint.row],
+        rows: [immediate, delayed, earned, oneMember, answeringEndpoints.row, deadEndpoint.row],
         webhooks: { both_answering: answeringEndpoints.figures, one_never_answering: deadEndpoint.figures },
       };
     })(),
