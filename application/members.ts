@@ -7,7 +7,14 @@ import type { Db } from 'mongodb';
 import type { Config } from '../config/env';
 import { Refusal } from '../domain/failures';
 import { ExpiryInPastError, defaultExpiry, pointsExpiring, type Lot } from '../domain/points-expiry';
-import { Ledger, type Balances, type LedgerEntry, type LedgerObserver } from '../store/ledger';
+import {
+  Ledger,
+  pointsAfter,
+  type Balances,
+  type LedgerEntry,
+  type LedgerObserver,
+  type MemberPoints,
+} from '../store/ledger';
 import { Members, type Member, type NewMember } from '../store/members';
 
 export interface MemberWithBalances {
@@ -82,7 +89,9 @@ export class MemberDesk {
       idempotencyKey: await this.keyOf(member._id, change),
       reason: change.reason,
     });
-    return { entry, duplicate, member: await this.withBalances(member) };
+    // A new entry is the member's newest: its running totals are their points, without reading them again.
+    const points = duplicate ? await this.ledger.pointsOf(member._id) : pointsAfter(entry);
+    return { entry, duplicate, member: withPoints(member, points) };
   }
 
   /** A page of the member's ledger, newest first unless asked for oldest first. */
@@ -113,7 +122,10 @@ export class MemberDesk {
   }
 
   private async withBalances(member: Member): Promise<MemberWithBalances> {
-    const { balances, schedule } = await this.ledger.pointsOf(member._id);
-    return { member, balances, expiring: pointsExpiring(schedule) };
+    return withPoints(member, await this.ledger.pointsOf(member._id));
   }
+}
+
+function withPoints(member: Member, { balances, schedule }: MemberPoints): MemberWithBalances {
+  return { member, balances, expiring: pointsExpiring(schedule) };
 }

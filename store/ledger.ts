@@ -152,6 +152,16 @@ export function balancesOf(entry: Pick<LedgerEntry, 'balance_after' | 'held_afte
   return { points_balance: balance, points_held: held, points_available: balance - held };
 }
 
+export interface MemberPoints {
+  balances: Balances;
+  schedule: PointsSchedule;
+}
+
+/** The member's balances and expiry schedule right after `entry` (their newest entry, or their head). */
+export function pointsAfter(entry: Pick<LedgerHeadState, 'balance_after' | 'held_after' | 'lots_after'>): MemberPoints {
+  return { balances: balancesOf(entry), schedule: scheduleOf(entry) };
+}
+
 /** Every expiry date of a schedule, held points' included. */
 function datesOf(schedule: PointsSchedule): string[] {
   const lots = [...schedule.free, ...schedule.held.flatMap((held) => held.lots)];
@@ -239,9 +249,8 @@ export class Ledger {
   }
 
   /** The member's balances and expiry schedule, from their newest entry. */
-  async pointsOf(memberId: string): Promise<{ balances: Balances; schedule: PointsSchedule }> {
-    const head = await this.log.head(memberId);
-    return { balances: balancesOf(head), schedule: scheduleOf(head) };
+  async pointsOf(memberId: string): Promise<MemberPoints> {
+    return pointsAfter(await this.log.head(memberId));
   }
 
   /**

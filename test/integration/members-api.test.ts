@@ -176,6 +176,21 @@ describe('members API', () => {
     expect(ledger.data).toHaveLength(1);
   });
 
+  it("answers a new change with the member's points after it, and a replay with their points now", async () => {
+    const member = await createMember();
+    const first = await readJson(await changePoints(member.id, 75, 'first-key'));
+    expect(first.member).toMatchObject({ points_balance: 75, points_available: 75 });
+    const second = await readJson(await changePoints(member.id, -25, 'second-key'));
+    expect(second.member).toMatchObject({ points_balance: 50, points_available: 50 });
+
+    const replayOfFirst = await changePoints(member.id, 75, 'first-key');
+    expect(replayOfFirst.status).toBe(200);
+    const replayed = await readJson(replayOfFirst);
+    expect(replayed.entry).toEqual(first.entry);
+    expect(replayed.member).toEqual(await readJson(await get(`/v1/members/${member.id}`)));
+    expect(replayed.member.points_balance).toBe(50);
+  });
+
   it('scopes idempotency keys to the member, so two members may use the same key', async () => {
     const [a, b] = [await createMember(), await createMember()];
     expect((await changePoints(a.id, 10, 'shared-key')).status).toBe(201);
