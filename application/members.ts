@@ -9,6 +9,7 @@ import { Refusal } from '../domain/failures';
 import { ExpiryInPastError, defaultExpiry, pointsExpiring, type Lot } from '../domain/points-expiry';
 import {
   Ledger,
+  NO_POINTS,
   pointsAfter,
   type Balances,
   type LedgerEntry,
@@ -61,7 +62,8 @@ export class MemberDesk {
 
   /** Throws IdentifierTakenError when another member has one of its identifiers. */
   async create(input: NewMember): Promise<MemberWithBalances> {
-    return this.withBalances(await this.members.create(input));
+    // A member just created has no entries: nothing to read.
+    return withPoints(await this.members.create(input), NO_POINTS);
   }
 
   async get(id: string): Promise<MemberWithBalances> {

@@ -162,6 +162,9 @@ export function pointsAfter(entry: Pick<LedgerHeadState, 'balance_after' | 'held
   return { balances: balancesOf(entry), schedule: scheduleOf(entry) };
 }
 
+/** The points of a member without entries. */
+export const NO_POINTS: MemberPoints = { balances: balancesOf(null), schedule: EMPTY_SCHEDULE };
+
 /** Every expiry date of a schedule, held points' included. */
 function datesOf(schedule: PointsSchedule): string[] {
   const lots = [...schedule.free, ...schedule.held.flatMap((held) => held.lots)];
