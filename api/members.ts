@@ -279,9 +279,13 @@ export function membersRouter(deps: AppDeps, members: MemberDesk, routes: RouteB
       params: memberIdParams,
       body: pointsChangeSchema,
       responses: {
-        201: { description: 'Written', schema: pointsResultSchema },
+        201: {
+          description: 'Written: the entry, and the member with their points right after it',
+          schema: pointsResultSchema,
+        },
         200: {
-          description: 'This idempotency_key was already used with these points: nothing changed',
+          description:
+            "This idempotency_key was already used with these points: nothing changed; the first entry, and the member's points now",
           schema: pointsResultSchema,
         },
         404: { description: 'Unknown member', schema: errorSchema },

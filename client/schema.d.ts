@@ -308,7 +308,7 @@ export interface paths {
         };
       };
       responses: {
-        /** @description This idempotency_key was already used with these points: nothing changed */
+        /** @description This idempotency_key was already used with these points: nothing changed; the first entry, and the member's points now */
         200: {
           headers: {
             [name: string]: unknown;
@@ -317,7 +317,7 @@ export interface paths {
             'application/json': components['schemas']['PointsResult'];
           };
         };
-        /** @description Written */
+        /** @description Written: the entry, and the member with their points right after it */
         201: {
           headers: {
             [name: string]: unknown;
