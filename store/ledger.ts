@@ -162,9 +162,6 @@ export function pointsAfter(entry: Pick<LedgerHeadState, 'balance_after' | 'held
   return { balances: balancesOf(entry), schedule: scheduleOf(entry) };
 }
 
-/** The points of a member without entries. */
-export const NO_POINTS: MemberPoints = { balances: balancesOf(null), schedule: EMPTY_SCHEDULE };
-
 /** Every expiry date of a schedule, held points' included. */
 function datesOf(schedule: PointsSchedule): string[] {
   const lots = [...schedule.free, ...schedule.held.flatMap((held) => held.lots)];
@@ -173,6 +170,9 @@ function datesOf(schedule: PointsSchedule): string[] {
 
 type Head = LedgerHeadState;
 const EMPTY_HEAD: Head = { seq: 0, balance_after: 0, held_after: 0, lots_after: EMPTY_SCHEDULE };
+
+/** The points of a member without entries. */
+export const NO_POINTS = pointsAfter(EMPTY_HEAD);
 
 function headOf({ seq, balance_after, held_after, lots_after }: Head): Head {
   return { seq, balance_after, held_after, ...(lots_after ? { lots_after } : {}) };
